@@ -1,0 +1,63 @@
+// Loads board files: YAML -> schema (pass one) -> cross-checks (pass two). Every problem in every
+// file is collected, then one error names them all, each as `file: field: message`.
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseDocument } from "yaml";
+import { CsError } from "../../protocol/errors.ts";
+import { describeIssues } from "../../protocol/zod-issues.ts";
+import { boardSchema } from "./schema.ts";
+import { checkBoard, checkBoardSet, checkSensorIdsAcrossBoards, type LoadedBoard } from "./check.ts";
+
+type FileResult = { ok: true; loaded: LoadedBoard } | { ok: false; problems: string[] };
+
+function parseBoardFile(file: string): FileResult {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    return { ok: false, problems: [`${file}: cannot read: ${(err as Error).message}`] };
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    return { ok: false, problems: doc.errors.map((e) => `${file}: YAML: ${e.message.split("\n")[0]}`) };
+  }
+  const parsed = boardSchema.safeParse(doc.toJS());
+  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error).map((p) => `${file}: ${p}`) };
+  const loaded = { file, board: Object.freeze(parsed.data) };
+  const problems = checkBoard(loaded).map((p) => `${file}: ${p}`);
+  return problems.length ? { ok: false, problems } : { ok: true, loaded };
+}
+
+function fail(problems: string[]): never {
+  throw new CsError("CS_ERR_BOARD_INVALID", `\n  ${problems.join("\n  ")}`, { problems });
+}
+
+export function loadBoardFile(file: string): LoadedBoard {
+  const result = parseBoardFile(file);
+  if (!result.ok) fail(result.problems);
+  return result.loaded;
+}
+
+export function listBoardFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+export function loadBoardFiles(files: string[]): LoadedBoard[] {
+  const problems: string[] = [];
+  const loaded: LoadedBoard[] = [];
+  for (const file of files) {
+    const result = parseBoardFile(file);
+    if (result.ok) loaded.push(result.loaded);
+    else problems.push(...result.problems);
+  }
+  problems.push(...checkBoardSet(loaded), ...checkSensorIdsAcrossBoards(loaded));
+  if (problems.length) fail(problems);
+  return loaded;
+}
+
+export function loadBoardDir(dir: string): LoadedBoard[] {
+  return loadBoardFiles(listBoardFiles(dir));
+}

@@ -1,0 +1,89 @@
+// Pass one of board validation: the shape of a single board file, with its defaults.
+import { z } from "zod";
+import { idSchema } from "../../protocol/payloads.ts";
+import { domains, units } from "../../protocol/units.ts";
+
+/** Analog pins are written A0..A15 as on the Arduino silk screen. */
+export const analogPinSchema = z.string().regex(/^A([0-9]|1[0-5])$/, "an analog pin, A0 to A15");
+/** Digital pins by number; 0 and 1 carry the Firmata serial link on an Uno. */
+export const digitalPinSchema = z.number().int().min(2, "pins 0 and 1 carry the serial link").max(69);
+
+const rangeSchema = z
+  .tuple([z.number(), z.number()])
+  .refine(([lo, hi]) => lo < hi, "range must be [low, high] with low < high");
+
+const sensorBase = {
+  id: idSchema,
+  /** What people see, e.g. "North storage tank". */
+  label: z.string().min(1).max(80).optional(),
+  /** Plausible values in the sensor's unit; outside it the reading is invalid, with a warning. */
+  range: rangeSchema.optional(),
+  /** What a person should check when this sensor lies. */
+  hint: z.string().max(120).optional(),
+  /** Signal of the physical model that drives this sensor on a simulated board. */
+  sim: z.string().regex(/^[a-z]+(\.[a-zA-Z0-9]+)+$/, "a model signal such as water.tankNorth.litres").optional(),
+};
+
+export const analogLinearSchema = z.strictObject({
+  ...sensorBase,
+  driver: z.literal("analog-linear"),
+  pin: analogPinSchema,
+  unit: z.enum(units),
+  /** Two ADC counts and the values they mean, from the datasheet or a calibration. */
+  calibration: z.strictObject({
+    counts: z.tuple([z.number().int().min(0).max(1023), z.number().int().min(0).max(1023)]),
+    values: z.tuple([z.number(), z.number()]),
+  }).refine((c) => c.counts[0] !== c.counts[1], { message: "the two counts must differ", path: ["counts"] }),
+});
+
+export const digitalInputSchema = z.strictObject({
+  ...sensorBase,
+  driver: z.literal("digital-input"),
+  pin: digitalPinSchema,
+  unit: z.literal("bool").default("bool"),
+  /** Active-low inputs (a float switch to ground with pull-up) read 1 when the pin is LOW. */
+  activeLow: z.boolean().default(false),
+});
+
+export const coulombSocSchema = z.strictObject({
+  ...sensorBase,
+  driver: z.literal("coulomb-soc"),
+  /** The current sensor to integrate (positive = charging), by id on the same board. */
+  source: idSchema,
+  unit: z.literal("%").default("%"),
+  capacityAh: z.number().positive(),
+  /** State of charge assumed the very first time; afterwards the count survives restarts. */
+  initialPct: z.number().min(0).max(100).default(80),
+});
+
+export const sensorSchema = z.discriminatedUnion("driver", [analogLinearSchema, digitalInputSchema, coulombSocSchema], {
+  error: (issue) =>
+    issue.code === "invalid_union"
+      ? `unknown driver ${JSON.stringify((issue.input as { driver?: unknown })?.driver)} (known: analog-linear, digital-input, coulomb-soc)`
+      : undefined,
+});
+
+export const ioSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("simulated") }),
+  z.strictObject({
+    kind: z.literal("firmata"),
+    path: z.string().min(1),
+    /** StandardFirmata's default. */
+    baudRate: z.number().int().positive().default(57600),
+  }),
+]);
+
+export const boardSchema = z.strictObject({
+  id: idSchema,
+  domain: z.enum(domains),
+  name: z.string().min(1).max(80),
+  io: ioSchema,
+  sampleIntervalMs: z.number().int().min(100).max(3_600_000).default(10_000),
+  sensors: z.array(sensorSchema).min(1).max(64),
+});
+
+export type BoardDefinition = z.infer<typeof boardSchema>;
+export type SensorDefinition = z.infer<typeof sensorSchema>;
+export type AnalogLinearDefinition = z.infer<typeof analogLinearSchema>;
+export type DigitalInputDefinition = z.infer<typeof digitalInputSchema>;
+export type CoulombSocDefinition = z.infer<typeof coulombSocSchema>;

@@ -1,0 +1,235 @@
+// The durable outbox. A reading is stamped with a per-device sequence number, group-committed to
+// SQLite (WAL, synchronous=FULL) and only then handed to the publisher. It leaves the journal when
+// the gateway acknowledges that its store has it. Bounded by a disk budget: overflow deletes the
+// oldest readings and counts them, so the loss is reported, never silent.
+import Database from "better-sqlite3";
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { Reading } from "../../protocol/payloads.ts";
+import { CsError } from "../../protocol/errors.ts";
+import type { Sample } from "../sensors/sample.ts";
+import { isClockSet, type Clock } from "./clock.ts";
+
+export interface JournalOptions {
+  path: string;
+  clock: Clock;
+  /** Group commit: at most this many readings wait in memory... */
+  commitEveryReadings?: number;
+  /** ...or this long, whichever comes first. */
+  commitEveryMs?: number;
+  /** Disk budget for the journal file, bytes. 64 MiB holds weeks of a board's readings. */
+  maxBytes?: number;
+}
+
+export interface JournalStats {
+  pending: number;
+  overflowDropped: number;
+  bytes: number;
+  nextSeq: number;
+}
+
+interface Row {
+  seq: number;
+  sensor: string;
+  value: number | null;
+  unit: Reading["unit"];
+  quality: Reading["quality"];
+  ts: number | null;
+  clock: Reading["clock"] | "unsynced";
+  warning: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS readings (
+  seq INTEGER PRIMARY KEY, sensor TEXT NOT NULL, value REAL, unit TEXT NOT NULL, quality TEXT NOT NULL,
+  ts INTEGER, clock TEXT NOT NULL, boot TEXT NOT NULL, mono REAL NOT NULL, warning TEXT
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [] }> {
+  private readonly options: Required<JournalOptions>;
+  private readonly boot = randomUUID();
+  private db: Database.Database | undefined;
+  private buffer: Omit<Row, "seq">[] = [];
+  private monos: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private seq = 0;
+  private overflowDropped = 0;
+  private statements!: {
+    insert: Database.Statement;
+    setMeta: Database.Statement;
+    pendingAfter: Database.Statement;
+    deleteRange: Database.Statement;
+    count: Database.Statement;
+    size: Database.Statement;
+    deleteOldest: Database.Statement;
+  };
+
+  constructor(options: JournalOptions) {
+    super();
+    this.options = { commitEveryReadings: 100, commitEveryMs: 1000, maxBytes: 64 * 1024 * 1024, ...options };
+  }
+
+  open(): void {
+    const db = new Database(this.options.path);
+    db.pragma("journal_mode = WAL");
+    // FULL: a committed reading survives a power cut, not only a process crash.
+    db.pragma("synchronous = FULL");
+    const check = db.pragma("quick_check", { simple: true });
+    if (check !== "ok") {
+      db.close();
+      throw new CsError("CS_ERR_JOURNAL_CORRUPT", `${this.options.path}: ${String(check)}`);
+    }
+    db.exec(SCHEMA);
+    this.db = db;
+    this.statements = {
+      insert: db.prepare(
+        "INSERT INTO readings (seq, sensor, value, unit, quality, ts, clock, boot, mono, warning) VALUES (?,?,?,?,?,?,?,?,?,?)",
+      ),
+      setMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+      pendingAfter: db.prepare(
+        "SELECT seq, sensor, value, unit, quality, ts, clock, warning FROM readings WHERE seq > ? AND seq < ? AND clock != 'unsynced' ORDER BY seq LIMIT ?",
+      ),
+      deleteRange: db.prepare("DELETE FROM readings WHERE seq BETWEEN ? AND ?"),
+      count: db.prepare("SELECT count(*) AS n FROM readings"),
+      size: db.prepare(
+        "SELECT (p.page_count - f.freelist_count) * s.page_size AS bytes FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s",
+      ),
+      deleteOldest: db.prepare("DELETE FROM readings WHERE seq IN (SELECT seq FROM readings ORDER BY seq LIMIT ?)"),
+    };
+    const maxRow = db.prepare("SELECT max(seq) AS s FROM readings").get() as { s: number | null };
+    this.seq = Math.max(Number(this.getMeta("seq") ?? 0), maxRow.s ?? 0);
+    this.overflowDropped = Number(this.getMeta("overflowDropped") ?? 0);
+    this.correctClock();
+  }
+
+  /** Stamps and buffers a sample; it is durable after the next group commit. */
+  append(sample: Sample): void {
+    if (!this.db) throw new Error("journal is not open");
+    const clock = this.options.clock;
+    const synced = isClockSet(clock);
+    this.buffer.push({
+      sensor: sample.sensor,
+      value: sample.value,
+      unit: sample.unit,
+      quality: sample.quality,
+      ts: synced ? Math.round(clock.now()) : null,
+      clock: synced ? "synced" : "unsynced",
+      warning: sample.warning ?? null,
+    });
+    this.monos.push(clock.monotonicMs());
+    if (this.buffer.length >= this.options.commitEveryReadings) this.commit();
+    else if (!this.timer) this.timer = setTimeout(() => this.commit(), this.options.commitEveryMs);
+  }
+
+  /** Writes the buffered readings in one transaction, then announces them. */
+  commit(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.db || this.buffer.length === 0) return;
+    const rows = this.buffer;
+    const monos = this.monos;
+    this.buffer = [];
+    this.monos = [];
+    const committed: Row[] = [];
+    this.db.transaction(() => {
+      rows.forEach((r, i) => {
+        const seq = ++this.seq;
+        this.statements.insert.run(seq, r.sensor, r.value, r.unit, r.quality, r.ts, r.clock, this.boot, monos[i], r.warning);
+        committed.push({ seq, ...r });
+      });
+      this.statements.setMeta.run("seq", String(this.seq));
+    })();
+    this.enforceBudget();
+    if (isClockSet(this.options.clock)) this.correctClock();
+    const publishable = committed.filter((r) => r.clock !== "unsynced").map(toReading);
+    if (publishable.length) this.emit("committed", publishable);
+  }
+
+  /** Readings with afterSeq < seq < beforeSeq that can be published, in order. */
+  pending(afterSeq: number, beforeSeq: number, limit: number): Reading[] {
+    const rows = this.statements.pendingAfter.all(afterSeq, beforeSeq, limit) as Row[];
+    return rows.map(toReading);
+  }
+
+  /** The gateway stored these inclusive ranges: they leave the journal. */
+  acknowledge(ranges: ReadonlyArray<readonly [number, number]>): void {
+    if (!this.db) return;
+    this.db.transaction(() => {
+      for (const [from, to] of ranges) this.statements.deleteRange.run(from, to);
+    })();
+  }
+
+  get nextSeq(): number {
+    return this.seq + 1 + this.buffer.length;
+  }
+
+  stats(): JournalStats {
+    const pending = (this.statements.count.get() as { n: number }).n + this.buffer.length;
+    const bytes = (this.statements.size.get() as { bytes: number }).bytes;
+    return { pending, overflowDropped: this.overflowDropped, bytes, nextSeq: this.nextSeq };
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.db?.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.statements.setMeta.run(key, value);
+  }
+
+  close(): void {
+    this.commit();
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  /**
+   * Readings of this process taken before the clock was set get now - (monotonic age);
+   * those of an earlier boot only get an upper bound: the moment this process started.
+   */
+  private correctClock(): void {
+    if (!this.db || !isClockSet(this.options.clock)) return;
+    const now = this.options.clock.now();
+    const mono = this.options.clock.monotonicMs();
+    const corrected = this.db
+      .prepare("UPDATE readings SET ts = CAST(? - (? - mono) AS INTEGER), clock = 'corrected' WHERE clock = 'unsynced' AND boot = ?")
+      .run(now, mono, this.boot);
+    const estimated = this.db
+      .prepare("UPDATE readings SET ts = CAST(? AS INTEGER), clock = 'estimated' WHERE clock = 'unsynced' AND boot != ?")
+      .run(now - mono, this.boot);
+    // Corrected readings were never sent; the publisher picks them up as backlog.
+    if (corrected.changes + estimated.changes > 0) this.emit("corrected");
+  }
+
+  private enforceBudget(): void {
+    let bytes = (this.statements.size.get() as { bytes: number }).bytes;
+    while (bytes > this.options.maxBytes) {
+      const total = (this.statements.count.get() as { n: number }).n;
+      if (total === 0) return;
+      const drop = Math.max(1, Math.ceil(total / 10));
+      this.db!.transaction(() => {
+        this.statements.deleteOldest.run(drop);
+        this.overflowDropped += drop;
+        this.statements.setMeta.run("overflowDropped", String(this.overflowDropped));
+      })();
+      bytes = (this.statements.size.get() as { bytes: number }).bytes;
+    }
+  }
+}
+
+function toReading(row: Row): Reading {
+  const reading: Reading = {
+    seq: row.seq,
+    sensor: row.sensor,
+    value: row.value,
+    unit: row.unit,
+    quality: row.quality,
+    ts: row.ts as number,
+    clock: row.clock as Reading["clock"],
+  };
+  if (row.warning) reading.warning = row.warning;
+  return reading;
+}

@@ -1,0 +1,48 @@
+// Entry point of a real edge agent: `npm run edge -- --board boards/x.yaml --gateway mqtt://host:1883`.
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { loadBoardFile } from "./board/load.ts";
+import { EdgeAgent } from "./agent.ts";
+import { isCsError } from "../protocol/errors.ts";
+
+const log = pino({ name: "edge" });
+
+const { values } = parseArgs({
+  options: {
+    board: { type: "string" },
+    gateway: { type: "string", default: process.env.CS_GATEWAY_URL ?? "mqtt://127.0.0.1:1883" },
+    "data-dir": { type: "string", default: process.env.CS_DATA_DIR ?? "./data" },
+    username: { type: "string", default: process.env.CS_DEVICE_USERNAME },
+    password: { type: "string", default: process.env.CS_DEVICE_PASSWORD },
+  },
+});
+
+if (!values.board) {
+  console.error("usage: npm run edge -- --board boards/<file>.yaml [--gateway mqtt://host:1883] [--data-dir ./data]");
+  process.exit(2);
+}
+
+try {
+  const { board } = loadBoardFile(values.board);
+  const agent = new EdgeAgent({
+    board,
+    gatewayUrl: values.gateway!,
+    dataDir: values["data-dir"]!,
+    log,
+    username: values.username ?? board.id,
+    password: values.password,
+  });
+  await agent.start();
+  const shutdown = async () => {
+    await agent.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+} catch (err) {
+  if (isCsError(err)) {
+    console.error(`${err.code}: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+}

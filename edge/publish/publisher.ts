@@ -1,0 +1,188 @@
+// Sends journalled readings to the gateway and removes them when the gateway acknowledges them.
+// Live readings go out as soon as they are committed; older ones (the backlog after an outage,
+// or readings whose acknowledgement timed out) are replayed in sequence order at a bounded rate,
+// beside the live stream, so a long backlog never starves fresh figures.
+import mqtt, { type MqttClient } from "mqtt";
+import type { Logger } from "pino";
+import { ackSchema, type Reading } from "../../protocol/payloads.ts";
+import { deviceTopic } from "../../protocol/topics.ts";
+import type { Journal } from "../journal/journal.ts";
+
+export interface PublisherOptions {
+  device: string;
+  gatewayUrl: string;
+  journal: Journal;
+  log: Logger;
+  username?: string;
+  password?: string;
+  /** Backlog replay rate, readings per second. */
+  replayRatePerSec?: number;
+  /** Readings per MQTT message when replaying. */
+  replayBatch?: number;
+  /** Unacknowledged readings are resent after this long (the gateway may have lost them). */
+  ackTimeoutMs?: number;
+  /** Backlog replay pauses while this many readings are awaiting acknowledgement. */
+  maxInFlight?: number;
+  reconnectPeriodMs?: number;
+}
+
+interface InFlight {
+  lastSeq: number;
+  count: number;
+  sentAtMs: number;
+}
+
+const TICK_MS = 100;
+
+export class Publisher {
+  private readonly o: Required<Omit<PublisherOptions, "username" | "password">> & Pick<PublisherOptions, "username" | "password">;
+  private client: MqttClient | undefined;
+  private tick: NodeJS.Timeout | undefined;
+  /** Every seq below this is backlog; at or above it, live. */
+  private liveStart = 1;
+  /** Backlog already sent up to here in this round. */
+  private backlogCursor = 0;
+  private readonly inFlight = new Map<number, InFlight>();
+  private replayCredit = 0;
+  private readonly onCommitted = (readings: Reading[]) => this.sendLive(readings);
+  private readonly onCorrected = () => this.restartRound("clock corrected");
+  acknowledged = 0;
+
+  constructor(options: PublisherOptions) {
+    this.o = {
+      replayRatePerSec: 500,
+      replayBatch: 100,
+      ackTimeoutMs: 15_000,
+      maxInFlight: 2_000,
+      reconnectPeriodMs: 1_000,
+      ...options,
+    };
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  start(): void {
+    const { device, journal } = this.o;
+    const statusTopic = deviceTopic("status", device);
+    this.client = mqtt.connect(this.o.gatewayUrl, {
+      clientId: device,
+      username: this.o.username,
+      password: this.o.password,
+      clean: true,
+      reconnectPeriod: this.o.reconnectPeriodMs,
+      connectTimeout: 10_000,
+      will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ device, online: false, ts: Date.now() })), qos: 1, retain: true },
+    });
+    this.client.on("connect", () => {
+      this.o.log.info({ gateway: this.o.gatewayUrl }, "connected to gateway");
+      this.client!.subscribe(deviceTopic("ack", device), { qos: 1 });
+      this.publishStatus(true);
+      this.restartRound("connected");
+    });
+    this.client.on("message", (topic, payload) => this.onAck(topic, payload));
+    this.client.on("error", (err) => this.o.log.warn({ err: err.message }, "gateway connection error"));
+    this.client.on("offline", () => this.o.log.warn("gateway unreachable; readings wait in the journal"));
+    journal.on("committed", this.onCommitted);
+    journal.on("corrected", this.onCorrected);
+    this.tick = setInterval(() => this.onTick(), TICK_MS);
+  }
+
+  async stop(): Promise<void> {
+    if (this.tick) clearInterval(this.tick);
+    this.o.journal.off("committed", this.onCommitted);
+    this.o.journal.off("corrected", this.onCorrected);
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      if (client.connected) await this.publishStatusAsync(client, false).catch(() => undefined);
+      await client.endAsync(true);
+    }
+  }
+
+  publishStatus(online: boolean): void {
+    if (this.client?.connected) void this.publishStatusAsync(this.client, online).catch(() => undefined);
+  }
+
+  /** Everything unacknowledged becomes backlog and is replayed from the journal in order. */
+  private restartRound(reason: string): void {
+    this.inFlight.clear();
+    this.liveStart = this.o.journal.nextSeq;
+    this.backlogCursor = 0;
+    this.o.log.debug({ reason, liveStart: this.liveStart }, "replay round started");
+  }
+
+  private sendLive(readings: Reading[]): void {
+    const live = readings.filter((r) => r.seq >= this.liveStart);
+    if (live.length && this.client?.connected) this.send(live);
+  }
+
+  private onTick(): void {
+    const now = Date.now();
+    for (const batch of this.inFlight.values()) {
+      if (now - batch.sentAtMs > this.o.ackTimeoutMs) {
+        this.o.log.warn({ timeoutMs: this.o.ackTimeoutMs }, "no acknowledgement from gateway; resending");
+        this.restartRound("ack timeout");
+        break;
+      }
+    }
+    if (!this.client?.connected) return;
+    this.replayCredit = Math.min(this.o.replayBatch * 2, this.replayCredit + (this.o.replayRatePerSec * TICK_MS) / 1000);
+    while (this.replayCredit >= 1 && this.inFlightCount() < this.o.maxInFlight) {
+      const limit = Math.min(this.o.replayBatch, Math.floor(this.replayCredit));
+      const backlog = this.o.journal.pending(this.backlogCursor, this.liveStart, limit);
+      if (backlog.length === 0) break;
+      this.backlogCursor = backlog[backlog.length - 1].seq;
+      this.replayCredit -= backlog.length;
+      this.send(backlog);
+    }
+  }
+
+  private send(readings: Reading[]): void {
+    const payload = JSON.stringify({ device: this.o.device, readings });
+    const first = readings[0].seq;
+    this.inFlight.set(first, { lastSeq: readings[readings.length - 1].seq, count: readings.length, sentAtMs: Date.now() });
+    this.client!.publish(deviceTopic("readings", this.o.device), payload, { qos: 1 }, (err) => {
+      if (err) this.o.log.debug({ err: err.message }, "publish failed; will replay");
+    });
+  }
+
+  private onAck(topic: string, payload: Buffer): void {
+    if (topic !== deviceTopic("ack", this.o.device)) return;
+    let parsed;
+    try {
+      parsed = ackSchema.safeParse(JSON.parse(payload.toString("utf8")));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed?.success) {
+      this.o.log.warn({ topic }, "malformed acknowledgement ignored");
+      return;
+    }
+    this.o.journal.acknowledge(parsed.data.ranges);
+    for (const [from, to] of parsed.data.ranges) {
+      this.acknowledged += to - from + 1;
+      for (const [first, batch] of this.inFlight) {
+        if (first >= from && batch.lastSeq <= to) this.inFlight.delete(first);
+      }
+    }
+  }
+
+  private inFlightCount(): number {
+    let n = 0;
+    for (const b of this.inFlight.values()) n += b.count;
+    return n;
+  }
+
+  private async publishStatusAsync(client: MqttClient, online: boolean): Promise<void> {
+    const stats = this.o.journal.stats();
+    const status = {
+      device: this.o.device,
+      online,
+      ts: Date.now(),
+      journal: { pending: stats.pending, overflowDropped: stats.overflowDropped, bytes: stats.bytes },
+    };
+    await client.publishAsync(deviceTopic("status", this.o.device), JSON.stringify(status), { qos: 1, retain: true });
+  }
+}

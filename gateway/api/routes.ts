@@ -1,0 +1,85 @@
+// HTTP API: every figure readable by anyone on the village network (no login to look).
+import express, { type Request, type Response, type NextFunction } from "express";
+import { z } from "zod";
+import { CsError, isCsError } from "../../protocol/errors.ts";
+import { describeIssues } from "../../protocol/zod-issues.ts";
+import type { Store } from "../store/store.ts";
+import type { DeviceRegistry } from "../ingest/device-registry.ts";
+
+export interface ApiDeps {
+  store: Store;
+  registry: DeviceRegistry;
+  health: () => Record<string, unknown>;
+  now?: () => number;
+}
+
+const timeParam = z.union([
+  z.string().regex(/^\d+$/).transform(Number),
+  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+]);
+
+const readingsQuery = z.strictObject({
+  sensor: z.string().min(1),
+  from: timeParam.optional(),
+  to: timeParam.optional(),
+  limit: z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(100_000)).optional(),
+});
+
+export function apiRouter(deps: ApiDeps): express.Router {
+  const now = deps.now ?? Date.now;
+  const router = express.Router();
+
+  router.get("/health", (_req, res) => {
+    const health = deps.health();
+    res.status(health.status === "ok" ? 200 : 503).json(health);
+  });
+
+  router.get("/latest", async (_req, res, next) => {
+    try {
+      const at = now();
+      const rows = await deps.store.latest();
+      res.json(
+        rows.map((r) => ({
+          device: r.device,
+          sensor: r.sensor,
+          label: deps.registry.sensor(r.device, r.sensor)?.label,
+          value: r.value,
+          unit: r.unit,
+          quality: r.quality,
+          warning: r.warning,
+          ts: new Date(r.ts).toISOString(),
+          ageMs: at - r.ts,
+        })),
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get("/readings", async (req, res, next) => {
+    try {
+      const parsed = readingsQuery.safeParse(req.query);
+      if (!parsed.success) throw new CsError("CS_ERR_QUERY_INVALID", describeIssues(parsed.error).join("; "));
+      const q = parsed.data;
+      if (!deps.registry.allSensors().some((s) => s.sensor === q.sensor)) {
+        throw new CsError("CS_ERR_SENSOR_UNKNOWN", q.sensor);
+      }
+      const toMs = q.to ?? now();
+      const fromMs = q.from ?? toMs - 24 * 3_600_000;
+      const rows = await deps.store.query({ sensor: q.sensor, fromMs, toMs, limit: q.limit });
+      res.json({ sensor: q.sensor, from: fromMs, to: toMs, readings: rows });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (isCsError(err)) {
+      const status = err.code === "CS_ERR_STORE_UNAVAILABLE" ? 503 : err.code === "CS_ERR_SENSOR_UNKNOWN" ? 404 : 400;
+      res.status(status).json({ code: err.code, message: err.message });
+      return;
+    }
+    res.status(503).json({ code: "CS_ERR_STORE_UNAVAILABLE", message: (err as Error).message });
+  });
+  return router;
+}

@@ -1,0 +1,41 @@
+// Which devices and sensors this gateway accepts, from the village's board files.
+import type { LoadedBoard } from "../../edge/board/check.ts";
+import type { Unit } from "../../protocol/units.ts";
+
+export interface SensorInfo {
+  device: string;
+  sensor: string;
+  unit: Unit;
+  label?: string;
+  domain: string;
+}
+
+export class DeviceRegistry {
+  private readonly devices = new Map<string, Map<string, SensorInfo>>();
+
+  constructor(boards: readonly LoadedBoard[]) {
+    for (const { board } of boards) {
+      const sensors = new Map<string, SensorInfo>();
+      for (const s of board.sensors) {
+        sensors.set(s.id, { device: board.id, sensor: s.id, unit: s.unit, label: s.label, domain: board.domain });
+      }
+      this.devices.set(board.id, sensors);
+    }
+  }
+
+  hasDevice(device: string): boolean {
+    return this.devices.has(device);
+  }
+
+  sensor(device: string, sensor: string): SensorInfo | undefined {
+    return this.devices.get(device)?.get(sensor);
+  }
+
+  deviceIds(): string[] {
+    return [...this.devices.keys()];
+  }
+
+  allSensors(): SensorInfo[] {
+    return [...this.devices.values()].flatMap((m) => [...m.values()]);
+  }
+}

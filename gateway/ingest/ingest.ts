@@ -1,0 +1,181 @@
+// Ingest: validates every readings message before anything is written, drops duplicates by
+// (device, seq), writes in batches (at most maxBatchPoints or flushMs) and only after the store has
+// them sends the application-level acknowledgement. While the store is down nothing is acknowledged,
+// so readings wait in the edge journals instead of being dropped.
+import type { Aedes, AedesPublishPacket, Client } from "aedes";
+import type { Logger } from "pino";
+import { isCsError, type ErrorCode } from "../../protocol/errors.ts";
+import { deviceStatusSchema } from "../../protocol/payloads.ts";
+import { SeqRangeSet, toRanges } from "../../protocol/seq-ranges.ts";
+import { deviceTopic, parseDeviceTopic } from "../../protocol/topics.ts";
+import type { Bus } from "../bus.ts";
+import type { Store, StoredReading } from "../store/store.ts";
+import type { DeviceRegistry } from "./device-registry.ts";
+import { validateReadings } from "./validate.ts";
+import type { DeviceStatus } from "../../protocol/payloads.ts";
+
+export interface IngestOptions {
+  aedes: () => Aedes | undefined;
+  store: Store;
+  registry: DeviceRegistry;
+  bus: Bus;
+  log: Logger;
+  maxBatchPoints: number;
+  flushMs: number;
+  maxPayloadBytes: number;
+}
+
+export interface IngestCounters {
+  accepted: number;
+  duplicates: number;
+  stored: number;
+  rejected: Partial<Record<ErrorCode, number>>;
+  writeFailures: number;
+  lastWriteError?: string;
+}
+
+export class Ingest {
+  readonly counters: IngestCounters = { accepted: 0, duplicates: 0, stored: 0, rejected: {}, writeFailures: 0 };
+  readonly devices = new Map<string, DeviceStatus>();
+  private readonly o: IngestOptions;
+  private readonly storedSeqs = new Map<string, SeqRangeSet>();
+  private pending: StoredReading[] = [];
+  private readonly pendingKeys = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private attached: Aedes | undefined;
+  private readonly onPublish = (packet: AedesPublishPacket, client: Client | null) => this.handle(packet, client);
+
+  constructor(options: IngestOptions) {
+    this.o = options;
+  }
+
+  async start(): Promise<void> {
+    this.attach();
+  }
+
+  /** Re-attaches to a broker that was restarted. */
+  attach(): void {
+    const aedes = this.o.aedes();
+    if (!aedes || aedes === this.attached) return;
+    this.attached?.off("publish", this.onPublish);
+    aedes.on("publish", this.onPublish);
+    this.attached = aedes;
+  }
+
+  async stop(): Promise<void> {
+    this.attached?.off("publish", this.onPublish);
+    this.attached = undefined;
+    await this.flush();
+  }
+
+  /** Writes what is buffered now; resolves when the store has answered. */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.writing) await this.writing;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingKeys.clear();
+    this.writing = this.write(batch).finally(() => {
+      this.writing = undefined;
+      if (this.pending.length >= this.o.maxBatchPoints) void this.flush();
+    });
+    await this.writing;
+  }
+
+  private handle(packet: AedesPublishPacket, client: Client | null): void {
+    if (!client) return; // the gateway's own publishes (acks)
+    const parsed = parseDeviceTopic(packet.topic);
+    if (!parsed) return;
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    if (parsed.kind === "status") this.handleStatus(parsed.device, payload, client);
+    else if (parsed.kind === "readings") this.handleReadings(parsed.device, payload, client);
+  }
+
+  private handleReadings(device: string, payload: Buffer, client: Client): void {
+    let readings: StoredReading[];
+    try {
+      readings = validateReadings(device, payload, this.o.registry, this.o.maxPayloadBytes);
+    } catch (err) {
+      if (!isCsError(err)) throw err;
+      this.reject(err.code, err.message, client.id, deviceTopic("readings", device));
+      return;
+    }
+    const stored = this.storedSeqs.get(device);
+    const fresh: StoredReading[] = [];
+    const alreadyStored: number[] = [];
+    for (const r of readings) {
+      const key = `${device}:${r.seq}`;
+      if (stored?.has(r.seq)) alreadyStored.push(r.seq);
+      else if (!this.pendingKeys.has(key)) {
+        this.pendingKeys.add(key);
+        fresh.push(r);
+      }
+    }
+    this.counters.duplicates += readings.length - fresh.length;
+    // The edge resent what we already have: our acknowledgement was lost, so send it again.
+    if (alreadyStored.length) this.acknowledge(device, alreadyStored);
+    if (fresh.length === 0) return;
+    this.counters.accepted += fresh.length;
+    this.o.bus.emit("readings", fresh);
+    this.pending.push(...fresh);
+    if (this.pending.length >= this.o.maxBatchPoints) void this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.o.flushMs);
+  }
+
+  private handleStatus(device: string, payload: Buffer, client: Client): void {
+    let status;
+    try {
+      status = deviceStatusSchema.safeParse(JSON.parse(payload.toString("utf8")));
+    } catch {
+      status = undefined;
+    }
+    if (!status?.success || status.data.device !== device) {
+      this.reject("CS_ERR_PAYLOAD_SCHEMA", "device status does not match its schema", client.id, deviceTopic("status", device));
+      return;
+    }
+    this.devices.set(device, status.data);
+    this.o.bus.emit("deviceStatus", status.data);
+  }
+
+  private async write(batch: StoredReading[]): Promise<void> {
+    try {
+      await this.o.store.write(batch);
+    } catch (err) {
+      this.counters.writeFailures++;
+      this.counters.lastWriteError = (err as Error).message;
+      this.o.log.warn({ points: batch.length, err: (err as Error).message }, "store write failed; not acknowledging");
+      return;
+    }
+    this.counters.stored += batch.length;
+    const byDevice = new Map<string, number[]>();
+    for (const r of batch) {
+      const seqs = byDevice.get(r.device) ?? [];
+      seqs.push(r.seq);
+      byDevice.set(r.device, seqs);
+    }
+    for (const [device, seqs] of byDevice) {
+      const set = this.storedSeqs.get(device) ?? new SeqRangeSet();
+      for (const [from, to] of toRanges(seqs)) set.add(from, to);
+      this.storedSeqs.set(device, set);
+      this.acknowledge(device, seqs);
+    }
+    this.o.bus.emit("stored", batch);
+  }
+
+  private acknowledge(device: string, seqs: number[]): void {
+    const aedes = this.o.aedes();
+    if (!aedes) return;
+    const payload = Buffer.from(JSON.stringify({ device, ranges: toRanges(seqs) }));
+    aedes.publish({ cmd: "publish", topic: deviceTopic("ack", device), payload, qos: 1, retain: false, dup: false }, (err) => {
+      if (err) this.o.log.warn({ device, err: err.message }, "acknowledgement not sent; the edge will resend");
+    });
+  }
+
+  private reject(code: ErrorCode, message: string, clientId: string, topic: string): void {
+    this.counters.rejected[code] = (this.counters.rejected[code] ?? 0) + 1;
+    this.o.log.warn({ code, clientId, topic, reason: message }, "payload rejected");
+  }
+}

@@ -1,0 +1,78 @@
+// Entry point of the village gateway. `npm start` runs it with --simulate: embedded defaults and a
+// simulated edge agent for every board in boards/.
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { loadBoardDir } from "../edge/board/load.ts";
+import { isCsError } from "../protocol/errors.ts";
+import { loadGatewayConfigFile, parseGatewayConfig } from "./config/load.ts";
+import type { GatewayConfigInput } from "./config/schema.ts";
+import { Gateway } from "./gateway.ts";
+import { SimulatedVillage } from "./simulation/simulated-village.ts";
+
+const log = pino({ name: "gateway" });
+const env = process.env;
+
+const { values } = parseArgs({
+  options: {
+    config: { type: "string", default: env.CS_CONFIG },
+    simulate: { type: "boolean", default: false },
+    "data-dir": { type: "string", default: env.CS_DATA_DIR },
+    host: { type: "string", default: env.CS_HOST },
+    "mqtt-port": { type: "string", default: env.CS_MQTT_PORT },
+    "http-port": { type: "string", default: env.CS_HTTP_PORT },
+    "influx-url": { type: "string", default: env.CS_INFLUX_URL },
+    speed: { type: "string", default: env.CS_SPEED ?? "1" },
+  },
+});
+
+function withOverrides(input: GatewayConfigInput): unknown {
+  // The simulated village is a demo on one machine: it listens on loopback unless told otherwise.
+  const host = values.host ?? (values.simulate ? "127.0.0.1" : undefined);
+  return {
+    ...input,
+    ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
+    mqtt: { ...input.mqtt, ...(host ? { host } : {}), ...(values["mqtt-port"] ? { port: Number(values["mqtt-port"]) } : {}) },
+    http: { ...input.http, ...(host ? { host } : {}), ...(values["http-port"] ? { port: Number(values["http-port"]) } : {}) },
+    ...(values["influx-url"] ? { influx: { url: values["influx-url"] } } : {}),
+  };
+}
+
+try {
+  const source = values.config ?? "command line";
+  const config = parseGatewayConfig(withOverrides(values.config ? loadGatewayConfigFile(values.config) : {}), source);
+  const boards = loadBoardDir(config.boardsDir);
+  const gateway = new Gateway({ config, boards, log });
+  await gateway.start();
+  let village: SimulatedVillage | undefined;
+  if (values.simulate) {
+    village = new SimulatedVillage({
+      boards,
+      gatewayUrl: gateway.broker.url,
+      dataDir: config.dataDir,
+      log,
+      headCount: config.village.headCount,
+      speed: Number(values.speed),
+    });
+    await village.start();
+  }
+  console.log(`\nCommons Sense gateway for ${config.village.name} (${config.village.headCount} people)`);
+  console.log(`  MQTT broker   ${gateway.broker.url}`);
+  console.log(`  Health        ${gateway.http.url}/api/health`);
+  console.log(`  Latest        ${gateway.http.url}/api/latest`);
+  console.log(`  Readings      ${gateway.http.url}/api/readings?sensor=tank-north-level`);
+  console.log(`  Store         ${gateway.store.kind}${config.influx ? ` (${config.influx.url})` : ` (${config.dataDir})`}`);
+  if (village) console.log(`  Simulation    ${village.agents.length} edge agents, model speed x${values.speed}\n`);
+  const shutdown = async () => {
+    await village?.stop();
+    await gateway.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+} catch (err) {
+  if (isCsError(err)) {
+    console.error(`${err.code}: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+}

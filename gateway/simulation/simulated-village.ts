@@ -1,0 +1,52 @@
+// A simulated village: one edge agent per board file, all driven by one physical model, publishing
+// to the gateway over real MQTT. This is what `npm start` runs; no hardware needed.
+import type { Logger } from "pino";
+import { join } from "node:path";
+import type { LoadedBoard } from "../../edge/board/check.ts";
+import { EdgeAgent, type AgentOptions } from "../../edge/agent.ts";
+import { VillageModel } from "../../edge/simulation/village-model.ts";
+
+export interface SimulatedVillageOptions {
+  boards: readonly LoadedBoard[];
+  gatewayUrl: string;
+  dataDir: string;
+  log: Logger;
+  headCount: number;
+  /** Simulated seconds per real second for the physical model. */
+  speed?: number;
+  agent?: Partial<Pick<AgentOptions, "sampleIntervalMs" | "journal" | "publisher" | "statusIntervalMs">>;
+}
+
+export class SimulatedVillage {
+  readonly agents: EdgeAgent[];
+  readonly model: VillageModel;
+
+  constructor(o: SimulatedVillageOptions) {
+    const realStart = Date.now();
+    const speed = o.speed ?? 1;
+    const simNowMs = () => realStart + (Date.now() - realStart) * speed;
+    this.model = new VillageModel({ startMs: realStart, headCount: o.headCount });
+    this.agents = o.boards
+      .filter(({ board }) => board.io.kind === "simulated")
+      .map(
+        ({ board }) =>
+          new EdgeAgent({
+            board,
+            gatewayUrl: o.gatewayUrl,
+            dataDir: join(o.dataDir, "edge"),
+            log: o.log.child({ module: "edge", board: board.id }),
+            model: this.model,
+            simNowMs,
+            ...o.agent,
+          }),
+      );
+  }
+
+  async start(): Promise<void> {
+    for (const agent of this.agents) await agent.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const agent of [...this.agents].reverse()) await agent.stop();
+  }
+}

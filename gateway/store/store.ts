@@ -1,0 +1,39 @@
+// The Store interface: where the village's readings live. Two implementations run through one
+// contract suite (test/contracts/store.contract.ts): the embedded SQLite default and InfluxDB 1.x.
+import type { Reading } from "../../protocol/payloads.ts";
+
+export interface StoredReading extends Reading {
+  device: string;
+}
+
+export interface ReadingQuery {
+  sensor: string;
+  /** Inclusive, epoch ms. */
+  fromMs: number;
+  /** Inclusive, epoch ms. */
+  toMs: number;
+  limit?: number;
+}
+
+export interface StoreHealth {
+  state: "up" | "down" | "starting";
+  detail?: string;
+}
+
+export interface Store {
+  readonly kind: "embedded" | "influxdb";
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /**
+   * Writes durably, all or nothing. Idempotent by (device, seq): writing the same reading twice
+   * leaves one. Rejects when the store cannot take the batch; the caller then does not acknowledge.
+   */
+  write(readings: readonly StoredReading[]): Promise<void>;
+  /** The latest reading of every sensor. */
+  latest(): Promise<StoredReading[]>;
+  /** Readings of one sensor in a time window, oldest first. */
+  query(q: ReadingQuery): Promise<StoredReading[]>;
+  /** Every stored sequence number of a device, ascending: how loss and duplicates are counted. */
+  sequences(device: string): Promise<number[]>;
+  health(): StoreHealth;
+}

@@ -1,0 +1,36 @@
+// The error catalog: stable codes that tests assert and logs carry. Messages may be reworded;
+// codes may not.
+
+export const errorCatalog = {
+  CS_ERR_BOARD_INVALID: "board file is invalid",
+  CS_ERR_CONFIG_INVALID: "configuration is invalid",
+  CS_ERR_PAYLOAD_TOO_LARGE: "payload exceeds the maximum size",
+  CS_ERR_PAYLOAD_NOT_JSON: "payload is not valid JSON",
+  CS_ERR_PAYLOAD_SCHEMA: "payload does not match its schema",
+  CS_ERR_TOPIC_UNKNOWN: "topic is not part of the protocol",
+  CS_ERR_DEVICE_UNKNOWN: "device is not registered with this gateway",
+  CS_ERR_DEVICE_MISMATCH: "payload device does not match its topic",
+  CS_ERR_SENSOR_UNKNOWN: "sensor is not declared on this board",
+  CS_ERR_UNIT_MISMATCH: "reading unit does not match the sensor's declared unit",
+  CS_ERR_STORE_UNAVAILABLE: "the store is unavailable",
+  CS_ERR_JOURNAL_CORRUPT: "the journal failed its integrity check",
+  CS_ERR_QUERY_INVALID: "query parameters are invalid",
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export class CsError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, detail?: string, details: Record<string, unknown> = {}) {
+    super(detail ? `${errorCatalog[code]}: ${detail}` : errorCatalog[code]);
+    this.name = "CsError";
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isCsError(err: unknown, code?: ErrorCode): err is CsError {
+  return err instanceof CsError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,77 @@
+// Runtime schemas for every payload on the wire (zod is the one schema library of the repo).
+// Payloads describe stocks and equipment, never persons.
+import { z } from "zod";
+import { units } from "./units.ts";
+
+/** Ids of devices and sensors: safe in MQTT topics and file names. */
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes");
+
+export const qualitySchema = z.enum(["good", "invalid"]);
+
+/**
+ * How far the timestamp can be trusted. "synced": wall clock known when taken; "corrected": taken
+ * before the clock was set and corrected afterwards from the monotonic clock; "estimated": taken in
+ * an earlier boot before the clock was set, so only an upper bound is known.
+ */
+export const clockSchema = z.enum(["synced", "corrected", "estimated"]);
+
+export const readingSchema = z.strictObject({
+  seq: z.number().int().positive(),
+  sensor: idSchema,
+  /** null when quality is invalid: an invalid reading never carries a stale value. */
+  value: z.number().finite().nullable(),
+  unit: z.enum(units),
+  quality: qualitySchema,
+  /** Unix epoch milliseconds. */
+  ts: z.number().int().positive(),
+  clock: clockSchema,
+  warning: z.string().max(200).optional(),
+});
+
+export const readingBatchSchema = z
+  .strictObject({
+    device: idSchema,
+    readings: z.array(readingSchema).min(1).max(1000),
+  })
+  .superRefine((batch, ctx) => {
+    batch.readings.forEach((r, i) => {
+      if (r.quality === "good" && r.value === null) {
+        ctx.addIssue({ code: "custom", path: ["readings", i, "value"], message: "a good reading needs a value" });
+      }
+      if (r.quality === "invalid" && r.value !== null) {
+        ctx.addIssue({ code: "custom", path: ["readings", i, "value"], message: "an invalid reading carries no value" });
+      }
+    });
+  });
+
+/** Gateway -> edge: these sequence numbers are durably stored and may leave the journal. */
+export const ackSchema = z.strictObject({
+  device: idSchema,
+  /** Inclusive [from, to] ranges of stored sequence numbers. */
+  ranges: z.array(z.tuple([z.number().int().positive(), z.number().int().positive()])).min(1),
+});
+
+/** Edge -> gateway, retained: how the device and its journal are doing. */
+export const deviceStatusSchema = z.strictObject({
+  device: idSchema,
+  online: z.boolean(),
+  ts: z.number().int().positive(),
+  journal: z
+    .strictObject({
+      pending: z.number().int().nonnegative(),
+      /** Readings dropped because the journal hit its disk budget: counted, never silent. */
+      overflowDropped: z.number().int().nonnegative(),
+      bytes: z.number().int().nonnegative(),
+    })
+    .optional(),
+  warnings: z.array(z.string().max(200)).max(50).optional(),
+});
+
+export type Reading = z.infer<typeof readingSchema>;
+export type ReadingBatch = z.infer<typeof readingBatchSchema>;
+export type Ack = z.infer<typeof ackSchema>;
+export type DeviceStatus = z.infer<typeof deviceStatusSchema>;

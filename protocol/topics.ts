@@ -1,0 +1,39 @@
+// One typed map of every topic and its payload. Publishers, ingest and tests build topics here.
+import type { Ack, DeviceStatus, ReadingBatch } from "./payloads.ts";
+import { ackSchema, deviceStatusSchema, readingBatchSchema } from "./payloads.ts";
+
+export const TOPIC_ROOT = "cs/v1";
+
+export interface TopicMap {
+  /** edge -> gateway, QoS 1 */
+  readings: ReadingBatch;
+  /** gateway -> edge, QoS 1: application-level acknowledgement after the store has the readings */
+  ack: Ack;
+  /** edge -> gateway, QoS 1 retained, also the MQTT will (online: false) */
+  status: DeviceStatus;
+}
+
+export type TopicKind = keyof TopicMap;
+
+export const topicSchemas = {
+  readings: readingBatchSchema,
+  ack: ackSchema,
+  status: deviceStatusSchema,
+} as const;
+
+export function deviceTopic(kind: TopicKind, device: string): string {
+  return `${TOPIC_ROOT}/dev/${device}/${kind}`;
+}
+
+/** Subscription pattern for one kind of topic across all devices. */
+export function deviceTopicPattern(kind: TopicKind): string {
+  return `${TOPIC_ROOT}/dev/+/${kind}`;
+}
+
+export function parseDeviceTopic(topic: string): { device: string; kind: TopicKind } | undefined {
+  const parts = topic.split("/");
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[2] !== "dev") return undefined;
+  const kind = parts[4];
+  if (kind !== "readings" && kind !== "ack" && kind !== "status") return undefined;
+  return { device: parts[3], kind };
+}

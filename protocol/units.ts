@@ -1,0 +1,21 @@
+// Units that a reading may carry. A reading with any other unit is rejected at the gateway.
+export const units = [
+  "L", // litres of stored water
+  "L/min", // flow
+  "V",
+  "A",
+  "W",
+  "Wh",
+  "%", // state of charge, soil moisture
+  "%RH",
+  "kg",
+  "°C",
+  "hPa",
+  "lx",
+  "bool", // 0 or 1: float switches, pump running feedback
+] as const;
+
+export type Unit = (typeof units)[number];
+
+export const domains = ["water", "power", "pantry", "greenhouse"] as const;
+export type Domain = (typeof domains)[number];
