@@ -87,6 +87,13 @@ export class EdgeAgent {
     for (const sample of sampleAll(this.channels, clock.now())) this.journal.append(sample);
   }
 
+  /** Stops taking readings; what is journalled keeps draining to the gateway. */
+  stopSampling(): void {
+    if (this.sampler) clearInterval(this.sampler);
+    this.sampler = undefined;
+    this.journal.commit();
+  }
+
   async stop(): Promise<void> {
     if (this.sampler) clearInterval(this.sampler);
     if (this.statusTimer) clearInterval(this.statusTimer);

@@ -14,6 +14,7 @@ const { values } = parseArgs({
     "data-dir": { type: "string", default: process.env.CS_DATA_DIR ?? "./data" },
     username: { type: "string", default: process.env.CS_DEVICE_USERNAME },
     password: { type: "string", default: process.env.CS_DEVICE_PASSWORD },
+    "sample-interval-ms": { type: "string" },
   },
 });
 
@@ -31,6 +32,7 @@ try {
     log,
     username: values.username ?? board.id,
     password: values.password,
+    sampleIntervalMs: values["sample-interval-ms"] ? Number(values["sample-interval-ms"]) : undefined,
   });
   await agent.start();
   const shutdown = async () => {

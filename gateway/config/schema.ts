@@ -26,7 +26,7 @@ export const gatewayConfigSchema = z.strictObject({
   influx: z
     .strictObject({
       url: z.url({ protocol: /^https?$/ }),
-      database: idSchema.optional(),
+      database: z.string().regex(/^[A-Za-z0-9_-]+$/).max(64).optional(),
     })
     .optional(),
   ingest: z

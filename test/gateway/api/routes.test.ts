@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestGateway } from "../../helpers/test-gateway.ts";
+import { getJson } from "../../helpers/get-json.ts";
+
+const NOW = Date.now();
+
+describe("HTTP API", () => {
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  let base: string;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    base = `${gw.gateway.http.url}/api`;
+    await gw.gateway.store.write([
+      { device: "water-main", seq: 1, sensor: "tank-north-level", value: 6000, unit: "L", quality: "good", ts: NOW - 60_000, clock: "synced" },
+      { device: "water-main", seq: 2, sensor: "tank-north-level", value: 5990, unit: "L", quality: "good", ts: NOW - 30_000, clock: "synced" },
+      { device: "power-main", seq: 1, sensor: "battery-soc", value: null, unit: "%", quality: "invalid", ts: NOW - 10_000, clock: "synced", warning: "no valid current" },
+    ]);
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it("GET /api/health names each component's state", async () => {
+    const { status, body } = await getJson(`${base}/health`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ status: "ok", components: { broker: { state: "up" }, store: { kind: "embedded", state: "up" } } });
+    expect(body.devices.map((d: { device: string }) => d.device).sort()).toEqual(["greenhouse-main", "pantry-main", "power-main", "water-main"]);
+  });
+
+  it("GET /api/latest gives value, unit, quality and age per sensor", async () => {
+    const { body } = await getJson(`${base}/latest`);
+    const tank = body.find((r: { sensor: string }) => r.sensor === "tank-north-level");
+    expect(tank).toMatchObject({ value: 5990, unit: "L", quality: "good", label: "North storage tank" });
+    expect(tank.ageMs).toBeGreaterThanOrEqual(30_000);
+    const soc = body.find((r: { sensor: string }) => r.sensor === "battery-soc");
+    expect(soc).toMatchObject({ value: null, quality: "invalid", warning: "no valid current" });
+  });
+
+  it("GET /api/readings returns a sensor's window, oldest first", async () => {
+    const { body } = await getJson(`${base}/readings?sensor=tank-north-level&from=${NOW - 45_000}&to=${NOW}`);
+    expect(body.readings.map((r: { value: number }) => r.value)).toEqual([5990]);
+    const { body: iso } = await getJson(`${base}/readings?sensor=tank-north-level&from=${new Date(NOW - 90_000).toISOString()}`);
+    expect(iso.readings).toHaveLength(2);
+  });
+
+  it("answers bad queries with a code", async () => {
+    const missing = await getJson(`${base}/readings`);
+    expect(missing).toMatchObject({ status: 400, body: { code: "CS_ERR_QUERY_INVALID" } });
+    const unknown = await getJson(`${base}/readings?sensor=moon-level`);
+    expect(unknown).toMatchObject({ status: 404, body: { code: "CS_ERR_SENSOR_UNKNOWN" } });
+    const badTime = await getJson(`${base}/readings?sensor=tank-north-level&from=yesterday`);
+    expect(badTime).toMatchObject({ status: 400, body: { code: "CS_ERR_QUERY_INVALID" } });
+  });
+});

@@ -1,0 +1,24 @@
+// A gateway alone on loopback with free ports and the embedded store, for ingest and API tests.
+import { loadBoardDir } from "../../edge/board/load.ts";
+import { parseGatewayConfig } from "../../gateway/config/load.ts";
+import type { GatewayConfigInput } from "../../gateway/config/schema.ts";
+import { Gateway } from "../../gateway/gateway.ts";
+import { tempDir } from "./temp-dir.ts";
+import { testLog } from "./test-log.ts";
+
+export async function startTestGateway(overrides: Partial<GatewayConfigInput> = {}) {
+  const dir = tempDir("cs-gw-");
+  const config = parseGatewayConfig(
+    { dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 }, ...overrides },
+    "test",
+  );
+  const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log: testLog });
+  await gateway.start();
+  return {
+    gateway,
+    async stop() {
+      await gateway.stop();
+      dir.remove();
+    },
+  };
+}
