@@ -56,6 +56,8 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
   private overflowDropped = 0;
+  /** Rows taken before the clock was set exist; checked so commits need not scan for them. */
+  private hasUnsynced = false;
   private statements!: {
     insert: Database.Statement;
     setMeta: Database.Statement;
@@ -101,6 +103,7 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
     const maxRow = db.prepare("SELECT max(seq) AS s FROM readings").get() as { s: number | null };
     this.seq = Math.max(Number(this.getMeta("seq") ?? 0), maxRow.s ?? 0);
     this.overflowDropped = Number(this.getMeta("overflowDropped") ?? 0);
+    this.hasUnsynced = db.prepare("SELECT 1 FROM readings WHERE clock = 'unsynced' LIMIT 1").get() !== undefined;
     this.correctClock();
   }
 
@@ -118,6 +121,7 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
       clock: synced ? "synced" : "unsynced",
       warning: sample.warning ?? null,
     });
+    if (!synced) this.hasUnsynced = true;
     this.monos.push(clock.monotonicMs());
     if (this.buffer.length >= this.options.commitEveryReadings) this.commit();
     else if (!this.timer) this.timer = setTimeout(() => this.commit(), this.options.commitEveryMs);
@@ -142,7 +146,7 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
       this.statements.setMeta.run("seq", String(this.seq));
     })();
     this.enforceBudget();
-    if (isClockSet(this.options.clock)) this.correctClock();
+    if (this.hasUnsynced) this.correctClock();
     const publishable = committed.filter((r) => r.clock !== "unsynced").map(toReading);
     if (publishable.length) this.emit("committed", publishable);
   }
@@ -191,7 +195,8 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
    * those of an earlier boot only get an upper bound: the moment this process started.
    */
   private correctClock(): void {
-    if (!this.db || !isClockSet(this.options.clock)) return;
+    if (!this.db || !this.hasUnsynced || !isClockSet(this.options.clock)) return;
+    this.hasUnsynced = false;
     const now = this.options.clock.now();
     const mono = this.options.clock.monotonicMs();
     const corrected = this.db

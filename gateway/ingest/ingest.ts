@@ -42,6 +42,7 @@ export class Ingest {
   private pending: StoredReading[] = [];
   private readonly pendingKeys = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private eager: NodeJS.Immediate | undefined;
   private writing: Promise<void> | undefined;
   private attached: Aedes | undefined;
   private readonly onPublish = (packet: AedesPublishPacket, client: Client | null) => this.handle(packet, client);
@@ -80,7 +81,7 @@ export class Ingest {
     this.pendingKeys.clear();
     this.writing = this.write(batch).finally(() => {
       this.writing = undefined;
-      if (this.pending.length >= this.o.maxBatchPoints) void this.flush();
+      if (this.pending.length > 0) void this.flush();
     });
     await this.writing;
   }
@@ -122,7 +123,15 @@ export class Ingest {
     this.o.bus.emit("readings", fresh);
     this.pending.push(...fresh);
     if (this.pending.length >= this.o.maxBatchPoints) void this.flush();
-    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.o.flushMs);
+    else if (!this.writing && !this.eager) {
+      // Group commit: an idle store writes at once (after this tick's messages have joined);
+      // a busy one lets the batch grow until the write in flight is done, or flushMs passes.
+      this.eager = setImmediate(() => {
+        this.eager = undefined;
+        void this.flush();
+      });
+    }
+    if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.o.flushMs);
   }
 
   private handleStatus(device: string, payload: Buffer, client: Client): void {

@@ -1,0 +1,26 @@
+// Memory: a simulated edge agent against a bare MQTT.js publisher sending the same messages at the
+// same rate, each in its own process under --max-old-space-size=64.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+function rssKb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+export async function measureRss(args: string[], seconds: number): Promise<number> {
+  const child = spawn(process.execPath, ["--max-old-space-size=64", "--import", "tsx", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  let peak = 0;
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    if (child.exitCode !== null) throw new Error(`${args.join(" ")} exited ${child.exitCode}: ${stderr.slice(-500)}`);
+    peak = Math.max(peak, rssKb(child.pid!));
+  }
+  const gone = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await gone;
+  return peak / 1024;
+}

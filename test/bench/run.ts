@@ -1,0 +1,67 @@
+// `npm run bench`: one run of every benchmark, a table of ratios, and bench-results/bench.json.
+// `npm run bench -- --smoke` is a short run with no thresholds (what CI may run).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { parseGatewayConfig } from "../../gateway/config/load.ts";
+import { Gateway } from "../../gateway/gateway.ts";
+import { loadBoardDir } from "../../edge/board/load.ts";
+import { startInfluxd } from "../helpers/start-influxd.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
+import { fullPath, journalWear, rawAedes } from "./throughput.ts";
+import { embeddedVsRaw, influxBatchVsSingle } from "./stores.ts";
+import { measureRss } from "./rss.ts";
+
+const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false } } });
+const smoke = values.smoke;
+const n = (full: number, short: number) => (smoke ? short : full);
+
+interface Row { name: string; measured: string; ratio: number; goal: string; pass: boolean | null }
+const rows: Row[] = [];
+const add = (name: string, measured: string, ratio: number, goal: string, pass: boolean) =>
+  rows.push({ name, measured, ratio: Number(ratio.toFixed(3)), goal, pass: smoke ? null : pass });
+
+const influxd = await startInfluxd();
+try {
+  const readings = n(100_000, 5_000);
+  const raw = await rawAedes(readings);
+  const embedded = await fullPath(readings, "embedded");
+  const influx = await fullPath(readings, { influxUrl: influxd.url });
+  add("full path (embedded) / raw aedes QoS 1", `${embedded.perSec.toFixed(0)} vs ${raw.toFixed(0)} readings/s`, embedded.perSec / raw, ">= 0.5", embedded.perSec / raw >= 0.5);
+  add("full path (InfluxDB) / raw aedes QoS 1", `${influx.perSec.toFixed(0)} vs ${raw.toFixed(0)} readings/s`, influx.perSec / raw, ">= 0.5", influx.perSec / raw >= 0.5);
+  add("readings lost on the full path", `${embedded.lost + influx.lost} of ${2 * readings}`, embedded.lost + influx.lost, "0", embedded.lost + influx.lost === 0);
+
+  const writer = await influxBatchVsSingle(influxd.url, n(100_000, 10_000), n(1_000, 200));
+  add("InfluxDB writer batch 5000 / batch 1", `${writer.batched.toFixed(0)} vs ${writer.single.toFixed(0)} points/s`, writer.batched / writer.single, ">= 100", writer.batched / writer.single >= 100);
+
+  const sqlite = await embeddedVsRaw(n(200_000, 20_000), 5_000);
+  add("embedded store / raw better-sqlite3 (batch 5000)", `${sqlite.store.toFixed(0)} vs ${sqlite.raw.toFixed(0)} rows/s`, sqlite.store / sqlite.raw, ">= 0.7", sqlite.store / sqlite.raw >= 0.7);
+
+  const wear = await journalWear(n(20_000, 2_000));
+  add("edge journal bytes written per reading", `${wear.toFixed(0)} B`, wear, "<= 256 (issue #8)", wear <= 256);
+
+  // RSS: one agent (water board, 100 ms sampling) and a bare publisher at the same rate.
+  const dir = tempDir("cs-bench-rss-");
+  const config = parseGatewayConfig({ dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 } }, "bench");
+  const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log: pino({ level: "silent" }) });
+  await gateway.start();
+  const seconds = n(20, 4);
+  const agentMb = await measureRss(["edge/main.ts", "--board", "boards/water.yaml", "--gateway", gateway.broker.url, "--data-dir", dir.path, "--sample-interval-ms", "100"], seconds);
+  const bareMb = await measureRss(["test/bench/bare-publisher.ts", gateway.broker.url, "100"], seconds);
+  await gateway.stop();
+  dir.remove();
+  add("edge agent RSS / bare MQTT.js publisher (--max-old-space-size=64)", `${agentMb.toFixed(1)} vs ${bareMb.toFixed(1)} MB`, agentMb / bareMb, "<= 1.3", agentMb / bareMb <= 1.3);
+} finally {
+  await influxd.dispose();
+}
+
+console.log(`\nCommons Sense benchmarks${smoke ? " (smoke: short, no thresholds)" : ""}\n`);
+const width = Math.max(...rows.map((r) => r.name.length));
+for (const r of rows) {
+  const verdict = r.pass === null ? "" : r.pass ? "  ok" : "  MISSED";
+  console.log(`${r.name.padEnd(width)}  ${String(r.ratio).padStart(9)}  goal ${r.goal.padEnd(18)} ${r.measured}${verdict}`);
+}
+mkdirSync("bench-results", { recursive: true });
+writeFileSync("bench-results/bench.json", JSON.stringify({ at: new Date().toISOString(), smoke, rows }, null, 2));
+console.log("\nwritten: bench-results/bench.json");
+process.exit(0);

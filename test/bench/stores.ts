@@ -1,0 +1,63 @@
+// Store writers against their own baselines: the embedded store against raw better-sqlite3 at the
+// same batch size, and the InfluxDB writer against its batch-size-1 mode.
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { EmbeddedStore } from "../../gateway/store/embedded-store.ts";
+import { InfluxStore } from "../../gateway/store/influx-store.ts";
+import type { StoredReading } from "../../gateway/store/store.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
+
+const T0 = Date.now() - 3_600_000;
+
+function readings(from: number, count: number): StoredReading[] {
+  return Array.from({ length: count }, (_, i) => ({
+    device: "water-main", seq: from + i, sensor: "tank-north-level", value: 5000 + (i % 100), unit: "L", quality: "good", ts: T0 + from + i, clock: "synced",
+  }));
+}
+
+export async function embeddedVsRaw(total: number, batch: number): Promise<{ store: number; raw: number }> {
+  // Two rounds each; the second counts, so neither side pays the JIT warm-up for the other.
+  await embeddedVsRawOnce(total, batch);
+  return embeddedVsRawOnce(total, batch);
+}
+
+async function embeddedVsRawOnce(total: number, batch: number): Promise<{ store: number; raw: number }> {
+  const dir = tempDir("cs-bench-sqlite-");
+  const store = new EmbeddedStore({ dataDir: join(dir.path, "store") });
+  await store.start();
+  let started = performance.now();
+  for (let i = 0; i < total; i += batch) await store.write(readings(i + 1, batch));
+  const storeRate = total / ((performance.now() - started) / 1000);
+  await store.stop();
+
+  // The same table, pragmas and statement, without the Store around it.
+  const db = new Database(join(dir.path, "raw.db"));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.exec(`CREATE TABLE readings (device TEXT NOT NULL, seq INTEGER NOT NULL, sensor TEXT NOT NULL, ts INTEGER NOT NULL, value REAL,
+    unit TEXT NOT NULL, quality TEXT NOT NULL, clock TEXT NOT NULL, warning TEXT, PRIMARY KEY (device, seq)) WITHOUT ROWID;
+    CREATE INDEX readings_by_sensor ON readings (sensor, ts);`);
+  const insert = db.prepare("INSERT OR IGNORE INTO readings VALUES (?,?,?,?,?,?,?,?,?)");
+  const write = db.transaction((rows: StoredReading[]) => {
+    for (const r of rows) insert.run(r.device, r.seq, r.sensor, r.ts, r.value, r.unit, r.quality, r.clock, null);
+  });
+  started = performance.now();
+  for (let i = 0; i < total; i += batch) write(readings(i + 1, batch));
+  const rawRate = total / ((performance.now() - started) / 1000);
+  db.close();
+  dir.remove();
+  return { store: storeRate, raw: rawRate };
+}
+
+export async function influxBatchVsSingle(url: string, batched: number, single: number): Promise<{ batched: number; single: number }> {
+  const store = new InfluxStore({ url, database: `bench_writer_${Date.now()}` });
+  await store.start();
+  let started = performance.now();
+  for (let i = 0; i < batched; i += 5000) await store.write(readings(i + 1, 5000));
+  const batchedRate = batched / ((performance.now() - started) / 1000);
+  started = performance.now();
+  for (let i = 0; i < single; i++) await store.write(readings(batched + i + 1, 1));
+  const singleRate = single / ((performance.now() - started) / 1000);
+  await store.stop();
+  return { batched: batchedRate, single: singleRate };
+}
