@@ -15,6 +15,11 @@ export const errorCatalog = {
   CS_ERR_STORE_UNAVAILABLE: "the store is unavailable",
   CS_ERR_JOURNAL_CORRUPT: "the journal failed its integrity check",
   CS_ERR_QUERY_INVALID: "query parameters are invalid",
+  CS_ERR_RULES_INVALID: "trigger rules are invalid",
+  CS_ERR_SCENARIO_INVALID: "drill scenario is invalid",
+  CS_ERR_VILLAGE_UNKNOWN: "village is not a member of this federation",
+  CS_ERR_AID_REQUEST_INVALID: "aid request is invalid",
+  CS_ERR_ASSESSMENT_INVALID: "assessment is invalid",
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;

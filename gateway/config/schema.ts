@@ -4,6 +4,57 @@ import { idSchema } from "../../protocol/payloads.ts";
 
 const portSchema = z.number().int().min(0).max(65535);
 
+const sensorRef = z.string().min(1);
+
+/** Per-person-per-day norms the village agreed on; used for the norm-based days-left figures. */
+export const normsSchema = z
+  .strictObject({
+    /** Sphere's humanitarian range is 7.5-15 L; villages add kitchen and garden on top. */
+    waterLitresPerPersonDay: z.number().positive().default(15),
+    foodKcalPerPersonDay: z.number().positive().default(2_100),
+    /** The village's essential electrical load per day, not per person. */
+    baselineWhPerDay: z.number().positive().default(24_000),
+  })
+  .prefault({});
+
+export const reservesConfigSchema = z
+  .strictObject({
+    water: z
+      .strictObject({
+        sensors: z.array(sensorRef).min(1).default(["tank-north-level", "tank-south-level", "cistern-level"]),
+        capacityLitres: z.number().positive().default(50_000),
+        targetDays: z.number().positive().default(7),
+      })
+      .prefault({}),
+    power: z
+      .strictObject({
+        socSensor: sensorRef.default("battery-soc"),
+        currentSensor: sensorRef.default("battery-current"),
+        voltageSensor: sensorRef.default("battery-voltage"),
+        capacityWh: z.number().positive().default(19_200),
+        targetDays: z.number().positive().default(2),
+      })
+      .prefault({}),
+    food: z
+      .strictObject({
+        staples: z
+          .array(z.strictObject({ sensor: sensorRef, name: idSchema, kcalPerKg: z.number().positive() }))
+          .min(1)
+          .default([
+            { sensor: "grain-bin", name: "grain", kcalPerKg: 3_400 },
+            { sensor: "legumes-bin", name: "legumes", kcalPerKg: 3_400 },
+            { sensor: "oil-store", name: "oil", kcalPerKg: 8_840 },
+          ]),
+        targetDays: z.number().positive().default(30),
+      })
+      .prefault({}),
+    /** Consumption is measured over this trailing window. */
+    windowHours: z.number().positive().max(24 * 14).default(24),
+    /** A sensor silent for longer makes the figures that use it uncertain. */
+    staleAfterMinutes: z.number().positive().default(15),
+  })
+  .prefault({});
+
 export const gatewayConfigSchema = z.strictObject({
   village: z
     .strictObject({
@@ -13,6 +64,18 @@ export const gatewayConfigSchema = z.strictObject({
       headCount: z.number().int().positive().max(100_000),
     })
     .default({ id: "riverbend", name: "Riverbend", headCount: 180 }),
+  norms: normsSchema,
+  reserves: reservesConfigSchema,
+  /** Trigger matrix file; absent: gateway/triggers/default-rules.yaml. */
+  triggersFile: z.string().min(1).optional(),
+  federation: z
+    .strictObject({
+      /** The federation hub's broker; absent: this village runs alone. */
+      hubUrl: z.string().regex(/^mqtts?:\/\//, "an mqtt:// or mqtts:// URL").optional(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+    })
+    .prefault({}),
   /** Board files of every edge device this gateway accepts readings from. */
   boardsDir: z.string().min(1).default("boards"),
   dataDir: z.string().min(1).default("./data"),
@@ -48,4 +111,6 @@ export const gatewayConfigSchema = z.strictObject({
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type ReservesConfig = z.infer<typeof reservesConfigSchema>;
+export type Norms = z.infer<typeof normsSchema>;
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;

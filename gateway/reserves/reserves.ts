@@ -1,0 +1,216 @@
+// Reserves: per domain, the stock in real units, consumption and inflow measured over a trailing
+// window, and days left for the village's head count beside the norm-based figure. Figures built on
+// a stale or invalid sensor are marked uncertain and name that sensor.
+import type { GatewayConfig } from "../config/schema.ts";
+import type { Bus } from "../bus.ts";
+import type { Store, StoredReading } from "../store/store.ts";
+import type { DeviceRegistry } from "../ingest/device-registry.ts";
+import { StockHistory } from "./stock-history.ts";
+import { figure, type Figure, type Figures } from "./figures.ts";
+
+/** Less history than this and measured rates are not trusted; the norm-based figure stands in. */
+const MIN_HISTORY_MS = 60 * 60_000;
+/** Days-left figures are capped so that JSON and rules never see Infinity. */
+export const MAX_DAYS = 999;
+
+interface Latest {
+  value: number | null;
+  tsMs: number;
+  quality: "good" | "invalid";
+  warning?: string;
+}
+
+export interface ReservesOptions {
+  config: GatewayConfig;
+  bus: Bus;
+  store: Store;
+  registry: DeviceRegistry;
+  now?: () => number;
+}
+
+export class Reserves {
+  private readonly o: ReservesOptions;
+  private readonly latest = new Map<string, Latest>();
+  private readonly history = { water: new StockHistory(0), power: new StockHistory(0), food: new StockHistory(0) };
+  private readonly assessments = new Map<string, { value: number; tsMs: number }>();
+  private headCount: number;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(options: ReservesOptions) {
+    this.o = options;
+    const windowMs = options.config.reserves.windowHours * 3_600_000;
+    this.history = { water: new StockHistory(windowMs), power: new StockHistory(windowMs), food: new StockHistory(windowMs) };
+    this.headCount = options.config.village.headCount;
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** Rebuilds the trailing window from the store, so a restart does not forget consumption. */
+  async start(): Promise<void> {
+    const toMs = this.now();
+    const fromMs = toMs - this.o.config.reserves.windowHours * 3_600_000;
+    const sensors = this.o.registry.allSensors().map((s) => s.sensor);
+    const rows: StoredReading[] = [];
+    for (const sensor of sensors) {
+      try {
+        rows.push(...(await this.o.store.query({ sensor, fromMs, toMs, limit: 100_000 })));
+      } catch {
+        break; // store down at start: the window fills from live readings instead
+      }
+    }
+    rows.sort((a, b) => a.ts - b.ts);
+    this.ingest(rows);
+    this.unsubscribe = this.o.bus.on("readings", (readings) => this.ingest(readings));
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+  }
+
+  setHeadCount(headCount: number): void {
+    this.headCount = headCount;
+  }
+
+  /** An assessment entered by people, e.g. the food team's crop loss estimate after a storm. */
+  assess(name: "greenhouse.cropLossPct", value: number, tsMs = this.now()): void {
+    this.assessments.set(name, { value, tsMs });
+  }
+
+  ingest(readings: readonly StoredReading[]): void {
+    for (const r of readings) {
+      const prev = this.latest.get(r.sensor);
+      if (prev && prev.tsMs > r.ts) continue; // an older replayed reading is history, not "latest"
+      this.latest.set(r.sensor, { value: r.value, tsMs: r.ts, quality: r.quality, warning: r.warning });
+      const domain = this.domainOf(r.sensor);
+      if (domain) {
+        const total = this.total(domain);
+        if (total !== undefined) this.history[domain].add(r.ts, total);
+      }
+    }
+  }
+
+  figures(): Figures {
+    const nowMs = this.now();
+    const { config } = this.o;
+    const { norms, reserves } = config;
+    const f: Figures = { "village.headCount": figure(this.headCount, "people") };
+
+    // Water
+    const water = this.sum(reserves.water.sensors, nowMs);
+    const waterNeed = this.headCount * norms.waterLitresPerPersonDay;
+    f["water.stockLitres"] = figure(water.value, "L", water.reasons);
+    f["water.pct"] = figure(water.value === null ? null : (100 * water.value) / reserves.water.capacityLitres, "%", water.reasons);
+    f["water.dailyNeedLitres"] = figure(waterNeed, "L/day");
+    Object.assign(f, this.daysLeft("water", water, waterNeed, "L", nowMs));
+
+    // Power: stored energy from state of charge
+    const soc = this.sum([reserves.power.socSensor], nowMs);
+    const storedWh = soc.value === null ? null : (soc.value / 100) * reserves.power.capacityWh;
+    f["power.socPct"] = figure(soc.value, "%", soc.reasons);
+    f["power.storedWh"] = figure(storedWh, "Wh", soc.reasons);
+    f["power.dailyNeedWh"] = figure(norms.baselineWhPerDay, "Wh/day");
+    Object.assign(f, this.daysLeft("power", { value: storedWh, reasons: soc.reasons }, norms.baselineWhPerDay, "Wh", nowMs));
+
+    // Food: kcal across staples
+    let kcal = 0;
+    const foodReasons: string[] = [];
+    let foodKnown = true;
+    for (const staple of reserves.food.staples) {
+      const s = this.sum([staple.sensor], nowMs);
+      f[`food.${staple.name}.kg`] = figure(s.value, "kg", s.reasons);
+      foodReasons.push(...s.reasons);
+      if (s.value === null) foodKnown = false;
+      else kcal += s.value * staple.kcalPerKg;
+    }
+    const foodNeed = this.headCount * norms.foodKcalPerPersonDay;
+    f["food.kcal"] = figure(foodKnown ? kcal : null, "kcal", foodReasons);
+    f["food.dailyNeedKcal"] = figure(foodNeed, "kcal/day");
+    Object.assign(f, this.daysLeft("food", { value: foodKnown ? kcal : null, reasons: foodReasons }, foodNeed, "kcal", nowMs));
+
+    // Greenhouse: the food team's assessment
+    f["greenhouse.cropLossPct"] = figure(this.assessments.get("greenhouse.cropLossPct")?.value ?? 0, "%");
+
+    // Silence of every sensor, for deadman rules
+    for (const s of this.o.registry.allSensors()) {
+      const latest = this.latest.get(s.sensor);
+      f[`sensor.${s.sensor}.silentMinutes`] = figure(latest ? (nowMs - latest.tsMs) / 60_000 : null, "min");
+    }
+    return f;
+  }
+
+  /** Every figure name rules may use, for validating trigger files before any reading exists. */
+  figureNames(): string[] {
+    return Object.keys(this.figures());
+  }
+
+  private daysLeft(domain: "water" | "power" | "food", stock: { value: number | null; reasons: string[] }, normPerDay: number, unit: string, _nowMs: number): Figures {
+    const out: Figures = {};
+    const normDays = stock.value === null ? null : Math.min(MAX_DAYS, stock.value / normPerDay);
+    out[`${domain}.daysLeftNorm`] = figure(normDays, "days", stock.reasons);
+    const rates = this.history[domain].rates();
+    if (!rates || rates.spanMs < MIN_HISTORY_MS) {
+      out[`${domain}.consumptionPerDay`] = figure(null, `${unit}/day`, ["less than 1 h of history"]);
+      out[`${domain}.inflowPerDay`] = figure(null, `${unit}/day`, ["less than 1 h of history"]);
+      out[`${domain}.daysLeft`] = figure(normDays, "days", [...stock.reasons, "less than 1 h of history: norm-based figure used"]);
+      return out;
+    }
+    out[`${domain}.consumptionPerDay`] = figure(rates.consumptionPerDay, `${unit}/day`);
+    out[`${domain}.inflowPerDay`] = figure(rates.inflowPerDay, `${unit}/day`);
+    // Days left assumes inflows stop (the conservative reading in a crisis: springs and routes fail).
+    const days = stock.value === null ? null : rates.consumptionPerDay > 0 ? Math.min(MAX_DAYS, stock.value / rates.consumptionPerDay) : MAX_DAYS;
+    out[`${domain}.daysLeft`] = figure(days, "days", stock.reasons);
+    return out;
+  }
+
+  private sum(sensors: readonly string[], nowMs: number): { value: number | null; reasons: string[] } {
+    const staleMs = this.o.config.reserves.staleAfterMinutes * 60_000;
+    const reasons: string[] = [];
+    let total = 0;
+    let known = true;
+    for (const sensor of sensors) {
+      const l = this.latest.get(sensor);
+      if (!l) {
+        reasons.push(`${sensor}: no reading yet`);
+        known = false;
+      } else if (l.quality === "invalid" || l.value === null) {
+        reasons.push(`${sensor}: invalid${l.warning ? ` (${l.warning})` : ""}`);
+        known = false;
+      } else {
+        if (nowMs - l.tsMs > staleMs) reasons.push(`${sensor}: silent for ${Math.round((nowMs - l.tsMs) / 60_000)} min`);
+        total += l.value;
+      }
+    }
+    return { value: known ? total : null, reasons };
+  }
+
+  private total(domain: "water" | "power" | "food"): number | undefined {
+    const { reserves } = this.o.config;
+    const values = (sensors: string[], weights?: number[]) => {
+      let t = 0;
+      for (let i = 0; i < sensors.length; i++) {
+        const l = this.latest.get(sensors[i]);
+        if (!l || l.value === null) return undefined;
+        t += l.value * (weights?.[i] ?? 1);
+      }
+      return t;
+    };
+    if (domain === "water") return values(reserves.water.sensors);
+    if (domain === "power") {
+      const soc = values([reserves.power.socSensor]);
+      return soc === undefined ? undefined : (soc / 100) * reserves.power.capacityWh;
+    }
+    return values(reserves.food.staples.map((s) => s.sensor), reserves.food.staples.map((s) => s.kcalPerKg));
+  }
+
+  private domainOf(sensor: string): "water" | "power" | "food" | undefined {
+    const { reserves } = this.o.config;
+    if (reserves.water.sensors.includes(sensor)) return "water";
+    if (sensor === reserves.power.socSensor) return "power";
+    if (reserves.food.staples.some((s) => s.sensor === sensor)) return "food";
+    return undefined;
+  }
+}
+
+export type { Figure, Figures };

@@ -1,0 +1,54 @@
+// A domain's total stock over a trailing window, in 10-minute buckets (bucket means damp sensor
+// noise), from which consumption and inflow are measured separately: decreases between buckets are
+// consumption, increases are refills and inflows.
+const BUCKET_MS = 10 * 60_000;
+
+interface Bucket {
+  startMs: number;
+  sum: number;
+  n: number;
+}
+
+export interface Rates {
+  /** Units per day taken out of the stock. */
+  consumptionPerDay: number;
+  /** Units per day put in (refills, deliveries, springs). */
+  inflowPerDay: number;
+  /** How much history the rates rest on, ms. */
+  spanMs: number;
+}
+
+export class StockHistory {
+  private readonly buckets: Bucket[] = [];
+  private readonly windowMs: number;
+
+  constructor(windowMs: number) {
+    this.windowMs = windowMs;
+  }
+
+  add(tsMs: number, total: number): void {
+    const startMs = Math.floor(tsMs / BUCKET_MS) * BUCKET_MS;
+    const last = this.buckets[this.buckets.length - 1];
+    if (last && last.startMs === startMs) {
+      last.sum += total;
+      last.n++;
+    } else if (!last || startMs > last.startMs) {
+      this.buckets.push({ startMs, sum: total, n: 1 });
+    } else return; // late readings from a replay do not rewrite history already measured
+    while (this.buckets.length > 2 && this.buckets[0].startMs < startMs - this.windowMs) this.buckets.shift();
+  }
+
+  rates(): Rates | undefined {
+    if (this.buckets.length < 2) return undefined;
+    let down = 0;
+    let up = 0;
+    for (let i = 1; i < this.buckets.length; i++) {
+      const delta = this.buckets[i].sum / this.buckets[i].n - this.buckets[i - 1].sum / this.buckets[i - 1].n;
+      if (delta < 0) down -= delta;
+      else up += delta;
+    }
+    const spanMs = this.buckets[this.buckets.length - 1].startMs - this.buckets[0].startMs;
+    const days = spanMs / 86_400_000;
+    return { consumptionPerDay: down / days, inflowPerDay: up / days, spanMs };
+  }
+}

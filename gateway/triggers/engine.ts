@@ -1,0 +1,214 @@
+// The trigger matrix at work: each rule moves idle -> pending (condition true, waiting out `for`)
+// -> active (alert raised, aid requested) -> idle (explicit clear: hysteresis). A cleared rule stays
+// quiet for quietAfterClear (flap suppression); rules over sensor silence wait out a grace period
+// after start. Every step commits to TriggerState in one transaction with its notifications.
+import type { Logger } from "pino";
+import { fedTopic, type AidRequest } from "../../protocol/federation.ts";
+import type { Figures } from "../reserves/figures.ts";
+import { evaluate, test } from "./expression.ts";
+import type { Rule, RuleSet } from "./rules.ts";
+import type { Alert, Notification, RuleState, TriggerState } from "./trigger-state.ts";
+
+export interface EngineOptions {
+  village: string;
+  rules: RuleSet;
+  state: TriggerState;
+  log: Logger;
+  now: () => number;
+  /** Called after each committed notification (local alarm channel). */
+  onNotification?: (n: Omit<Notification, "id">) => void;
+  /** Called when the federation outbox has something new. */
+  onOutbox?: () => void;
+}
+
+export class TriggerEngine {
+  private readonly o: EngineOptions;
+  private readonly startedAtMs: number;
+
+  constructor(options: EngineOptions) {
+    this.o = options;
+    this.startedAtMs = options.now();
+  }
+
+  get rules(): readonly Rule[] {
+    return this.o.rules.rules;
+  }
+
+  evaluate(figures: Figures): void {
+    const now = this.o.now();
+    for (const rule of this.o.rules.rules) {
+      if (rule.usesDeadman && now - this.startedAtMs < this.o.rules.deadmanGraceMs) continue;
+      try {
+        this.evaluateRule(rule, figures, now);
+      } catch (err) {
+        this.o.log.error({ rule: rule.id, err: (err as Error).message }, "rule evaluation failed");
+      }
+    }
+  }
+
+  private evaluateRule(rule: Rule, figures: Figures, now: number): void {
+    const lookup = (name: string) => figures[name]?.value ?? null;
+    const s = this.o.state.ruleState(rule.id);
+    const before = JSON.stringify(s);
+    const when = test(rule.when, lookup);
+    const effects: (() => void)[] = [];
+
+    if (s.phase === "active") {
+      const cleared = rule.clear ? test(rule.clear, lookup) === true : when === false;
+      if (cleared) {
+        effects.push(() => this.clear(rule, s, figures, now));
+        s.phase = "idle";
+        s.lastClearedMs = now;
+        s.sinceMs = now;
+      } else {
+        effects.push(() => this.updateAid(rule, s, figures, now));
+      }
+    } else if (when === true) {
+      const quiet = s.lastClearedMs !== null && now - s.lastClearedMs < rule.quietAfterClearMs;
+      if (!quiet) {
+        if (s.phase === "idle") {
+          s.phase = "pending";
+          s.sinceMs = now;
+        }
+        if (now - s.sinceMs >= rule.forMs) {
+          s.phase = "active";
+          s.episode += 1;
+          s.sinceMs = now;
+          effects.push(() => this.raise(rule, s, figures, now));
+        }
+      }
+    } else if (s.phase === "pending") {
+      s.phase = "idle";
+      s.sinceMs = now;
+    }
+
+    if (JSON.stringify(s) === before && effects.length === 0) return;
+    let outbox = false;
+    const notes: Omit<Notification, "id">[] = [];
+    this.o.state.transaction(() => {
+      this.o.state.saveRuleState(s);
+      for (const effect of effects) effect();
+      outbox = this.pendingOutbox;
+      notes.push(...this.pendingNotes);
+    });
+    this.pendingOutbox = false;
+    this.pendingNotes = [];
+    for (const n of notes) this.o.onNotification?.(n);
+    if (outbox) this.o.onOutbox?.();
+  }
+
+  private pendingNotes: Omit<Notification, "id">[] = [];
+  private pendingOutbox = false;
+
+  private notify(kind: Notification["kind"], ref: string, text: string, now: number): void {
+    const n = { at: new Date(now).toISOString(), kind, ref, text };
+    this.o.state.notify(n);
+    this.pendingNotes.push(n);
+  }
+
+  private reasonFigures(rule: Rule, figures: Figures): Record<string, number | null> {
+    const names = new Set([...rule.figures, ...rule.aid.flatMap((a) => namesOfQuantity(a.quantitySource))]);
+    return Object.fromEntries([...names].filter((n) => n in figures).map((n) => [n, roundFigure(figures[n].value)]));
+  }
+
+  private raise(rule: Rule, s: RuleState, figures: Figures, now: number): void {
+    const uncertain = rule.figures.flatMap((f) => figures[f]?.reasons ?? []);
+    for (const message of rule.alerts) {
+      const alert: Alert = {
+        id: `${rule.id}#${s.episode}`,
+        ruleId: rule.id,
+        urgency: rule.urgency,
+        message,
+        raisedAt: new Date(now).toISOString(),
+        clearedAt: null,
+        acknowledgedAt: null,
+        figures: this.reasonFigures(rule, figures),
+        uncertain,
+      };
+      this.o.state.saveAlert(alert);
+      this.notify("alert-raised", alert.id, `${rule.urgency}: ${message}`, now);
+    }
+    rule.aid.forEach((action, k) => {
+      const amount = evaluate(action.quantity, (n) => figures[n]?.value ?? null);
+      if (amount === null || !(amount > 0)) {
+        this.o.log.warn({ rule: rule.id, quantity: action.quantitySource, amount }, "aid quantity not positive; no request sent");
+        return;
+      }
+      const request: AidRequest = {
+        id: `${this.o.village}:${rule.id}#${s.episode}:${k}`,
+        village: this.o.village,
+        resource: action.resource,
+        quantity: [{ amount: roundAmount(amount), unit: action.unit }],
+        urgency: rule.urgency,
+        neededBy: new Date(now + action.neededWithinMs).toISOString(),
+        duration: action.duration,
+        alternativesTried: action.alternativesTried,
+        enables: action.enables,
+        status: "open",
+        version: 1,
+        reason: { rule: rule.id, figures: this.reasonFigures(rule, figures) },
+        updatedAt: new Date(now).toISOString(),
+      };
+      this.sendAid(request, "aid-open", now);
+    });
+  }
+
+  private updateAid(rule: Rule, s: RuleState, figures: Figures, now: number): void {
+    rule.aid.forEach((action, k) => {
+      const id = `${this.o.village}:${rule.id}#${s.episode}:${k}`;
+      const current = this.o.state.aidRequest(id);
+      if (!current || current.status === "withdrawn" || current.status === "fulfilled") return;
+      const amount = evaluate(action.quantity, (n) => figures[n]?.value ?? null);
+      if (amount === null || amount <= current.quantity[0].amount * (1 + action.updateWhenGrowsBy)) return;
+      this.sendAid(
+        {
+          ...current,
+          quantity: [{ amount: roundAmount(amount), unit: action.unit }],
+          status: "updated",
+          version: current.version + 1,
+          reason: { rule: rule.id, figures: this.reasonFigures(rule, figures) },
+          updatedAt: new Date(now).toISOString(),
+        },
+        "aid-updated",
+        now,
+      );
+    });
+  }
+
+  private clear(rule: Rule, s: RuleState, figures: Figures, now: number): void {
+    const alert = this.o.state.alert(`${rule.id}#${s.episode}`);
+    if (alert && !alert.clearedAt) {
+      this.o.state.saveAlert({ ...alert, clearedAt: new Date(now).toISOString() });
+      this.notify("alert-cleared", alert.id, `cleared: ${alert.message}`, now);
+    }
+    rule.aid.forEach((_action, k) => {
+      const current = this.o.state.aidRequest(`${this.o.village}:${rule.id}#${s.episode}:${k}`);
+      if (!current || current.status === "withdrawn" || current.status === "fulfilled") return;
+      this.sendAid(
+        { ...current, status: "withdrawn", version: current.version + 1, reason: { rule: rule.id, figures: this.reasonFigures(rule, figures) }, updatedAt: new Date(now).toISOString() },
+        "aid-withdrawn",
+        now,
+      );
+    });
+  }
+
+  private sendAid(request: AidRequest, kind: Notification["kind"], now: number): void {
+    this.o.state.saveAidRequest(request);
+    this.o.state.enqueue(fedTopic(this.o.village, "aid-requests"), JSON.stringify(request));
+    this.pendingOutbox = true;
+    const q = request.quantity[0];
+    this.notify(kind, request.id, `${request.status}: ${request.resource} ${q.amount} ${q.unit} (${request.urgency})`, now);
+  }
+}
+
+function namesOfQuantity(src: string): string[] {
+  return src.match(/[a-zA-Z][a-zA-Z0-9_.]*(?:-[a-zA-Z0-9_.]+)*/g)?.filter((n) => n.includes(".")) ?? [];
+}
+
+function roundFigure(v: number | null): number | null {
+  return v === null ? null : Math.round(v * 100) / 100;
+}
+
+function roundAmount(v: number): number {
+  return v >= 100 ? Math.round(v) : Math.round(v * 10) / 10;
+}

@@ -1,0 +1,158 @@
+// The trigger matrix file: schema (pass one), then expressions parsed and every figure name checked
+// against the figures reserves provide (pass two). All problems reported at once as file: field.
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { CsError } from "../../protocol/errors.ts";
+import { describeIssues } from "../../protocol/zod-issues.ts";
+import { idSchema } from "../../protocol/payloads.ts";
+import { quantitySchema, resourceSchema, urgencySchema } from "../../protocol/federation.ts";
+import { namesIn, parseComparison, parseDurationMs, parseExpression, type Comparison, type Node } from "./expression.ts";
+
+const durationSchema = z.string().min(2);
+
+const aidActionSchema = z.strictObject({
+  resource: resourceSchema,
+  unit: quantitySchema.shape.unit,
+  /** A formula over figures: how much would bring the village back to safety. */
+  quantity: z.string().min(1),
+  neededWithin: durationSchema.default("3d"),
+  duration: z.enum(["temporary", "permanent"]).default("temporary"),
+  alternativesTried: z.array(z.string().max(200)).max(10).default([]),
+  enables: z.string().max(300).default(""),
+  /** The request is updated when the need grows by more than this fraction. */
+  updateWhenGrowsBy: z.number().positive().max(10).default(0.1),
+});
+
+const ruleSchema = z.strictObject({
+  id: idSchema,
+  description: z.string().max(300).optional(),
+  when: z.string().min(1),
+  for: durationSchema.optional(),
+  /** Explicit clear condition: hysteresis. Without it the rule clears when `when` is false. */
+  clear: z.string().min(1).optional(),
+  urgency: urgencySchema,
+  /** After a clear, the rule cannot raise again for this long: flap suppression. */
+  quietAfterClear: durationSchema.default("30m"),
+  actions: z
+    .array(z.union([z.strictObject({ alert: z.string().min(1).max(200) }), z.strictObject({ aid: aidActionSchema })]))
+    .min(1),
+});
+
+const rulesFileSchema = z.strictObject({
+  /** Rules over sensor silence do not run for this long after a restart (devices reconnect). */
+  deadmanGraceAfterStart: durationSchema.default("10m"),
+  rules: z.array(ruleSchema).min(1),
+});
+
+export interface AidAction {
+  resource: z.infer<typeof resourceSchema>;
+  unit: z.infer<typeof quantitySchema>["unit"];
+  quantity: Node;
+  quantitySource: string;
+  neededWithinMs: number;
+  duration: "temporary" | "permanent";
+  alternativesTried: string[];
+  enables: string;
+  updateWhenGrowsBy: number;
+}
+
+export interface Rule {
+  id: string;
+  description?: string;
+  when: Comparison;
+  whenSource: string;
+  forMs: number;
+  clear?: Comparison;
+  clearSource?: string;
+  urgency: z.infer<typeof urgencySchema>;
+  quietAfterClearMs: number;
+  alerts: string[];
+  aid: AidAction[];
+  usesDeadman: boolean;
+  figures: string[];
+}
+
+export interface RuleSet {
+  deadmanGraceMs: number;
+  rules: Rule[];
+}
+
+export function parseRules(input: unknown, file: string, knownFigures: ReadonlySet<string>): RuleSet {
+  const parsed = rulesFileSchema.safeParse(input);
+  const fail = (problems: string[]): never => {
+    throw new CsError("CS_ERR_RULES_INVALID", `\n  ${problems.map((p) => `${file}: ${p}`).join("\n  ")}`, {
+      problems: problems.map((p) => `${file}: ${p}`),
+    });
+  };
+  if (!parsed.success) fail(describeIssues(parsed.error));
+  const data = parsed.data!;
+  const problems: string[] = [];
+  const guard = <T>(field: string, fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      problems.push(`${field}: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  const checkNames = (field: string, names: string[]) => {
+    for (const name of names) if (!knownFigures.has(name)) problems.push(`${field}: unknown figure "${name}"`);
+  };
+  const seen = new Set<string>();
+  const rules: Rule[] = data.rules.map((r, i) => {
+    const at = `rules[${i}]`;
+    if (seen.has(r.id)) problems.push(`${at}.id: "${r.id}" is used twice`);
+    seen.add(r.id);
+    let when = guard(`${at}.when`, () => parseComparison(r.when.replace(/\s+for\s+\S+\s*$/, "")));
+    const inlineFor = /\s+for\s+(\S+)\s*$/.exec(r.when)?.[1];
+    const forMs = guard(`${at}.for`, () => parseDurationMs(r.for ?? inlineFor ?? "0s")) ?? 0;
+    const clear = r.clear ? guard(`${at}.clear`, () => parseComparison(r.clear!)) : undefined;
+    const quietAfterClearMs = guard(`${at}.quietAfterClear`, () => parseDurationMs(r.quietAfterClear)) ?? 0;
+    if (when) checkNames(`${at}.when`, namesIn(when));
+    if (clear) checkNames(`${at}.clear`, namesIn(clear));
+    const alerts: string[] = [];
+    const aid: AidAction[] = [];
+    r.actions.forEach((a, k) => {
+      if ("alert" in a) alerts.push(a.alert);
+      else {
+        const quantity = guard(`${at}.actions[${k}].aid.quantity`, () => parseExpression(a.aid.quantity));
+        if (quantity) checkNames(`${at}.actions[${k}].aid.quantity`, namesIn(quantity));
+        const neededWithinMs = guard(`${at}.actions[${k}].aid.neededWithin`, () => parseDurationMs(a.aid.neededWithin)) ?? 0;
+        if (quantity) aid.push({ ...a.aid, quantity, quantitySource: a.aid.quantity, neededWithinMs });
+      }
+    });
+    when ??= { op: "<", left: { kind: "num", value: 0 }, right: { kind: "num", value: 0 } };
+    const figures = [...new Set([...namesIn(when), ...(clear ? namesIn(clear) : [])])];
+    return {
+      id: r.id,
+      description: r.description,
+      when,
+      whenSource: r.when,
+      forMs,
+      clear,
+      clearSource: r.clear,
+      urgency: r.urgency,
+      quietAfterClearMs,
+      alerts,
+      aid,
+      usesDeadman: figures.some((f) => f.endsWith(".silentMinutes")),
+      figures,
+    };
+  });
+  const deadmanGraceMs = guard("deadmanGraceAfterStart", () => parseDurationMs(data.deadmanGraceAfterStart)) ?? 0;
+  if (problems.length) fail(problems);
+  return { deadmanGraceMs, rules };
+}
+
+export function loadRulesFile(file: string, knownFigures: ReadonlySet<string>): RuleSet {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new CsError("CS_ERR_RULES_INVALID", `${file}: cannot read: ${(err as Error).message}`);
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new CsError("CS_ERR_RULES_INVALID", `${file}: YAML: ${doc.errors[0].message.split("\n")[0]}`);
+  return parseRules(doc.toJS(), file, knownFigures);
+}

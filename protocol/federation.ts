@@ -1,0 +1,82 @@
+// What villages and the federation hub exchange. Shaped on the federation's ResourceRequest:
+// the requesting village (never a person), a quantity vector, urgency, context, no price.
+import { z } from "zod";
+import { idSchema } from "./payloads.ts";
+
+export const TOPIC_FED = "cs/v1/fed";
+
+export const urgencySchema = z.enum(["Routine", "Priority", "Emergency"]);
+export type Urgency = z.infer<typeof urgencySchema>;
+
+export const resourceSchema = z.enum(["water", "food", "power", "seeds", "repair-crew", "medical-supplies"]);
+
+export const quantitySchema = z.strictObject({
+  amount: z.number().finite().positive("a quantity must be positive"),
+  unit: z.enum(["L", "kg", "kcal", "Wh", "crew-days", "kits"]),
+});
+
+export const aidRequestSchema = z.strictObject({
+  /** Stable per need: the same id is updated and withdrawn, never re-sent as new. */
+  id: z.string().min(1).max(120).regex(/^[a-z0-9:#.-]+$/),
+  village: idSchema,
+  resource: resourceSchema,
+  quantity: z.array(quantitySchema).min(1).max(8),
+  urgency: urgencySchema,
+  neededBy: z.iso.datetime(),
+  duration: z.enum(["temporary", "permanent"]),
+  alternativesTried: z.array(z.string().max(200)).max(10),
+  enables: z.string().max(300),
+  status: z.enum(["open", "updated", "withdrawn", "fulfilled"]),
+  /** Increases with every change; the hub keeps the highest it has seen (idempotent by id). */
+  version: z.number().int().positive(),
+  reason: z.strictObject({
+    rule: idSchema,
+    figures: z.record(z.string(), z.number().nullable()),
+  }),
+  updatedAt: z.iso.datetime(),
+});
+export type AidRequest = z.infer<typeof aidRequestSchema>;
+
+export const domainSummarySchema = z.strictObject({
+  stock: z.number().nullable(),
+  unit: z.string(),
+  dailyNeed: z.number(),
+  targetDays: z.number(),
+  daysLeft: z.number().nullable(),
+});
+
+export const reserveSummarySchema = z.strictObject({
+  village: idSchema,
+  headCount: z.number().int().positive(),
+  ts: z.iso.datetime(),
+  water: domainSummarySchema,
+  food: domainSummarySchema,
+  power: domainSummarySchema,
+});
+export type ReserveSummary = z.infer<typeof reserveSummarySchema>;
+
+export const proposalSchema = z.strictObject({
+  id: z.string(),
+  requestId: z.string(),
+  from: idSchema,
+  to: idSchema,
+  resource: resourceSchema,
+  quantity: quantitySchema,
+  status: z.enum(["proposed", "accepted", "declined"]),
+});
+export type Proposal = z.infer<typeof proposalSchema>;
+
+export const proposalReplySchema = z.strictObject({
+  proposalId: z.string().min(1),
+  village: idSchema,
+  accept: z.boolean(),
+});
+
+export function fedTopic(village: string, kind: "aid-requests" | "summary" | "proposals" | "proposal-replies"): string {
+  return `${TOPIC_FED}/${village}/${kind}`;
+}
+
+export function parseFedTopic(topic: string): { village: string; kind: string } | undefined {
+  const m = /^cs\/v1\/fed\/([a-z0-9-]+)\/([a-z-]+)$/.exec(topic);
+  return m ? { village: m[1], kind: m[2] } : undefined;
+}

@@ -1,0 +1,219 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TriggerEngine } from "../../../gateway/triggers/engine.ts";
+import { parseRules, loadRulesFile } from "../../../gateway/triggers/rules.ts";
+import { TriggerState } from "../../../gateway/triggers/trigger-state.ts";
+import { figure, type Figures } from "../../../gateway/reserves/figures.ts";
+import { isCsError, type CsError } from "../../../protocol/errors.ts";
+import { aidRequestSchema } from "../../../protocol/federation.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
+import { testLog } from "../../helpers/test-log.ts";
+
+const T0 = Date.UTC(2026, 10, 22, 6, 0, 0);
+const MIN = 60_000;
+const known = new Set(["water.daysLeft", "water.stockLitres", "water.dailyNeedLitres", "power.socPct", "sensor.tank-north-level.silentMinutes"]);
+
+const rulesDoc = {
+  deadmanGraceAfterStart: "10m",
+  rules: [
+    {
+      id: "water-low",
+      when: "water.daysLeft < 3",
+      for: "5m",
+      clear: "water.daysLeft > 4",
+      urgency: "Emergency",
+      actions: [
+        { alert: "Water below 3 days" },
+        { aid: { resource: "water", unit: "L", quantity: "7 * water.dailyNeedLitres - water.stockLitres", alternativesTried: ["water budget by consensus"] } },
+      ],
+    },
+    { id: "tank-silent", when: "sensor.tank-north-level.silentMinutes > 15", clear: "sensor.tank-north-level.silentMinutes < 5", urgency: "Routine", actions: [{ alert: "tank sensor silent" }] },
+  ],
+};
+
+function waterFigures(daysLeft: number, silentMinutes = 0): Figures {
+  const need = 180 * 15;
+  return {
+    "water.daysLeft": figure(daysLeft, "days"),
+    "water.stockLitres": figure(daysLeft * need, "L"),
+    "water.dailyNeedLitres": figure(need, "L/day"),
+    "power.socPct": figure(80, "%"),
+    "sensor.tank-north-level.silentMinutes": figure(silentMinutes, "min"),
+  };
+}
+
+describe("trigger engine", () => {
+  let dir: ReturnType<typeof tempDir>;
+  let clock: { now: number };
+  let state: TriggerState;
+  const engine = () => new TriggerEngine({ village: "riverbend", rules: parseRules(rulesDoc, "rules.yaml", known), state, log: testLog, now: () => clock.now });
+
+  beforeEach(() => {
+    dir = tempDir();
+    clock = { now: T0 };
+    state = new TriggerState(dir.path);
+    state.open();
+  });
+  afterEach(() => {
+    state.close();
+    dir.remove();
+  });
+
+  it("fires an aid request once and withdraws it when stock recovers", () => {
+    const e = engine();
+    for (let m = 0; m <= 30; m++) {
+      clock.now = T0 + m * MIN;
+      e.evaluate(waterFigures(2.5 - m * 0.01));
+    }
+    const open = state.aidRequests();
+    expect(open).toHaveLength(1);
+    expect(aidRequestSchema.parse(open[0])).toMatchObject({ id: "riverbend:water-low#1:0", status: "open", village: "riverbend", urgency: "Emergency" });
+    // Raised after the 5 min `for`, at 2.45 days: the litres back to 7 days.
+    expect(open[0].quantity[0]).toEqual({ amount: Math.round((7 - 2.45) * 2700), unit: "L" });
+    // Recovery passes the clear threshold.
+    clock.now += MIN;
+    e.evaluate(waterFigures(4.5));
+    const [withdrawn] = state.aidRequests();
+    expect(withdrawn).toMatchObject({ status: "withdrawn", version: 2 });
+    expect(state.notifications().map((n) => n.kind)).toEqual(["alert-raised", "aid-open", "alert-cleared", "aid-withdrawn"]);
+    expect(state.unsent(10).map((o) => JSON.parse(o.payload).status)).toEqual(["open", "withdrawn"]);
+  });
+
+  it("waits out the `for` duration before raising", () => {
+    const e = engine();
+    e.evaluate(waterFigures(2));
+    clock.now += 4 * MIN;
+    e.evaluate(waterFigures(2));
+    expect(state.alerts()).toHaveLength(0);
+    clock.now += MIN;
+    e.evaluate(waterFigures(2));
+    expect(state.alerts(true)).toHaveLength(1);
+  });
+
+  it("updates the request when the need grows by more than 10 %", () => {
+    const e = engine();
+    e.evaluate(waterFigures(2.9));
+    clock.now += 5 * MIN;
+    e.evaluate(waterFigures(2.9)); // raised: need 7 - 2.9 = 4.1 days of water
+    clock.now += MIN;
+    e.evaluate(waterFigures(2.7)); // 4.3 days: under 10 % more
+    expect(state.aidRequests()[0]).toMatchObject({ status: "open", version: 1 });
+    clock.now += MIN;
+    e.evaluate(waterFigures(2.4)); // 4.6 days: 12 % more
+    expect(state.aidRequests()[0]).toMatchObject({ status: "updated", version: 2, quantity: [{ amount: Math.round(4.6 * 2700), unit: "L" }] });
+  });
+
+  it("raises at most one alert for a flapping input: threshold +- noise for 10 simulated minutes", () => {
+    const e = engine();
+    let seed = 7;
+    for (let s = 0; s <= 600; s += 10) {
+      clock.now = T0 + s * 1000;
+      seed = (seed * 48271) % 2147483647;
+      const noise = ((seed / 2147483647) * 2 - 1) * 0.3;
+      e.evaluate(waterFigures(3 + noise));
+    }
+    expect(state.notifications().filter((n) => n.kind === "alert-raised").length).toBeLessThanOrEqual(1);
+  });
+
+  it("suppresses a re-raise within quietAfterClear", () => {
+    const e = engine();
+    e.evaluate(waterFigures(1));
+    clock.now += 5 * MIN;
+    e.evaluate(waterFigures(1));
+    clock.now += MIN;
+    e.evaluate(waterFigures(5)); // cleared
+    for (let m = 0; m < 25; m++) {
+      clock.now += MIN;
+      e.evaluate(waterFigures(1));
+    }
+    expect(state.notifications().filter((n) => n.kind === "alert-raised")).toHaveLength(1);
+    clock.now += 10 * MIN;
+    e.evaluate(waterFigures(1));
+    clock.now += 5 * MIN;
+    e.evaluate(waterFigures(1));
+    expect(state.notifications().filter((n) => n.kind === "alert-raised")).toHaveLength(2);
+  });
+
+  it("survives ten gateway restarts with an alert active: no duplicate notification, no lost clear", () => {
+    let e = engine();
+    e.evaluate(waterFigures(2));
+    clock.now += 5 * MIN;
+    e.evaluate(waterFigures(2));
+    for (let i = 0; i < 10; i++) {
+      state.close();
+      state = new TriggerState(dir.path);
+      state.open();
+      e = engine();
+      clock.now += MIN;
+      e.evaluate(waterFigures(2));
+    }
+    expect(state.notifications().map((n) => n.kind)).toEqual(["alert-raised", "aid-open"]);
+    // The need is gone while the gateway is down; the first evaluation after the restart clears it.
+    state.close();
+    state = new TriggerState(dir.path);
+    state.open();
+    e = engine();
+    clock.now += 60 * MIN;
+    e.evaluate(waterFigures(6));
+    expect(state.notifications().map((n) => n.kind)).toEqual(["alert-raised", "aid-open", "alert-cleared", "aid-withdrawn"]);
+  });
+
+  it("does not run deadman rules in the first minutes after a restart", () => {
+    const e = engine();
+    e.evaluate(waterFigures(10, 30)); // sensor silent 30 min, but we just started
+    expect(state.alerts()).toHaveLength(0);
+    clock.now += 11 * MIN;
+    e.evaluate(waterFigures(10, 41));
+    expect(state.alerts(true).map((a) => a.ruleId)).toEqual(["tank-silent"]);
+  });
+});
+
+describe("trigger rule files", () => {
+  function problemsOf(fn: () => unknown): string[] {
+    try {
+      fn();
+    } catch (err) {
+      expect(isCsError(err, "CS_ERR_RULES_INVALID")).toBe(true);
+      return (err as CsError).details.problems as string[];
+    }
+    throw new Error("expected the rules to be rejected");
+  }
+
+  it("names the file and field of a figure that does not exist, a bad formula and a bad duration", () => {
+    const problems = problemsOf(() =>
+      parseRules(
+        {
+          rules: [
+            { id: "a", when: "water.dayLeft < 3", urgency: "Routine", actions: [{ alert: "x" }] },
+            { id: "b", when: "water.daysLeft <", urgency: "Routine", actions: [{ alert: "x" }] },
+            { id: "c", when: "water.daysLeft < 1", for: "soon", urgency: "Routine", actions: [{ aid: { resource: "water", unit: "L", quantity: "10 * water.need" } }] },
+          ],
+        },
+        "rules.yaml",
+        known,
+      ),
+    );
+    expect(problems).toEqual([
+      'rules.yaml: rules[0].when: unknown figure "water.dayLeft"',
+      "rules.yaml: rules[1].when: unexpected end of expression",
+      'rules.yaml: rules[2].for: "soon" is not a duration such as 90s, 15m, 2h or 1d',
+      'rules.yaml: rules[2].actions[0].aid.quantity: unknown figure "water.need"',
+    ]);
+  });
+
+  it("rejects an unknown urgency with its field", () => {
+    const problems = problemsOf(() => parseRules({ rules: [{ id: "a", when: "water.daysLeft < 3", urgency: "Panic", actions: [{ alert: "x" }] }] }, "r.yaml", known));
+    expect(problems[0]).toMatch(/^r\.yaml: rules\[0\]\.urgency: /);
+  });
+
+  it("loads the shipped default trigger matrix against the reference village's figures", async () => {
+    const { Reserves } = await import("../../../gateway/reserves/reserves.ts");
+    const { parseGatewayConfig } = await import("../../../gateway/config/load.ts");
+    const { DeviceRegistry } = await import("../../../gateway/ingest/device-registry.ts");
+    const { loadBoardDir } = await import("../../../edge/board/load.ts");
+    const { Bus } = await import("../../../gateway/bus.ts");
+    const config = parseGatewayConfig({}, "test");
+    const reserves = new Reserves({ config, bus: new Bus(testLog), registry: new DeviceRegistry(loadBoardDir("boards")), store: undefined as never });
+    const set = loadRulesFile("gateway/triggers/default-rules.yaml", new Set(reserves.figureNames()));
+    expect(set.rules.map((r) => r.id)).toContain("crop-failure");
+  });
+});
