@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { StoredReading } from "./store/store.ts";
 import type { DeviceStatus } from "../protocol/payloads.ts";
+import type { Notification } from "./triggers/trigger-state.ts";
 
 export interface BusEvents {
   /** Validated readings, as soon as they arrive: consumers never wait for a store flush. */
@@ -10,6 +11,10 @@ export interface BusEvents {
   /** Readings now durably stored. */
   stored: StoredReading[];
   deviceStatus: DeviceStatus;
+  /** A local alarm: alert raised or cleared, aid requested, updated or withdrawn. */
+  notification: Omit<Notification, "id">;
+  /** The federation outbox has something new to send. */
+  outbox: void;
 }
 
 type Listener<K extends keyof BusEvents> = (payload: BusEvents[K]) => void;

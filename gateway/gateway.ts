@@ -10,6 +10,14 @@ import { EmbeddedStore } from "./store/embedded-store.ts";
 import { InfluxStore } from "./store/influx-store.ts";
 import type { Store } from "./store/store.ts";
 import { HttpServer } from "./api/http-server.ts";
+import { reservesRoutes } from "./api/reserves-routes.ts";
+import { Reserves } from "./reserves/reserves.ts";
+import { TriggerState } from "./triggers/trigger-state.ts";
+import { TriggersService } from "./triggers/triggers-service.ts";
+import { FederationLink } from "./federation/link.ts";
+import { buildSummary } from "./federation/summary.ts";
+import { checkReserveSensors } from "./config/check.ts";
+import { CsError } from "../protocol/errors.ts";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -17,6 +25,10 @@ export interface GatewayOptions {
   log: Logger;
   /** Tests inject a store; otherwise it follows the configuration. */
   store?: Store;
+  /** Tests and drills inject a clock for reserves and triggers. */
+  now?: () => number;
+  /** Name of the configuration file, for error messages. */
+  configSource?: string;
 }
 
 export class Gateway {
@@ -27,6 +39,10 @@ export class Gateway {
   readonly broker: Broker;
   readonly ingest: Ingest;
   readonly http: HttpServer;
+  readonly reserves: Reserves;
+  readonly triggerState: TriggerState;
+  readonly triggers: TriggersService;
+  readonly link: FederationLink | undefined;
   private readonly log: Logger;
   private readonly startedAt = Date.now();
 
@@ -50,6 +66,36 @@ export class Gateway {
       log: log.child({ module: "ingest" }),
       ...config.ingest,
     });
+    const problems = checkReserveSensors(config, this.registry);
+    if (problems.length) {
+      const where = options.configSource ?? "configuration";
+      throw new CsError("CS_ERR_CONFIG_INVALID", `\n  ${problems.map((p) => `${where}: ${p}`).join("\n  ")}`, { problems });
+    }
+    const now = options.now ?? Date.now;
+    this.reserves = new Reserves({ config, bus: this.bus, store: this.store, registry: this.registry, now });
+    this.triggerState = new TriggerState(config.dataDir);
+    this.triggers = new TriggersService({
+      village: config.village.id,
+      rulesFile: config.triggersFile,
+      bus: this.bus,
+      reserves: this.reserves,
+      state: this.triggerState,
+      log: log.child({ module: "triggers" }),
+      now,
+    });
+    this.triggers.load(); // a bad rule file stops start-up before anything listens
+    const summary = () => buildSummary(config.village.id, config, this.reserves.figures(), now());
+    this.link = config.federation.hubUrl
+      ? new FederationLink({
+          village: config.village.id,
+          hubUrl: config.federation.hubUrl,
+          username: config.federation.username,
+          password: config.federation.password,
+          state: this.triggerState,
+          summary,
+          log: log.child({ module: "federation" }),
+        })
+      : undefined;
     this.http = new HttpServer({
       host: config.http.host,
       port: config.http.port,
@@ -57,6 +103,13 @@ export class Gateway {
       store: this.store,
       registry: this.registry,
       health: () => this.health(),
+      routes: reservesRoutes({ reserves: this.reserves, state: this.triggerState, triggers: this.triggers, link: this.link, summary }),
+    });
+    this.bus.on("outbox", () => void this.link?.drain());
+    this.bus.on("notification", (n) => {
+      // The local alarm channel: anything on the village network can sound it (sirens, phones).
+      const payload = Buffer.from(JSON.stringify(n));
+      this.broker.aedes?.publish({ cmd: "publish", topic: `cs/v1/village/${config.village.id}/notifications`, payload, qos: 1, retain: false, dup: false }, () => undefined);
     });
   }
 
@@ -68,15 +121,23 @@ export class Gateway {
       // so readings wait in the edge journals.
       this.log.error({ store: this.store.kind, err: (err as Error).message }, "store unavailable at start");
     }
+    this.triggerState.open();
+    await this.reserves.start();
     await this.broker.start();
     await this.ingest.start();
+    await this.triggers.start();
+    await this.link?.start();
     await this.http.start();
   }
 
   async stop(): Promise<void> {
     await this.http.stop();
+    await this.link?.stop();
+    await this.triggers.stop();
     await this.ingest.stop();
     await this.broker.stop();
+    await this.reserves.stop();
+    this.triggerState.close();
     await this.store.stop();
   }
 
@@ -99,6 +160,7 @@ export class Gateway {
         broker,
         store: { kind: this.store.kind, ...store },
         ingest: this.ingest.counters,
+        federation: this.link ? { state: this.link.connected ? "up" : "down", sent: this.link.sent, waiting: this.triggerState.unsent(1000).length } : { state: "not configured" },
       },
       devices: this.registry.deviceIds().map((id) => {
         const s = this.ingest.devices.get(id);

@@ -41,7 +41,7 @@ try {
   const source = values.config ?? "command line";
   const config = parseGatewayConfig(withOverrides(values.config ? loadGatewayConfigFile(values.config) : {}), source);
   const boards = loadBoardDir(config.boardsDir);
-  const gateway = new Gateway({ config, boards, log });
+  const gateway = new Gateway({ config, boards, log, configSource: source });
   await gateway.start();
   let village: SimulatedVillage | undefined;
   if (values.simulate) {
@@ -60,6 +60,9 @@ try {
   console.log(`  Health        ${gateway.http.url}/api/health`);
   console.log(`  Latest        ${gateway.http.url}/api/latest`);
   console.log(`  Readings      ${gateway.http.url}/api/readings?sensor=tank-north-level`);
+  console.log(`  Reserves      ${gateway.http.url}/api/reserves`);
+  console.log(`  Alerts        ${gateway.http.url}/api/alerts`);
+  console.log(`  Aid requests  ${gateway.http.url}/api/aid-requests`);
   console.log(`  Store         ${gateway.store.kind}${config.influx ? ` (${config.influx.url})` : ` (${config.dataDir})`}`);
   if (village) console.log(`  Simulation    ${village.agents.length} edge agents, model speed x${values.speed}\n`);
   const shutdown = async () => {

@@ -3,12 +3,15 @@ import express from "express";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "pino";
-import { apiRouter, type ApiDeps } from "./routes.ts";
+import { apiErrorHandler, apiRouter, type ApiDeps } from "./routes.ts";
 
-export interface HttpServerOptions extends ApiDeps {
+export interface HttpServerOptions extends Partial<ApiDeps> {
   host: string;
   port: number;
   log: Logger;
+  health: () => Record<string, unknown>;
+  /** Further routes under /api, added by the services that own them. */
+  routes?: (router: express.Router) => void;
 }
 
 export class HttpServer {
@@ -28,7 +31,13 @@ export class HttpServer {
 
   async start(): Promise<void> {
     this.app.disable("x-powered-by");
-    this.app.use("/api", apiRouter(this.o));
+    const router = express.Router();
+    router.use(express.json({ limit: "64kb" }));
+    this.o.routes?.(router);
+    if (this.o.store && this.o.registry) router.use(apiRouter({ ...this.o, store: this.o.store, registry: this.o.registry }));
+    else router.get("/health", (_req, res) => res.json(this.o.health()));
+    router.use(apiErrorHandler);
+    this.app.use("/api", router);
     const server = createServer(this.app);
     server.on("connection", (s) => {
       this.sockets.add(s);

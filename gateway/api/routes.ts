@@ -73,13 +73,19 @@ export function apiRouter(deps: ApiDeps): express.Router {
     }
   });
 
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (isCsError(err)) {
-      const status = err.code === "CS_ERR_STORE_UNAVAILABLE" ? 503 : err.code === "CS_ERR_SENSOR_UNKNOWN" ? 404 : 400;
-      res.status(status).json({ code: err.code, message: err.message });
-      return;
-    }
-    res.status(503).json({ code: "CS_ERR_STORE_UNAVAILABLE", message: (err as Error).message });
-  });
   return router;
+}
+
+/** Errors of every /api route: a code and a message, never a stack. */
+export function apiErrorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
+  if (isCsError(err)) {
+    const status = err.code === "CS_ERR_STORE_UNAVAILABLE" ? 503 : err.code === "CS_ERR_SENSOR_UNKNOWN" ? 404 : 400;
+    res.status(status).json({ code: err.code, message: err.message });
+    return;
+  }
+  if ((err as { type?: string }).type === "entity.parse.failed") {
+    res.status(400).json({ code: "CS_ERR_PAYLOAD_NOT_JSON", message: (err as Error).message });
+    return;
+  }
+  res.status(503).json({ code: "CS_ERR_STORE_UNAVAILABLE", message: (err as Error).message });
 }

@@ -1,0 +1,54 @@
+// Reserves, alerts, aid requests, assessments and the village's side of the federation.
+import type express from "express";
+import { z } from "zod";
+import { CsError } from "../../protocol/errors.ts";
+import { describeIssues } from "../../protocol/zod-issues.ts";
+import type { Reserves } from "../reserves/reserves.ts";
+import type { TriggerState } from "../triggers/trigger-state.ts";
+import type { TriggersService } from "../triggers/triggers-service.ts";
+import type { FederationLink } from "../federation/link.ts";
+import type { ReserveSummary } from "../../protocol/federation.ts";
+
+export interface ReservesRoutesDeps {
+  reserves: Reserves;
+  state: TriggerState;
+  triggers: TriggersService;
+  link: FederationLink | undefined;
+  summary: () => ReserveSummary;
+}
+
+const assessmentSchema = z.strictObject({
+  name: z.literal("greenhouse.cropLossPct"),
+  value: z.number().finite().min(0).max(100),
+});
+
+export function reservesRoutes(deps: ReservesRoutesDeps) {
+  return (router: express.Router): void => {
+    router.get("/reserves", (_req, res) => res.json({ summary: deps.summary(), figures: deps.reserves.figures() }));
+    router.get("/alerts", (req, res) => res.json(deps.state.alerts(req.query.active === "1")));
+    router.get("/aid-requests", (_req, res) => res.json(deps.state.aidRequests()));
+    router.get("/notifications", (_req, res) => res.json(deps.state.notifications()));
+
+    // Changing things will need a login (issue: Node-RED flows and access); reading never does.
+    router.post("/assessments", (req, res, next) => {
+      const parsed = assessmentSchema.safeParse(req.body);
+      if (!parsed.success) return next(new CsError("CS_ERR_ASSESSMENT_INVALID", describeIssues(parsed.error).join("; ")));
+      deps.reserves.assess(parsed.data.name, parsed.data.value);
+      deps.triggers.evaluateNow();
+      res.status(201).json({ name: parsed.data.name, value: parsed.data.value });
+    });
+
+    router.get("/federation/proposals", (_req, res) => res.json(deps.link?.proposals ?? []));
+    router.post("/federation/proposals/:id/:decision", async (req, res, next) => {
+      const decision = req.params.decision;
+      if (decision !== "accept" && decision !== "decline") return next(new CsError("CS_ERR_QUERY_INVALID", "accept or decline"));
+      if (!deps.link) return next(new CsError("CS_ERR_QUERY_INVALID", "this village has no federation link configured"));
+      try {
+        await deps.link.reply(req.params.id, decision === "accept");
+        res.status(202).json({ proposalId: req.params.id, decision });
+      } catch (err) {
+        next(err);
+      }
+    });
+  };
+}

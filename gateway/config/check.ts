@@ -1,0 +1,18 @@
+// Pass two of the village configuration: the sensors it names for reserves exist on its boards.
+import type { DeviceRegistry } from "../ingest/device-registry.ts";
+import type { GatewayConfig } from "./schema.ts";
+
+export function checkReserveSensors(config: GatewayConfig, registry: DeviceRegistry): string[] {
+  const known = new Map(registry.allSensors().map((s) => [s.sensor, s.unit]));
+  const problems: string[] = [];
+  const want = (field: string, sensor: string, unit: string) => {
+    const got = known.get(sensor);
+    if (!got) problems.push(`${field}: no board declares a sensor "${sensor}"`);
+    else if (got !== unit) problems.push(`${field}: "${sensor}" measures ${got}, ${unit} is needed`);
+  };
+  const { water, power, food } = config.reserves;
+  water.sensors.forEach((s, i) => want(`reserves.water.sensors[${i}]`, s, "L"));
+  want("reserves.power.socSensor", power.socSensor, "%");
+  food.staples.forEach((s, i) => want(`reserves.food.staples[${i}].sensor`, s.sensor, "kg"));
+  return problems;
+}

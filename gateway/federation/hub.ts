@@ -1,0 +1,137 @@
+// The federation hub: a broker the villages' links connect to, the needs matching, and the API.
+// It knows its member villages; a request from any other village is refused with a code.
+import express from "express";
+import type { AedesPublishPacket, Client } from "aedes";
+import type { Logger } from "pino";
+import { isCsError, CsError, type ErrorCode } from "../../protocol/errors.ts";
+import {
+  aidRequestSchema,
+  fedTopic,
+  parseFedTopic,
+  proposalReplySchema,
+  reserveSummarySchema,
+  type AidRequest,
+  type Proposal,
+  type ReserveSummary,
+} from "../../protocol/federation.ts";
+import { describeIssues } from "../../protocol/zod-issues.ts";
+import { Broker } from "../broker/broker.ts";
+import { HttpServer } from "../api/http-server.ts";
+import { matchNeeds } from "./matching.ts";
+
+export interface HubOptions {
+  villages: readonly string[];
+  mqtt: { host: string; port: number };
+  http: { host: string; port: number };
+  log: Logger;
+}
+
+export class FederationHub {
+  readonly broker: Broker;
+  readonly http: HttpServer;
+  readonly requests = new Map<string, AidRequest>();
+  readonly summaries = new Map<string, ReserveSummary>();
+  readonly decisions = new Map<string, boolean>();
+  readonly rejected: Partial<Record<ErrorCode, number>> = {};
+  proposals: Proposal[] = [];
+  /** Every distinct (request id, version) received: how duplicates are counted. */
+  readonly received: { id: string; version: number; status: string }[] = [];
+  private readonly o: HubOptions;
+  private readonly members: Set<string>;
+  private readonly onPublish = (packet: AedesPublishPacket, client: Client | null) => {
+    if (client) this.handle(packet.topic, Buffer.from(packet.payload));
+  };
+
+  constructor(options: HubOptions) {
+    this.o = options;
+    this.members = new Set(options.villages);
+    this.broker = new Broker({ host: options.mqtt.host, port: options.mqtt.port, log: options.log.child({ module: "hub-broker" }) });
+    this.http = new HttpServer({
+      host: options.http.host,
+      port: options.http.port,
+      log: options.log.child({ module: "hub-http" }),
+      routes: (router) => {
+        router.get("/federation/proposals", (_req, res) => res.json(this.proposals));
+        router.get("/federation/requests", (_req, res) => res.json([...this.requests.values()]));
+        router.get("/federation/villages", (_req, res) => res.json([...this.summaries.values()]));
+      },
+      health: () => ({ status: this.broker.health().state === "up" ? "ok" : "degraded", members: [...this.members], rejected: this.rejected }),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.broker.start();
+    this.broker.aedes!.on("publish", this.onPublish);
+    await this.http.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.http.stop();
+    await this.broker.stop();
+  }
+
+  /** Validates and applies one message; returns the error code when refused. */
+  handle(topic: string, payload: Buffer): ErrorCode | undefined {
+    const parsed = parseFedTopic(topic);
+    if (!parsed || parsed.kind === "proposals") return undefined;
+    try {
+      if (!this.members.has(parsed.village)) throw new CsError("CS_ERR_VILLAGE_UNKNOWN", parsed.village);
+      const json = parseJson(payload);
+      if (parsed.kind === "aid-requests") this.applyRequest(parsed.village, json);
+      else if (parsed.kind === "summary") this.applySummary(parsed.village, json);
+      else if (parsed.kind === "proposal-replies") this.applyReply(parsed.village, json);
+      return undefined;
+    } catch (err) {
+      if (!isCsError(err)) throw err;
+      this.rejected[err.code] = (this.rejected[err.code] ?? 0) + 1;
+      this.o.log.warn({ topic, code: err.code, reason: err.message }, "federation message refused");
+      return err.code;
+    }
+  }
+
+  private applyRequest(village: string, json: unknown): void {
+    const r = aidRequestSchema.safeParse(json);
+    if (!r.success) throw new CsError("CS_ERR_AID_REQUEST_INVALID", describeIssues(r.error).join("; "));
+    if (r.data.village !== village) throw new CsError("CS_ERR_AID_REQUEST_INVALID", `topic names ${village}, request ${r.data.village}`);
+    const known = this.requests.get(r.data.id);
+    if (known && known.version >= r.data.version) return; // a resend: already applied
+    this.requests.set(r.data.id, r.data);
+    this.received.push({ id: r.data.id, version: r.data.version, status: r.data.status });
+    this.rematch();
+  }
+
+  private applySummary(village: string, json: unknown): void {
+    const s = reserveSummarySchema.safeParse(json);
+    if (!s.success || s.data.village !== village) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", s.success ? "village mismatch" : describeIssues(s.error).join("; "));
+    this.summaries.set(village, s.data);
+    this.rematch();
+  }
+
+  private applyReply(village: string, json: unknown): void {
+    const r = proposalReplySchema.safeParse(json);
+    if (!r.success) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", describeIssues(r.error).join("; "));
+    const proposal = this.proposals.find((p) => p.id === r.data.proposalId);
+    if (!proposal || (proposal.from !== village && proposal.to !== village)) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", `no proposal ${r.data.proposalId} for ${village}`);
+    this.decisions.set(proposal.id, r.data.accept);
+    this.rematch();
+  }
+
+  rematch(): void {
+    this.proposals = matchNeeds([...this.requests.values()], this.summaries, this.decisions);
+    const aedes = this.broker.aedes;
+    if (!aedes) return;
+    for (const village of this.members) {
+      const mine = this.proposals.filter((p) => p.from === village || p.to === village);
+      const payload = Buffer.from(JSON.stringify(mine));
+      aedes.publish({ cmd: "publish", topic: fedTopic(village, "proposals"), payload, qos: 1, retain: true, dup: false }, () => undefined);
+    }
+  }
+}
+
+function parseJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString("utf8"));
+  } catch (err) {
+    throw new CsError("CS_ERR_PAYLOAD_NOT_JSON", (err as Error).message);
+  }
+}

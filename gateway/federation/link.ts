@@ -1,0 +1,117 @@
+// The federation link: an MQTT client from the village gateway to the federation hub. Aid requests
+// wait in the durable outbox (TriggerState) while the link is down and are sent in order once it is
+// up; each is marked sent after the hub's PUBACK. The hub keeps the highest version per request id,
+// so a resend after a crash is harmless. The reserve summary is retained and refreshed each minute.
+import mqtt, { type MqttClient } from "mqtt";
+import type { Logger } from "pino";
+import { fedTopic, proposalSchema, type Proposal, type ReserveSummary } from "../../protocol/federation.ts";
+import { z } from "zod";
+import type { TriggerState } from "../triggers/trigger-state.ts";
+
+export interface FederationLinkOptions {
+  village: string;
+  hubUrl: string;
+  state: TriggerState;
+  summary: () => ReserveSummary;
+  log: Logger;
+  username?: string;
+  password?: string;
+  summaryIntervalMs?: number;
+  reconnectPeriodMs?: number;
+}
+
+export class FederationLink {
+  proposals: Proposal[] = [];
+  sent = 0;
+  private readonly o: FederationLinkOptions;
+  private client: MqttClient | undefined;
+  private draining = false;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(options: FederationLinkOptions) {
+    this.o = options;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  async start(): Promise<void> {
+    this.client = mqtt.connect(this.o.hubUrl, {
+      clientId: `village-${this.o.village}`,
+      username: this.o.username,
+      password: this.o.password,
+      reconnectPeriod: this.o.reconnectPeriodMs ?? 2_000,
+      connectTimeout: 10_000,
+    });
+    this.client.on("connect", () => {
+      this.o.log.info({ hub: this.o.hubUrl }, "federation link up");
+      this.client!.subscribe(fedTopic(this.o.village, "proposals"), { qos: 1 });
+      this.publishSummary();
+      void this.drain();
+    });
+    this.client.on("offline", () => this.o.log.warn("federation link down; the village runs alone and requests wait"));
+    this.client.on("error", (err) => this.o.log.warn({ err: err.message }, "federation link error"));
+    this.client.on("message", (_topic, payload) => {
+      const parsed = z.array(proposalSchema).safeParse(safeJson(payload));
+      if (parsed.success) this.proposals = parsed.data;
+      else this.o.log.warn("malformed proposals from hub ignored");
+    });
+    this.timer = setInterval(() => this.publishSummary(), this.o.summaryIntervalMs ?? 60_000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    const client = this.client;
+    this.client = undefined;
+    await client?.endAsync(true);
+  }
+
+  /** Sends what the outbox holds, in order; safe to call at any time. */
+  async drain(): Promise<void> {
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = true;
+    try {
+      do {
+        this.again = false;
+        for (;;) {
+          const client = this.client;
+          if (!client?.connected) return;
+          const batch = this.o.state.unsent(50);
+          if (batch.length === 0) break;
+          for (const row of batch) {
+            await client.publishAsync(row.topic, row.payload, { qos: 1 });
+            this.o.state.markSent(row.seq);
+            this.sent++;
+          }
+        }
+      } while (this.again);
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, "federation send interrupted; will resume on reconnect");
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  reply(proposalId: string, accept: boolean): Promise<unknown> {
+    if (!this.client?.connected) return Promise.reject(new Error("federation link is down"));
+    return this.client.publishAsync(fedTopic(this.o.village, "proposal-replies"), JSON.stringify({ proposalId, village: this.o.village, accept }), { qos: 1 });
+  }
+
+  private publishSummary(): void {
+    if (!this.client?.connected) return;
+    this.client.publish(fedTopic(this.o.village, "summary"), JSON.stringify(this.o.summary()), { qos: 1, retain: true });
+  }
+}
+
+function safeJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,79 @@
+// Runs the trigger matrix: loads and checks the rule file against the figures reserves provide,
+// evaluates on every batch of readings (never waiting for a store flush) and on a tick, for `for`
+// durations and silent sensors.
+import type { Logger } from "pino";
+import { fileURLToPath } from "node:url";
+import type { Bus } from "../bus.ts";
+import type { Reserves } from "../reserves/reserves.ts";
+import { TriggerEngine } from "./engine.ts";
+import { loadRulesFile } from "./rules.ts";
+import type { TriggerState } from "./trigger-state.ts";
+
+export const defaultRulesFile = fileURLToPath(new URL("./default-rules.yaml", import.meta.url));
+
+export interface TriggersServiceOptions {
+  village: string;
+  rulesFile?: string;
+  bus: Bus;
+  reserves: Reserves;
+  state: TriggerState;
+  log: Logger;
+  now?: () => number;
+  tickMs?: number;
+}
+
+export class TriggersService {
+  engine: TriggerEngine | undefined;
+  private readonly o: TriggersServiceOptions;
+  private timer: NodeJS.Timeout | undefined;
+  private scheduled: NodeJS.Immediate | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(options: TriggersServiceOptions) {
+    this.o = options;
+  }
+
+  /** Validates the rule file; called before anything starts so a bad file stops start-up. */
+  load(): TriggerEngine {
+    const rules = loadRulesFile(this.o.rulesFile ?? defaultRulesFile, new Set(this.o.reserves.figureNames()));
+    this.engine = new TriggerEngine({
+      village: this.o.village,
+      rules,
+      state: this.o.state,
+      log: this.o.log,
+      now: this.o.now ?? Date.now,
+      onNotification: (n) => {
+        this.o.log.warn({ kind: n.kind, ref: n.ref }, n.text);
+        this.o.bus.emit("notification", n);
+      },
+      onOutbox: () => this.o.bus.emit("outbox", undefined),
+    });
+    return this.engine;
+  }
+
+  async start(): Promise<void> {
+    this.engine ??= this.load();
+    this.unsubscribe = this.o.bus.on("readings", () => this.schedule());
+    this.timer = setInterval(() => this.evaluateNow(), this.o.tickMs ?? 10_000);
+    this.evaluateNow();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    if (this.timer) clearInterval(this.timer);
+    if (this.scheduled) clearImmediate(this.scheduled);
+  }
+
+  evaluateNow(): void {
+    this.engine?.evaluate(this.o.reserves.figures());
+  }
+
+  /** Readings that arrive in one tick are evaluated together. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = setImmediate(() => {
+      this.scheduled = undefined;
+      this.evaluateNow();
+    });
+  }
+}
