@@ -89,8 +89,8 @@ export class Gateway {
       ? new FederationLink({
           village: config.village.id,
           hubUrl: config.federation.hubUrl,
-          username: config.federation.username,
-          password: config.federation.password,
+          username: config.federation.identity ?? `village-${config.village.id}`,
+          password: config.federation.secret,
           state: this.triggerState,
           summary,
           log: log.child({ module: "federation" }),

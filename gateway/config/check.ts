@@ -12,6 +12,7 @@ export function checkReserveSensors(config: GatewayConfig, registry: DeviceRegis
   };
   const { water, power, food } = config.reserves;
   water.sensors.forEach((s, i) => want(`reserves.water.sensors[${i}]`, s, "L"));
+  if (water.flowSensor) want("reserves.water.flowSensor", water.flowSensor, "L/min");
   want("reserves.power.socSensor", power.socSensor, "%");
   food.staples.forEach((s, i) => want(`reserves.food.staples[${i}].sensor`, s.sensor, "kg"));
   return problems;

@@ -22,6 +22,8 @@ export const reservesConfigSchema = z
     water: z
       .strictObject({
         sensors: z.array(sensorRef).min(1).default(["tank-north-level", "tank-south-level", "cistern-level"]),
+        /** The flow meter on the main (L/min): measures consumption directly, so inflows separate. */
+        flowSensor: sensorRef.optional().default("main-flow"),
         capacityLitres: z.number().positive().default(50_000),
         targetDays: z.number().positive().default(7),
       })
@@ -72,8 +74,9 @@ export const gatewayConfigSchema = z.strictObject({
     .strictObject({
       /** The federation hub's broker; absent: this village runs alone. */
       hubUrl: z.string().regex(/^mqtts?:\/\//, "an mqtt:// or mqtts:// URL").optional(),
-      username: z.string().optional(),
-      password: z.string().optional(),
+      /** The village gateway's identity at the hub (a village, not a person) and its secret. */
+      identity: z.string().optional(),
+      secret: z.string().optional(),
     })
     .prefault({}),
   /** Board files of every edge device this gateway accepts readings from. */

@@ -1,6 +1,5 @@
 // The federation hub: a broker the villages' links connect to, the needs matching, and the API.
 // It knows its member villages; a request from any other village is refused with a code.
-import express from "express";
 import type { AedesPublishPacket, Client } from "aedes";
 import type { Logger } from "pino";
 import { isCsError, CsError, type ErrorCode } from "../../protocol/errors.ts";

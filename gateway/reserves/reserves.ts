@@ -31,7 +31,8 @@ export interface ReservesOptions {
 export class Reserves {
   private readonly o: ReservesOptions;
   private readonly latest = new Map<string, Latest>();
-  private readonly history = { water: new StockHistory(0), power: new StockHistory(0), food: new StockHistory(0) };
+  private readonly history: Record<"water" | "power" | "food", StockHistory>;
+  private readonly waterFlow: StockHistory;
   private readonly assessments = new Map<string, { value: number; tsMs: number }>();
   private headCount: number;
   private unsubscribe: (() => void) | undefined;
@@ -40,6 +41,7 @@ export class Reserves {
     this.o = options;
     const windowMs = options.config.reserves.windowHours * 3_600_000;
     this.history = { water: new StockHistory(windowMs), power: new StockHistory(windowMs), food: new StockHistory(windowMs) };
+    this.waterFlow = new StockHistory(windowMs);
     this.headCount = options.config.village.headCount;
   }
 
@@ -83,6 +85,7 @@ export class Reserves {
       const prev = this.latest.get(r.sensor);
       if (prev && prev.tsMs > r.ts) continue; // an older replayed reading is history, not "latest"
       this.latest.set(r.sensor, { value: r.value, tsMs: r.ts, quality: r.quality, warning: r.warning });
+      if (r.sensor === this.o.config.reserves.water.flowSensor && r.value !== null) this.waterFlow.add(r.ts, r.value);
       const domain = this.domainOf(r.sensor);
       if (domain) {
         const total = this.total(domain);
@@ -149,7 +152,7 @@ export class Reserves {
     const out: Figures = {};
     const normDays = stock.value === null ? null : Math.min(MAX_DAYS, stock.value / normPerDay);
     out[`${domain}.daysLeftNorm`] = figure(normDays, "days", stock.reasons);
-    const rates = this.history[domain].rates();
+    const rates = this.ratesOf(domain);
     if (!rates || rates.spanMs < MIN_HISTORY_MS) {
       out[`${domain}.consumptionPerDay`] = figure(null, `${unit}/day`, ["less than 1 h of history"]);
       out[`${domain}.inflowPerDay`] = figure(null, `${unit}/day`, ["less than 1 h of history"]);
@@ -162,6 +165,16 @@ export class Reserves {
     const days = stock.value === null ? null : rates.consumptionPerDay > 0 ? Math.min(MAX_DAYS, stock.value / rates.consumptionPerDay) : MAX_DAYS;
     out[`${domain}.daysLeft`] = figure(days, "days", stock.reasons);
     return out;
+  }
+
+  /** Water with a flow meter: consumption is what flows out, inflow is the rest of the change. */
+  private ratesOf(domain: "water" | "power" | "food") {
+    const stock = this.history[domain].rates();
+    if (domain !== "water" || !this.o.config.reserves.water.flowSensor) return stock;
+    const flow = this.waterFlow.rates();
+    if (!stock || !flow || flow.spanMs < MIN_HISTORY_MS) return stock;
+    const consumptionPerDay = flow.mean * 1440;
+    return { ...stock, consumptionPerDay, inflowPerDay: Math.max(0, consumptionPerDay + stock.netChangePerDay) };
   }
 
   private sum(sensors: readonly string[], nowMs: number): { value: number | null; reasons: string[] } {

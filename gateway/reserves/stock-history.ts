@@ -1,6 +1,6 @@
 // A domain's total stock over a trailing window, in 10-minute buckets (bucket means damp sensor
-// noise), from which consumption and inflow are measured separately: decreases between buckets are
-// consumption, increases are refills and inflows.
+// noise). Decreases between buckets are consumption, increases are refills and deliveries; while
+// both happen at once only the net shows, which is why water also uses the flow meter on the main.
 const BUCKET_MS = 10 * 60_000;
 
 interface Bucket {
@@ -14,6 +14,10 @@ export interface Rates {
   consumptionPerDay: number;
   /** Units per day put in (refills, deliveries, springs). */
   inflowPerDay: number;
+  /** Net change per day, first bucket to last (negative when the stock falls). */
+  netChangePerDay: number;
+  /** Mean of the bucket means: for a rate signal such as a flow meter, its average. */
+  mean: number;
   /** How much history the rates rest on, ms. */
   spanMs: number;
 }
@@ -49,6 +53,8 @@ export class StockHistory {
     }
     const spanMs = this.buckets[this.buckets.length - 1].startMs - this.buckets[0].startMs;
     const days = spanMs / 86_400_000;
-    return { consumptionPerDay: down / days, inflowPerDay: up / days, spanMs };
+    const means = this.buckets.map((b) => b.sum / b.n);
+    const mean = means.reduce((a, b) => a + b, 0) / means.length;
+    return { consumptionPerDay: down / days, inflowPerDay: up / days, netChangePerDay: (means[means.length - 1] - means[0]) / days, mean, spanMs };
   }
 }

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { matchNeeds } from "../../../gateway/federation/matching.ts";
+import type { AidRequest, ReserveSummary } from "../../../protocol/federation.ts";
+
+function summary(village: string, waterStock: number, foodKcal = 180 * 2100 * 40): ReserveSummary {
+  return {
+    village, headCount: 180, ts: "2026-11-22T00:00:00.000Z",
+    water: { stock: waterStock, unit: "L", dailyNeed: 2700, targetDays: 7, daysLeft: waterStock / 2700 },
+    food: { stock: foodKcal, unit: "kcal", dailyNeed: 378_000, targetDays: 30, daysLeft: foodKcal / 378_000 },
+    power: { stock: 10_000, unit: "Wh", dailyNeed: 24_000, targetDays: 2, daysLeft: 0.4 },
+  };
+}
+
+function request(village: string, amount: number, over: Partial<AidRequest> = {}): AidRequest {
+  return {
+    id: `${village}:water-low#1:0`, village, resource: "water", quantity: [{ amount, unit: "L" }], urgency: "Emergency",
+    neededBy: "2026-11-24T00:00:00.000Z", duration: "temporary", alternativesTried: [], enables: "", status: "open", version: 1,
+    reason: { rule: "water-low", figures: {} }, updatedAt: "2026-11-22T00:00:00.000Z", ...over,
+  };
+}
+
+const noDecisions = { get: () => undefined };
+
+describe("needs matching", () => {
+  it("covers a deficit from surpluses without pushing any donor below its own target", () => {
+    const summaries = new Map([
+      ["storm", summary("storm", 2_000)],
+      ["a", summary("a", 7 * 2700 + 5_000)], // 5,000 L above target
+      ["b", summary("b", 7 * 2700 + 8_000)], // 8,000 L above target
+      ["c", summary("c", 7 * 2700 - 100)], // below target: gives nothing
+    ]);
+    const proposals = matchNeeds([request("storm", 10_000)], summaries, noDecisions);
+    expect(proposals.map((p) => [p.from, p.quantity.amount])).toEqual([["b", 8_000], ["a", 2_000]]);
+    for (const p of proposals) {
+      const donor = summaries.get(p.from)!;
+      expect(donor.water.stock! - p.quantity.amount).toBeGreaterThanOrEqual(donor.water.targetDays * donor.water.dailyNeed);
+    }
+  });
+
+  it("serves Emergency before Priority and never gives the same surplus twice", () => {
+    const summaries = new Map([["x", summary("x", 1_000)], ["y", summary("y", 1_000)], ["d", summary("d", 7 * 2700 + 3_000)]]);
+    const proposals = matchNeeds(
+      [request("x", 3_000, { urgency: "Priority", id: "x:r#1:0" }), request("y", 2_500, { id: "y:r#1:0" })],
+      summaries,
+      noDecisions,
+    );
+    expect(proposals.map((p) => [p.to, p.quantity.amount])).toEqual([["y", 2_500], ["x", 500]]);
+  });
+
+  it("leaves a declining donor out and proposes from the next", () => {
+    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", 7 * 2700 + 9_000)], ["b", summary("b", 7 * 2700 + 9_000)]]);
+    const first = matchNeeds([request("s", 4_000)], summaries, noDecisions);
+    const declined = new Map([[first[0].id, false]]);
+    const second = matchNeeds([request("s", 4_000)], summaries, declined);
+    expect(second).toHaveLength(1);
+    expect(second[0].from).not.toBe(first[0].from);
+  });
+
+  it("proposes nothing for withdrawn requests", () => {
+    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", 50_000)]]);
+    expect(matchNeeds([request("s", 4_000, { status: "withdrawn", version: 2 })], summaries, noDecisions)).toEqual([]);
+  });
+});

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { Reserves } from "../../../gateway/reserves/reserves.ts";
+import { parseGatewayConfig } from "../../../gateway/config/load.ts";
+import { DeviceRegistry } from "../../../gateway/ingest/device-registry.ts";
+import { Bus } from "../../../gateway/bus.ts";
+import { EmbeddedStore } from "../../../gateway/store/embedded-store.ts";
+import type { StoredReading } from "../../../gateway/store/store.ts";
+import { loadBoardDir } from "../../../edge/board/load.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
+import { testLog } from "../../helpers/test-log.ts";
+
+const T0 = Date.UTC(2026, 10, 22, 0, 0);
+const MIN = 60_000;
+let seq = 0;
+const r = (sensor: string, value: number | null, ts: number, unit = "L"): StoredReading => ({
+  device: "water-main", seq: ++seq, sensor, value, unit: unit as StoredReading["unit"], quality: value === null ? "invalid" : "good", ts, clock: "synced",
+  ...(value === null ? { warning: "input reads 0 counts: check the sensor cable" } : {}),
+});
+
+async function setup(configInput: object = {}) {
+  const dir = tempDir();
+  const store = new EmbeddedStore({ dataDir: dir.path });
+  await store.start();
+  const clock = { now: T0 };
+  const reserves = new Reserves({
+    config: parseGatewayConfig({ dataDir: dir.path, ...configInput }, "test"),
+    bus: new Bus(testLog), store, registry: new DeviceRegistry(loadBoardDir("boards")), now: () => clock.now,
+  });
+  await reserves.start();
+  return { reserves, store, clock, dispose: async () => { await reserves.stop(); await store.stop(); dir.remove(); } };
+}
+
+/** Six hours of tanks draining at 3,600 L/day in total, a cistern refilled by 720 L/day. */
+function waterDay(reserves: Reserves, hours = 6) {
+  for (let m = 0; m <= hours * 60; m += 5) {
+    const ts = T0 + m * MIN;
+    const drawn = (3600 * m) / 1440;
+    const refill = (720 * m) / 1440;
+    reserves.ingest([
+      r("tank-north-level", 6000 - drawn / 2, ts), r("tank-south-level", 6000 - drawn / 2, ts), r("cistern-level", 10000 + refill, ts),
+      r("main-flow", 2.5, ts, "L/min"),
+    ]);
+  }
+}
+
+describe("reserves", () => {
+  it("gives water days left from the flow on the main, inflows separated, beside the norm-based figure", async () => {
+    const s = await setup();
+    waterDay(s.reserves);
+    s.clock.now = T0 + 6 * 60 * MIN;
+    const f = s.reserves.figures();
+    expect(f["water.consumptionPerDay"].value).toBeCloseTo(3600, -1);
+    expect(Math.abs(f["water.inflowPerDay"].value! - 720) / 720).toBeLessThan(0.05);
+    const stock = 12000 - 900 + 10000 + 180;
+    expect(f["water.stockLitres"].value).toBeCloseTo(stock, 0);
+    expect(f["water.daysLeft"]).toMatchObject({ uncertain: false });
+    expect(f["water.daysLeft"].value).toBeCloseTo(stock / 3600, 1);
+    expect(f["water.daysLeftNorm"].value).toBeCloseTo(stock / (180 * 15), 3);
+    await s.dispose();
+  });
+
+  it("scales the norm-based figure with the head count the village sets", async () => {
+    const s = await setup({ village: { id: "riverbend", name: "Riverbend", headCount: 240 } });
+    waterDay(s.reserves, 1);
+    expect(s.reserves.figures()["water.daysLeftNorm"].value).toBeCloseTo((12000 - 150 + 10000 + 30) / (240 * 15), 3);
+    await s.dispose();
+  });
+
+  it("marks a figure from a stale sensor uncertain and names the sensor", async () => {
+    const s = await setup();
+    waterDay(s.reserves);
+    s.clock.now = T0 + 6 * 60 * MIN + 20 * MIN;
+    const f = s.reserves.figures();
+    expect(f["water.stockLitres"].uncertain).toBe(true);
+    expect(f["water.stockLitres"].reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^tank-north-level: silent for 20 min/)]));
+    expect(f["sensor.tank-north-level.silentMinutes"].value).toBeCloseTo(20, 5);
+    await s.dispose();
+  });
+
+  it("gives no stock from an invalid sensor, and says what to check", async () => {
+    const s = await setup();
+    waterDay(s.reserves, 1);
+    s.reserves.ingest([r("cistern-level", null, T0 + 61 * MIN)]);
+    s.clock.now = T0 + 61 * MIN;
+    const f = s.reserves.figures();
+    expect(f["water.stockLitres"].value).toBeNull();
+    expect(f["water.stockLitres"].reasons).toEqual([expect.stringMatching(/^cistern-level: invalid \(input reads 0 counts: check the sensor cable\)/)]);
+    await s.dispose();
+  });
+
+  it("falls back to the norm-based days left, marked uncertain, with under an hour of history", async () => {
+    const s = await setup();
+    s.reserves.ingest([r("tank-north-level", 5000, T0), r("tank-south-level", 5000, T0), r("cistern-level", 17000, T0)]);
+    const f = s.reserves.figures();
+    expect(f["water.daysLeft"]).toMatchObject({ value: 27000 / 2700, uncertain: true });
+    await s.dispose();
+  });
+
+  it("rebuilds consumption from the store after a restart", async () => {
+    const s = await setup();
+    const rows: StoredReading[] = [];
+    for (let m = 0; m <= 180; m += 5) {
+      const ts = Date.now() - (180 - m) * MIN;
+      rows.push(r("tank-north-level", 6000 - m, ts), r("tank-south-level", 6000 - m, ts), r("cistern-level", 10000, ts));
+    }
+    await s.store.write(rows);
+    s.clock.now = Date.now();
+    const again = new Reserves({
+      config: parseGatewayConfig({}, "test"), bus: new Bus(testLog), store: s.store, registry: new DeviceRegistry(loadBoardDir("boards")), now: () => s.clock.now,
+    });
+    await again.start();
+    // No flow meter readings: consumption is the fall of the stock, 2 L/min.
+    const consumption = again.figures()["water.consumptionPerDay"].value!;
+    expect(Math.abs(consumption - 2 * 1440) / (2 * 1440)).toBeLessThan(0.05);
+    await s.dispose();
+  });
+});
