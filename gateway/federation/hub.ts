@@ -31,10 +31,12 @@ export class FederationHub {
   readonly requests = new Map<string, AidRequest>();
   readonly summaries = new Map<string, ReserveSummary>();
   readonly decisions = new Map<string, boolean>();
+  /** Transfers both sides agreed to, frozen as agreed. */
+  readonly accepted = new Map<string, Proposal>();
   readonly rejected: Partial<Record<ErrorCode, number>> = {};
   proposals: Proposal[] = [];
   /** Every distinct (request id, version) received: how duplicates are counted. */
-  readonly received: { id: string; version: number; status: string }[] = [];
+  readonly received: { id: string; version: number; status: string; village: string; resource: string; amount: number; unit: string }[] = [];
   private readonly o: HubOptions;
   private readonly members: Set<string>;
   private readonly onPublish = (packet: AedesPublishPacket, client: Client | null) => {
@@ -95,7 +97,8 @@ export class FederationHub {
     const known = this.requests.get(r.data.id);
     if (known && known.version >= r.data.version) return; // a resend: already applied
     this.requests.set(r.data.id, r.data);
-    this.received.push({ id: r.data.id, version: r.data.version, status: r.data.status });
+    const q = r.data.quantity[0];
+    this.received.push({ id: r.data.id, version: r.data.version, status: r.data.status, village, resource: r.data.resource, amount: q.amount, unit: q.unit });
     this.rematch();
   }
 
@@ -111,12 +114,20 @@ export class FederationHub {
     if (!r.success) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", describeIssues(r.error).join("; "));
     const proposal = this.proposals.find((p) => p.id === r.data.proposalId);
     if (!proposal || (proposal.from !== village && proposal.to !== village)) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", `no proposal ${r.data.proposalId} for ${village}`);
-    this.decisions.set(proposal.id, r.data.accept);
+    this.decide(proposal.id, r.data.accept);
+  }
+
+  /** Records a village's answer to a proposal and rematches. */
+  decide(proposalId: string, accept: boolean): void {
+    const proposal = this.proposals.find((p) => p.id === proposalId);
+    if (!proposal || proposal.status !== "proposed") return;
+    this.decisions.set(proposalId, accept);
+    if (accept) this.accepted.set(proposalId, { ...proposal, status: "accepted" });
     this.rematch();
   }
 
   rematch(): void {
-    this.proposals = matchNeeds([...this.requests.values()], this.summaries, this.decisions);
+    this.proposals = matchNeeds([...this.requests.values()], this.summaries, this.decisions, [...this.accepted.values()]);
     const aedes = this.broker.aedes;
     if (!aedes) return;
     for (const village of this.members) {

@@ -14,6 +14,8 @@ export interface Rates {
   consumptionPerDay: number;
   /** Units per day put in (refills, deliveries, springs). */
   inflowPerDay: number;
+  /** Discrete removals per day: transfers out, losses. */
+  removedPerDay: number;
   /** Net change per day, first bucket to last (negative when the stock falls). */
   netChangePerDay: number;
   /** Mean of the bucket means: for a rate signal such as a flow meter, its average. */
@@ -44,17 +46,28 @@ export class StockHistory {
 
   rates(): Rates | undefined {
     if (this.buckets.length < 2) return undefined;
+    const deltas: number[] = [];
+    for (let i = 1; i < this.buckets.length; i++) {
+      deltas.push(this.buckets[i].sum / this.buckets[i].n - this.buckets[i - 1].sum / this.buckets[i - 1].n);
+    }
+    // A drop far beyond the usual draw is a discrete removal (a transfer loaded onto a cart, a
+    // burst tank), not consumption: it lowers the stock but does not speed up the measured draw.
+    const drops = deltas.filter((d) => d < 0).map((d) => -d).sort((a, b) => a - b);
+    const typical = drops.length >= 6 ? drops[Math.floor(drops.length / 2)] : Infinity;
     let down = 0;
     let up = 0;
-    for (let i = 1; i < this.buckets.length; i++) {
-      const delta = this.buckets[i].sum / this.buckets[i].n - this.buckets[i - 1].sum / this.buckets[i - 1].n;
-      if (delta < 0) down -= delta;
-      else up += delta;
-    }
+    let removed = 0;
+    deltas.forEach((delta, i) => {
+      const before = this.buckets[i].sum / this.buckets[i].n;
+      // 2 % of a stock in ten minutes is days of ordinary draw at once.
+      if (delta >= 0) up += delta;
+      else if (-delta > 10 * typical || -delta > 0.02 * before) removed -= delta;
+      else down -= delta;
+    });
     const spanMs = this.buckets[this.buckets.length - 1].startMs - this.buckets[0].startMs;
     const days = spanMs / 86_400_000;
     const means = this.buckets.map((b) => b.sum / b.n);
     const mean = means.reduce((a, b) => a + b, 0) / means.length;
-    return { consumptionPerDay: down / days, inflowPerDay: up / days, netChangePerDay: (means[means.length - 1] - means[0]) / days, mean, spanMs };
+    return { consumptionPerDay: down / days, inflowPerDay: up / days, removedPerDay: removed / days, netChangePerDay: (means[means.length - 1] - means[0]) / days, mean, spanMs };
   }
 }

@@ -56,6 +56,14 @@ describe("needs matching", () => {
     expect(second[0].from).not.toBe(first[0].from);
   });
 
+  it("counts accepted transfers against the need and proposes only the rest after an update", () => {
+    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", 7 * 2700 + 20_000)]]);
+    const [first] = matchNeeds([request("s", 4_000)], summaries, noDecisions);
+    const accepted = [{ ...first, status: "accepted" as const }];
+    const after = matchNeeds([request("s", 6_000, { status: "updated", version: 2 })], summaries, noDecisions, accepted);
+    expect(after.map((p) => [p.status, p.quantity.amount])).toEqual([["accepted", 4_000], ["proposed", 2_000]]);
+  });
+
   it("proposes nothing for withdrawn requests", () => {
     const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", 50_000)]]);
     expect(matchNeeds([request("s", 4_000, { status: "withdrawn", version: 2 })], summaries, noDecisions)).toEqual([]);

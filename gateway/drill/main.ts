@@ -1,0 +1,37 @@
+// `npm run drill -- <scenario>`: a shipped scenario by name (storm, blackout, drought,
+// supply-collapse) or any scenario file by path. Prints a timeline and writes a JSON report.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { isCsError } from "../../protocol/errors.ts";
+import { runDrill } from "./run-drill.ts";
+import { loadScenarioFile } from "./scenario.ts";
+
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { out: { type: "string", default: "drill-results" } } });
+const arg = positionals[0];
+if (!arg) {
+  console.error("usage: npm run drill -- <storm|blackout|drought|supply-collapse|path/to/scenario.yaml> [--out drill-results]");
+  process.exit(2);
+}
+const shipped = fileURLToPath(new URL(`./scenarios/${arg}.yaml`, import.meta.url));
+const file = existsSync(arg) ? arg : shipped;
+
+try {
+  const scenario = loadScenarioFile(file);
+  const report = runDrill(scenario);
+  console.log(`\nDrill ${scenario.name}: ${scenario.description}`);
+  console.log(`${scenario.villages.length} villages, ${scenario.villages.reduce((n, v) => n + v.headCount, 0)} people, ${scenario.days} days\n`);
+  for (const t of report.timeline) console.log(`day ${t.day.toFixed(2).padStart(6)}  ${t.village.padEnd(12)} ${t.kind.padEnd(18)} ${t.text}`);
+  console.log(`\n${report.aidRequests.length} aid request messages, ${report.transfers.length} transfers, ${report.donorsBelowTarget.length} donors pushed below target`);
+  mkdirSync(values.out!, { recursive: true });
+  const out = join(values.out!, `${scenario.name}.json`);
+  writeFileSync(out, JSON.stringify(report, null, 2));
+  console.log(`report: ${out}`);
+} catch (err) {
+  if (isCsError(err)) {
+    console.error(`${err.code}: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+}

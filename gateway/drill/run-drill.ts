@@ -1,0 +1,178 @@
+// Plays a scenario in simulated time against a simulated federation: every village runs the real
+// reserves and trigger matrix on readings from its stocks; aid requests leave through each village's
+// durable outbox to the real hub logic, which proposes transfers. The drill plays the people: both
+// sides accept proposals, and transfers arrive after transitDays.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino, { type Logger } from "pino";
+import { loadBoardDir } from "../../edge/board/load.ts";
+import { fedTopic } from "../../protocol/federation.ts";
+import { Bus } from "../bus.ts";
+import { parseGatewayConfig } from "../config/load.ts";
+import type { GatewayConfig } from "../config/schema.ts";
+import { FederationHub } from "../federation/hub.ts";
+import { buildSummary } from "../federation/summary.ts";
+import { DeviceRegistry } from "../ingest/device-registry.ts";
+import { Reserves } from "../reserves/reserves.ts";
+import { TriggerEngine } from "../triggers/engine.ts";
+import { loadRulesFile } from "../triggers/rules.ts";
+import { defaultRulesFile } from "../triggers/triggers-service.ts";
+import { TriggerState } from "../triggers/trigger-state.ts";
+import type { Scenario } from "./scenario.ts";
+import { VillageStocks } from "./village-stocks.ts";
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export interface TimelineEntry {
+  day: number;
+  village: string;
+  kind: string;
+  text: string;
+}
+
+export interface DrillReport {
+  scenario: string;
+  description: string;
+  days: number;
+  villages: { id: string; headCount: number }[];
+  timeline: TimelineEntry[];
+  /** Every aid request version as the hub received it, in order. */
+  aidRequests: ({ day: number } & FederationHub["received"][number])[];
+  transfers: { id: string; from: string; to: string; resource: string; amount: number; unit: string; proposedDay: number; arrivedDay: number | null }[];
+  /** Donors that a transfer would have pushed below their own target (should be none). */
+  donorsBelowTarget: { day: number; village: string; transfer: string }[];
+  /** Days left per village per domain every 6 simulated hours. */
+  series: { day: number; village: string; water: number | null; food: number | null; powerSocPct: number | null }[];
+}
+
+interface VillageSim {
+  id: string;
+  config: GatewayConfig;
+  stocks: VillageStocks;
+  reserves: Reserves;
+  state: TriggerState;
+  engine: TriggerEngine;
+}
+
+export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: number } = {}): DrillReport {
+  const log = options.log ?? pino({ level: "silent" });
+  const startMs = options.startMs ?? Date.UTC(2026, 5, 1, 0, 0, 0);
+  const dir = mkdtempSync(join(tmpdir(), `cs-drill-${scenario.name}-`));
+  const clock = { now: startMs };
+  const day = () => Math.round(((clock.now - startMs) / DAY_MS) * 100) / 100;
+  const boards = loadBoardDir("boards");
+  const registry = new DeviceRegistry(boards);
+  const report: DrillReport = {
+    scenario: scenario.name, description: scenario.description, days: scenario.days,
+    villages: scenario.villages.map((v) => ({ id: v.id, headCount: v.headCount })),
+    timeline: [], aidRequests: [], transfers: [], donorsBelowTarget: [], series: [],
+  };
+
+  const hub = new FederationHub({
+    villages: scenario.villages.map((v) => v.id),
+    mqtt: { host: "127.0.0.1", port: 0 },
+    http: { host: "127.0.0.1", port: 0 },
+    log,
+  });
+
+  const villages: VillageSim[] = scenario.villages.map((v) => {
+    const config = parseGatewayConfig({ village: { id: v.id, name: v.id, headCount: v.headCount }, dataDir: join(dir, v.id) }, scenario.name);
+    const bus = new Bus(log);
+    const reserves = new Reserves({ config, bus, registry, now: () => clock.now });
+    const state = new TriggerState(config.dataDir);
+    state.open();
+    const rules = loadRulesFile(defaultRulesFile, new Set(reserves.figureNames()));
+    const engine = new TriggerEngine({
+      village: v.id, rules, state, log, now: () => clock.now,
+      onNotification: (n) => report.timeline.push({ day: day(), village: v.id, kind: n.kind, text: n.text }),
+    });
+    return { id: v.id, config, stocks: new VillageStocks(v.id, v.headCount, v), reserves, state, engine };
+  });
+  const byId = new Map(villages.map((v) => [v.id, v]));
+  const inTransit = new Map<string, { arriveMs: number; proposal: DrillReport["transfers"][number] }>();
+
+  const deliverOutboxes = () => {
+    for (const v of villages) {
+      for (const row of v.state.unsent(100)) {
+        const seen = hub.received.length;
+        hub.handle(row.topic, Buffer.from(row.payload));
+        v.state.markSent(row.seq);
+        for (const r of hub.received.slice(seen)) report.aidRequests.push({ day: day(), ...r });
+      }
+    }
+  };
+  const stepMs = scenario.stepMinutes * 60_000;
+  let nextSummaryMs = startMs;
+  let nextSeriesMs = startMs;
+  const pending = [...scenario.events].sort((a, b) => a.day - b.day);
+
+  try {
+    for (clock.now = startMs; clock.now <= startMs + scenario.days * DAY_MS; clock.now += stepMs) {
+      while (pending.length && startMs + pending[0].day * DAY_MS <= clock.now) {
+        const e = pending.shift()!;
+        const targets = e.all ? villages : [byId.get(e.village!)!];
+        for (const v of targets) {
+          v.stocks.apply(e);
+          if (e.greenhouse) v.reserves.assess("greenhouse.cropLossPct", e.greenhouse.cropLossPct, clock.now);
+          if (e.note) report.timeline.push({ day: day(), village: v.id, kind: "event", text: e.note });
+        }
+      }
+      for (const v of villages) {
+        v.stocks.advance(clock.now, stepMs);
+        v.reserves.ingest(v.stocks.readings(clock.now));
+        v.engine.evaluate(v.reserves.figures());
+      }
+      deliverOutboxes();
+      if (clock.now >= nextSummaryMs) {
+        for (const v of villages) {
+          const summary = buildSummary(v.id, v.config, v.reserves.figures(), clock.now);
+          hub.handle(fedTopic(v.id, "summary"), Buffer.from(JSON.stringify(summary)));
+        }
+        nextSummaryMs += HOUR_MS;
+        acceptProposals();
+      }
+      for (const [id, t] of inTransit) {
+        if (t.arriveMs > clock.now) continue;
+        inTransit.delete(id);
+        const resource = t.proposal.resource as "water" | "food";
+        const donor = byId.get(t.proposal.from)!;
+        const target = resource === "water" ? donor.config.reserves.water.targetDays * donor.reserves.figures()["water.dailyNeedLitres"].value! : 0;
+        if (resource === "water" && donor.stocks.waterL - t.proposal.amount < target) {
+          report.donorsBelowTarget.push({ day: day(), village: donor.id, transfer: id });
+        }
+        donor.stocks.transfer(resource, -t.proposal.amount);
+        byId.get(t.proposal.to)!.stocks.transfer(resource, t.proposal.amount);
+        t.proposal.arrivedDay = day();
+        report.timeline.push({ day: day(), village: t.proposal.to, kind: "transfer-arrived", text: `${t.proposal.amount} ${t.proposal.unit} ${resource} from ${t.proposal.from}` });
+      }
+      if (clock.now >= nextSeriesMs) {
+        for (const v of villages) {
+          const f = v.reserves.figures();
+          const round = (x: number | null | undefined) => (x === null || x === undefined ? null : Math.round(x * 100) / 100);
+          report.series.push({ day: day(), village: v.id, water: round(f["water.daysLeft"].value), food: round(f["food.daysLeft"].value), powerSocPct: round(f["power.socPct"].value) });
+        }
+        nextSeriesMs += 6 * HOUR_MS;
+      }
+    }
+  } finally {
+    for (const v of villages) v.state.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  return report;
+
+  function acceptProposals(): void {
+    for (const offered of [...hub.proposals]) {
+      if (offered.status !== "proposed" || (offered.resource !== "water" && offered.resource !== "food")) continue;
+      hub.decide(offered.id, true);
+      const p = hub.accepted.get(offered.id);
+      if (!p || report.transfers.some((t) => t.id === p.id)) continue;
+      const transfer = { id: p.id, from: p.from, to: p.to, resource: p.resource, amount: p.quantity.amount, unit: p.quantity.unit, proposedDay: day(), arrivedDay: null };
+      report.transfers.push(transfer);
+      report.timeline.push({ day: day(), village: p.to, kind: "transfer-accepted", text: `${p.quantity.amount} ${p.quantity.unit} ${p.resource} from ${p.from}` });
+      inTransit.set(p.id, { arriveMs: clock.now + scenario.transitDays * DAY_MS, proposal: transfer });
+    }
+  }
+}

@@ -1,0 +1,95 @@
+// Drill scenario files: a simulated federation and the events that befall it, in simulated days.
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { CsError } from "../../protocol/errors.ts";
+import { idSchema } from "../../protocol/payloads.ts";
+import { describeIssues } from "../../protocol/zod-issues.ts";
+
+const villageSchema = z.strictObject({
+  id: idSchema,
+  headCount: z.number().int().positive().max(10_000).default(180),
+  /** Initial stocks. */
+  waterPct: z.number().min(0).max(100).default(75),
+  foodDays: z.number().min(0).max(365).default(45),
+  socPct: z.number().min(0).max(100).default(80),
+});
+
+/** What an event changes; the domains are water, food, power and greenhouse. */
+const eventSchema = z.strictObject({
+  day: z.number().min(0),
+  village: idSchema.optional(),
+  /** Applies to every village (a drought, a supply collapse). */
+  all: z.boolean().default(false),
+  note: z.string().max(200).optional(),
+  water: z
+    .strictObject({
+      /** Share of stored water lost at once (a burst tank). */
+      lossPct: z.number().min(0).max(100).optional(),
+      /** Spring and rain inflow relative to normal. */
+      inflowFactor: z.number().min(0).max(5).optional(),
+      /** Use relative to normal (a water budget by consensus sets it below 1). */
+      useFactor: z.number().min(0).max(5).optional(),
+    })
+    .optional(),
+  food: z
+    .strictObject({
+      /** Outside deliveries relative to normal (supply routes cut: 0). */
+      supplyFactor: z.number().min(0).max(5).optional(),
+      useFactor: z.number().min(0).max(5).optional(),
+    })
+    .optional(),
+  power: z.strictObject({ solarFactor: z.number().min(0).max(5).optional(), loadFactor: z.number().min(0).max(5).optional() }).optional(),
+  greenhouse: z
+    .strictObject({
+      /** The food team's crop loss assessment, entered as it would be through the API. */
+      cropLossPct: z.number().min(0).max(100),
+    })
+    .optional(),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: idSchema,
+  description: z.string().max(500).default(""),
+  days: z.number().positive().max(365),
+  stepMinutes: z.number().int().min(1).max(60).default(10),
+  /** Accepted transfers arrive this long after acceptance. */
+  transitDays: z.number().min(0).max(30).default(1),
+  villages: z.array(villageSchema).min(2).max(300),
+  events: z.array(eventSchema).default([]),
+});
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioEvent = z.infer<typeof eventSchema>;
+
+export function parseScenario(input: unknown, file: string): Scenario {
+  const parsed = scenarioSchema.safeParse(input);
+  const fail = (problems: string[]): never => {
+    const lines = problems.map((p) => `${file}: ${p}`);
+    throw new CsError("CS_ERR_SCENARIO_INVALID", `\n  ${lines.join("\n  ")}`, { problems: lines });
+  };
+  if (!parsed.success) fail(describeIssues(parsed.error));
+  const scenario = parsed.data!;
+  const ids = new Set(scenario.villages.map((v) => v.id));
+  const problems: string[] = [];
+  if (ids.size !== scenario.villages.length) problems.push("villages: village ids must be unique");
+  scenario.events.forEach((e, i) => {
+    if (!e.all && !e.village) problems.push(`events[${i}]: name a village or set all: true`);
+    if (e.village && !ids.has(e.village)) problems.push(`events[${i}].village: "${e.village}" is not in villages`);
+    if (e.day > scenario.days) problems.push(`events[${i}].day: ${e.day} is after the drill ends (day ${scenario.days})`);
+  });
+  if (problems.length) fail(problems);
+  return scenario;
+}
+
+export function loadScenarioFile(file: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new CsError("CS_ERR_SCENARIO_INVALID", `${file}: cannot read: ${(err as Error).message}`);
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new CsError("CS_ERR_SCENARIO_INVALID", `${file}: YAML: ${doc.errors[0].message.split("\n")[0]}`);
+  return parseScenario(doc.toJS(), file);
+}

@@ -1,0 +1,97 @@
+// The drill's model of one village's shared stocks, advanced in simulated time, and the readings
+// its boards would send. Coarser than the edge's physical model: drills run weeks for a federation.
+import type { StoredReading } from "../store/store.ts";
+import type { ScenarioEvent } from "./scenario.ts";
+import { dayIndex, hourOfDay, sunFactor, cloudCover } from "../../edge/simulation/daily-profile.ts";
+
+const DAY_MS = 86_400_000;
+const WATER_CAPACITY_L = 50_000;
+const WATER_USE_L_PER_PERSON_DAY = 25;
+const SPRING_L_PER_DAY = 4_800;
+const KCAL_PER_PERSON_DAY = 2_100;
+/** Kcal share of each staple and its energy density (grain, legumes, oil). */
+const STAPLES = [
+  { sensor: "grain-bin", share: 0.6, kcalPerKg: 3_400 },
+  { sensor: "legumes-bin", share: 0.25, kcalPerKg: 3_400 },
+  { sensor: "oil-store", share: 0.15, kcalPerKg: 8_840 },
+] as const;
+/** Villages grow about 70 % of their calories (FIELD.md: 60-80 %); deliveries bring the rest. */
+const SELF_GROWN = 0.7;
+const BATTERY_WH = 19_200;
+const SOLAR_WH_PER_DAY = 26_000;
+const LOAD_WH_PER_DAY = 16_000;
+
+export class VillageStocks {
+  waterL: number;
+  foodKcal: number;
+  socPct: number;
+  cropLossPct = 0;
+  private inflowFactor = 1;
+  private waterUseFactor = 1;
+  private supplyFactor = 1;
+  private foodUseFactor = 1;
+  private solarFactor = 1;
+  private loadFactor = 1;
+  private seq = 0;
+
+  constructor(
+    readonly village: string,
+    readonly headCount: number,
+    initial: { waterPct: number; foodDays: number; socPct: number },
+  ) {
+    this.waterL = (initial.waterPct / 100) * WATER_CAPACITY_L;
+    this.foodKcal = initial.foodDays * headCount * KCAL_PER_PERSON_DAY;
+    this.socPct = initial.socPct;
+  }
+
+  apply(e: ScenarioEvent): void {
+    if (e.water?.lossPct !== undefined) this.waterL *= 1 - e.water.lossPct / 100;
+    if (e.water?.inflowFactor !== undefined) this.inflowFactor = e.water.inflowFactor;
+    if (e.water?.useFactor !== undefined) this.waterUseFactor = e.water.useFactor;
+    if (e.food?.supplyFactor !== undefined) this.supplyFactor = e.food.supplyFactor;
+    if (e.food?.useFactor !== undefined) this.foodUseFactor = e.food.useFactor;
+    if (e.power?.solarFactor !== undefined) this.solarFactor = e.power.solarFactor;
+    if (e.power?.loadFactor !== undefined) this.loadFactor = e.power.loadFactor;
+    if (e.greenhouse) this.cropLossPct = e.greenhouse.cropLossPct;
+  }
+
+  get waterUseLPerMin(): number {
+    return (this.headCount * WATER_USE_L_PER_PERSON_DAY * this.waterUseFactor) / 1440;
+  }
+
+  advance(simMs: number, dtMs: number): void {
+    const days = dtMs / DAY_MS;
+    const inflow = SPRING_L_PER_DAY * this.inflowFactor * days;
+    this.waterL = Math.min(WATER_CAPACITY_L, Math.max(0, this.waterL - this.waterUseLPerMin * 1440 * days + inflow));
+    const need = this.headCount * KCAL_PER_PERSON_DAY * days;
+    const grown = need * SELF_GROWN * (1 - this.cropLossPct / 100);
+    const delivered = need * (1 - SELF_GROWN) * this.supplyFactor;
+    this.foodKcal = Math.max(0, this.foodKcal - need * this.foodUseFactor + grown + delivered);
+    // Solar follows the day's sun curve; its daily total is SOLAR_WH_PER_DAY on a clear day.
+    const hour = hourOfDay(simMs);
+    const solarW = ((SOLAR_WH_PER_DAY * Math.PI) / 24) * sunFactor(hour) * (1 - cloudCover(dayIndex(simMs)) / 2) * this.solarFactor;
+    const loadW = (LOAD_WH_PER_DAY / 24) * this.loadFactor;
+    this.socPct = Math.min(100, Math.max(0, this.socPct + (((solarW - loadW) * dtMs) / 3_600_000 / BATTERY_WH) * 100));
+  }
+
+  /** Moves stock into or out of the village (a transfer arriving or leaving). */
+  transfer(resource: "water" | "food", amount: number): void {
+    if (resource === "water") this.waterL = Math.min(WATER_CAPACITY_L, Math.max(0, this.waterL + amount));
+    else this.foodKcal = Math.max(0, this.foodKcal + amount);
+  }
+
+  /** What the reference boards would report now. */
+  readings(tsMs: number): StoredReading[] {
+    const r = (device: string, sensor: string, value: number, unit: StoredReading["unit"]): StoredReading => ({
+      device, seq: ++this.seq, sensor, value, unit, quality: "good", ts: tsMs, clock: "synced",
+    });
+    return [
+      r("water-main", "tank-north-level", this.waterL * 0.2, "L"),
+      r("water-main", "tank-south-level", this.waterL * 0.2, "L"),
+      r("water-main", "cistern-level", this.waterL * 0.6, "L"),
+      r("water-main", "main-flow", this.waterUseLPerMin, "L/min"),
+      ...STAPLES.map((s) => r("pantry-main", s.sensor, (this.foodKcal * s.share) / s.kcalPerKg, "kg")),
+      r("power-main", "battery-soc", this.socPct, "%"),
+    ];
+  }
+}
