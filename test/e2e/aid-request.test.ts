@@ -1,0 +1,98 @@
+// A village gateway and a federation hub over real MQTT: readings raise an alert even while the
+// store is down, an assessment's aid request reaches the hub, and its withdrawal follows.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import mqtt from "mqtt";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { FederationHub } from "../../gateway/federation/hub.ts";
+import { deviceTopic } from "../../protocol/topics.ts";
+import { freePort } from "../helpers/free-port.ts";
+import { getJson } from "../helpers/get-json.ts";
+import { startTestGateway } from "../helpers/test-gateway.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
+import { testLog } from "../helpers/test-log.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+describe("village gateway with a federation hub", () => {
+  const dir = tempDir();
+  let hub: FederationHub;
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  let api: string;
+
+  beforeAll(async () => {
+    const hubPort = await freePort();
+    hub = new FederationHub({ villages: ["riverbend", "hillside"], mqtt: { host: "127.0.0.1", port: hubPort }, http: { host: "127.0.0.1", port: 0 }, log: testLog });
+    await hub.start();
+    const rules = join(dir.path, "rules.yaml");
+    writeFileSync(
+      rules,
+      `rules:
+  - id: crop-failure
+    when: greenhouse.cropLossPct > 20
+    clear: greenhouse.cropLossPct < 10
+    urgency: Emergency
+    actions:
+      - alert: Crop loss above 20%
+      - aid: { resource: food, unit: kcal, quantity: greenhouse.cropLossPct / 100 * 60 * food.dailyNeedKcal }
+  - id: tanks-nearly-empty
+    when: water.stockLitres < 1000
+    clear: water.stockLitres > 2000
+    urgency: Emergency
+    actions:
+      - alert: Tanks nearly empty
+`,
+    );
+    // The store is down (nothing listens on its port): alerts must not wait for it.
+    const deadStore = `http://127.0.0.1:${await freePort()}/village`;
+    gw = await startTestGateway({ triggersFile: rules, federation: { hubUrl: `mqtt://127.0.0.1:${hubPort}` }, influx: { url: deadStore } });
+    api = `${gw.gateway.http.url}/api`;
+    await waitFor("the federation link", () => gw.gateway.link?.connected);
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await hub?.stop();
+    dir.remove();
+  });
+
+  it("raises an alert from readings while the store cannot take them", async () => {
+    const device = await mqtt.connectAsync(gw.gateway.broker.url, { clientId: "water-main" });
+    const ts = Date.now();
+    const reading = (seq: number, sensor: string, value: number) => ({ seq, sensor, value, unit: "L", quality: "good", ts, clock: "synced" });
+    await device.publishAsync(
+      deviceTopic("readings", "water-main"),
+      JSON.stringify({ device: "water-main", readings: [reading(1, "tank-north-level", 200), reading(2, "tank-south-level", 300), reading(3, "cistern-level", 100)] }),
+      { qos: 1 },
+    );
+    const { body: alerts } = await waitFor("the alert", async () => {
+      const res = await getJson(`${api}/alerts?active=1`);
+      return res.body.length ? res : undefined;
+    }, { timeoutMs: 5_000 });
+    expect(alerts[0]).toMatchObject({ ruleId: "tanks-nearly-empty", urgency: "Emergency" });
+    expect(gw.gateway.ingest.counters.stored).toBe(0);
+    expect(gw.gateway.store.health().state).toBe("down");
+    await device.endAsync();
+  });
+
+  it("sends an aid request to the hub when crops fail, and withdraws it when the loss is reassessed", async () => {
+    const post = (value: number) =>
+      fetch(`${api}/assessments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value }) });
+    expect((await post(40)).status).toBe(201);
+    await waitFor("the request at the hub", () => hub.received.some((r) => r.status === "open" && r.resource === "food"));
+    const { body: requests } = await getJson(`${api}/aid-requests`);
+    expect(requests[0]).toMatchObject({ village: "riverbend", resource: "food", status: "open", quantity: [{ amount: 0.4 * 60 * 180 * 2100, unit: "kcal" }] });
+    expect((await post(5)).status).toBe(201);
+    await waitFor("the withdrawal at the hub", () => hub.received.some((r) => r.status === "withdrawn"));
+    expect(hub.received.filter((r) => r.resource === "food").map((r) => r.status)).toEqual(["open", "withdrawn"]);
+    const { body: reserves } = await getJson(`${api}/reserves`);
+    expect(reserves.figures["greenhouse.cropLossPct"].value).toBe(5);
+    expect(reserves.summary.village).toBe("riverbend");
+  });
+
+  it("refuses an assessment out of range with a code and changes nothing", async () => {
+    const res = await fetch(`${api}/assessments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value: 140 }) });
+    expect(res.status).toBe(400);
+    expect((await res.json()).code).toBe("CS_ERR_ASSESSMENT_INVALID");
+    const { body: reserves } = await getJson(`${api}/reserves`);
+    expect(reserves.figures["greenhouse.cropLossPct"].value).toBe(5);
+  });
+});
