@@ -91,7 +91,7 @@ describe("village gateway with a federation hub", () => {
   it("refuses an assessment out of range with a code and changes nothing", async () => {
     const res = await fetch(`${api}/assessments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value: 140 }) });
     expect(res.status).toBe(400);
-    expect((await res.json()).code).toBe("CS_ERR_ASSESSMENT_INVALID");
+    expect(((await res.json()) as { code: string }).code).toBe("CS_ERR_ASSESSMENT_INVALID");
     const { body: reserves } = await getJson(`${api}/reserves`);
     expect(reserves.figures["greenhouse.cropLossPct"].value).toBe(5);
   });

@@ -1,0 +1,107 @@
+// Sensor publish -> alert, open loop at 1,000 readings/s, against raw aedes publish -> subscribe
+// at the same rate in the same run. Every tenth message swings the tanks across a threshold, so the
+// alert is raised and cleared ten times a second; latency is publish -> notification received.
+import mqtt from "mqtt";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import pino from "pino";
+import { loadBoardDir } from "../../edge/board/load.ts";
+import { Broker } from "../../gateway/broker/broker.ts";
+import { parseGatewayConfig } from "../../gateway/config/load.ts";
+import { Gateway } from "../../gateway/gateway.ts";
+import { deviceTopic } from "../../protocol/topics.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
+
+const log = pino({ level: "silent" });
+const MESSAGE_EVERY_MS = 10;
+const READINGS_PER_MESSAGE = 10; // 10 x 100 messages/s = 1,000 readings/s
+
+export function p99(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))];
+}
+
+function message(seq: number, k: number): string {
+  const ts = Date.now();
+  const swing = k % 10 === 0;
+  const low = (k / 10) % 2 === 0;
+  const readings = Array.from({ length: READINGS_PER_MESSAGE }, (_, i) => {
+    if (swing && i < 3) {
+      const sensor = ["tank-north-level", "tank-south-level", "cistern-level"][i];
+      return { seq: seq + i, sensor, value: low ? 200 : 5000, unit: "L", quality: "good", ts, clock: "synced" };
+    }
+    return { seq: seq + i, sensor: "main-flow", value: 3, unit: "L/min", quality: "good", ts: ts + i, clock: "synced" };
+  });
+  return JSON.stringify({ device: "water-main", readings });
+}
+
+async function openLoop(seconds: number, send: (k: number) => void): Promise<void> {
+  const total = Math.floor((seconds * 1000) / MESSAGE_EVERY_MS);
+  const started = performance.now();
+  for (let k = 0; k < total; k++) {
+    const due = started + k * MESSAGE_EVERY_MS;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    send(k);
+  }
+}
+
+export async function alertLatency(seconds: number): Promise<{ alertP99Ms: number; rawP99Ms: number; alerts: number; missed: number }> {
+  const dir = tempDir("cs-bench-alert-");
+  const rules = join(dir.path, "rules.yaml");
+  writeFileSync(rules, `rules:
+  - id: tanks-nearly-empty
+    when: water.stockLitres < 1000
+    clear: water.stockLitres > 2000
+    urgency: Emergency
+    quietAfterClear: 0s
+    actions:
+      - alert: Tanks nearly empty
+`);
+  const config = parseGatewayConfig({ dataDir: dir.path, triggersFile: rules, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 } }, "bench");
+  const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log });
+  await gateway.start();
+  const device = await mqtt.connectAsync(gateway.broker.url, { clientId: "water-main" });
+  const listener = await mqtt.connectAsync(gateway.broker.url, { clientId: "siren" });
+  await listener.subscribeAsync("cs/v1/village/riverbend/notifications", { qos: 1 });
+  const sentAt: number[] = [];
+  const latencies: number[] = [];
+  listener.on("message", (_t, payload) => {
+    const n = JSON.parse(payload.toString());
+    if (n.kind !== "alert-raised") return;
+    const episode = Number(String(n.ref).split("#")[1]);
+    const sent = sentAt[episode - 1];
+    if (sent !== undefined) latencies.push(performance.now() - sent);
+  });
+  await openLoop(seconds, (k) => {
+    if (k % 20 === 0) sentAt.push(performance.now());
+    device.publish(deviceTopic("readings", "water-main"), message(k * READINGS_PER_MESSAGE + 1, k), { qos: 1 });
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  await device.endAsync();
+  await listener.endAsync();
+  await gateway.stop();
+  dir.remove();
+
+  // Raw aedes at the same rate and message size.
+  const broker = new Broker({ host: "127.0.0.1", port: 0, log });
+  await broker.start();
+  const pub = await mqtt.connectAsync(broker.url, { clientId: "raw-pub" });
+  const sub = await mqtt.connectAsync(broker.url, { clientId: "raw-sub" });
+  await sub.subscribeAsync("raw/#", { qos: 1 });
+  const rawSent = new Map<number, number>();
+  const raw: number[] = [];
+  sub.on("message", (topic) => {
+    const k = Number(topic.split("/")[1]);
+    raw.push(performance.now() - rawSent.get(k)!);
+  });
+  await openLoop(seconds, (k) => {
+    rawSent.set(k, performance.now());
+    pub.publish(`raw/${k}`, message(k * READINGS_PER_MESSAGE + 1, k), { qos: 1 });
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  await pub.endAsync();
+  await sub.endAsync();
+  await broker.stop();
+  return { alertP99Ms: p99(latencies), rawP99Ms: p99(raw), alerts: latencies.length, missed: sentAt.length - latencies.length };
+}
