@@ -1,13 +1,13 @@
 // Closed-loop throughput: the full spine (journal -> aedes -> ingest -> store -> ack) against raw
 // aedes QoS 1 publish -> subscribe with the same payloads, in the same run.
 import mqtt from "mqtt";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
 import { loadBoardDir } from "../../edge/board/load.ts";
 import { Journal } from "../../edge/journal/journal.ts";
 import { systemClock } from "../../edge/journal/clock.ts";
-import { Publisher } from "../../edge/publish/publisher.ts";
 import { Broker } from "../../gateway/broker/broker.ts";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import { Gateway } from "../../gateway/gateway.ts";
@@ -18,39 +18,26 @@ import { waitFor } from "../helpers/wait-for.ts";
 const log = pino({ level: "silent" });
 const BATCH = 100;
 
-function payloadFor(firstSeq: number): string {
-  const ts = Date.now();
-  const readings = Array.from({ length: BATCH }, (_, i) => ({
-    seq: firstSeq + i, sensor: "tank-north-level", value: 5000 + i, unit: "L", quality: "good", ts: ts + i, clock: "synced",
-  }));
-  return JSON.stringify({ device: "water-main", readings });
-}
-
-/** Raw aedes: readings/s of QoS 1 messages of 100 readings, publisher -> broker -> subscriber. */
+/**
+ * Raw aedes: readings/s of QoS 1 messages of 100 readings, publisher -> broker -> subscriber, the
+ * publisher in its own process like the edge in fullPath.
+ */
 export async function rawAedes(readings: number): Promise<number> {
   const broker = new Broker({ host: "127.0.0.1", port: 0, log });
   await broker.start();
   const sub = await mqtt.connectAsync(broker.url, { clientId: "bench-sub" });
-  const pub = await mqtt.connectAsync(broker.url, { clientId: "bench-pub" });
   await sub.subscribeAsync("bench/#", { qos: 1 });
   const messages = readings / BATCH;
   let received = 0;
   sub.on("message", () => received++);
-  const started = performance.now();
-  const window = 20;
-  let sent = 0;
-  const inflight = new Set<Promise<unknown>>();
-  while (sent < messages) {
-    const p = pub.publishAsync("bench/readings", payloadFor(sent * BATCH + 1), { qos: 1 });
-    inflight.add(p);
-    void p.finally(() => inflight.delete(p));
-    sent++;
-    if (inflight.size >= window) await Promise.race(inflight);
-  }
-  await waitFor("raw messages received", () => received >= messages, { timeoutMs: 120_000, intervalMs: 5 });
-  const seconds = (performance.now() - started) / 1000;
+  const child = spawn(process.execPath, ["--import", "tsx", "test/bench/raw-publisher.ts", broker.url, String(readings)], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  await waitFor("raw messages received", () => received >= messages, { timeoutMs: 300_000, intervalMs: 1 });
+  const ended = Date.now();
+  await new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(null)));
+  const seconds = (ended - Number(out.trim().split("\n")[0])) / 1000;
   await sub.endAsync();
-  await pub.endAsync();
   await broker.stop();
   return readings / seconds;
 }
@@ -69,26 +56,16 @@ export async function fullPath(readings: number, store: "embedded" | { influxUrl
   );
   const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log });
   await gateway.start();
-  const journalPath = join(dir.path, "journal.db");
-  const journal = new Journal({ path: journalPath, clock: systemClock });
-  journal.open();
-  const publisher = new Publisher({ device: "water-main", gatewayUrl: gateway.broker.url, journal, log, ackTimeoutMs: 60_000 });
-  publisher.start();
-  await waitFor("publisher connected", () => publisher.connected);
-  const started = performance.now();
-  for (let i = 0; i < readings; i += BATCH) {
-    for (let k = 0; k < BATCH; k++) journal.append({ sensor: "tank-north-level", value: 5000 + k, unit: "L", quality: "good" });
-    // Keep the loop closed: the producer never runs further ahead of the acks than the journal can hold cheaply.
-    while (journal.nextSeq - 1 - publisher.acknowledged > 100 * BATCH) await new Promise((r) => setImmediate(r));
-  }
-  await waitFor("all readings acknowledged", () => publisher.acknowledged >= readings, { timeoutMs: 300_000, intervalMs: 5 });
-  const seconds = (performance.now() - started) / 1000;
+  // The edge runs in its own process, as on a Pi; the gateway here.
+  const child = spawn(process.execPath, ["--import", "tsx", "test/bench/edge-producer.ts", gateway.broker.url, String(readings)], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  await new Promise((resolve) => child.once("exit", resolve));
+  const { perSec } = JSON.parse(out) as { perSec: number };
   const lost = await countLost(gateway.store, readings);
-  await publisher.stop();
-  journal.close();
   await gateway.stop();
   dir.remove();
-  return { perSec: readings / seconds, lost };
+  return { perSec, lost };
 }
 
 async function countLost(store: Store, readings: number): Promise<number> {

@@ -1,0 +1,31 @@
+// Child process of the full-path benchmark: the edge side (journal + publisher) runs in its own
+// process, as it does on a Pi, and reports readings/s from first append to last acknowledgement.
+import pino from "pino";
+import { join } from "node:path";
+import { Journal } from "../../edge/journal/journal.ts";
+import { systemClock } from "../../edge/journal/clock.ts";
+import { Publisher } from "../../edge/publish/publisher.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
+
+const [url, countArg] = process.argv.slice(2);
+const readings = Number(countArg);
+const BATCH = 100;
+const dir = tempDir("cs-bench-edge-");
+const journal = new Journal({ path: join(dir.path, "journal.db"), clock: systemClock });
+journal.open();
+const publisher = new Publisher({ device: "water-main", gatewayUrl: url, journal, log: pino({ level: "silent" }), ackTimeoutMs: 60_000 });
+publisher.start();
+while (!publisher.connected) await new Promise((r) => setTimeout(r, 10));
+const started = performance.now();
+for (let i = 0; i < readings; i += BATCH) {
+  for (let k = 0; k < BATCH; k++) journal.append({ sensor: "tank-north-level", value: 5000 + k, unit: "L", quality: "good" });
+  // Closed loop: the producer stays within 10,000 unacknowledged readings of the gateway.
+  while (journal.nextSeq - 1 - publisher.acknowledged > 100 * BATCH) await new Promise((r) => setImmediate(r));
+}
+while (publisher.acknowledged < readings) await new Promise((r) => setTimeout(r, 1));
+const seconds = (performance.now() - started) / 1000;
+await publisher.stop();
+journal.close();
+dir.remove();
+process.stdout.write(JSON.stringify({ perSec: readings / seconds }));
+process.exit(0);
