@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { EmbeddedStore } from "../../../gateway/store/embedded-store.ts";
+import type { StoredReading } from "../../../gateway/store/store.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
+
+describe("embedded store retention", () => {
+  it("folds raw readings past retention into hourly min/mean/max and drops expired hours", async () => {
+    const dir = tempDir();
+    const store = new EmbeddedStore({ dataDir: dir.path, rawRetentionDays: 30, hourlyRetentionDays: 365, now: () => NOW });
+    await store.start();
+    const old = NOW - 40 * DAY; // past raw retention
+    const hour = Math.floor(old / 3_600_000) * 3_600_000;
+    const rows: StoredReading[] = [10, 20, 30].map((value, i) => ({
+      device: "water-main", seq: i + 1, sensor: "tank-north-level", value, unit: "L", quality: "good", ts: hour + i * 60_000, clock: "synced",
+    }));
+    rows.push({ device: "water-main", seq: 4, sensor: "tank-north-level", value: null, unit: "L", quality: "invalid", ts: hour + 5 * 60_000, clock: "synced", warning: "x" });
+    rows.push({ device: "water-main", seq: 5, sensor: "tank-north-level", value: 99, unit: "L", quality: "good", ts: NOW - 400 * DAY, clock: "synced" });
+    rows.push({ device: "water-main", seq: 6, sensor: "tank-north-level", value: 7, unit: "L", quality: "good", ts: NOW - DAY, clock: "synced" });
+    await store.write(rows);
+    store.compact();
+    expect(await store.sequences("water-main")).toEqual([6]); // only the recent raw reading stays raw
+    expect(store.hourly("tank-north-level", 0, NOW)).toEqual([
+      { sensor: "tank-north-level", device: "water-main", unit: "L", hourMs: hour, min: 10, mean: 20, max: 30, count: 3 },
+    ]); // the 400-day-old hour is past hourly retention
+    // A second compaction merges into the same hour rather than duplicating it.
+    await store.write([{ device: "water-main", seq: 7, sensor: "tank-north-level", value: 40, unit: "L", quality: "good", ts: hour + 10 * 60_000, clock: "synced" }]);
+    store.compact();
+    expect(store.hourly("tank-north-level", 0, NOW)).toEqual([
+      { sensor: "tank-north-level", device: "water-main", unit: "L", hourMs: hour, min: 10, mean: 25, max: 40, count: 4 },
+    ]);
+    await store.stop();
+    dir.remove();
+  });
+});
