@@ -9,6 +9,7 @@ import type { Reading } from "../../protocol/payloads.ts";
 import { CsError } from "../../protocol/errors.ts";
 import type { Sample } from "../sensors/sample.ts";
 import { isClockSet, type Clock } from "./clock.ts";
+import { SeqRangeSet } from "../../protocol/seq-ranges.ts";
 
 export interface JournalOptions {
   path: string;
@@ -54,6 +55,13 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
   private buffer: Omit<Row, "seq">[] = [];
   private monos: number[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * Acknowledged readings are deleted with the next group commit rather than in a transaction of
+   * their own: one fsync instead of two, and half the SD-card writes. If power fails first, they
+   * are sent again and the gateway drops them as duplicates.
+   */
+  private acked = new SeqRangeSet();
+  private ackTimer: NodeJS.Timeout | undefined;
   private seq = 0;
   private overflowDropped = 0;
   /** Rows taken before the clock was set exist; checked so commits need not scan for them. */
@@ -144,6 +152,7 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
         committed.push({ seq, ...r });
       });
       this.statements.setMeta.run("seq", String(this.seq));
+      this.deleteAcked();
     })();
     this.enforceBudget();
     if (this.hasUnsynced) this.correctClock();
@@ -154,15 +163,27 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
   /** Readings with afterSeq < seq < beforeSeq that can be published, in order. */
   pending(afterSeq: number, beforeSeq: number, limit: number): Reading[] {
     const rows = this.statements.pendingAfter.all(afterSeq, beforeSeq, limit) as Row[];
-    return rows.map(toReading);
+    return rows.filter((r) => !this.acked.has(r.seq)).map(toReading);
   }
 
-  /** The gateway stored these inclusive ranges: they leave the journal. */
+  /** The gateway stored these inclusive ranges: they leave the journal (with the next commit). */
   acknowledge(ranges: ReadonlyArray<readonly [number, number]>): void {
     if (!this.db) return;
-    this.db.transaction(() => {
-      for (const [from, to] of ranges) this.statements.deleteRange.run(from, to);
-    })();
+    for (const [from, to] of ranges) this.acked.add(from, to);
+    this.ackTimer ??= setTimeout(() => this.flushAcks(), this.options.commitEveryMs);
+  }
+
+  /** Deletes acknowledged readings now, when no group commit is coming to carry them. */
+  flushAcks(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (!this.db || this.acked.size === 0) return;
+    this.db.transaction(() => this.deleteAcked())();
+  }
+
+  private deleteAcked(): void {
+    for (const [from, to] of this.acked.toArray()) this.statements.deleteRange.run(from, to);
+    this.acked = new SeqRangeSet();
   }
 
   get nextSeq(): number {
@@ -170,6 +191,7 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
   }
 
   stats(): JournalStats {
+    this.flushAcks();
     const pending = (this.statements.count.get() as { n: number }).n + this.buffer.length;
     const bytes = (this.statements.size.get() as { bytes: number }).bytes;
     return { pending, overflowDropped: this.overflowDropped, bytes, nextSeq: this.nextSeq };
@@ -186,6 +208,7 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
 
   close(): void {
     this.commit();
+    this.flushAcks();
     this.db?.close();
     this.db = undefined;
   }

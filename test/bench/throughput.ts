@@ -57,7 +57,7 @@ export async function fullPath(readings: number, store: "embedded" | { influxUrl
   const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log });
   await gateway.start();
   // The edge runs in its own process, as on a Pi; the gateway here.
-  const child = spawn(process.execPath, ["--import", "tsx", "test/bench/edge-producer.ts", gateway.broker.url, String(readings)], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...(process.env.CS_BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof-edge"] : []), "--import", "tsx", "test/bench/edge-producer.ts", gateway.broker.url, String(readings)], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   await new Promise((resolve) => child.once("exit", resolve));
