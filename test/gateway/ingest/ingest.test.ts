@@ -46,6 +46,17 @@ describe("ingest", () => {
     expect(gateway.ingest.counters.duplicates).toBe(2);
   });
 
+  it("shows a device's journal overflow in /api/health, from its status message", async () => {
+    const status = { device: "water-main", online: true, ts: Date.now(), journal: { pending: 1200, overflowDropped: 37, bytes: 65536 } };
+    await client.publishAsync(deviceTopic("status", "water-main"), JSON.stringify(status), { qos: 1, retain: true });
+    const health = await waitFor("the device status", async () => {
+      const { body } = await getJson(`${gateway.http.url}/api/health`);
+      const water = body.devices.find((d: { device: string }) => d.device === "water-main");
+      return water.journal ? water : undefined;
+    });
+    expect(health).toMatchObject({ online: true, journal: { pending: 1200, overflowDropped: 37 } });
+  });
+
   const badInputs: { name: string; topicDevice?: string; payload: string | Buffer; code: ErrorCode }[] = [
     { name: "a payload that is not JSON", payload: "{not json", code: "CS_ERR_PAYLOAD_NOT_JSON" },
     { name: "an oversized payload", payload: Buffer.alloc(5000, 0x20), code: "CS_ERR_PAYLOAD_TOO_LARGE" },

@@ -1,0 +1,26 @@
+// CI's short run of `npm run bench -- --smoke`: no thresholds, but every benchmark must run to the
+// end, write its JSON and lose nothing.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+describe("benchmark smoke run", () => {
+  it("runs every benchmark, writes bench-results/bench.json and loses no reading", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", "test/bench/run.ts", "--smoke"], { encoding: "utf8", timeout: 240_000 });
+    expect(run.status, run.stderr.slice(-2000)).toBe(0);
+    const report = JSON.parse(readFileSync("bench-results/bench.json", "utf8")) as { smoke: boolean; rows: { name: string; ratio: number }[] };
+    expect(report.smoke).toBe(true);
+    expect(report.rows.map((r) => r.name)).toEqual([
+      "full path (embedded) / raw aedes QoS 1",
+      "full path (InfluxDB) / raw aedes QoS 1",
+      "readings lost on the full path",
+      "InfluxDB writer batch 5000 / batch 1",
+      "embedded store / raw better-sqlite3 (batch 5000)",
+      "edge journal bytes written per reading",
+      "sensor publish -> alert p99 at 1,000 readings/s",
+      "alert p99 - raw aedes pub->sub p99",
+      "edge agent RSS / bare MQTT.js publisher (--max-old-space-size=64)",
+    ]);
+    expect(report.rows.find((r) => r.name === "readings lost on the full path")!.ratio).toBe(0);
+  }, 300_000);
+});
