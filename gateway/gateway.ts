@@ -103,6 +103,7 @@ export class Gateway {
       store: this.store,
       registry: this.registry,
       health: () => this.health(),
+      now,
       routes: reservesRoutes({ reserves: this.reserves, state: this.triggerState, triggers: this.triggers, link: this.link, summary }),
     });
     this.bus.on("outbox", () => void this.link?.drain());

@@ -3,11 +3,11 @@
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { loadBoardDir } from "../edge/board/load.ts";
-import { isCsError } from "../protocol/errors.ts";
+import { CsError, isCsError } from "../protocol/errors.ts";
 import { loadGatewayConfigFile, parseGatewayConfig } from "./config/load.ts";
 import type { GatewayConfigInput } from "./config/schema.ts";
 import { Gateway } from "./gateway.ts";
-import { SimulatedVillage } from "./simulation/simulated-village.ts";
+import { SimulatedVillage, simulatedClock } from "./simulation/simulated-village.ts";
 
 const log = pino({ name: "gateway" });
 const env = process.env;
@@ -41,7 +41,11 @@ try {
   const source = values.config ?? "command line";
   const config = parseGatewayConfig(withOverrides(values.config ? loadGatewayConfigFile(values.config) : {}), source);
   const boards = loadBoardDir(config.boardsDir);
-  const gateway = new Gateway({ config, boards, log, configSource: source });
+  const speed = Number(values.speed);
+  if (!(speed > 0)) throw new CsError("CS_ERR_CONFIG_INVALID", `--speed: ${values.speed} is not a positive number`);
+  // A simulated village runs on simulated time, gateway included, so days left stay true to it.
+  const now = values.simulate ? simulatedClock(speed) : Date.now;
+  const gateway = new Gateway({ config, boards, log, configSource: source, now });
   await gateway.start();
   let village: SimulatedVillage | undefined;
   if (values.simulate) {
@@ -51,7 +55,8 @@ try {
       dataDir: config.dataDir,
       log,
       headCount: config.village.headCount,
-      speed: Number(values.speed),
+      speed,
+      simNowMs: now,
     });
     await village.start();
   }

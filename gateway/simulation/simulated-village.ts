@@ -12,8 +12,10 @@ export interface SimulatedVillageOptions {
   dataDir: string;
   log: Logger;
   headCount: number;
-  /** Simulated seconds per real second for the physical model. */
+  /** Simulated seconds per real second: the model, the agents' clocks and sampling run this fast. */
   speed?: number;
+  /** The simulated clock, shared with the gateway so reserves and triggers see the same time. */
+  simNowMs?: () => number;
   agent?: Partial<Pick<AgentOptions, "sampleIntervalMs" | "journal" | "publisher" | "statusIntervalMs">>;
 }
 
@@ -22,9 +24,9 @@ export class SimulatedVillage {
   readonly model: VillageModel;
 
   constructor(o: SimulatedVillageOptions) {
-    const realStart = Date.now();
     const speed = o.speed ?? 1;
-    const simNowMs = () => realStart + (Date.now() - realStart) * speed;
+    const simNowMs = o.simNowMs ?? simulatedClock(speed);
+    const realStart = simNowMs();
     this.model = new VillageModel({ startMs: realStart, headCount: o.headCount });
     this.agents = o.boards
       .filter(({ board }) => board.io.kind === "simulated")
@@ -37,6 +39,9 @@ export class SimulatedVillage {
             log: o.log.child({ module: "edge", board: board.id }),
             model: this.model,
             simNowMs,
+            clock: { now: simNowMs, monotonicMs: () => performance.now() },
+            // Sampling keeps its simulated interval (at least 200 ms of real time).
+            sampleIntervalMs: Math.max(200, Math.round(board.sampleIntervalMs / speed)),
             ...o.agent,
           }),
       );
@@ -49,4 +54,10 @@ export class SimulatedVillage {
   async stop(): Promise<void> {
     for (const agent of [...this.agents].reverse()) await agent.stop();
   }
+}
+
+/** Simulated time: starts now and runs `speed` times faster than the wall clock. */
+export function simulatedClock(speed: number): () => number {
+  const realStart = Date.now();
+  return () => realStart + (Date.now() - realStart) * speed;
 }
