@@ -17,7 +17,7 @@ import { TriggersService } from "./triggers/triggers-service.ts";
 import { FederationLink } from "./federation/link.ts";
 import { buildSummary } from "./federation/summary.ts";
 import { checkReserveSensors } from "./config/check.ts";
-import { CsError } from "../protocol/errors.ts";
+import { invalidFiles } from "../protocol/errors.ts";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -69,7 +69,7 @@ export class Gateway {
     const problems = checkReserveSensors(config, this.registry);
     if (problems.length) {
       const where = options.configSource ?? "configuration";
-      throw new CsError("CS_ERR_CONFIG_INVALID", `\n  ${problems.map((p) => `${where}: ${p}`).join("\n  ")}`, { problems });
+      throw invalidFiles("CS_ERR_CONFIG_INVALID", problems.map((p) => `${where}: ${p}`));
     }
     const now = options.now ?? Date.now;
     this.reserves = new Reserves({ config, bus: this.bus, store: this.store, registry: this.registry, now });

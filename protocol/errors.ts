@@ -39,3 +39,8 @@ export class CsError extends Error {
 export function isCsError(err: unknown, code?: ErrorCode): err is CsError {
   return err instanceof CsError && (code === undefined || err.code === code);
 }
+
+/** One error for every problem found in a file or set of files, each `file: field: message`. */
+export function invalidFiles(code: ErrorCode, problems: string[]): CsError {
+  return new CsError(code, `\n  ${problems.join("\n  ")}`, { problems });
+}

@@ -1,9 +1,9 @@
 // Loads board files: YAML -> schema (pass one) -> cross-checks (pass two). Every problem in every
 // file is collected, then one error names them all, each as `file: field: message`.
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { parseDocument } from "yaml";
-import { CsError } from "../../protocol/errors.ts";
+import { invalidFiles } from "../../protocol/errors.ts";
+import { readYamlFile } from "../../protocol/yaml-file.ts";
 import { describeIssues } from "../../protocol/zod-issues.ts";
 import { boardSchema } from "./schema.ts";
 import { checkBoard, checkBoardSet, checkSensorIdsAcrossBoards, type LoadedBoard } from "./check.ts";
@@ -11,17 +11,9 @@ import { checkBoard, checkBoardSet, checkSensorIdsAcrossBoards, type LoadedBoard
 type FileResult = { ok: true; loaded: LoadedBoard } | { ok: false; problems: string[] };
 
 function parseBoardFile(file: string): FileResult {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    return { ok: false, problems: [`${file}: cannot read: ${(err as Error).message}`] };
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    return { ok: false, problems: doc.errors.map((e) => `${file}: YAML: ${e.message.split("\n")[0]}`) };
-  }
-  const parsed = boardSchema.safeParse(doc.toJS());
+  const read = readYamlFile(file);
+  if (!read.ok) return read;
+  const parsed = boardSchema.safeParse(read.data);
   if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error).map((p) => `${file}: ${p}`) };
   const loaded = { file, board: Object.freeze(parsed.data) };
   const problems = checkBoard(loaded).map((p) => `${file}: ${p}`);
@@ -29,7 +21,7 @@ function parseBoardFile(file: string): FileResult {
 }
 
 function fail(problems: string[]): never {
-  throw new CsError("CS_ERR_BOARD_INVALID", `\n  ${problems.join("\n  ")}`, { problems });
+  throw invalidFiles("CS_ERR_BOARD_INVALID", problems);
 }
 
 export function loadBoardFile(file: string): LoadedBoard {

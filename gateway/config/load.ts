@@ -1,7 +1,6 @@
 // Loads and validates village.yaml once; the result is frozen. Errors name the file and the field.
-import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
-import { CsError } from "../../protocol/errors.ts";
+import { invalidFiles } from "../../protocol/errors.ts";
+import { readYamlFile } from "../../protocol/yaml-file.ts";
 import { describeIssues } from "../../protocol/zod-issues.ts";
 import { gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from "./schema.ts";
 
@@ -16,22 +15,13 @@ function deepFreeze<T>(value: T): T {
 export function parseGatewayConfig(input: unknown, source: string): GatewayConfig {
   const parsed = gatewayConfigSchema.safeParse(input ?? {});
   if (!parsed.success) {
-    const problems = describeIssues(parsed.error).map((p) => `${source}: ${p}`);
-    throw new CsError("CS_ERR_CONFIG_INVALID", `\n  ${problems.join("\n  ")}`, { problems });
+    throw invalidFiles("CS_ERR_CONFIG_INVALID", describeIssues(parsed.error).map((p) => `${source}: ${p}`));
   }
   return deepFreeze(parsed.data);
 }
 
 export function loadGatewayConfigFile(file: string): GatewayConfigInput {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new CsError("CS_ERR_CONFIG_INVALID", `${file}: cannot read: ${(err as Error).message}`);
-  }
-  const doc = parseDocument(text);
-  if (doc.errors.length) {
-    throw new CsError("CS_ERR_CONFIG_INVALID", `${file}: YAML: ${doc.errors[0].message.split("\n")[0]}`);
-  }
-  return (doc.toJS() ?? {}) as GatewayConfigInput;
+  const read = readYamlFile(file);
+  if (!read.ok) throw invalidFiles("CS_ERR_CONFIG_INVALID", read.problems);
+  return (read.data ?? {}) as GatewayConfigInput;
 }

@@ -1,8 +1,7 @@
 // Drill scenario files: a simulated federation and the events that befall it, in simulated days.
-import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
 import { z } from "zod";
-import { CsError } from "../../protocol/errors.ts";
+import { invalidFiles } from "../../protocol/errors.ts";
+import { readYamlFile } from "../../protocol/yaml-file.ts";
 import { idSchema } from "../../protocol/payloads.ts";
 import { describeIssues } from "../../protocol/zod-issues.ts";
 
@@ -65,8 +64,7 @@ export type ScenarioEvent = z.infer<typeof eventSchema>;
 export function parseScenario(input: unknown, file: string): Scenario {
   const parsed = scenarioSchema.safeParse(input);
   const fail = (problems: string[]): never => {
-    const lines = problems.map((p) => `${file}: ${p}`);
-    throw new CsError("CS_ERR_SCENARIO_INVALID", `\n  ${lines.join("\n  ")}`, { problems: lines });
+    throw invalidFiles("CS_ERR_SCENARIO_INVALID", problems.map((p) => `${file}: ${p}`));
   };
   if (!parsed.success) fail(describeIssues(parsed.error));
   const scenario = parsed.data!;
@@ -83,13 +81,7 @@ export function parseScenario(input: unknown, file: string): Scenario {
 }
 
 export function loadScenarioFile(file: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new CsError("CS_ERR_SCENARIO_INVALID", `${file}: cannot read: ${(err as Error).message}`);
-  }
-  const doc = parseDocument(text);
-  if (doc.errors.length) throw new CsError("CS_ERR_SCENARIO_INVALID", `${file}: YAML: ${doc.errors[0].message.split("\n")[0]}`);
-  return parseScenario(doc.toJS(), file);
+  const read = readYamlFile(file);
+  if (!read.ok) throw invalidFiles("CS_ERR_SCENARIO_INVALID", read.problems);
+  return parseScenario(read.data, file);
 }

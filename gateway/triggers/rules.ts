@@ -1,9 +1,8 @@
 // The trigger matrix file: schema (pass one), then expressions parsed and every figure name checked
 // against the figures reserves provide (pass two). All problems reported at once as file: field.
-import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
 import { z } from "zod";
-import { CsError } from "../../protocol/errors.ts";
+import { invalidFiles } from "../../protocol/errors.ts";
+import { readYamlFile } from "../../protocol/yaml-file.ts";
 import { describeIssues } from "../../protocol/zod-issues.ts";
 import { idSchema } from "../../protocol/payloads.ts";
 import { quantitySchema, resourceSchema, urgencySchema } from "../../protocol/federation.ts";
@@ -81,9 +80,7 @@ export interface RuleSet {
 export function parseRules(input: unknown, file: string, knownFigures: ReadonlySet<string>): RuleSet {
   const parsed = rulesFileSchema.safeParse(input);
   const fail = (problems: string[]): never => {
-    throw new CsError("CS_ERR_RULES_INVALID", `\n  ${problems.map((p) => `${file}: ${p}`).join("\n  ")}`, {
-      problems: problems.map((p) => `${file}: ${p}`),
-    });
+    throw invalidFiles("CS_ERR_RULES_INVALID", problems.map((p) => `${file}: ${p}`));
   };
   if (!parsed.success) fail(describeIssues(parsed.error));
   const data = parsed.data!;
@@ -146,13 +143,7 @@ export function parseRules(input: unknown, file: string, knownFigures: ReadonlyS
 }
 
 export function loadRulesFile(file: string, knownFigures: ReadonlySet<string>): RuleSet {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new CsError("CS_ERR_RULES_INVALID", `${file}: cannot read: ${(err as Error).message}`);
-  }
-  const doc = parseDocument(text);
-  if (doc.errors.length) throw new CsError("CS_ERR_RULES_INVALID", `${file}: YAML: ${doc.errors[0].message.split("\n")[0]}`);
-  return parseRules(doc.toJS(), file, knownFigures);
+  const read = readYamlFile(file);
+  if (!read.ok) throw invalidFiles("CS_ERR_RULES_INVALID", read.problems);
+  return parseRules(read.data, file, knownFigures);
 }
