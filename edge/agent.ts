@@ -13,6 +13,9 @@ import { Publisher, type PublisherOptions } from "./publish/publisher.ts";
 import { openFirmataIo } from "./io/firmata-io.ts";
 import { openSimulatedBoardIo } from "./io/simulated-board-io.ts";
 import { VillageModel } from "./simulation/village-model.ts";
+import { Outputs } from "./control/outputs.ts";
+import { SafetyLoops } from "./control/safety-loops.ts";
+import { CommandHandler } from "./control/command-handler.ts";
 
 type IoPlugin = EventEmitter & { isReady: boolean; close?: () => void };
 
@@ -42,6 +45,10 @@ export class EdgeAgent {
   private readonly o: AgentOptions;
   private io: IoPlugin | undefined;
   private channels: Channel[] = [];
+  outputs: Outputs | undefined;
+  safety: SafetyLoops | undefined;
+  commands: CommandHandler | undefined;
+  private controlTimer: NodeJS.Timeout | undefined;
   private sampler: NodeJS.Timeout | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
 
@@ -69,11 +76,31 @@ export class EdgeAgent {
     mkdirSync(this.o.dataDir, { recursive: true });
     this.journal.open();
     this.io = this.o.io ?? this.openIo();
-    const j5 = await readyBoard(board.id, this.io);
-    this.channels = buildChannels(j5, board, {
-      get: (key) => this.journal.getMeta(key),
-      set: (key, value) => this.journal.setMeta(key, value),
+    const io = this.io;
+    const clock = this.o.clock ?? systemClock;
+    const kv = { get: (key: string) => this.journal.getMeta(key), set: (key: string, value: string) => this.journal.setMeta(key, value) };
+    // Outputs go to their safe state the moment the board is ready, and again on every reconnect.
+    const outputs = new Outputs(io as unknown as ConstructorParameters<typeof Outputs>[0], board.actuators, () => clock.now());
+    io.once("ready", () => {
+      outputs.applySafeStates("boot");
+      io.on("ready", () => outputs.applySafeStates("reconnect"));
     });
+    if (io.isReady) outputs.applySafeStates("boot");
+    const j5 = await readyBoard(board.id, io);
+    this.outputs = outputs;
+    this.safety = new SafetyLoops(board.safety, outputs);
+    this.commands = new CommandHandler({
+      device: board.id,
+      outputs,
+      safety: this.safety,
+      seen: kv,
+      log: log.child({ module: "commands" }),
+      now: () => clock.now(),
+      reply: (r) => this.publisher.reply(r),
+    });
+    this.publisher.onCommand = (payload) => this.commands?.handle(payload);
+    this.channels = buildChannels(j5, board, kv);
+    this.controlTimer = setInterval(() => outputs.tick(), 250);
     this.publisher.start();
     const intervalMs = this.o.sampleIntervalMs ?? board.sampleIntervalMs;
     this.sampler = setInterval(() => this.sampleNow(), intervalMs);
@@ -84,7 +111,9 @@ export class EdgeAgent {
   /** Takes one sample of every sensor into the journal. */
   sampleNow(): void {
     const clock = this.o.clock ?? systemClock;
-    for (const sample of sampleAll(this.channels, clock.now())) this.journal.append(sample);
+    const samples = sampleAll(this.channels, clock.now());
+    for (const sample of samples) this.journal.append(sample);
+    this.safety?.evaluate(new Map(samples.map((s) => [s.sensor, s.value])));
   }
 
   /** Stops taking readings; what is journalled keeps draining to the gateway. */
@@ -97,6 +126,8 @@ export class EdgeAgent {
   async stop(): Promise<void> {
     if (this.sampler) clearInterval(this.sampler);
     if (this.statusTimer) clearInterval(this.statusTimer);
+    if (this.controlTimer) clearInterval(this.controlTimer);
+    this.outputs?.applySafeStates("shutdown");
     await this.publisher.stop();
     this.journal.close();
     this.io?.close?.();

@@ -20,6 +20,11 @@ export const errorCatalog = {
   CS_ERR_VILLAGE_UNKNOWN: "village is not a member of this federation",
   CS_ERR_AID_REQUEST_INVALID: "aid request is invalid",
   CS_ERR_ASSESSMENT_INVALID: "assessment is invalid",
+  CS_ERR_COMMAND_INVALID: "command envelope is invalid",
+  CS_ERR_COMMAND_EXPIRED: "command arrived after it expired",
+  CS_ERR_COMMAND_ISSUER: "this identity may not command devices",
+  CS_ERR_COMMAND_TARGET: "no such device or output",
+  CS_ERR_COMMAND_INTERLOCKED: "a local safety loop holds this output",
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -2,6 +2,7 @@
 // a derived sensor whose source is missing, a simulated sensor with no model signal).
 import type { BoardDefinition } from "./schema.ts";
 import { simulatedSignals } from "../simulation/signals.ts";
+import { namesIn, parseComparison, parseDurationMs } from "../../protocol/expression.ts";
 
 export interface LoadedBoard {
   file: string;
@@ -42,7 +43,44 @@ export function checkBoard({ board }: LoadedBoard): string[] {
       }
     }
   });
+  checkControl(board, pinOwner, problems);
   return problems;
+}
+
+function checkControl(board: BoardDefinition, pinOwner: Map<string, number>, problems: string[]): void {
+  const outputs = new Set<string>();
+  board.actuators.forEach((a, i) => {
+    if (outputs.has(a.id) || board.sensors.some((s) => s.id === a.id)) problems.push(`actuators[${i}].id: "${a.id}" is already used on this board`);
+    outputs.add(a.id);
+    const pins = [a.pin, ...(a.kind !== "pwm" && a.feedbackPin !== undefined ? [a.feedbackPin] : [])];
+    for (const pin of pins) {
+      const owner = pinOwner.get(String(pin));
+      if (owner !== undefined) problems.push(`actuators[${i}].pin: ${pin} is already used by sensors[${owner}] (${board.sensors[owner].id})`);
+      else pinOwner.set(String(pin), -1 - i);
+    }
+    try {
+      parseDurationMs(a.maxOnTime);
+    } catch (err) {
+      problems.push(`actuators[${i}].maxOnTime: ${(err as Error).message}`);
+    }
+  });
+  const sensorIds = new Set(board.sensors.map((s) => s.id));
+  board.safety.forEach((loop, i) => {
+    const output = board.actuators.find((a) => a.id === loop.output);
+    if (!output) problems.push(`safety[${i}].output: no actuator "${loop.output}" on this board`);
+    else if ((output.kind === "pwm") !== (typeof loop.hold === "number")) {
+      problems.push(`safety[${i}].hold: ${output.kind} "${output.id}" takes ${output.kind === "pwm" ? "a duty in %" : "on or off"}`);
+    }
+    for (const field of ["when", "clear"] as const) {
+      try {
+        for (const name of namesIn(parseComparison(loop[field]))) {
+          if (!sensorIds.has(name)) problems.push(`safety[${i}].${field}: no sensor "${name}" on this board`);
+        }
+      } catch (err) {
+        problems.push(`safety[${i}].${field}: ${(err as Error).message}`);
+      }
+    }
+  });
 }
 
 /** Rules across all files: board ids are device ids and must be unique in a village. */

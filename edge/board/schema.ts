@@ -63,6 +63,54 @@ export const sensorSchema = z.discriminatedUnion("driver", [analogLinearSchema, 
       : undefined,
 });
 
+const durationSchema = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|min|h|d)$/, "a duration such as 90s, 15m or 2h");
+
+const actuatorBase = {
+  id: idSchema,
+  label: z.string().min(1).max(80).optional(),
+  /** Longest the output may stay on; then it returns to its safe state whatever asked for it. */
+  maxOnTime: durationSchema,
+  /** Load-shedding tier: 1 is essential (pumps, clinic fridge), higher tiers are shed first. */
+  tier: z.number().int().min(1).max(5).optional(),
+};
+
+export const relaySchema = z.strictObject({
+  ...actuatorBase,
+  kind: z.enum(["relay", "valve"]),
+  pin: digitalPinSchema,
+  /** Most cheap relay boards switch ON when their input is LOW. */
+  activeLow: z.boolean().default(false),
+  /** The state the output falls back to at boot, on reconnect, on expiry and on fault. */
+  safeState: z.enum(["on", "off"]).default("off"),
+  /** A valve's end-switch, read back to confirm it moved. */
+  feedbackPin: digitalPinSchema.optional(),
+});
+
+export const pwmSchema = z.strictObject({
+  ...actuatorBase,
+  kind: z.literal("pwm"),
+  pin: digitalPinSchema,
+  /** Safe duty cycle, %. */
+  safeState: z.number().min(0).max(100).default(0),
+});
+
+export const actuatorSchema = z.discriminatedUnion("kind", [relaySchema, pwmSchema]);
+
+/** A local safety loop: runs on the edge with no gateway and always wins over a command. */
+export const safetyLoopSchema = z.strictObject({
+  id: idSchema,
+  description: z.string().max(200).optional(),
+  /** A condition over this board's sensor ids, e.g. "cistern-level < 1500". */
+  when: z.string().min(1),
+  /** Hysteresis: the loop lets go only when this holds. */
+  clear: z.string().min(1),
+  output: idSchema,
+  /** What the output is held at while the loop is tripped: on/off, or a PWM duty in %. */
+  hold: z.union([z.enum(["on", "off"]), z.number().min(0).max(100)]),
+  /** When a sensor it needs cannot be read: trip (fail safe, the default) or keep as it is. */
+  whenUnreadable: z.enum(["trip", "keep"]).default("trip"),
+});
+
 export const ioSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("simulated") }),
   z.strictObject({
@@ -80,6 +128,8 @@ export const boardSchema = z.strictObject({
   io: ioSchema,
   sampleIntervalMs: z.number().int().min(100).max(3_600_000).default(10_000),
   sensors: z.array(sensorSchema).min(1).max(64),
+  actuators: z.array(actuatorSchema).max(32).default([]),
+  safety: z.array(safetyLoopSchema).max(32).default([]),
 });
 
 export type BoardDefinition = z.infer<typeof boardSchema>;
@@ -87,3 +137,5 @@ export type SensorDefinition = z.infer<typeof sensorSchema>;
 export type AnalogLinearDefinition = z.infer<typeof analogLinearSchema>;
 export type DigitalInputDefinition = z.infer<typeof digitalInputSchema>;
 export type CoulombSocDefinition = z.infer<typeof coulombSocSchema>;
+export type ActuatorDefinition = z.infer<typeof actuatorSchema>;
+export type SafetyLoopDefinition = z.infer<typeof safetyLoopSchema>;

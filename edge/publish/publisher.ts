@@ -6,6 +6,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { ackSchema, type Reading } from "../../protocol/payloads.ts";
 import { deviceTopic } from "../../protocol/topics.ts";
+import { commandReplyTopic, commandTopic, type CommandReply } from "../../protocol/commands.ts";
 import type { Journal } from "../journal/journal.ts";
 
 export interface PublisherOptions {
@@ -47,6 +48,8 @@ export class Publisher {
   private readonly onCommitted = (readings: Reading[]) => this.sendLive(readings);
   private readonly onCorrected = () => this.restartRound("clock corrected");
   acknowledged = 0;
+  /** Commands from the gateway arrive here (the agent's command handler). */
+  onCommand: ((payload: Buffer) => void) | undefined;
 
   constructor(options: PublisherOptions) {
     this.o = {
@@ -77,11 +80,14 @@ export class Publisher {
     });
     this.client.on("connect", () => {
       this.o.log.info({ gateway: this.o.gatewayUrl }, "connected to gateway");
-      this.client!.subscribe(deviceTopic("ack", device), { qos: 1 });
+      this.client!.subscribe([deviceTopic("ack", device), commandTopic(device)], { qos: 1 });
       this.publishStatus(true);
       this.restartRound("connected");
     });
-    this.client.on("message", (topic, payload) => this.onAck(topic, payload));
+    this.client.on("message", (topic, payload) => {
+      if (topic === commandTopic(device)) this.onCommand?.(payload);
+      else this.onAck(topic, payload);
+    });
     this.client.on("error", (err) => this.o.log.warn({ err: err.message }, "gateway connection error"));
     this.client.on("offline", () => this.o.log.warn("gateway unreachable; readings wait in the journal"));
     journal.on("committed", this.onCommitted);
@@ -99,6 +105,11 @@ export class Publisher {
       if (client.connected) await this.publishStatusAsync(client, false).catch(() => undefined);
       await client.endAsync(true);
     }
+  }
+
+  /** Answers a command; lost if the link is down, which the gateway's audit log then shows. */
+  reply(reply: CommandReply): void {
+    this.client?.publish(commandReplyTopic(this.o.device), JSON.stringify(reply), { qos: 1 });
   }
 
   publishStatus(online: boolean): void {

@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import { fedTopic, type AidRequest } from "../../protocol/federation.ts";
 import type { Figures } from "../reserves/figures.ts";
-import { evaluate, test } from "./expression.ts";
+import { evaluate, test } from "../../protocol/expression.ts";
 import type { Rule, RuleSet } from "./rules.ts";
 import type { Alert, Notification, RuleState, TriggerState } from "./trigger-state.ts";
 

@@ -6,7 +6,7 @@ import { readYamlFile } from "../../protocol/yaml-file.ts";
 import { describeIssues } from "../../protocol/zod-issues.ts";
 import { idSchema } from "../../protocol/payloads.ts";
 import { quantitySchema, resourceSchema, urgencySchema } from "../../protocol/federation.ts";
-import { namesIn, parseComparison, parseDurationMs, parseExpression, type Comparison, type Node } from "./expression.ts";
+import { namesIn, parseComparison, parseDurationMs, parseExpression, type Comparison, type Node } from "../../protocol/expression.ts";
 
 const durationSchema = z.string().min(2);
 

@@ -1,3 +1,4 @@
+// Shared by the gateway's trigger matrix and the edge's local safety loops.
 // The small language of trigger conditions and quantity formulas:
 //   water.daysLeft < 3        7 * water.dailyNeedLitres - water.stockLitres        max(0, 25 - power.socPct)
 // Figure names may contain dashes (sensor ids), so subtraction needs spaces around the minus.

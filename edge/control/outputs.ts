@@ -1,0 +1,119 @@
+// The board's outputs: relays, motorised valves, PWM fans and vent motors. Every output starts in
+// its safe state before anything else runs, returns to it after a board reconnect and after its
+// maximum on-time, and is written through the IO plugin directly: johnny-five's Relay sets the
+// pin to OUTPUT first, which drives it LOW for an instant and switches an active-low board ON.
+import type { ActuatorDefinition } from "../board/schema.ts";
+import { parseDurationMs } from "../../protocol/expression.ts";
+
+export interface OutputIo {
+  MODES: { OUTPUT: number; PWM: number };
+  pinMode(pin: number, mode: number): unknown;
+  digitalWrite(pin: number, value: number): unknown;
+  analogWrite?(pin: number, value: number): unknown;
+  pwmWrite?(pin: number, value: number): unknown;
+}
+
+/** on/off for relays and valves, a duty cycle in % for PWM outputs. */
+export type OutputState = "on" | "off" | number;
+
+export interface OutputChange {
+  output: string;
+  state: OutputState;
+  source: "boot" | "reconnect" | "shutdown" | "command" | "safety" | "max-on-time";
+  detail?: string;
+}
+
+interface Output {
+  def: ActuatorDefinition;
+  maxOnMs: number;
+  state: OutputState;
+  onSinceMs: number | null;
+}
+
+export class Outputs {
+  private readonly outputs = new Map<string, Output>();
+  private readonly io: OutputIo;
+  private readonly now: () => number;
+  readonly changes: OutputChange[] = [];
+
+  constructor(io: OutputIo, actuators: readonly ActuatorDefinition[], now: () => number) {
+    this.io = io;
+    this.now = now;
+    for (const def of actuators) {
+      this.outputs.set(def.id, { def, maxOnMs: parseDurationMs(def.maxOnTime), state: def.safeState, onSinceMs: null });
+    }
+  }
+
+  has(id: string): boolean {
+    return this.outputs.has(id);
+  }
+
+  kind(id: string): ActuatorDefinition["kind"] | undefined {
+    return this.outputs.get(id)?.def.kind;
+  }
+
+  state(id: string): OutputState | undefined {
+    return this.outputs.get(id)?.state;
+  }
+
+  /** Drives every output to its safe state: the first thing after boot and after a reconnect. */
+  applySafeStates(source: "boot" | "reconnect" | "shutdown"): void {
+    for (const o of this.outputs.values()) {
+      // Level before mode: on an AVR, writing HIGH to an input turns on its pull-up, and switching
+      // to OUTPUT then keeps it HIGH, so an active-low relay never sees LOW on the way.
+      this.write(o, o.def.safeState, true);
+      this.record(o, o.def.safeState, source);
+    }
+  }
+
+  set(id: string, state: OutputState, source: OutputChange["source"], detail?: string): void {
+    const o = this.outputs.get(id);
+    if (!o) throw new RangeError(`no output ${id}`);
+    if (o.state === state) return;
+    this.write(o, state, false);
+    this.record(o, state, source, detail);
+  }
+
+  /** Returns outputs that overstayed their maximum on-time to their safe state. */
+  tick(): void {
+    const now = this.now();
+    for (const o of this.outputs.values()) {
+      if (o.onSinceMs !== null && now - o.onSinceMs >= o.maxOnMs) {
+        this.write(o, o.def.safeState, false);
+        this.record(o, o.def.safeState, "max-on-time", `on for longer than ${o.def.maxOnTime}`);
+      }
+    }
+  }
+
+  safeState(id: string): OutputState | undefined {
+    return this.outputs.get(id)?.def.safeState;
+  }
+
+  private write(o: Output, state: OutputState, withMode: boolean): void {
+    const { def } = o;
+    if (def.kind === "pwm") {
+      const duty = typeof state === "number" ? state : state === "on" ? 100 : 0;
+      if (withMode) this.io.pinMode(def.pin, this.io.MODES.PWM);
+      const value = Math.round((duty / 100) * 255);
+      if (this.io.pwmWrite) this.io.pwmWrite(def.pin, value);
+      else this.io.analogWrite?.(def.pin, value);
+      return;
+    }
+    const energised = state === "on";
+    const level = energised !== def.activeLow ? 1 : 0;
+    this.io.digitalWrite(def.pin, level);
+    if (withMode) {
+      this.io.pinMode(def.pin, this.io.MODES.OUTPUT);
+      this.io.digitalWrite(def.pin, level);
+    }
+  }
+
+  private record(o: Output, state: OutputState, source: OutputChange["source"], detail?: string): void {
+    o.state = state;
+    const isOn = state === "on" || (typeof state === "number" && state > 0);
+    const safeIsOn = o.def.safeState === "on" || (typeof o.def.safeState === "number" && o.def.safeState > 0);
+    // The on-time limit guards outputs switched away from a safe "off"; a safe "on" is never cut.
+    o.onSinceMs = isOn && !safeIsOn ? (o.onSinceMs ?? this.now()) : null;
+    this.changes.push({ output: o.def.id, state, source, detail });
+  }
+}

@@ -1,0 +1,162 @@
+// Provisioning control on the simulated IO plugin, which records every pin write from the first
+// instant. No gateway is reachable in these tests: everything here runs on the edge alone.
+import { afterEach, describe, expect, it } from "vitest";
+import { EdgeAgent } from "../../../edge/agent.ts";
+import { loadBoardFile } from "../../../edge/board/load.ts";
+import type { BoardDefinition } from "../../../edge/board/schema.ts";
+import { analogLinear } from "../../../edge/drivers/analog-linear.ts";
+import { SimulatedIo } from "../../../edge/io/simulated-io.ts";
+import { GATEWAY_ISSUER, type CommandReply } from "../../../protocol/commands.ts";
+import { freePort } from "../../helpers/free-port.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
+import { testLog } from "../../helpers/test-log.ts";
+import { waitFor } from "../../helpers/wait-for.ts";
+
+const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+
+/** Real units on each analog pin, turned into the counts the board's calibration expects. */
+function rig(board: BoardDefinition, values: Record<string, number>) {
+  const clock = { t: T0 };
+  const byChannel = new Map<number, () => number>();
+  for (const s of board.sensors) {
+    if (s.driver !== "analog-linear") continue;
+    const map = analogLinear(s.calibration);
+    byChannel.set(Number(s.pin.slice(1)), () => map.toCounts(values[s.id] ?? 0));
+  }
+  const io = new SimulatedIo({ readAnalog: (c) => byChannel.get(c)?.() ?? 0, readDigital: () => 0, samplingIntervalMs: 10 });
+  return { io, clock };
+}
+
+async function startAgent(board: BoardDefinition, values: Record<string, number>) {
+  const dir = tempDir();
+  const { io, clock } = rig(board, values);
+  const replies: CommandReply[] = [];
+  const agent = new EdgeAgent({
+    board,
+    io,
+    gatewayUrl: `mqtt://127.0.0.1:${await freePort()}`, // nothing listens: the gateway is unreachable
+    dataDir: dir.path,
+    log: testLog,
+    clock: { now: () => clock.t, monotonicMs: () => clock.t - T0 },
+    sampleIntervalMs: 3_600_000, // samples are taken by the test
+  });
+  await agent.start();
+  agent.publisher.reply = (r) => replies.push(r);
+  await waitFor("first analog reports", () => io.pins[io.analogPins[0]].value > 0 || Object.keys(values).length === 0);
+  const writesOf = (pin: number) => io.writes.filter((w) => w.pin === pin).map((w) => w.value);
+  const command = (over: Record<string, unknown>) =>
+    agent.commands!.handle(
+      Buffer.from(
+        JSON.stringify({
+          id: "c1", target: { device: board.id, output: "cistern-pump" }, action: "on", issuer: GATEWAY_ISSUER,
+          issuedAt: new Date(clock.t).toISOString(), expiresAt: new Date(clock.t + 60_000).toISOString(), ...over,
+        }),
+      ),
+    );
+  return {
+    agent, io, clock, replies, writesOf, command,
+    async stop() {
+      await agent.stop();
+      dir.remove();
+    },
+  };
+}
+
+const water = loadBoardFile("boards/water.yaml").board;
+const power = loadBoardFile("boards/power.yaml").board;
+const greenhouse = loadBoardFile("boards/greenhouse.yaml").board;
+const healthyWater = { "tank-north-level": 5000, "tank-south-level": 5000, "cistern-level": 20000, "main-flow": 3 };
+
+describe("provisioning control on the edge", () => {
+  let rigs: { stop(): Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const r of rigs) await r.stop();
+    rigs = [];
+  });
+  const track = <T extends { stop(): Promise<void> }>(r: T) => (rigs.push(r), r);
+
+  it("never drives an output outside its safe state at boot or after a reconnect, before a command", async () => {
+    const r = track(await startAgent(water, healthyWater));
+    // Active-low pump relay: safe "off" is HIGH, written before the pin becomes an output.
+    expect(r.writesOf(8)).toEqual([1, 1]);
+    expect(r.writesOf(9)).toEqual([1, 1]); // valve on the main: safe "on", active-high
+    r.command({ id: "pump-on" });
+    expect(r.writesOf(8).at(-1)).toBe(0);
+    r.io.reconnect();
+    await waitFor("safe states after the reconnect", () => r.writesOf(8).at(-1) === 1);
+    expect(r.agent.outputs!.state("cistern-pump")).toBe("off");
+    expect(r.writesOf(9).every((v) => v === 1)).toBe(true);
+  });
+
+  it("trips every local interlock with the gateway unreachable for 30 simulated minutes", async () => {
+    const values = { ...healthyWater };
+    const w = track(await startAgent(water, values));
+    const values2 = { "battery-voltage": 51, "battery-current": -5, "solar-power": 0 };
+    const p = track(await startAgent(power, values2));
+    const values3 = { "air-temp": 20, "air-humidity": 60, light: 1000, "bed-1-moisture": 50 };
+    const g = track(await startAgent(greenhouse, values3));
+    w.command({ id: "fill" });
+    p.command({ id: "workshop", target: { device: "power-main", output: "workshop-load" } });
+    p.command({ id: "laundry", target: { device: "power-main", output: "laundry-load" } });
+    expect(w.agent.outputs!.state("cistern-pump")).toBe("on");
+    for (let minute = 1; minute <= 30; minute++) {
+      for (const x of [w, p, g]) x.clock.t += 60_000;
+      values["cistern-level"] = 20000 - minute * 700; // a leak drains the cistern
+      values2["battery-voltage"] = 51 - minute * 0.15; // the bank sags at night
+      values3["air-temp"] = 20 + minute * 0.5; // a hot afternoon
+      await new Promise((res) => setTimeout(res, 25)); // let the simulated board report
+      for (const x of [w, p, g]) x.agent.sampleNow();
+    }
+    expect(w.agent.publisher.connected).toBe(false);
+    expect(w.agent.outputs!.state("cistern-pump")).toBe("off"); // dry-run protection
+    expect(p.agent.outputs!.state("workshop-load")).toBe("off"); // low-voltage disconnect
+    expect(p.agent.outputs!.state("laundry-load")).toBe("off");
+    expect(p.agent.outputs!.state("clinic-fridge")).toBe("on"); // essential load untouched
+    expect(g.agent.outputs!.state("roof-vent")).toBe(100); // over-temperature
+    expect(g.io.writes.filter((x) => x.pin === 5).at(-1)!.value).toBe(255);
+    expect(w.agent.outputs!.changes.find((c) => c.source === "safety")!.detail).toMatch(/^pump-dry-run/);
+  });
+
+  it("runs an expired command 0 times and a repeated id once", async () => {
+    const r = track(await startAgent(water, healthyWater));
+    r.command({ id: "late", expiresAt: new Date(T0 - 1).toISOString() });
+    expect(r.agent.commands!.executed).toBe(0);
+    expect(r.replies.at(-1)).toMatchObject({ id: "late", status: "rejected", code: "CS_ERR_COMMAND_EXPIRED" });
+    expect(r.writesOf(8)).toEqual([1, 1]); // no pin changed
+    r.command({ id: "twice" });
+    r.command({ id: "twice" });
+    expect(r.agent.commands!.executed).toBe(1);
+    expect(r.replies.filter((x) => x.id === "twice").map((x) => x.status)).toEqual(["accepted", "done", "done"]);
+  });
+
+  it("keeps no output on beyond its maximum on-time (within 1 s)", async () => {
+    const r = track(await startAgent(water, healthyWater));
+    r.command({ id: "long-fill" });
+    r.clock.t += 3 * 3_600_000 - 1; // just under 3 h
+    r.agent.outputs!.tick();
+    expect(r.agent.outputs!.state("cistern-pump")).toBe("on");
+    r.clock.t += 1_000;
+    await waitFor("the control tick", () => r.agent.outputs!.state("cistern-pump") === "off", { timeoutMs: 1_000 });
+    expect(r.agent.outputs!.changes.at(-1)).toMatchObject({ source: "max-on-time", output: "cistern-pump" });
+  });
+
+  it("lets a safety loop override a conflicting command, which is answered rejected with the reason", async () => {
+    const r = track(await startAgent(water, { ...healthyWater, "cistern-level": 800 }));
+    r.agent.sampleNow();
+    r.command({ id: "pump-please" });
+    expect(r.replies.at(-1)).toMatchObject({ status: "rejected", code: "CS_ERR_COMMAND_INTERLOCKED" });
+    expect(r.replies.at(-1)!.reason).toContain("pump-dry-run");
+    expect(r.agent.outputs!.state("cistern-pump")).toBe("off");
+  });
+
+  it("rejects a malformed envelope, a foreign issuer and an unknown output with codes, changing no pin", async () => {
+    const r = track(await startAgent(water, healthyWater));
+    const before = r.io.writes.length;
+    r.agent.commands!.handle(Buffer.from("{nope"));
+    r.command({ id: "x1", issuer: "water-main" });
+    r.command({ id: "x2", target: { device: "water-main", output: "rocket" } });
+    r.command({ id: "x3", action: "set", value: 50 });
+    expect(r.replies.map((x) => x.code)).toEqual(["CS_ERR_COMMAND_INVALID", "CS_ERR_COMMAND_ISSUER", "CS_ERR_COMMAND_TARGET", "CS_ERR_COMMAND_INVALID"]);
+    expect(r.io.writes.length).toBe(before);
+  });
+});
