@@ -18,6 +18,7 @@ import { FederationLink } from "./federation/link.ts";
 import { buildSummary } from "./federation/summary.ts";
 import { checkReserveSensors } from "./config/check.ts";
 import { invalidFiles } from "../protocol/errors.ts";
+import { CommandService } from "./control/command-service.ts";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -43,6 +44,7 @@ export class Gateway {
   readonly triggerState: TriggerState;
   readonly triggers: TriggersService;
   readonly link: FederationLink | undefined;
+  readonly commands: CommandService;
   private readonly log: Logger;
   private readonly startedAt = Date.now();
 
@@ -74,6 +76,13 @@ export class Gateway {
     const now = options.now ?? Date.now;
     this.reserves = new Reserves({ config, bus: this.bus, store: this.store, registry: this.registry, now });
     this.triggerState = new TriggerState(config.dataDir);
+    this.commands = new CommandService({
+      aedes: () => this.broker.aedes,
+      registry: this.registry,
+      state: this.triggerState,
+      log: log.child({ module: "commands" }),
+      now,
+    });
     this.triggers = new TriggersService({
       village: config.village.id,
       rulesFile: config.triggersFile,
@@ -82,6 +91,8 @@ export class Gateway {
       state: this.triggerState,
       log: log.child({ module: "triggers" }),
       now,
+      commands: this.commands,
+      knownOutputs: new Set(this.registry.outputs()),
     });
     this.triggers.load(); // a bad rule file stops start-up before anything listens
     const summary = () => buildSummary(config.village.id, config, this.reserves.figures(), now());
@@ -104,7 +115,7 @@ export class Gateway {
       registry: this.registry,
       health: () => this.health(),
       now,
-      routes: reservesRoutes({ reserves: this.reserves, state: this.triggerState, triggers: this.triggers, link: this.link, summary }),
+      routes: reservesRoutes({ reserves: this.reserves, state: this.triggerState, triggers: this.triggers, link: this.link, summary, commands: this.commands }),
     });
     this.bus.on("outbox", () => void this.link?.drain());
     this.bus.on("notification", (n) => {
@@ -126,6 +137,7 @@ export class Gateway {
     await this.reserves.start();
     await this.broker.start();
     await this.ingest.start();
+    this.commands.attach();
     await this.triggers.start();
     await this.link?.start();
     await this.http.start();
@@ -135,6 +147,7 @@ export class Gateway {
     await this.http.stop();
     await this.link?.stop();
     await this.triggers.stop();
+    this.commands.detach();
     await this.ingest.stop();
     await this.broker.stop();
     await this.reserves.stop();
@@ -147,6 +160,7 @@ export class Gateway {
     await this.broker.stop();
     await this.broker.start();
     this.ingest.attach();
+    this.commands.attach();
   }
 
   health(): Record<string, unknown> & { status: "ok" | "degraded" } {

@@ -8,6 +8,7 @@ import type { TriggerState } from "../triggers/trigger-state.ts";
 import type { TriggersService } from "../triggers/triggers-service.ts";
 import type { FederationLink } from "../federation/link.ts";
 import type { ReserveSummary } from "../../protocol/federation.ts";
+import type { CommandService } from "../control/command-service.ts";
 
 export interface ReservesRoutesDeps {
   reserves: Reserves;
@@ -15,7 +16,17 @@ export interface ReservesRoutesDeps {
   triggers: TriggersService;
   link: FederationLink | undefined;
   summary: () => ReserveSummary;
+  commands: CommandService;
 }
+
+const commandRequestSchema = z.strictObject({
+  device: z.string().min(1),
+  output: z.string().min(1),
+  action: z.enum(["on", "off", "set"]),
+  value: z.number().min(0).max(100).optional(),
+  reason: z.string().max(200).optional(),
+  ttlSeconds: z.number().int().min(1).max(86_400).default(300),
+});
 
 const assessmentSchema = z.strictObject({
   name: z.literal("greenhouse.cropLossPct"),
@@ -36,6 +47,20 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
       deps.reserves.assess(parsed.data.name, parsed.data.value);
       deps.triggers.evaluateNow();
       res.status(201).json({ name: parsed.data.name, value: parsed.data.value });
+    });
+
+    router.get("/commands", (_req, res) => res.json(deps.commands.audit()));
+    // A manual override from the dashboard; will need a login with that role (issue #7/#8).
+    router.post("/commands", (req, res, next) => {
+      const parsed = commandRequestSchema.safeParse(req.body);
+      if (!parsed.success) return next(new CsError("CS_ERR_COMMAND_INVALID", describeIssues(parsed.error).join("; ")));
+      try {
+        const { ttlSeconds, reason, ...rest } = parsed.data;
+        const command = deps.commands.issue({ ...rest, reason: reason ?? "manual override", ttlMs: ttlSeconds * 1000 });
+        res.status(202).json(command);
+      } catch (err) {
+        next(err);
+      }
     });
 
     router.get("/federation/proposals", (_req, res) => res.json(deps.link?.proposals ?? []));

@@ -79,7 +79,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
 /** Errors of every /api route: a code and a message, never a stack. */
 export function apiErrorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
   if (isCsError(err)) {
-    const status = err.code === "CS_ERR_STORE_UNAVAILABLE" ? 503 : err.code === "CS_ERR_SENSOR_UNKNOWN" ? 404 : 400;
+    const status = err.code === "CS_ERR_STORE_UNAVAILABLE" ? 503 : err.code === "CS_ERR_SENSOR_UNKNOWN" || err.code === "CS_ERR_COMMAND_TARGET" ? 404 : 400;
     res.status(status).json({ code: err.code, message: err.message });
     return;
   }

@@ -83,10 +83,11 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
     const reserves = new Reserves({ config, bus, registry, now: () => clock.now });
     const state = new TriggerState(config.dataDir);
     state.open();
-    const rules = loadRulesFile(defaultRulesFile, new Set(reserves.figureNames()));
+    const rules = loadRulesFile(defaultRulesFile, new Set(reserves.figureNames()), new Set(registry.outputs()));
     const engine = new TriggerEngine({
       village: v.id, rules, state, log, now: () => clock.now,
       onNotification: (n) => report.timeline.push({ day: day(), village: v.id, kind: n.kind, text: n.text }),
+      onCommand: (c) => report.timeline.push({ day: day(), village: v.id, kind: "command", text: `${c.device}/${c.output} ${c.action}${c.value !== undefined ? ` ${c.value}` : ""} (${c.reason})` }),
     });
     return { id: v.id, config, stocks: new VillageStocks(v.id, v.headCount, v), reserves, state, engine };
   });

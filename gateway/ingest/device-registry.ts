@@ -12,6 +12,7 @@ export interface SensorInfo {
 
 export class DeviceRegistry {
   private readonly devices = new Map<string, Map<string, SensorInfo>>();
+  private readonly outputKinds = new Map<string, string>();
 
   constructor(boards: readonly LoadedBoard[]) {
     for (const { board } of boards) {
@@ -20,6 +21,7 @@ export class DeviceRegistry {
         sensors.set(s.id, { device: board.id, sensor: s.id, unit: s.unit, label: s.label, domain: board.domain });
       }
       this.devices.set(board.id, sensors);
+      for (const a of board.actuators) this.outputKinds.set(`${board.id}/${a.id}`, a.kind);
     }
   }
 
@@ -29,6 +31,15 @@ export class DeviceRegistry {
 
   sensor(device: string, sensor: string): SensorInfo | undefined {
     return this.devices.get(device)?.get(sensor);
+  }
+
+  /** The kind of an output ("relay", "valve", "pwm"), by device and output id. */
+  outputKind(device: string, output: string): string | undefined {
+    return this.outputKinds.get(`${device}/${output}`);
+  }
+
+  outputs(): string[] {
+    return [...this.outputKinds.keys()];
   }
 
   deviceIds(): string[] {

@@ -19,6 +19,8 @@ export interface EngineOptions {
   onNotification?: (n: Omit<Notification, "id">) => void;
   /** Called when the federation outbox has something new. */
   onOutbox?: () => void;
+  /** Called after commit for each command action (load shedding and its restore). */
+  onCommand?: (c: { device: string; output: string; action: "on" | "off" | "set"; value?: number; reason: string; ttlMs: number }) => void;
 }
 
 export class TriggerEngine {
@@ -91,14 +93,33 @@ export class TriggerEngine {
       outbox = this.pendingOutbox;
       notes.push(...this.pendingNotes);
     });
+    const commands = this.pendingCommands;
     this.pendingOutbox = false;
     this.pendingNotes = [];
+    this.pendingCommands = [];
     for (const n of notes) this.o.onNotification?.(n);
+    for (const c of commands) this.o.onCommand?.(c);
     if (outbox) this.o.onOutbox?.();
   }
 
   private pendingNotes: Omit<Notification, "id">[] = [];
   private pendingOutbox = false;
+  private pendingCommands: Parameters<NonNullable<EngineOptions["onCommand"]>>[0][] = [];
+
+  private command(rule: Rule, which: "onRaise" | "onClear", s: RuleState): void {
+    for (const c of rule.commands) {
+      const state = c[which];
+      if (state === undefined) continue;
+      this.pendingCommands.push({
+        device: c.device,
+        output: c.output,
+        action: typeof state === "number" ? "set" : state,
+        ...(typeof state === "number" ? { value: state } : {}),
+        reason: `${rule.id}#${s.episode} ${which === "onRaise" ? "raised" : "cleared"}`,
+        ttlMs: c.expiresInMs,
+      });
+    }
+  }
 
   private notify(kind: Notification["kind"], ref: string, text: string, now: number): void {
     const n = { at: new Date(now).toISOString(), kind, ref, text };
@@ -112,6 +133,7 @@ export class TriggerEngine {
   }
 
   private raise(rule: Rule, s: RuleState, figures: Figures, now: number): void {
+    this.command(rule, "onRaise", s);
     const uncertain = rule.figures.flatMap((f) => figures[f]?.reasons ?? []);
     for (const message of rule.alerts) {
       const alert: Alert = {
@@ -176,6 +198,7 @@ export class TriggerEngine {
   }
 
   private clear(rule: Rule, s: RuleState, figures: Figures, now: number): void {
+    this.command(rule, "onClear", s);
     const alert = this.o.state.alert(`${rule.id}#${s.episode}`);
     if (alert && !alert.clearedAt) {
       this.o.state.saveAlert({ ...alert, clearedAt: new Date(now).toISOString() });

@@ -23,6 +23,16 @@ const aidActionSchema = z.strictObject({
   updateWhenGrowsBy: z.number().positive().max(10).default(0.1),
 });
 
+const commandActionSchema = z.strictObject({
+  device: idSchema,
+  output: idSchema,
+  /** What the output is switched to when the rule raises (e.g. shed a load: off). */
+  onRaise: z.union([z.enum(["on", "off"]), z.number().min(0).max(100)]),
+  /** And when it clears (restore: on); absent: left as it is. */
+  onClear: z.union([z.enum(["on", "off"]), z.number().min(0).max(100)]).optional(),
+  expiresIn: durationSchema.default("10m"),
+});
+
 const ruleSchema = z.strictObject({
   id: idSchema,
   description: z.string().max(300).optional(),
@@ -34,7 +44,13 @@ const ruleSchema = z.strictObject({
   /** After a clear, the rule cannot raise again for this long: flap suppression. */
   quietAfterClear: durationSchema.default("30m"),
   actions: z
-    .array(z.union([z.strictObject({ alert: z.string().min(1).max(200) }), z.strictObject({ aid: aidActionSchema })]))
+    .array(
+      z.union([
+        z.strictObject({ alert: z.string().min(1).max(200) }),
+        z.strictObject({ aid: aidActionSchema }),
+        z.strictObject({ command: commandActionSchema }),
+      ]),
+    )
     .min(1),
 });
 
@@ -56,6 +72,14 @@ export interface AidAction {
   updateWhenGrowsBy: number;
 }
 
+export interface CommandAction {
+  device: string;
+  output: string;
+  onRaise: "on" | "off" | number;
+  onClear?: "on" | "off" | number;
+  expiresInMs: number;
+}
+
 export interface Rule {
   id: string;
   description?: string;
@@ -68,6 +92,7 @@ export interface Rule {
   quietAfterClearMs: number;
   alerts: string[];
   aid: AidAction[];
+  commands: CommandAction[];
   usesDeadman: boolean;
   figures: string[];
 }
@@ -77,7 +102,7 @@ export interface RuleSet {
   rules: Rule[];
 }
 
-export function parseRules(input: unknown, file: string, knownFigures: ReadonlySet<string>): RuleSet {
+export function parseRules(input: unknown, file: string, knownFigures: ReadonlySet<string>, knownOutputs: ReadonlySet<string> = new Set()): RuleSet {
   const parsed = rulesFileSchema.safeParse(input);
   const fail = (problems: string[]): never => {
     throw invalidFiles("CS_ERR_RULES_INVALID", problems.map((p) => `${file}: ${p}`));
@@ -110,9 +135,15 @@ export function parseRules(input: unknown, file: string, knownFigures: ReadonlyS
     if (clear) checkNames(`${at}.clear`, namesIn(clear));
     const alerts: string[] = [];
     const aid: AidAction[] = [];
+    const commands: CommandAction[] = [];
     r.actions.forEach((a, k) => {
       if ("alert" in a) alerts.push(a.alert);
-      else {
+      else if ("command" in a) {
+        const c = a.command;
+        if (!knownOutputs.has(`${c.device}/${c.output}`)) problems.push(`${at}.actions[${k}].command: no output "${c.output}" on device "${c.device}"`);
+        const expiresInMs = guard(`${at}.actions[${k}].command.expiresIn`, () => parseDurationMs(c.expiresIn)) ?? 0;
+        commands.push({ device: c.device, output: c.output, onRaise: c.onRaise, onClear: c.onClear, expiresInMs });
+      } else {
         const quantity = guard(`${at}.actions[${k}].aid.quantity`, () => parseExpression(a.aid.quantity));
         if (quantity) checkNames(`${at}.actions[${k}].aid.quantity`, namesIn(quantity));
         const neededWithinMs = guard(`${at}.actions[${k}].aid.neededWithin`, () => parseDurationMs(a.aid.neededWithin)) ?? 0;
@@ -133,6 +164,7 @@ export function parseRules(input: unknown, file: string, knownFigures: ReadonlyS
       quietAfterClearMs,
       alerts,
       aid,
+      commands,
       usesDeadman: figures.some((f) => f.endsWith(".silentMinutes")),
       figures,
     };
@@ -142,8 +174,8 @@ export function parseRules(input: unknown, file: string, knownFigures: ReadonlyS
   return { deadmanGraceMs, rules };
 }
 
-export function loadRulesFile(file: string, knownFigures: ReadonlySet<string>): RuleSet {
+export function loadRulesFile(file: string, knownFigures: ReadonlySet<string>, knownOutputs: ReadonlySet<string> = new Set()): RuleSet {
   const read = readYamlFile(file);
   if (!read.ok) throw invalidFiles("CS_ERR_RULES_INVALID", read.problems);
-  return parseRules(read.data, file, knownFigures);
+  return parseRules(read.data, file, knownFigures, knownOutputs);
 }

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS rule_state (rule_id TEXT PRIMARY KEY, phase TEXT NOT 
 CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, body TEXT NOT NULL, active INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS aid_requests (id TEXT PRIMARY KEY, body TEXT NOT NULL, active INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS commands (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0);
 `;
 
@@ -127,6 +128,20 @@ export class TriggerState {
 
   notifications(): Notification[] {
     return this.d.prepare("SELECT * FROM notifications ORDER BY id").all() as Notification[];
+  }
+
+  saveCommand(entry: { id: string }): void {
+    this.d.prepare("INSERT INTO commands (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body").run(entry.id, JSON.stringify(entry));
+  }
+
+  command<T>(id: string): T | undefined {
+    const row = this.d.prepare("SELECT body FROM commands WHERE id = ?").get(id) as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as T) : undefined;
+  }
+
+  commands<T>(): T[] {
+    const rows = this.d.prepare("SELECT body FROM commands ORDER BY rowid DESC LIMIT 500").all() as { body: string }[];
+    return rows.map((r) => JSON.parse(r.body) as T);
   }
 
   enqueue(topic: string, payload: string): void {

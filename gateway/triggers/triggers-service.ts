@@ -8,6 +8,7 @@ import type { Reserves } from "../reserves/reserves.ts";
 import { TriggerEngine } from "./engine.ts";
 import { loadRulesFile } from "./rules.ts";
 import type { TriggerState } from "./trigger-state.ts";
+import type { CommandService } from "../control/command-service.ts";
 
 export const defaultRulesFile = fileURLToPath(new URL("./default-rules.yaml", import.meta.url));
 
@@ -20,6 +21,10 @@ export interface TriggersServiceOptions {
   log: Logger;
   now?: () => number;
   tickMs?: number;
+  /** Where rule command actions go; without it, rules with commands are refused. */
+  commands?: CommandService;
+  /** "device/output" of every output, for validating command actions. */
+  knownOutputs?: ReadonlySet<string>;
 }
 
 export class TriggersService {
@@ -35,7 +40,7 @@ export class TriggersService {
 
   /** Validates the rule file; called before anything starts so a bad file stops start-up. */
   load(): TriggerEngine {
-    const rules = loadRulesFile(this.o.rulesFile ?? defaultRulesFile, new Set(this.o.reserves.figureNames()));
+    const rules = loadRulesFile(this.o.rulesFile ?? defaultRulesFile, new Set(this.o.reserves.figureNames()), this.o.knownOutputs ?? new Set());
     this.engine = new TriggerEngine({
       village: this.o.village,
       rules,
@@ -47,6 +52,13 @@ export class TriggersService {
         this.o.bus.emit("notification", n);
       },
       onOutbox: () => this.o.bus.emit("outbox", undefined),
+      onCommand: (c) => {
+        try {
+          this.o.commands?.issue(c);
+        } catch (err) {
+          this.o.log.error({ err: (err as Error).message, device: c.device, output: c.output }, "rule command not issued");
+        }
+      },
     });
     return this.engine;
   }

@@ -213,7 +213,8 @@ describe("trigger rule files", () => {
     const { Bus } = await import("../../../gateway/bus.ts");
     const config = parseGatewayConfig({}, "test");
     const reserves = new Reserves({ config, bus: new Bus(testLog), registry: new DeviceRegistry(loadBoardDir("boards")), store: undefined as never });
-    const set = loadRulesFile("gateway/triggers/default-rules.yaml", new Set(reserves.figureNames()));
+    const registry = new DeviceRegistry(loadBoardDir("boards"));
+    const set = loadRulesFile("gateway/triggers/default-rules.yaml", new Set(reserves.figureNames()), new Set(registry.outputs()));
     expect(set.rules.map((r) => r.id)).toContain("crop-failure");
   });
 });
