@@ -80,6 +80,8 @@ export const relaySchema = z.strictObject({
   pin: digitalPinSchema,
   /** Most cheap relay boards switch ON when their input is LOW. */
   activeLow: z.boolean().default(false),
+  /** Which contact the load hangs on: NO (powered while the coil is energised) or NC. */
+  contact: z.enum(["NO", "NC"]).default("NO"),
   /** The state the output falls back to at boot, on reconnect, on expiry and on fault. */
   safeState: z.enum(["on", "off"]).default("off"),
   /** A valve's end-switch, read back to confirm it moved. */

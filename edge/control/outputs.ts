@@ -99,7 +99,8 @@ export class Outputs {
       else this.io.analogWrite?.(def.pin, value);
       return;
     }
-    const energised = state === "on";
+    // "on" means the load is powered: through an NC contact that is a relaxed coil.
+    const energised = (state === "on") !== (def.contact === "NC");
     const level = energised !== def.activeLow ? 1 : 0;
     this.io.digitalWrite(def.pin, level);
     if (withMode) {

@@ -88,6 +88,18 @@ describe("provisioning control on the edge", () => {
     expect(r.writesOf(9).every((v) => v === 1)).toBe(true);
   });
 
+  it("drives an NC-contact relay so that its load is off in the safe state", async () => {
+    const board: BoardDefinition = {
+      ...water,
+      actuators: [{ id: "cistern-pump", kind: "relay", pin: 8, activeLow: false, contact: "NC", safeState: "off", maxOnTime: "1h" }],
+      safety: [],
+    };
+    const r = track(await startAgent(board, healthyWater));
+    expect(r.writesOf(8)).toEqual([1, 1]); // coil energised: NC contact open, pump off
+    r.command({ id: "nc-on" });
+    expect(r.writesOf(8).at(-1)).toBe(0);
+  });
+
   it("trips every local interlock with the gateway unreachable for 30 simulated minutes", async () => {
     const values = { ...healthyWater };
     const w = track(await startAgent(water, values));
