@@ -135,6 +135,7 @@ export class Gateway {
     }
     this.triggerState.open();
     await this.reserves.start();
+    for (const a of this.triggerState.assessments()) this.reserves.assess(a.name as "greenhouse.cropLossPct", a.value, a.tsMs);
     await this.broker.start();
     await this.ingest.start();
     this.commands.attach();

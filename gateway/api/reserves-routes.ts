@@ -44,6 +44,7 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
     router.post("/assessments", (req, res, next) => {
       const parsed = assessmentSchema.safeParse(req.body);
       if (!parsed.success) return next(new CsError("CS_ERR_ASSESSMENT_INVALID", describeIssues(parsed.error).join("; ")));
+      deps.state.saveAssessment(parsed.data.name, parsed.data.value, Date.now());
       deps.reserves.assess(parsed.data.name, parsed.data.value);
       deps.triggers.evaluateNow();
       res.status(201).json({ name: parsed.data.name, value: parsed.data.value });
