@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS rule_state (rule_id TEXT PRIMARY KEY, phase TEXT NOT 
 CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, body TEXT NOT NULL, active INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS aid_requests (id TEXT PRIMARY KEY, body TEXT NOT NULL, active INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, text TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS assessments (name TEXT PRIMARY KEY, value REAL NOT NULL, ts_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS assessments (figure TEXT PRIMARY KEY, value REAL NOT NULL, ts_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS commands (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0);
 `;
@@ -134,12 +134,12 @@ export class TriggerState {
   /** Assessments people entered (crop loss): figures that no sensor will send again. */
   saveAssessment(name: string, value: number, tsMs: number): void {
     this.d
-      .prepare("INSERT INTO assessments (name, value, ts_ms) VALUES (?,?,?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, ts_ms = excluded.ts_ms")
+      .prepare("INSERT INTO assessments (figure, value, ts_ms) VALUES (?,?,?) ON CONFLICT(figure) DO UPDATE SET value = excluded.value, ts_ms = excluded.ts_ms")
       .run(name, value, tsMs);
   }
 
   assessments(): { name: string; value: number; tsMs: number }[] {
-    return this.d.prepare("SELECT name, value, ts_ms AS tsMs FROM assessments").all() as { name: string; value: number; tsMs: number }[];
+    return this.d.prepare("SELECT figure AS name, value, ts_ms AS tsMs FROM assessments").all() as { name: string; value: number; tsMs: number }[];
   }
 
   saveCommand(entry: { id: string }): void {
