@@ -107,7 +107,7 @@ export class Reserves {
     f["water.stockLitres"] = figure(water.value, "L", water.reasons);
     f["water.pct"] = figure(water.value === null ? null : (100 * water.value) / reserves.water.capacityLitres, "%", water.reasons);
     f["water.dailyNeedLitres"] = figure(waterNeed, "L/day");
-    Object.assign(f, this.daysLeft("water", water, waterNeed, "L", nowMs));
+    Object.assign(f, this.daysLeft("water", water, waterNeed, "L"));
 
     // Power: stored energy from state of charge
     const soc = this.sum([reserves.power.socSensor], nowMs);
@@ -115,7 +115,7 @@ export class Reserves {
     f["power.socPct"] = figure(soc.value, "%", soc.reasons);
     f["power.storedWh"] = figure(storedWh, "Wh", soc.reasons);
     f["power.dailyNeedWh"] = figure(norms.baselineWhPerDay, "Wh/day");
-    Object.assign(f, this.daysLeft("power", { value: storedWh, reasons: soc.reasons }, norms.baselineWhPerDay, "Wh", nowMs));
+    Object.assign(f, this.daysLeft("power", { value: storedWh, reasons: soc.reasons }, norms.baselineWhPerDay, "Wh"));
 
     // Food: kcal across staples
     let kcal = 0;
@@ -131,7 +131,7 @@ export class Reserves {
     const foodNeed = this.headCount * norms.foodKcalPerPersonDay;
     f["food.kcal"] = figure(foodKnown ? kcal : null, "kcal", foodReasons);
     f["food.dailyNeedKcal"] = figure(foodNeed, "kcal/day");
-    Object.assign(f, this.daysLeft("food", { value: foodKnown ? kcal : null, reasons: foodReasons }, foodNeed, "kcal", nowMs));
+    Object.assign(f, this.daysLeft("food", { value: foodKnown ? kcal : null, reasons: foodReasons }, foodNeed, "kcal"));
 
     // Greenhouse: the food team's assessment
     f["greenhouse.cropLossPct"] = figure(this.assessments.get("greenhouse.cropLossPct")?.value ?? 0, "%");
@@ -149,7 +149,7 @@ export class Reserves {
     return Object.keys(this.figures());
   }
 
-  private daysLeft(domain: "water" | "power" | "food", stock: { value: number | null; reasons: string[] }, normPerDay: number, unit: string, _nowMs: number): Figures {
+  private daysLeft(domain: "water" | "power" | "food", stock: { value: number | null; reasons: string[] }, normPerDay: number, unit: string): Figures {
     const out: Figures = {};
     const normDays = stock.value === null ? null : Math.min(MAX_DAYS, stock.value / normPerDay);
     out[`${domain}.daysLeftNorm`] = figure(normDays, "days", stock.reasons);

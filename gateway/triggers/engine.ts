@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import { fedTopic, type AidRequest } from "../../protocol/federation.ts";
 import type { Figures } from "../reserves/figures.ts";
-import { evaluate, test } from "../../protocol/expression.ts";
+import { evaluate, namesIn, test } from "../../protocol/expression.ts";
 import type { Rule, RuleSet } from "./rules.ts";
 import type { Alert, Notification, RuleState, TriggerState } from "./trigger-state.ts";
 
@@ -128,7 +128,7 @@ export class TriggerEngine {
   }
 
   private reasonFigures(rule: Rule, figures: Figures): Record<string, number | null> {
-    const names = new Set([...rule.figures, ...rule.aid.flatMap((a) => namesOfQuantity(a.quantitySource))]);
+    const names = new Set([...rule.figures, ...rule.aid.flatMap((a) => namesIn(a.quantity))]);
     return Object.fromEntries([...names].filter((n) => n in figures).map((n) => [n, roundFigure(figures[n].value)]));
   }
 
@@ -222,10 +222,6 @@ export class TriggerEngine {
     const q = request.quantity[0];
     this.notify(kind, request.id, `${request.status}: ${request.resource} ${q.amount} ${q.unit} (${request.urgency})`, now);
   }
-}
-
-function namesOfQuantity(src: string): string[] {
-  return src.match(/[a-zA-Z][a-zA-Z0-9_.]*(?:-[a-zA-Z0-9_.]+)*/g)?.filter((n) => n.includes(".")) ?? [];
 }
 
 function roundFigure(v: number | null): number | null {
