@@ -1,6 +1,6 @@
 // Sensor publish -> alert, open loop at 1,000 readings/s, against raw aedes publish -> subscribe
-// at the same rate in the same run. Every tenth message swings the tanks across a threshold, so the
-// alert is raised and cleared ten times a second; latency is publish -> notification received.
+// at the same rate in the same run. Every fifth message swings the tanks across the threshold, so the
+// alert is raised or cleared twenty times a second; latency is publish -> notification received.
 import mqtt from "mqtt";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,6 +17,7 @@ const MESSAGE_EVERY_MS = 10;
 const READINGS_PER_MESSAGE = 10; // 10 x 100 messages/s = 1,000 readings/s
 /** Both sides' first second is warm-up (JIT, first statements prepared) and not counted. */
 const WARM_UP_MESSAGES = 100;
+const SWING_EVERY = 5;
 
 export function p99(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -25,8 +26,8 @@ export function p99(values: number[]): number {
 
 function message(seq: number, k: number): string {
   const ts = Date.now();
-  const swing = k % 10 === 0;
-  const low = (k / 10) % 2 === 0;
+  const swing = k % SWING_EVERY === 0;
+  const low = (k / SWING_EVERY) % 2 === 0;
   const readings = Array.from({ length: READINGS_PER_MESSAGE }, (_, i) => {
     if (swing && i < 3) {
       const sensor = ["tank-north-level", "tank-south-level", "cistern-level"][i];
@@ -70,13 +71,15 @@ export async function alertLatency(seconds: number): Promise<{ alertP99Ms: numbe
   const latencies: number[] = [];
   listener.on("message", (_t, payload) => {
     const n = JSON.parse(payload.toString());
-    if (n.kind !== "alert-raised") return;
+    if (n.kind !== "alert-raised" && n.kind !== "alert-cleared") return;
+    // Episode e is raised by swing 2(e-1) and cleared by the next one.
     const episode = Number(String(n.ref).split("#")[1]);
-    const sent = sentAt[episode - 1];
-    if (sent !== undefined && episode > WARM_UP_MESSAGES / 20) latencies.push(performance.now() - sent);
+    const swing = 2 * (episode - 1) + (n.kind === "alert-cleared" ? 1 : 0);
+    const sent = sentAt[swing];
+    if (sent !== undefined && swing >= WARM_UP_MESSAGES / SWING_EVERY) latencies.push(performance.now() - sent);
   });
   await openLoop(seconds, (k) => {
-    if (k % 20 === 0) sentAt.push(performance.now());
+    if (k % SWING_EVERY === 0) sentAt.push(performance.now());
     device.publish(deviceTopic("readings", "water-main"), message(k * READINGS_PER_MESSAGE + 1, k), { qos: 1 });
   });
   await new Promise((r) => setTimeout(r, 500));
@@ -106,5 +109,5 @@ export async function alertLatency(seconds: number): Promise<{ alertP99Ms: numbe
   await sub.endAsync();
   await broker.stop();
   if (process.env.CS_BENCH_DEBUG) console.log(latencies.map((l) => l.toFixed(1)).join(" "));
-  return { alertP99Ms: p99(latencies), rawP99Ms: p99(raw), alerts: latencies.length, missed: sentAt.length - WARM_UP_MESSAGES / 20 - latencies.length };
+  return { alertP99Ms: p99(latencies), rawP99Ms: p99(raw), alerts: latencies.length, missed: sentAt.length - WARM_UP_MESSAGES / SWING_EVERY - latencies.length };
 }

@@ -152,6 +152,23 @@ describe("provisioning control on the edge", () => {
     expect(r.agent.outputs!.changes.at(-1)).toMatchObject({ source: "max-on-time", output: "cistern-pump" });
   });
 
+  it("stops the pump and closes the fill valve when a storage tank is full", async () => {
+    const values = { ...healthyWater };
+    const r = track(await startAgent(water, values));
+    r.command({ id: "pump", target: { device: "water-main", output: "cistern-pump" } });
+    r.command({ id: "valve", target: { device: "water-main", output: "fill-valve" } });
+    expect([r.agent.outputs!.state("cistern-pump"), r.agent.outputs!.state("fill-valve")]).toEqual(["on", "on"]);
+    values["tank-north-level"] = 9900;
+    await new Promise((res) => setTimeout(res, 40));
+    r.agent.sampleNow();
+    expect([r.agent.outputs!.state("cistern-pump"), r.agent.outputs!.state("fill-valve")]).toEqual(["off", "off"]);
+    values["tank-north-level"] = 8500; // below the clear threshold: released to safe states
+    await new Promise((res) => setTimeout(res, 40));
+    r.agent.sampleNow();
+    r.command({ id: "pump-again", target: { device: "water-main", output: "cistern-pump" } });
+    expect(r.agent.outputs!.state("cistern-pump")).toBe("on");
+  });
+
   it("lets a safety loop override a conflicting command, which is answered rejected with the reason", async () => {
     const r = track(await startAgent(water, { ...healthyWater, "cistern-level": 800 }));
     r.agent.sampleNow();
