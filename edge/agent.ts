@@ -10,7 +10,6 @@ import { buildChannels, sampleAll, type Channel } from "./sensors/channels.ts";
 import { Journal, type JournalOptions } from "./journal/journal.ts";
 import { systemClock, type Clock } from "./journal/clock.ts";
 import { Publisher, type PublisherOptions } from "./publish/publisher.ts";
-import { openFirmataIo } from "./io/firmata-io.ts";
 import { openSimulatedBoardIo } from "./io/simulated-board-io.ts";
 import { VillageModel } from "./simulation/village-model.ts";
 import { Outputs } from "./control/outputs.ts";
@@ -75,7 +74,7 @@ export class EdgeAgent {
     const { board, log } = this.o;
     mkdirSync(this.o.dataDir, { recursive: true });
     this.journal.open();
-    this.io = this.o.io ?? this.openIo();
+    this.io = this.o.io ?? (await this.openIo());
     const io = this.io;
     const clock = this.o.clock ?? systemClock;
     const kv = { get: (key: string) => this.journal.getMeta(key), set: (key: string, value: string) => this.journal.setMeta(key, value) };
@@ -136,9 +135,13 @@ export class EdgeAgent {
     this.o.log.info({ board: this.o.board.id }, "edge agent stopped");
   }
 
-  private openIo(): IoPlugin {
+  private async openIo(): Promise<IoPlugin> {
     const { board } = this.o;
-    if (board.io.kind === "firmata") return openFirmataIo({ path: board.io.path, baudRate: board.io.baudRate });
+    if (board.io.kind === "firmata") {
+      // Loaded only for real boards: serialport and its native binding cost about 11 MB of RSS.
+      const { openFirmataIo } = await import("./io/firmata-io.ts");
+      return openFirmataIo({ path: board.io.path, baudRate: board.io.baudRate });
+    }
     const simNowMs = this.o.simNowMs ?? (() => Date.now());
     const model = this.o.model ?? new VillageModel({ startMs: simNowMs() });
     return openSimulatedBoardIo({ board, model, simNowMs });
