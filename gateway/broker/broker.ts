@@ -12,12 +12,21 @@ export interface BrokerOptions {
   drainTimeoutMs?: number;
 }
 
+/**
+ * Topics only the gateway itself publishes on (through aedes.publish, never as a client): commands
+ * to outputs, and acknowledgements, which make an edge delete readings from its journal. A client
+ * publishing there is refused and disconnected [MQTT-3.3.5-2]; the rest of the ACL is issue #8.
+ */
+const GATEWAY_ONLY = /^cs\/v1\/dev\/[^/]+\/(commands|ack)$/;
+
 export class Broker {
   aedes: Aedes | undefined;
   private server: Server | undefined;
   private readonly o: BrokerOptions;
   private boundPort = 0;
   private readonly sockets = new Set<Socket>();
+  /** Refused publishes by client id, for /api/health. */
+  readonly refused: { clientId: string; topic: string }[] = [];
 
   constructor(options: BrokerOptions) {
     this.o = options;
@@ -33,6 +42,15 @@ export class Broker {
 
   async start(): Promise<void> {
     const aedes = await Aedes.createBroker({ drainTimeout: this.o.drainTimeoutMs ?? 60_000 });
+    aedes.authorizePublish = (client, packet, callback) => {
+      if (packet.topic.startsWith("$SYS/") || GATEWAY_ONLY.test(packet.topic)) {
+        const clientId = client?.id ?? "(none)";
+        if (this.refused.length < 1000) this.refused.push({ clientId, topic: packet.topic });
+        this.o.log.warn({ clientId, topic: packet.topic }, "publish refused: gateway-only topic");
+        return callback(new Error(`${packet.topic} is reserved for the gateway`));
+      }
+      callback(null);
+    };
     aedes.on("clientError", (client, err) => this.o.log.debug({ client: client?.id, err: err.message }, "client error"));
     aedes.on("connectionError", (client, err) => this.o.log.debug({ client: client?.id, err: err.message }, "connection error"));
     const server = createServer(aedes.handle);
@@ -65,7 +83,7 @@ export class Broker {
     }
   }
 
-  health(): { state: "up" | "down"; clients: number } {
-    return { state: this.aedes && !this.aedes.closed ? "up" : "down", clients: this.aedes?.connectedClients ?? 0 };
+  health(): { state: "up" | "down"; clients: number; refusedPublishes: number } {
+    return { state: this.aedes && !this.aedes.closed ? "up" : "down", clients: this.aedes?.connectedClients ?? 0, refusedPublishes: this.refused.length };
   }
 }

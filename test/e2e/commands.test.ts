@@ -89,6 +89,24 @@ describe("commands from the gateway to the edge", () => {
     await probe.endAsync();
   });
 
+  it("refuses a command or an acknowledgement published by any client: only the gateway itself may", async () => {
+    const rogue = await mqtt.connectAsync(gw.gateway.broker.url, { clientId: "rogue", reconnectPeriod: 0 });
+    const closed = new Promise<void>((r) => rogue.once("close", () => r()));
+    const before = agent.commands!.executed;
+    const now = Date.now();
+    rogue.publish("cs/v1/dev/power-main/commands", JSON.stringify({
+      id: "forged", target: { device: "power-main", output: "laundry-load" }, action: "on", issuer: "gateway",
+      issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + 60_000).toISOString(),
+    }), { qos: 1 });
+    await closed; // [MQTT-3.3.5-2] the broker closes the connection of an unauthorised publish
+    await new Promise((r) => setTimeout(r, 100));
+    expect(agent.commands!.executed).toBe(before);
+    expect(agent.outputs!.state("laundry-load")).toBe("off");
+    const { body } = await getJson(`${api}/health`);
+    expect(body.components.broker.refusedPublishes).toBeGreaterThanOrEqual(1);
+    rogue.end(true);
+  });
+
   it("refuses a command for an unknown output with a code, sending nothing", async () => {
     const before = (await getJson(`${api}/commands`)).body.length;
     const res = await post(`${api}/commands`, { device: "power-main", output: "rocket", action: "on" });
