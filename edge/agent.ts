@@ -62,6 +62,7 @@ export class EdgeAgent {
       log: options.log.child({ module: "publisher" }),
       username: options.username,
       password: options.password,
+      warnings: () => [...(this.outputs?.warnings.values() ?? [])],
       ...options.publisher,
     });
   }
@@ -87,6 +88,7 @@ export class EdgeAgent {
     if (io.isReady) outputs.applySafeStates("boot");
     const j5 = await readyBoard(board.id, io);
     this.outputs = outputs;
+    outputs.watchFeedback(io as unknown as Parameters<Outputs["watchFeedback"]>[0]);
     this.safety = new SafetyLoops(board.safety, outputs);
     this.commands = new CommandHandler({
       device: board.id,

@@ -180,7 +180,13 @@ export class Gateway {
       },
       devices: this.registry.deviceIds().map((id) => {
         const s = this.ingest.devices.get(id);
-        return { device: id, online: s?.online ?? false, lastStatus: s ? new Date(s.ts).toISOString() : null, journal: s?.journal ?? null };
+        return {
+          device: id,
+          online: s?.online ?? false,
+          lastStatus: s ? new Date(s.ts).toISOString() : null,
+          journal: s?.journal ?? null,
+          warnings: s?.warnings ?? [],
+        };
       }),
     };
   }

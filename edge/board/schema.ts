@@ -84,8 +84,10 @@ export const relaySchema = z.strictObject({
   contact: z.enum(["NO", "NC"]).default("NO"),
   /** The state the output falls back to at boot, on reconnect, on expiry and on fault. */
   safeState: z.enum(["on", "off"]).default("off"),
-  /** A valve's end-switch, read back to confirm it moved. */
+  /** A valve's end-switch (HIGH when open), read back to confirm it moved. */
   feedbackPin: digitalPinSchema.optional(),
+  /** How long the valve may take to reach its end-switch. */
+  travelTime: durationSchema.default("30s"),
 });
 
 export const pwmSchema = z.strictObject({

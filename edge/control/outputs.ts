@@ -28,6 +28,8 @@ interface Output {
   maxOnMs: number;
   state: OutputState;
   onSinceMs: number | null;
+  /** A valve with an end-switch: what it should read, and by when. */
+  expect?: { open: boolean; byMs: number };
 }
 
 export class Outputs {
@@ -35,12 +37,25 @@ export class Outputs {
   private readonly io: OutputIo;
   private readonly now: () => number;
   readonly changes: OutputChange[] = [];
+  /** Valves whose end-switch did not confirm the move: what a person should check. */
+  readonly warnings = new Map<string, string>();
+  private readonly feedback = new Map<string, number>();
 
   constructor(io: OutputIo, actuators: readonly ActuatorDefinition[], now: () => number) {
     this.io = io;
     this.now = now;
     for (const def of actuators) {
       this.outputs.set(def.id, { def, maxOnMs: parseDurationMs(def.maxOnTime), state: def.safeState, onSinceMs: null });
+    }
+  }
+
+  /** Starts reading the valves' end-switches (the IO plugin's digitalRead reports). */
+  watchFeedback(io: { MODES: { INPUT: number }; pinMode(pin: number, mode: number): unknown; digitalRead(pin: number, cb: (v: number) => void): unknown }): void {
+    for (const o of this.outputs.values()) {
+      if (o.def.kind === "pwm" || o.def.feedbackPin === undefined) continue;
+      const id = o.def.id;
+      io.pinMode(o.def.feedbackPin, io.MODES.INPUT);
+      io.digitalRead(o.def.feedbackPin, (v) => this.feedback.set(id, v));
     }
   }
 
@@ -74,10 +89,19 @@ export class Outputs {
     this.record(o, state, source, detail);
   }
 
-  /** Returns outputs that overstayed their maximum on-time to their safe state. */
+  /** Returns outputs that overstayed their maximum on-time to their safe state; checks valves. */
   tick(): void {
     const now = this.now();
     for (const o of this.outputs.values()) {
+      if (o.expect) {
+        const open = this.feedback.get(o.def.id) === 1;
+        if (open === o.expect.open) {
+          o.expect = undefined;
+          this.warnings.delete(o.def.id);
+        } else if (now >= o.expect.byMs) {
+          this.warnings.set(o.def.id, `${o.def.id} did not report ${o.expect.open ? "open" : "closed"} within ${o.def.kind !== "pwm" ? o.def.travelTime : ""}: check the valve motor and its end switch`);
+        }
+      }
       if (o.onSinceMs !== null && now - o.onSinceMs >= o.maxOnMs) {
         this.write(o, o.def.safeState, false);
         this.record(o, o.def.safeState, "max-on-time", `on for longer than ${o.def.maxOnTime}`);
@@ -111,6 +135,9 @@ export class Outputs {
 
   private record(o: Output, state: OutputState, source: OutputChange["source"], detail?: string): void {
     o.state = state;
+    if (o.def.kind === "valve" && o.def.feedbackPin !== undefined) {
+      o.expect = { open: state === "on", byMs: this.now() + parseDurationMs(o.def.travelTime) };
+    }
     const isOn = state === "on" || (typeof state === "number" && state > 0);
     const safeIsOn = o.def.safeState === "on" || (typeof o.def.safeState === "number" && o.def.safeState > 0);
     // The on-time limit guards outputs switched away from a safe "off"; a safe "on" is never cut.

@@ -36,10 +36,20 @@ export function openSimulatedBoardIo(o: SimulatedBoardIoOptions): SimulatedIo {
       });
     }
   }
-  return new SimulatedIo({
+  const io = new SimulatedIo({
     name: `SimulatedIO(${o.board.id})`,
     readAnalog: (channel) => analog.get(channel)?.() ?? 0,
     readDigital: (pin) => digital.get(pin)?.() ?? 0,
     samplingIntervalMs: o.samplingIntervalMs,
   });
+  // A simulated valve reaches its end switch at once: the switch reads the coil's state.
+  for (const a of o.board.actuators) {
+    if (a.kind !== "valve" || a.feedbackPin === undefined) continue;
+    const { pin, activeLow, contact } = a;
+    digital.set(a.feedbackPin, () => {
+      const energised = (io.pins[pin].value === 1) !== activeLow;
+      return (energised !== (contact === "NC") ? 1 : 0) as 0 | 1;
+    });
+  }
+  return io;
 }

@@ -25,6 +25,8 @@ export interface PublisherOptions {
   /** Backlog replay pauses while this many readings are awaiting acknowledgement. */
   maxInFlight?: number;
   reconnectPeriodMs?: number;
+  /** What a person should check on this device, sent with each status. */
+  warnings?: () => string[];
 }
 
 interface InFlight {
@@ -36,7 +38,7 @@ interface InFlight {
 const TICK_MS = 100;
 
 export class Publisher {
-  private readonly o: Required<Omit<PublisherOptions, "username" | "password">> & Pick<PublisherOptions, "username" | "password">;
+  private readonly o: Required<Omit<PublisherOptions, "username" | "password" | "warnings">> & Pick<PublisherOptions, "username" | "password" | "warnings">;
   private client: MqttClient | undefined;
   private tick: NodeJS.Timeout | undefined;
   /** Every seq below this is backlog; at or above it, live. */
@@ -193,6 +195,7 @@ export class Publisher {
       online,
       ts: Date.now(),
       journal: { pending: stats.pending, overflowDropped: stats.overflowDropped, bytes: stats.bytes },
+      warnings: (this.o.warnings?.() ?? []).slice(0, 50).map((w) => w.slice(0, 200)),
     };
     await client.publishAsync(deviceTopic("status", this.o.device), JSON.stringify(status), { qos: 1, retain: true });
   }

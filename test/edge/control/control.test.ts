@@ -15,7 +15,7 @@ import { waitFor } from "../../helpers/wait-for.ts";
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 
 /** Real units on each analog pin, turned into the counts the board's calibration expects. */
-function rig(board: BoardDefinition, values: Record<string, number>) {
+function rig(board: BoardDefinition, values: Record<string, number>, digital: (pin: number) => 0 | 1 = () => 0) {
   const clock = { t: T0 };
   const byChannel = new Map<number, () => number>();
   for (const s of board.sensors) {
@@ -23,13 +23,13 @@ function rig(board: BoardDefinition, values: Record<string, number>) {
     const map = analogLinear(s.calibration);
     byChannel.set(Number(s.pin.slice(1)), () => map.toCounts(values[s.id] ?? 0));
   }
-  const io = new SimulatedIo({ readAnalog: (c) => byChannel.get(c)?.() ?? 0, readDigital: () => 0, samplingIntervalMs: 10 });
+  const io = new SimulatedIo({ readAnalog: (c) => byChannel.get(c)?.() ?? 0, readDigital: digital, samplingIntervalMs: 10 });
   return { io, clock };
 }
 
-async function startAgent(board: BoardDefinition, values: Record<string, number>) {
+async function startAgent(board: BoardDefinition, values: Record<string, number>, digital?: (pin: number) => 0 | 1) {
   const dir = tempDir();
-  const { io, clock } = rig(board, values);
+  const { io, clock } = rig(board, values, digital);
   const replies: CommandReply[] = [];
   const agent = new EdgeAgent({
     board,
@@ -91,7 +91,7 @@ describe("provisioning control on the edge", () => {
   it("drives an NC-contact relay so that its load is off in the safe state", async () => {
     const board: BoardDefinition = {
       ...water,
-      actuators: [{ id: "cistern-pump", kind: "relay", pin: 8, activeLow: false, contact: "NC", safeState: "off", maxOnTime: "1h" }],
+      actuators: [{ id: "cistern-pump", kind: "relay", pin: 8, activeLow: false, contact: "NC", safeState: "off", maxOnTime: "1h", travelTime: "30s" }],
       safety: [],
     };
     const r = track(await startAgent(board, healthyWater));
@@ -167,6 +167,24 @@ describe("provisioning control on the edge", () => {
     r.agent.sampleNow();
     r.command({ id: "pump-again", target: { device: "water-main", output: "cistern-pump" } });
     expect(r.agent.outputs!.state("cistern-pump")).toBe("on");
+  });
+
+  it("warns when a valve's end switch does not confirm the move within its travel time", async () => {
+    const board: BoardDefinition = {
+      ...water,
+      actuators: water.actuators.map((a) => (a.id === "fill-valve" ? { ...a, feedbackPin: 11, travelTime: "30s" } : a)),
+    };
+    let endSwitch: 0 | 1 = 0;
+    const r = track(await startAgent(board, healthyWater, (pin) => (pin === 11 ? endSwitch : 0)));
+    r.command({ id: "open-valve", target: { device: "water-main", output: "fill-valve" } });
+    r.clock.t += 31_000;
+    await new Promise((res) => setTimeout(res, 30));
+    r.agent.outputs!.tick();
+    expect([...r.agent.outputs!.warnings.values()]).toEqual(["fill-valve did not report open within 30s: check the valve motor and its end switch"]);
+    endSwitch = 1; // the valve gets there after all
+    await new Promise((res) => setTimeout(res, 30));
+    r.agent.outputs!.tick();
+    expect(r.agent.outputs!.warnings.size).toBe(0);
   });
 
   it("lets a safety loop override a conflicting command, which is answered rejected with the reason", async () => {

@@ -46,15 +46,16 @@ describe("ingest", () => {
     expect(gateway.ingest.counters.duplicates).toBe(2);
   });
 
-  it("shows a device's journal overflow in /api/health, from its status message", async () => {
-    const status = { device: "water-main", online: true, ts: Date.now(), journal: { pending: 1200, overflowDropped: 37, bytes: 65536 } };
+  it("shows a device's journal overflow and its warnings in /api/health, from its status message", async () => {
+    const warning = "fill-valve did not report open within 30s: check the valve motor and its end switch";
+    const status = { device: "water-main", online: true, ts: Date.now(), journal: { pending: 1200, overflowDropped: 37, bytes: 65536 }, warnings: [warning] };
     await client.publishAsync(deviceTopic("status", "water-main"), JSON.stringify(status), { qos: 1, retain: true });
     const health = await waitFor("the device status", async () => {
       const { body } = await getJson(`${gateway.http.url}/api/health`);
       const water = body.devices.find((d: { device: string }) => d.device === "water-main");
       return water.journal ? water : undefined;
     });
-    expect(health).toMatchObject({ online: true, journal: { pending: 1200, overflowDropped: 37 } });
+    expect(health).toMatchObject({ online: true, journal: { pending: 1200, overflowDropped: 37 }, warnings: [warning] });
   });
 
   const badInputs: { name: string; topicDevice?: string; payload: string | Buffer; code: ErrorCode }[] = [
