@@ -38,6 +38,12 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
     router.get("/reserves", (_req, res) => res.json({ summary: deps.summary(), figures: deps.reserves.figures() }));
     router.get("/alerts", (req, res) => res.json(deps.state.alerts(req.query.active === "1")));
     router.get("/aid-requests", (_req, res) => res.json(deps.state.aidRequests()));
+    // The help has arrived: people say so (a delivery is not a sensor reading).
+    router.post("/aid-requests/:id/fulfilled", (req, res, next) => {
+      const fulfilled = deps.triggers.engine?.fulfil(req.params.id);
+      if (!fulfilled) return next(new CsError("CS_ERR_AID_REQUEST_INVALID", `no open aid request ${req.params.id}`));
+      res.json(fulfilled);
+    });
     router.get("/notifications", (_req, res) => res.json(deps.state.notifications()));
 
     // Changing things will need a login (issue: Node-RED flows and access); reading never does.

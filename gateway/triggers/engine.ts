@@ -215,6 +215,27 @@ export class TriggerEngine {
     });
   }
 
+  /**
+   * The village marks a request fulfilled once the help has arrived: the hub stops matching it,
+   * and the rule's later clear withdraws nothing. Returns the request, or undefined if not open.
+   */
+  fulfil(id: string): AidRequest | undefined {
+    const now = this.o.now();
+    const current = this.o.state.aidRequest(id);
+    if (!current || (current.status !== "open" && current.status !== "updated")) return undefined;
+    const fulfilled: AidRequest = { ...current, status: "fulfilled", version: current.version + 1, updatedAt: new Date(now).toISOString() };
+    const notes: Omit<Notification, "id">[] = [];
+    this.o.state.transaction(() => {
+      this.sendAid(fulfilled, "aid-fulfilled", now);
+      notes.push(...this.pendingNotes);
+    });
+    this.pendingNotes = [];
+    this.pendingOutbox = false;
+    for (const n of notes) this.o.onNotification?.(n);
+    this.o.onOutbox?.();
+    return fulfilled;
+  }
+
   private sendAid(request: AidRequest, kind: Notification["kind"], now: number): void {
     this.o.state.saveAidRequest(request);
     this.o.state.enqueue(fedTopic(this.o.village, "aid-requests"), JSON.stringify(request));

@@ -31,7 +31,7 @@ export interface Alert {
 export interface Notification {
   id: number;
   at: string;
-  kind: "alert-raised" | "alert-cleared" | "aid-open" | "aid-updated" | "aid-withdrawn";
+  kind: "alert-raised" | "alert-cleared" | "aid-open" | "aid-updated" | "aid-withdrawn" | "aid-fulfilled";
   ref: string;
   text: string;
 }

@@ -30,6 +30,7 @@ describe("village gateway with a federation hub", () => {
   - id: crop-failure
     when: greenhouse.cropLossPct > 20
     clear: greenhouse.cropLossPct < 10
+    quietAfterClear: 0s
     urgency: Emergency
     actions:
       - alert: Crop loss above 20%
@@ -86,6 +87,24 @@ describe("village gateway with a federation hub", () => {
     const { body: reserves } = await getJson(`${api}/reserves`);
     expect(reserves.figures["greenhouse.cropLossPct"].value).toBe(5);
     expect(reserves.summary.village).toBe("riverbend");
+  });
+
+  it("marks a request fulfilled when help arrives: the hub learns it and a later clear withdraws nothing", async () => {
+    const post = (path: string, body?: unknown) =>
+      fetch(`${api}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? {}) });
+    expect((await post("/assessments", { name: "greenhouse.cropLossPct", value: 35 })).status).toBe(201);
+    const { body: requests } = await getJson(`${api}/aid-requests`);
+    const open = requests.find((r: { status: string; resource: string }) => r.status === "open" && r.resource === "food");
+    await waitFor("the request at the hub", () => hub.requests.get(open.id)?.status === "open");
+    const res = await post(`/aid-requests/${encodeURIComponent(open.id)}/fulfilled`);
+    expect(res.status).toBe(200);
+    await waitFor("the hub to see it fulfilled", () => hub.requests.get(open.id)?.status === "fulfilled");
+    expect(hub.proposals.filter((p) => p.requestId === open.id)).toEqual([]);
+    expect((await post("/assessments", { name: "greenhouse.cropLossPct", value: 5 })).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(hub.received.filter((r) => r.id === open.id).map((r) => r.status)).toEqual(["open", "fulfilled"]);
+    const again = await post(`/aid-requests/${encodeURIComponent(open.id)}/fulfilled`);
+    expect(again.status).toBe(400);
   });
 
   it("refuses an assessment out of range with a code and changes nothing", async () => {
