@@ -1,5 +1,7 @@
 // Memory: a simulated edge agent against a bare MQTT.js publisher sending the same messages at the
-// same rate, each in its own process under --max-old-space-size=64.
+// same rate, each in its own process with the V8 limits a Pi runs the agent with (README):
+// --max-old-space-size=64 and --max-semi-space-size=2. The same flags for both, so the ratio is
+// what the agent adds.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 
@@ -9,7 +11,7 @@ function rssKb(pid: number): number {
 }
 
 export async function measureRss(args: string[], seconds: number): Promise<number> {
-  const child = spawn(process.execPath, ["--max-old-space-size=64", "--import", "tsx", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, ["--max-old-space-size=64", "--max-semi-space-size=2", "--import", "tsx", ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   let peak = 0;

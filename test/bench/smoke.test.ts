@@ -19,7 +19,7 @@ describe("benchmark smoke run", () => {
       "edge journal bytes written per reading",
       "sensor publish -> alert p99 at 1,000 readings/s",
       "alert p99 - raw aedes pub->sub p99",
-      "edge agent RSS / bare MQTT.js publisher (--max-old-space-size=64)",
+      "edge agent RSS / bare MQTT.js publisher (same V8 limits)",
     ]);
     expect(report.rows.find((r) => r.name === "readings lost on the full path")!.ratio).toBe(0);
   }, 300_000);
