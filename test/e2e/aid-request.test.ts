@@ -107,6 +107,34 @@ describe("village gateway with a federation hub", () => {
     expect(again.status).toBe(400);
   });
 
+  it("receives the hub's proposals and accepts one, which the hub then holds as agreed", async () => {
+    const post = (path: string, body?: unknown) =>
+      fetch(`${api}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? {}) });
+    // A neighbour with food well above its own 30-day target.
+    const neighbour = await mqtt.connectAsync(hub.broker.url, { clientId: "village-hillside" });
+    const summary = {
+      village: "hillside", headCount: 170, ts: new Date().toISOString(),
+      water: { stock: 30000, unit: "L", dailyNeed: 2550, targetDays: 7, daysLeft: 11 },
+      food: { stock: 60 * 170 * 2100, unit: "kcal", dailyNeed: 170 * 2100, targetDays: 30, daysLeft: 60 },
+      power: { stock: 15000, unit: "Wh", dailyNeed: 24000, targetDays: 2, daysLeft: 0.6 },
+    };
+    await neighbour.publishAsync("cs/v1/fed/hillside/summary", JSON.stringify(summary), { qos: 1, retain: true });
+    await waitFor("hillside known to the hub", () => hub.summaries.has("hillside"));
+    expect((await post("/assessments", { name: "greenhouse.cropLossPct", value: 30 })).status).toBe(201);
+    const { body: proposals } = await waitFor("a proposal at the village", async () => {
+      const res = await getJson(`${api}/federation/proposals`);
+      return res.body.some((p: { status: string }) => p.status === "proposed") ? res : undefined;
+    });
+    const proposal = proposals.find((p: { from: string; resource: string }) => p.from === "hillside" && p.resource === "food");
+    expect(proposal.to).toBe("riverbend");
+    expect((await post(`/federation/proposals/${encodeURIComponent(proposal.id)}/accept`)).status).toBe(202);
+    await waitFor("the hub to hold it as accepted", () => hub.accepted.get(proposal.id)?.status === "accepted");
+    expect(hub.accepted.get(proposal.id)!.quantity.amount).toBe(proposal.quantity.amount);
+    expect((await post(`/federation/proposals/x/maybe`)).status).toBe(400);
+    await post("/assessments", { name: "greenhouse.cropLossPct", value: 5 });
+    await neighbour.endAsync();
+  });
+
   it("refuses an assessment out of range with a code and changes nothing", async () => {
     const res = await fetch(`${api}/assessments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value: 140 }) });
     expect(res.status).toBe(400);
