@@ -152,6 +152,23 @@ describe("provisioning control on the edge", () => {
     expect(r.agent.outputs!.changes.at(-1)).toMatchObject({ source: "max-on-time", output: "cistern-pump" });
   });
 
+  it("switches the frost heater on below 2 °C and off above 4 °C, and never heats on an unreadable sensor", async () => {
+    const values = { "air-temp": 6, "air-humidity": 80, light: 0, "bed-1-moisture": 50 };
+    const g = track(await startAgent(greenhouse, values));
+    const step = async (celsius: number) => {
+      values["air-temp"] = celsius;
+      await new Promise((res) => setTimeout(res, 40));
+      g.agent.sampleNow();
+      return g.agent.outputs!.state("frost-heater");
+    };
+    expect(await step(3)).toBe("off");
+    expect(await step(1.5)).toBe("on");
+    expect(await step(3)).toBe("on"); // hysteresis: still below the clear threshold
+    expect(await step(5)).toBe("off");
+    expect(await step(-60)).toBe("off"); // the TMP36 reads 0 counts: a wiring fault, not frost
+    expect(g.agent.outputs!.changes.some((c) => c.output === "frost-heater" && /cannot be read/.test(c.detail ?? ""))).toBe(false);
+  });
+
   it("stops the pump and closes the fill valve when a storage tank is full", async () => {
     const values = { ...healthyWater };
     const r = track(await startAgent(water, values));
