@@ -61,7 +61,7 @@ export class Gateway {
         : new EmbeddedStore({ dataDir: config.dataDir, ...config.store }));
     this.broker = new Broker({ host: config.mqtt.host, port: config.mqtt.port, log: log.child({ module: "broker" }) });
     this.ingest = new Ingest({
-      aedes: () => this.broker.aedes,
+      broker: this.broker,
       store: this.store,
       registry: this.registry,
       bus: this.bus,
@@ -77,7 +77,7 @@ export class Gateway {
     this.reserves = new Reserves({ config, bus: this.bus, store: this.store, registry: this.registry, now });
     this.triggerState = new TriggerState(config.dataDir);
     this.commands = new CommandService({
-      aedes: () => this.broker.aedes,
+      broker: this.broker,
       registry: this.registry,
       state: this.triggerState,
       log: log.child({ module: "commands" }),
@@ -120,8 +120,7 @@ export class Gateway {
     this.bus.on("outbox", () => void this.link?.drain());
     this.bus.on("notification", (n) => {
       // The local alarm channel: anything on the village network can sound it (sirens, phones).
-      const payload = Buffer.from(JSON.stringify(n));
-      this.broker.aedes?.publish({ cmd: "publish", topic: `cs/v1/village/${config.village.id}/notifications`, payload, qos: 1, retain: false, dup: false }, () => undefined);
+      this.broker.publish(`cs/v1/village/${config.village.id}/notifications`, JSON.stringify(n), { qos: 1 });
     });
   }
 
@@ -138,7 +137,7 @@ export class Gateway {
     for (const a of this.triggerState.assessments()) this.reserves.assess(a.name as "greenhouse.cropLossPct", a.value, a.tsMs);
     await this.broker.start();
     await this.ingest.start();
-    this.commands.attach();
+    this.commands.start();
     await this.triggers.start();
     await this.link?.start();
     await this.http.start();
@@ -148,7 +147,7 @@ export class Gateway {
     await this.http.stop();
     await this.link?.stop();
     await this.triggers.stop();
-    this.commands.detach();
+    this.commands.stop();
     await this.ingest.stop();
     await this.broker.stop();
     await this.reserves.stop();
@@ -160,8 +159,6 @@ export class Gateway {
   async restartBroker(): Promise<void> {
     await this.broker.stop();
     await this.broker.start();
-    this.ingest.attach();
-    this.commands.attach();
   }
 
   health(): Record<string, unknown> & { status: "ok" | "degraded" } {

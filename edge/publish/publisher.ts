@@ -6,6 +6,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { ackSchema, type Reading } from "../../protocol/payloads.ts";
 import { deviceTopic } from "../../protocol/topics.ts";
+import { parsePayload } from "../../protocol/parse-payload.ts";
 import { commandReplyTopic, commandTopic, type CommandReply } from "../../protocol/commands.ts";
 import type { Journal } from "../journal/journal.ts";
 
@@ -163,12 +164,7 @@ export class Publisher {
 
   private onAck(topic: string, payload: Buffer): void {
     if (topic !== deviceTopic("ack", this.o.device)) return;
-    let parsed;
-    try {
-      parsed = ackSchema.safeParse(JSON.parse(payload.toString("utf8")));
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = parsePayload(ackSchema, payload);
     if (!parsed?.success) {
       this.o.log.warn({ topic }, "malformed acknowledgement ignored");
       return;

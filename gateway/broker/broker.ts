@@ -1,5 +1,5 @@
 // The village's embedded MQTT broker: aedes on a TCP listener.
-import { Aedes } from "aedes";
+import { Aedes, type AedesPublishPacket, type Client } from "aedes";
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
@@ -17,6 +17,8 @@ export interface BrokerOptions {
  * to outputs, and acknowledgements, which make an edge delete readings from its journal. A client
  * publishing there is refused and disconnected [MQTT-3.3.5-2]; the rest of the ACL is issue #8.
  */
+export type ClientPublishListener = (packet: AedesPublishPacket, client: Client) => void;
+
 const GATEWAY_ONLY = /^cs\/v1\/dev\/[^/]+\/(commands|ack)$/;
 
 export class Broker {
@@ -25,6 +27,7 @@ export class Broker {
   private readonly o: BrokerOptions;
   private boundPort = 0;
   private readonly sockets = new Set<Socket>();
+  private readonly listeners = new Set<ClientPublishListener>();
   /** Refused publishes by client id, for /api/health. */
   readonly refused: { clientId: string; topic: string }[] = [];
 
@@ -53,6 +56,16 @@ export class Broker {
     };
     aedes.on("clientError", (client, err) => this.o.log.debug({ client: client?.id, err: err.message }, "client error"));
     aedes.on("connectionError", (client, err) => this.o.log.debug({ client: client?.id, err: err.message }, "connection error"));
+    aedes.on("publish", (packet, client) => {
+      if (!client) return; // the broker's own publishes (acks, commands, notifications)
+      for (const listener of this.listeners) {
+        try {
+          listener(packet, client);
+        } catch (err) {
+          this.o.log.error({ topic: packet.topic, clientId: client.id, err: (err as Error).message }, "publish listener failed");
+        }
+      }
+    });
     const server = createServer(aedes.handle);
     server.on("connection", (socket) => {
       this.sockets.add(socket);
@@ -81,6 +94,23 @@ export class Broker {
         for (const socket of this.sockets) socket.destroy();
       });
     }
+  }
+
+  /**
+   * Calls the listener for every publish a client makes, across broker restarts (the gateway's
+   * services subscribe once). Returns the function that removes it.
+   */
+  onClientPublish(listener: ClientPublishListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Publishes as the gateway itself; a broker that is down drops it (callers' own retry applies). */
+  publish(topic: string, payload: string | Buffer, options: { qos: 0 | 1; retain?: boolean }, done?: (err?: Error) => void): void {
+    const aedes = this.aedes;
+    if (!aedes) return done?.(new Error("broker is not running"));
+    const body = typeof payload === "string" ? Buffer.from(payload) : payload;
+    aedes.publish({ cmd: "publish", topic, payload: body, qos: options.qos, retain: options.retain ?? false, dup: false }, (err) => done?.(err ?? undefined));
   }
 
   health(): { state: "up" | "down"; clients: number; refusedPublishes: number } {

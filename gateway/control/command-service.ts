@@ -2,12 +2,13 @@
 // gateway issues them (issuer "gateway"); each carries an expiry, so a command delayed by an outage
 // is not executed late. Every command and every answer goes into the audit log (GET /api/commands).
 import { randomUUID } from "node:crypto";
-import type { Aedes, AedesPublishPacket, Client } from "aedes";
 import type { Logger } from "pino";
 import { commandReplySchema, commandReplyTopic, commandTopic, GATEWAY_ISSUER, type Command, type CommandReply } from "../../protocol/commands.ts";
 import { CsError } from "../../protocol/errors.ts";
 import type { DeviceRegistry } from "../ingest/device-registry.ts";
 import type { TriggerState } from "../triggers/trigger-state.ts";
+import type { Broker } from "../broker/broker.ts";
+import { parsePayload } from "../../protocol/parse-payload.ts";
 
 export interface CommandRequest {
   device: string;
@@ -26,7 +27,7 @@ export interface AuditEntry {
 }
 
 export interface CommandServiceOptions {
-  aedes: () => Aedes | undefined;
+  broker: Broker;
   registry: DeviceRegistry;
   state: TriggerState;
   log: Logger;
@@ -35,28 +36,21 @@ export interface CommandServiceOptions {
 
 export class CommandService {
   private readonly o: CommandServiceOptions;
-  private attached: Aedes | undefined;
-  private readonly onPublish = (packet: AedesPublishPacket, client: Client | null) => {
-    if (!client) return;
-    const m = /^cs\/v1\/dev\/([a-z0-9-]+)\/command-replies$/.exec(packet.topic);
-    if (m) this.onReply(m[1], Buffer.from(packet.payload), client.id);
-  };
+  private unsubscribe: (() => void) | undefined;
 
   constructor(options: CommandServiceOptions) {
     this.o = options;
   }
 
-  attach(): void {
-    const aedes = this.o.aedes();
-    if (!aedes || aedes === this.attached) return;
-    this.attached?.off("publish", this.onPublish);
-    aedes.on("publish", this.onPublish);
-    this.attached = aedes;
+  start(): void {
+    this.unsubscribe = this.o.broker.onClientPublish((packet, client) => {
+      const m = /^cs\/v1\/dev\/([a-z0-9-]+)\/command-replies$/.exec(packet.topic);
+      if (m) this.onReply(m[1], Buffer.from(packet.payload), client.id);
+    });
   }
 
-  detach(): void {
-    this.attached?.off("publish", this.onPublish);
-    this.attached = undefined;
+  stop(): void {
+    this.unsubscribe?.();
   }
 
   /** Validates, records and sends a command; throws a CsError before anything is sent. */
@@ -80,10 +74,7 @@ export class CommandService {
     const entry: AuditEntry = { id: command.id, command, replies: [] };
     this.o.state.saveCommand(entry);
     this.o.log.info({ id: command.id, device: req.device, output: req.output, action: req.action, reason: req.reason }, "command issued");
-    this.o.aedes()?.publish(
-      { cmd: "publish", topic: commandTopic(req.device), payload: Buffer.from(JSON.stringify(command)), qos: 1, retain: false, dup: false },
-      () => undefined,
-    );
+    this.o.broker.publish(commandTopic(req.device), JSON.stringify(command), { qos: 1 });
     return command;
   }
 
@@ -92,12 +83,7 @@ export class CommandService {
   }
 
   private onReply(device: string, payload: Buffer, clientId: string): void {
-    let parsed;
-    try {
-      parsed = commandReplySchema.safeParse(JSON.parse(payload.toString("utf8")));
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = parsePayload(commandReplySchema, payload);
     if (!parsed?.success || parsed.data.device !== device) {
       this.o.log.warn({ clientId, topic: commandReplyTopic(device) }, "malformed command reply ignored");
       return;

@@ -1,6 +1,5 @@
 // The federation hub: a broker the villages' links connect to, the needs matching, and the API.
 // It knows its member villages; a request from any other village is refused with a code.
-import type { AedesPublishPacket, Client } from "aedes";
 import type { Logger } from "pino";
 import { isCsError, CsError, type ErrorCode } from "../../protocol/errors.ts";
 import {
@@ -39,9 +38,6 @@ export class FederationHub {
   readonly received: { id: string; version: number; status: string; village: string; resource: string; amount: number; unit: string }[] = [];
   private readonly o: HubOptions;
   private readonly members: Set<string>;
-  private readonly onPublish = (packet: AedesPublishPacket, client: Client | null) => {
-    if (client) this.handle(packet.topic, Buffer.from(packet.payload));
-  };
 
   constructor(options: HubOptions) {
     this.o = options;
@@ -61,8 +57,8 @@ export class FederationHub {
   }
 
   async start(): Promise<void> {
+    this.broker.onClientPublish((packet) => this.handle(packet.topic, Buffer.from(packet.payload)));
     await this.broker.start();
-    this.broker.aedes!.on("publish", this.onPublish);
     await this.http.start();
   }
 
@@ -128,12 +124,10 @@ export class FederationHub {
 
   rematch(): void {
     this.proposals = matchNeeds([...this.requests.values()], this.summaries, this.decisions, [...this.accepted.values()]);
-    const aedes = this.broker.aedes;
-    if (!aedes) return;
+    if (!this.broker.aedes) return; // drills run the hub's logic without its broker
     for (const village of this.members) {
       const mine = this.proposals.filter((p) => p.from === village || p.to === village);
-      const payload = Buffer.from(JSON.stringify(mine));
-      aedes.publish({ cmd: "publish", topic: fedTopic(village, "proposals"), payload, qos: 1, retain: true, dup: false }, () => undefined);
+      this.broker.publish(fedTopic(village, "proposals"), JSON.stringify(mine), { qos: 1, retain: true });
     }
   }
 }

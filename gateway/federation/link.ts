@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { fedTopic, proposalSchema, type Proposal, type ReserveSummary } from "../../protocol/federation.ts";
 import { z } from "zod";
 import type { TriggerState } from "../triggers/trigger-state.ts";
+import { parsePayload } from "../../protocol/parse-payload.ts";
 
 export interface FederationLinkOptions {
   village: string;
@@ -54,8 +55,8 @@ export class FederationLink {
     this.client.on("offline", () => this.o.log.warn("federation link down; the village runs alone and requests wait"));
     this.client.on("error", (err) => this.o.log.warn({ err: err.message }, "federation link error"));
     this.client.on("message", (_topic, payload) => {
-      const parsed = z.array(proposalSchema).safeParse(safeJson(payload));
-      if (parsed.success) this.proposals = parsed.data;
+      const parsed = parsePayload(z.array(proposalSchema), payload);
+      if (parsed?.success) this.proposals = parsed.data;
       else this.o.log.warn("malformed proposals from hub ignored");
     });
     this.timer = setInterval(() => this.publishSummary(), this.o.summaryIntervalMs ?? 60_000);
@@ -105,13 +106,5 @@ export class FederationLink {
   private publishSummary(): void {
     if (!this.client?.connected) return;
     this.client.publish(fedTopic(this.o.village, "summary"), JSON.stringify(this.o.summary()), { qos: 1, retain: true });
-  }
-}
-
-function safeJson(payload: Buffer): unknown {
-  try {
-    return JSON.parse(payload.toString("utf8"));
-  } catch {
-    return undefined;
   }
 }

@@ -2,7 +2,7 @@
 // (device, seq), writes in batches (at most maxBatchPoints or flushMs) and only after the store has
 // them sends the application-level acknowledgement. While the store is down nothing is acknowledged,
 // so readings wait in the edge journals instead of being dropped.
-import type { Aedes, AedesPublishPacket, Client } from "aedes";
+import type { AedesPublishPacket, Client } from "aedes";
 import type { Logger } from "pino";
 import { isCsError, type ErrorCode } from "../../protocol/errors.ts";
 import { deviceStatusSchema } from "../../protocol/payloads.ts";
@@ -11,11 +11,13 @@ import { deviceTopic, parseDeviceTopic } from "../../protocol/topics.ts";
 import type { Bus } from "../bus.ts";
 import type { Store, StoredReading } from "../store/store.ts";
 import type { DeviceRegistry } from "./device-registry.ts";
+import type { Broker } from "../broker/broker.ts";
 import { validateReadings } from "./validate.ts";
+import { parsePayload } from "../../protocol/parse-payload.ts";
 import type { DeviceStatus } from "../../protocol/payloads.ts";
 
 export interface IngestOptions {
-  aedes: () => Aedes | undefined;
+  broker: Broker;
   store: Store;
   registry: DeviceRegistry;
   bus: Bus;
@@ -44,29 +46,18 @@ export class Ingest {
   private timer: NodeJS.Timeout | undefined;
   private eager: NodeJS.Immediate | undefined;
   private writing: Promise<void> | undefined;
-  private attached: Aedes | undefined;
-  private readonly onPublish = (packet: AedesPublishPacket, client: Client | null) => this.handle(packet, client);
+  private unsubscribe: (() => void) | undefined;
 
   constructor(options: IngestOptions) {
     this.o = options;
   }
 
   async start(): Promise<void> {
-    this.attach();
-  }
-
-  /** Re-attaches to a broker that was restarted. */
-  attach(): void {
-    const aedes = this.o.aedes();
-    if (!aedes || aedes === this.attached) return;
-    this.attached?.off("publish", this.onPublish);
-    aedes.on("publish", this.onPublish);
-    this.attached = aedes;
+    this.unsubscribe = this.o.broker.onClientPublish((packet, client) => this.handle(packet, client));
   }
 
   async stop(): Promise<void> {
-    this.attached?.off("publish", this.onPublish);
-    this.attached = undefined;
+    this.unsubscribe?.();
     await this.flush();
   }
 
@@ -86,8 +77,7 @@ export class Ingest {
     await this.writing;
   }
 
-  private handle(packet: AedesPublishPacket, client: Client | null): void {
-    if (!client) return; // the gateway's own publishes (acks)
+  private handle(packet: AedesPublishPacket, client: Client): void {
     const parsed = parseDeviceTopic(packet.topic);
     if (!parsed) return;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
@@ -135,12 +125,7 @@ export class Ingest {
   }
 
   private handleStatus(device: string, payload: Buffer, client: Client): void {
-    let status;
-    try {
-      status = deviceStatusSchema.safeParse(JSON.parse(payload.toString("utf8")));
-    } catch {
-      status = undefined;
-    }
+    const status = parsePayload(deviceStatusSchema, payload);
     if (!status?.success || status.data.device !== device) {
       this.reject("CS_ERR_PAYLOAD_SCHEMA", "device status does not match its schema", client.id, deviceTopic("status", device));
       return;
@@ -175,10 +160,8 @@ export class Ingest {
   }
 
   private acknowledge(device: string, seqs: number[]): void {
-    const aedes = this.o.aedes();
-    if (!aedes) return;
-    const payload = Buffer.from(JSON.stringify({ device, ranges: toRanges(seqs) }));
-    aedes.publish({ cmd: "publish", topic: deviceTopic("ack", device), payload, qos: 1, retain: false, dup: false }, (err) => {
+    const payload = JSON.stringify({ device, ranges: toRanges(seqs) });
+    this.o.broker.publish(deviceTopic("ack", device), payload, { qos: 1 }, (err) => {
       if (err) this.o.log.warn({ device, err: err.message }, "acknowledgement not sent; the edge will resend");
     });
   }
