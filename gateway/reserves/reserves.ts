@@ -133,8 +133,21 @@ export class Reserves {
     f["food.dailyNeedKcal"] = figure(foodNeed, "kcal/day");
     Object.assign(f, this.daysLeft("food", { value: foodKnown ? kcal : null, reasons: foodReasons }, foodNeed, "kcal"));
 
-    // Greenhouse: the food team's assessment
+    // Greenhouse: the food team's assessment, and the beds' soil moisture as the sensors see it
     f["greenhouse.cropLossPct"] = figure(this.assessments.get("greenhouse.cropLossPct")?.value ?? 0, "%");
+    const beds = this.o.registry.allSensors().filter((s) => s.domain === "greenhouse" && s.unit === "%");
+    const bedValues: number[] = [];
+    const bedReasons: string[] = [];
+    for (const bed of beds) {
+      const b = this.sum([bed.sensor], nowMs);
+      f[`greenhouse.${bed.sensor}`] = figure(b.value, "%", b.reasons);
+      if (b.value !== null) bedValues.push(b.value);
+      bedReasons.push(...b.reasons);
+    }
+    if (beds.length) {
+      f["greenhouse.driestBedPct"] = figure(bedValues.length ? Math.min(...bedValues) : null, "%", bedReasons);
+      f["greenhouse.bedsBelow20Pct"] = figure(bedValues.filter((v) => v < 20).length, "beds", bedReasons);
+    }
 
     // Silence of every sensor, for deadman rules
     for (const s of this.o.registry.allSensors()) {

@@ -96,6 +96,18 @@ describe("reserves", () => {
     await s.dispose();
   });
 
+  it("gives each greenhouse bed's soil moisture, the driest bed and how many are dry", async () => {
+    const s = await setup();
+    s.reserves.ingest([
+      r("bed-1-moisture", 45, T0, "%"), r("bed-2-moisture", 15, T0, "%"), r("bed-3-moisture", 18, T0, "%"), r("bed-4-moisture", 60, T0, "%"),
+    ]);
+    const f = s.reserves.figures();
+    expect(f["greenhouse.bed-2-moisture"]).toMatchObject({ value: 15, unit: "%", uncertain: false });
+    expect(f["greenhouse.driestBedPct"].value).toBe(15);
+    expect(f["greenhouse.bedsBelow20Pct"].value).toBe(2);
+    await s.dispose();
+  });
+
   it("rebuilds consumption from the store after a restart", async () => {
     const s = await setup();
     const rows: StoredReading[] = [];
