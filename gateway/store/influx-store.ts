@@ -32,6 +32,7 @@ export class InfluxStore implements Store {
   private readonly influx: InfluxDB;
   private readonly database: string;
   private state: StoreHealth = { state: "starting" };
+  private databaseCreated = false;
 
   constructor(options: InfluxStoreOptions) {
     const url = new URL(options.url);
@@ -49,7 +50,14 @@ export class InfluxStore implements Store {
   }
 
   async start(): Promise<void> {
+    await this.ensureDatabase();
+  }
+
+  /** InfluxDB may be down when the gateway starts: the database is created on the first write. */
+  private async ensureDatabase(): Promise<void> {
+    if (this.databaseCreated) return;
     await this.track(this.influx.createDatabase(this.database));
+    this.databaseCreated = true;
   }
 
   async stop(): Promise<void> {
@@ -57,6 +65,7 @@ export class InfluxStore implements Store {
   }
 
   async write(readings: readonly StoredReading[]): Promise<void> {
+    await this.ensureDatabase();
     const points: IPoint[] = readings.map((r) => {
       // unit, quality and clock are fixed per reading and few-valued: tags keep the points small
       // (string fields cost InfluxDB most of its write time) without breaking idempotency.

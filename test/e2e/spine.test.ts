@@ -41,6 +41,20 @@ describe("spine: every board reaches both stores", () => {
     });
   }
 
+  it("starts while influxd is down, keeps readings in the journals, and stores them once it is up", async () => {
+    await influxd.stop();
+    const v = await startTestVillage({ influxUrl: influxd.url });
+    try {
+      await waitFor("journals to hold readings", () => v.village.agents.reduce((n, a) => n + a.journal.stats().pending, 0) > 100);
+      expect(v.gateway.ingest.counters.stored).toBe(0);
+      await influxd.start();
+      const counts = await drainAndCheck(v, 45_000);
+      expect(counts.every((c) => c.readings > 0)).toBe(true);
+    } finally {
+      await v.stop();
+    }
+  });
+
   it("loses and doubles nothing when influxd is down for a while: journals grow, then drain", async () => {
     const v = await startTestVillage({ influxUrl: influxd.url });
     try {
