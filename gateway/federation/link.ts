@@ -50,7 +50,7 @@ export class FederationLink {
       this.o.log.info({ hub: this.o.hubUrl }, "federation link up");
       this.client!.subscribe(fedTopic(this.o.village, "proposals"), { qos: 1 });
       this.publishSummary();
-      void this.drain();
+      void this.drain().then(() => this.reannounce());
     });
     this.client.on("offline", () => this.o.log.warn("federation link down; the village runs alone and requests wait"));
     this.client.on("error", (err) => this.o.log.warn({ err: err.message }, "federation link error"));
@@ -95,6 +95,21 @@ export class FederationLink {
       this.o.log.warn({ err: (err as Error).message }, "federation send interrupted; will resume on reconnect");
     } finally {
       this.draining = false;
+    }
+  }
+
+  /**
+   * A hub keeps requests in memory: after it restarts it knows none. Every (re)connect therefore
+   * sends the latest version of each request still open; the hub ignores versions it has.
+   */
+  private async reannounce(): Promise<void> {
+    const client = this.client;
+    if (!client?.connected) return;
+    const active = this.o.state.aidRequests().filter((r) => r.status === "open" || r.status === "updated");
+    try {
+      for (const r of active) await client.publishAsync(fedTopic(this.o.village, "aid-requests"), JSON.stringify(r), { qos: 1 });
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, "re-announcing open requests interrupted; will retry on reconnect");
     }
   }
 

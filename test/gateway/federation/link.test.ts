@@ -91,6 +91,19 @@ describe("federation link", () => {
     expect(hub.received).toHaveLength(3);
   });
 
+  it("re-announces open requests when the hub restarts and has forgotten them", async () => {
+    // A fresh need, then the hub dies and comes back empty on the same port.
+    const clock = { now: Date.UTC(2026, 10, 24, 0, 0) };
+    const engine = new TriggerEngine({ village: "riverbend", rules, state, log: testLog, now: () => clock.now, onOutbox: () => void link.drain() });
+    engine.evaluate(water(1));
+    await waitFor("the new request at the hub", () => [...hub.requests.values()].some((r) => r.id === "riverbend:water-low#2:0"));
+    await hub.stop();
+    hub = new FederationHub({ villages: ["riverbend", "hillside"], mqtt: { host: "127.0.0.1", port: mqttPort }, http: { host: "127.0.0.1", port: 0 }, log: testLog });
+    await hub.start();
+    await waitFor("the open request known again", () => hub.requests.get("riverbend:water-low#2:0")?.status === "open");
+    expect([...hub.requests.keys()]).toEqual(["riverbend:water-low#2:0"]); // the withdrawn one is not resent
+  });
+
   it("refuses a request from a village the hub does not know, and a negative quantity, with codes", async () => {
     const probe = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: "probe2" });
     const base = { ...state.aidRequests()[0], id: "x:y#1:0", version: 1, status: "open" };
