@@ -64,6 +64,7 @@ export class TriggerState {
   }
 
   close(): void {
+    this.statements.clear();
     this.db?.close();
     this.db = undefined;
   }
@@ -73,7 +74,7 @@ export class TriggerState {
   }
 
   ruleState(ruleId: string): RuleState {
-    const row = this.d.prepare("SELECT * FROM rule_state WHERE rule_id = ?").get(ruleId) as
+    const row = this.sql("SELECT * FROM rule_state WHERE rule_id = ?").get(ruleId) as
       | { phase: Phase; since_ms: number; episode: number; last_cleared_ms: number | null }
       | undefined;
     return row
@@ -97,12 +98,12 @@ export class TriggerState {
   }
 
   alert(id: string): Alert | undefined {
-    const row = this.d.prepare("SELECT body FROM alerts WHERE id = ?").get(id) as { body: string } | undefined;
+    const row = this.sql("SELECT body FROM alerts WHERE id = ?").get(id) as { body: string } | undefined;
     return row ? JSON.parse(row.body) : undefined;
   }
 
   alerts(activeOnly = false): Alert[] {
-    const rows = this.d.prepare(`SELECT body FROM alerts ${activeOnly ? "WHERE active = 1" : ""} ORDER BY rowid DESC LIMIT 500`).all() as { body: string }[];
+    const rows = this.sql(`SELECT body FROM alerts ${activeOnly ? "WHERE active = 1" : ""} ORDER BY rowid DESC LIMIT 500`).all() as { body: string }[];
     return rows.map((r) => JSON.parse(r.body));
   }
 
@@ -114,21 +115,21 @@ export class TriggerState {
   }
 
   aidRequest(id: string): AidRequest | undefined {
-    const row = this.d.prepare("SELECT body FROM aid_requests WHERE id = ?").get(id) as { body: string } | undefined;
+    const row = this.sql("SELECT body FROM aid_requests WHERE id = ?").get(id) as { body: string } | undefined;
     return row ? JSON.parse(row.body) : undefined;
   }
 
   aidRequests(): AidRequest[] {
-    const rows = this.d.prepare("SELECT body FROM aid_requests ORDER BY rowid DESC LIMIT 500").all() as { body: string }[];
+    const rows = this.sql("SELECT body FROM aid_requests ORDER BY rowid DESC LIMIT 500").all() as { body: string }[];
     return rows.map((r) => JSON.parse(r.body));
   }
 
   notify(n: Omit<Notification, "id">): void {
-    this.d.prepare("INSERT INTO notifications (at, kind, ref, text) VALUES (?,?,?,?)").run(n.at, n.kind, n.ref, n.text);
+    this.sql("INSERT INTO notifications (at, kind, ref, text) VALUES (?,?,?,?)").run(n.at, n.kind, n.ref, n.text);
   }
 
   notifications(): Notification[] {
-    return this.d.prepare("SELECT * FROM notifications ORDER BY id").all() as Notification[];
+    return this.sql("SELECT * FROM notifications ORDER BY id").all() as Notification[];
   }
 
   /** Assessments people entered (crop loss): figures that no sensor will send again. */
@@ -139,29 +140,29 @@ export class TriggerState {
   }
 
   assessments(): { name: string; value: number; tsMs: number }[] {
-    return this.d.prepare("SELECT figure AS name, value, ts_ms AS tsMs FROM assessments").all() as { name: string; value: number; tsMs: number }[];
+    return this.sql("SELECT figure AS name, value, ts_ms AS tsMs FROM assessments").all() as { name: string; value: number; tsMs: number }[];
   }
 
   saveCommand(entry: { id: string }): void {
-    this.d.prepare("INSERT INTO commands (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body").run(entry.id, JSON.stringify(entry));
+    this.sql("INSERT INTO commands (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body").run(entry.id, JSON.stringify(entry));
   }
 
   command<T>(id: string): T | undefined {
-    const row = this.d.prepare("SELECT body FROM commands WHERE id = ?").get(id) as { body: string } | undefined;
+    const row = this.sql("SELECT body FROM commands WHERE id = ?").get(id) as { body: string } | undefined;
     return row ? (JSON.parse(row.body) as T) : undefined;
   }
 
   commands<T>(): T[] {
-    const rows = this.d.prepare("SELECT body FROM commands ORDER BY rowid DESC LIMIT 500").all() as { body: string }[];
+    const rows = this.sql("SELECT body FROM commands ORDER BY rowid DESC LIMIT 500").all() as { body: string }[];
     return rows.map((r) => JSON.parse(r.body) as T);
   }
 
   enqueue(topic: string, payload: string): void {
-    this.d.prepare("INSERT INTO outbox (topic, payload) VALUES (?, ?)").run(topic, payload);
+    this.sql("INSERT INTO outbox (topic, payload) VALUES (?, ?)").run(topic, payload);
   }
 
   unsent(limit = 100): { seq: number; topic: string; payload: string }[] {
-    return this.d.prepare("SELECT seq, topic, payload FROM outbox WHERE sent = 0 ORDER BY seq LIMIT ?").all(limit) as {
+    return this.sql("SELECT seq, topic, payload FROM outbox WHERE sent = 0 ORDER BY seq LIMIT ?").all(limit) as {
       seq: number;
       topic: string;
       payload: string;
@@ -169,7 +170,19 @@ export class TriggerState {
   }
 
   markSent(seq: number): void {
-    this.d.prepare("UPDATE outbox SET sent = 1 WHERE seq = ?").run(seq);
+    this.sql("UPDATE outbox SET sent = 1 WHERE seq = ?").run(seq);
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared once per SQL text: rules are evaluated on every batch of readings. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.d.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
   }
 
   private get d(): Database.Database {
