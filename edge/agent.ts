@@ -80,6 +80,7 @@ export class EdgeAgent {
     const clock = this.o.clock ?? systemClock;
     const kv = { get: (key: string) => this.journal.getMeta(key), set: (key: string, value: string) => this.journal.setMeta(key, value) };
     // Outputs go to their safe state the moment the board is ready, and again on every reconnect.
+    // IO plugins are plain JavaScript objects following the spec; OutputIo names what is used.
     const outputs = new Outputs(io as unknown as ConstructorParameters<typeof Outputs>[0], board.actuators, () => clock.now());
     io.once("ready", () => {
       outputs.applySafeStates("boot");

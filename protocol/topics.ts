@@ -25,11 +25,6 @@ export function deviceTopic(kind: TopicKind, device: string): string {
   return `${TOPIC_ROOT}/dev/${device}/${kind}`;
 }
 
-/** Subscription pattern for one kind of topic across all devices. */
-export function deviceTopicPattern(kind: TopicKind): string {
-  return `${TOPIC_ROOT}/dev/+/${kind}`;
-}
-
 export function parseDeviceTopic(topic: string): { device: string; kind: TopicKind } | undefined {
   const parts = topic.split("/");
   if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[2] !== "dev") return undefined;

@@ -2,19 +2,11 @@ import { describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listBoardFiles, loadBoardDir, loadBoardFile, loadBoardFiles } from "../../../edge/board/load.ts";
-import { isCsError, type CsError } from "../../../protocol/errors.ts";
 import { units } from "../../../protocol/units.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
+import { problemsOf as problemsWith } from "../../helpers/problems-of.ts";
 
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(isCsError(err, "CS_ERR_BOARD_INVALID")).toBe(true);
-    return (err as CsError).details.problems as string[];
-  }
-  throw new Error("expected the board files to be rejected");
-}
+const problemsOf = (fn: () => unknown) => problemsWith("CS_ERR_BOARD_INVALID", fn);
 
 describe("board files", () => {
   it("loads every file in boards/ and covers water, power, pantry and greenhouse", () => {

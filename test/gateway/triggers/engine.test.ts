@@ -3,7 +3,7 @@ import { TriggerEngine } from "../../../gateway/triggers/engine.ts";
 import { parseRules, loadRulesFile } from "../../../gateway/triggers/rules.ts";
 import { TriggerState } from "../../../gateway/triggers/trigger-state.ts";
 import { figure, type Figures } from "../../../gateway/reserves/figures.ts";
-import { isCsError, type CsError } from "../../../protocol/errors.ts";
+import { problemsOf as problemsWith } from "../../helpers/problems-of.ts";
 import { aidRequestSchema } from "../../../protocol/federation.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { testLog } from "../../helpers/test-log.ts";
@@ -168,15 +168,7 @@ describe("trigger engine", () => {
 });
 
 describe("trigger rule files", () => {
-  function problemsOf(fn: () => unknown): string[] {
-    try {
-      fn();
-    } catch (err) {
-      expect(isCsError(err, "CS_ERR_RULES_INVALID")).toBe(true);
-      return (err as CsError).details.problems as string[];
-    }
-    throw new Error("expected the rules to be rejected");
-  }
+  const problemsOf = (fn: () => unknown) => problemsWith("CS_ERR_RULES_INVALID", fn);
 
   it("names the file and field of a figure that does not exist, a bad formula and a bad duration", () => {
     const problems = problemsOf(() =>
