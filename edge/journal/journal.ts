@@ -20,6 +20,20 @@ export interface JournalOptions {
   commitEveryMs?: number;
   /** Disk budget for the journal file, bytes. 64 MiB holds weeks of a board's readings. */
   maxBytes?: number;
+  /** First sequence number of a new journal file; by default see firstSeqFor(). */
+  firstSeq?: number;
+}
+
+/**
+ * Where a new journal file starts numbering. The gateway drops readings whose (device, seq) it
+ * already has, so a journal that was lost or replaced (a new SD card) must not start at 1 again:
+ * its readings would be taken for duplicates. With the clock set it starts at unix seconds x 1000,
+ * above every earlier journal of the device unless that one averaged over 1,000 readings/s; without
+ * a clock, at a random point in [2^51, 2^52), far above any clock-based start.
+ */
+export function firstSeqFor(clock: Clock): number {
+  if (isClockSet(clock)) return Math.floor(clock.now() / 1000) * 1000 + 1;
+  return 2 ** 51 + Math.floor(Math.random() * 2 ** 50) + 1;
 }
 
 export interface JournalStats {
@@ -27,6 +41,8 @@ export interface JournalStats {
   overflowDropped: number;
   bytes: number;
   nextSeq: number;
+  /** The first sequence number this journal file gave out. */
+  firstSeq: number;
 }
 
 interface Row {
@@ -49,7 +65,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
 export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [] }> {
-  private readonly options: Required<JournalOptions>;
+  private readonly options: Required<Omit<JournalOptions, "firstSeq">> & Pick<JournalOptions, "firstSeq">;
   private readonly boot = randomUUID();
   private db: Database.Database | undefined;
   private buffer: Omit<Row, "seq">[] = [];
@@ -63,6 +79,7 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
   private acked = new SeqRangeSet();
   private ackTimer: NodeJS.Timeout | undefined;
   private seq = 0;
+  private first = 1;
   private overflowDropped = 0;
   /** Rows taken before the clock was set exist; checked so commits need not scan for them. */
   private hasUnsynced = false;
@@ -109,6 +126,12 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
       deleteOldest: db.prepare("DELETE FROM readings WHERE seq IN (SELECT seq FROM readings ORDER BY seq LIMIT ?)"),
     };
     const maxRow = db.prepare("SELECT max(seq) AS s FROM readings").get() as { s: number | null };
+    const storedFirst = this.getMeta("firstSeq");
+    if (storedFirst === undefined && this.getMeta("seq") === undefined && maxRow.s === null) {
+      this.first = this.options.firstSeq ?? firstSeqFor(this.options.clock);
+      this.setMeta("firstSeq", String(this.first));
+      this.setMeta("seq", String(this.first - 1));
+    } else this.first = Number(storedFirst ?? 1); // a journal from before firstSeq existed began at 1
     this.seq = Math.max(Number(this.getMeta("seq") ?? 0), maxRow.s ?? 0);
     this.overflowDropped = Number(this.getMeta("overflowDropped") ?? 0);
     this.hasUnsynced = db.prepare("SELECT 1 FROM readings WHERE clock = 'unsynced' LIMIT 1").get() !== undefined;
@@ -186,6 +209,10 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
     this.acked = new SeqRangeSet();
   }
 
+  get firstSeq(): number {
+    return this.first;
+  }
+
   get nextSeq(): number {
     return this.seq + 1 + this.buffer.length;
   }
@@ -194,7 +221,7 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
     this.flushAcks();
     const pending = (this.statements.count.get() as { n: number }).n + this.buffer.length;
     const bytes = (this.statements.size.get() as { bytes: number }).bytes;
-    return { pending, overflowDropped: this.overflowDropped, bytes, nextSeq: this.nextSeq };
+    return { pending, overflowDropped: this.overflowDropped, bytes, nextSeq: this.nextSeq, firstSeq: this.first };
   }
 
   getMeta(key: string): string | undefined {

@@ -1,9 +1,11 @@
-// The embedded default store: SQLite in WAL mode in the data directory. Raw readings are kept for
+// The embedded default store: SQLite in WAL mode in the data directory, written by its own thread
+// (sqlite-writer-thread.js) and read here. Raw readings are kept for
 // rawRetentionDays, then folded into hourly min/mean/max rows kept for hourlyRetentionDays, so a
 // year of a village fits on an SD card (see README: storage sizing).
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import type { ReadingQuery, Store, StoreHealth, StoredReading } from "./store.ts";
 
 export interface EmbeddedStoreOptions {
@@ -49,9 +51,13 @@ type Row = Omit<StoredReading, "warning"> & { warning: string | null };
 export class EmbeddedStore implements Store {
   readonly kind = "embedded" as const;
   private readonly o: Required<EmbeddedStoreOptions>;
+  /** Reads run here; WAL lets them proceed while the writer thread commits. */
   private db: Database.Database | undefined;
+  private writer: Worker | undefined;
+  private writerError: string | undefined;
+  private readonly replies = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  private nextId = 1;
   private timer: NodeJS.Timeout | undefined;
-  private insert!: Database.Statement;
 
   constructor(options: EmbeddedStoreOptions) {
     this.o = { rawRetentionDays: 90, hourlyRetentionDays: 5 * 365, compactEveryMs: 3_600_000, now: Date.now, ...options };
@@ -65,32 +71,38 @@ export class EmbeddedStore implements Store {
     mkdirSync(this.o.dataDir, { recursive: true });
     const db = new Database(this.path);
     db.pragma("journal_mode = WAL");
-    // NORMAL in WAL mode survives process crashes; the gateway is not the only copy until it acks,
-    // and it acks only after commit, so FULL buys nothing here but SD card wear.
-    db.pragma("synchronous = NORMAL");
     db.exec(SCHEMA);
-    this.insert = db.prepare(
-      "INSERT OR IGNORE INTO readings (device, seq, sensor, ts, value, unit, quality, clock, warning) VALUES (?,?,?,?,?,?,?,?,?)",
-    );
     this.db = db;
-    this.compact();
-    this.timer = setInterval(() => this.compact(), this.o.compactEveryMs);
+    this.writerError = undefined;
+    const writer = new Worker(new URL("./sqlite-writer-thread.js", import.meta.url), { workerData: { path: this.path } });
+    writer.on("message", (m: { id: number; ok: boolean; error?: string }) => {
+      const reply = this.replies.get(m.id);
+      this.replies.delete(m.id);
+      if (m.ok) reply?.resolve();
+      else reply?.reject(new Error(`embedded store ${this.path}: ${m.error}`));
+    });
+    writer.on("error", (err) => this.writerFailed(err.message));
+    writer.on("exit", (code) => this.writerFailed(`writer thread exited with code ${code}`));
+    this.writer = writer;
+    await this.compact();
+    this.timer = setInterval(() => void this.compact().catch(() => undefined), this.o.compactEveryMs);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    const writer = this.writer;
+    if (writer) {
+      await this.send({ op: "close" }).catch(() => undefined);
+      this.writer = undefined;
+      await writer.terminate();
+    }
     this.db?.close();
     this.db = undefined;
   }
 
   async write(readings: readonly StoredReading[]): Promise<void> {
-    const db = this.open();
-    db.transaction(() => {
-      for (const r of readings) {
-        this.insert.run(r.device, r.seq, r.sensor, r.ts, r.value, r.unit, r.quality, r.clock, r.warning ?? null);
-      }
-    })();
+    await this.send({ op: "write", rows: readings });
   }
 
   async latest(): Promise<StoredReading[]> {
@@ -126,28 +138,37 @@ export class EmbeddedStore implements Store {
   }
 
   /** Folds raw readings past retention into hourly rows, then drops expired hourly rows. */
-  compact(): void {
-    const db = this.open();
+  async compact(): Promise<void> {
     const now = this.o.now();
-    const rawCutoff = now - this.o.rawRetentionDays * DAY_MS;
-    const hourlyCutoff = now - this.o.hourlyRetentionDays * DAY_MS;
-    db.transaction(() => {
-      db.prepare(
-        `INSERT INTO readings_hourly (sensor, hour_ms, device, unit, min, mean, max, count)
-         SELECT sensor, (ts / 3600000) * 3600000 AS h, device, unit, min(value), avg(value), max(value), count(value)
-         FROM readings WHERE ts < ? AND quality = 'good' GROUP BY sensor, h
-         ON CONFLICT (sensor, hour_ms) DO UPDATE SET
-           min = min(readings_hourly.min, excluded.min), max = max(readings_hourly.max, excluded.max),
-           mean = (readings_hourly.mean * readings_hourly.count + excluded.mean * excluded.count) / (readings_hourly.count + excluded.count),
-           count = readings_hourly.count + excluded.count`,
-      ).run(rawCutoff);
-      db.prepare("DELETE FROM readings WHERE ts < ?").run(rawCutoff);
-      db.prepare("DELETE FROM readings_hourly WHERE hour_ms < ?").run(hourlyCutoff);
-    })();
+    await this.send({
+      op: "compact",
+      rawCutoff: now - this.o.rawRetentionDays * DAY_MS,
+      hourlyCutoff: now - this.o.hourlyRetentionDays * DAY_MS,
+    });
   }
 
   health(): StoreHealth {
+    if (this.writerError) return { state: "down", detail: this.writerError };
     return this.db ? { state: "up" } : { state: "down", detail: "not started" };
+  }
+
+  private send(message: { op: "write"; rows: readonly StoredReading[] } | { op: "compact"; rawCutoff: number; hourlyCutoff: number } | { op: "close" }): Promise<void> {
+    const writer = this.writer;
+    if (!writer) return Promise.reject(new Error(this.writerError ?? "embedded store is not started"));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.replies.set(id, { resolve, reject });
+      writer.postMessage({ id, ...message });
+    });
+  }
+
+  /** A dead writer thread fails what waits on it; ingest then stops acknowledging. */
+  private writerFailed(reason: string): void {
+    if (!this.writer) return; // stopped on purpose
+    this.writerError = reason;
+    this.writer = undefined;
+    for (const reply of this.replies.values()) reply.reject(new Error(`embedded store ${this.path}: ${reason}`));
+    this.replies.clear();
   }
 
   private open(): Database.Database {

@@ -6,7 +6,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
 import { loadBoardDir } from "../../edge/board/load.ts";
-import { Broker } from "../../gateway/broker/broker.ts";
+import { Aedes } from "aedes";
+import { createServer, type AddressInfo } from "node:net";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import { Gateway } from "../../gateway/gateway.ts";
 import { deviceTopic } from "../../protocol/topics.ts";
@@ -61,7 +62,7 @@ export async function alertLatency(seconds: number): Promise<{ alertP99Ms: numbe
     actions:
       - alert: Tanks nearly empty
 `);
-  const config = parseGatewayConfig({ dataDir: dir.path, triggersFile: rules, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 } }, "bench");
+  const config = parseGatewayConfig({ dataDir: dir.path, triggersFile: rules, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false } }, "bench");
   const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log });
   await gateway.start();
   const device = await mqtt.connectAsync(gateway.broker.url, { clientId: "water-main" });
@@ -88,9 +89,14 @@ export async function alertLatency(seconds: number): Promise<{ alertP99Ms: numbe
   await gateway.stop();
   dir.remove();
 
-  // Raw aedes at the same rate and message size.
-  const broker = new Broker({ host: "127.0.0.1", port: 0, log });
-  await broker.start();
+  // Bare aedes at the same rate and message size (the gateway's additions belong to the path measured).
+  const aedes = await Aedes.createBroker();
+  const server = createServer(aedes.handle);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const broker = {
+    url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => aedes.close(() => server.close(() => resolve()))),
+  };
   const pub = await mqtt.connectAsync(broker.url, { clientId: "raw-pub" });
   const sub = await mqtt.connectAsync(broker.url, { clientId: "raw-sub" });
   await sub.subscribeAsync("raw/#", { qos: 1 });

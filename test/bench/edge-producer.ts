@@ -11,7 +11,7 @@ const [url, countArg] = process.argv.slice(2);
 const readings = Number(countArg);
 const BATCH = 100;
 const dir = tempDir("cs-bench-edge-");
-const journal = new Journal({ path: join(dir.path, "journal.db"), clock: systemClock });
+const journal = new Journal({ path: join(dir.path, "journal.db"), clock: systemClock, firstSeq: 1 });
 journal.open();
 const publisher = new Publisher({ device: "water-main", gatewayUrl: url, journal, log: pino({ level: "silent" }), ackTimeoutMs: 60_000 });
 publisher.start();

@@ -22,12 +22,27 @@ const rows: Row[] = [];
 const add = (name: string, measured: string, ratio: number, goal: string, pass: boolean) =>
   rows.push({ name, measured, ratio: Number(ratio.toFixed(3)), goal, pass: smoke ? null : pass });
 
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 const influxd = await startInfluxd();
 try {
   const readings = n(100_000, 5_000);
-  const raw = await rawAedes(readings);
-  const embedded = await fullPath(readings, "embedded");
-  const influx = await fullPath(readings, { influxUrl: influxd.url });
+  // Rates on a shared machine swing by half between runs: each figure is the median of three,
+  // interleaved so that a slow minute hits every side alike.
+  const rawRuns: number[] = [];
+  const embeddedRuns: Array<{ perSec: number; lost: number }> = [];
+  const influxRuns: Array<{ perSec: number; lost: number }> = [];
+  for (let i = 0; i < n(3, 1); i++) {
+    rawRuns.push(await rawAedes(readings));
+    embeddedRuns.push(await fullPath(readings, "embedded"));
+    influxRuns.push(await fullPath(readings, { influxUrl: influxd.url }));
+  }
+  const raw = median(rawRuns);
+  const embedded = { perSec: median(embeddedRuns.map((r) => r.perSec)), lost: Math.max(...embeddedRuns.map((r) => r.lost)) };
+  const influx = { perSec: median(influxRuns.map((r) => r.perSec)), lost: Math.max(...influxRuns.map((r) => r.lost)) };
   add("full path (embedded) / raw aedes QoS 1", `${embedded.perSec.toFixed(0)} vs ${raw.toFixed(0)} readings/s`, embedded.perSec / raw, ">= 0.5", embedded.perSec / raw >= 0.5);
   add("full path (InfluxDB) / raw aedes QoS 1", `${influx.perSec.toFixed(0)} vs ${raw.toFixed(0)} readings/s`, influx.perSec / raw, ">= 0.5", influx.perSec / raw >= 0.5);
   add("readings lost on the full path", `${embedded.lost + influx.lost} of ${2 * readings}`, embedded.lost + influx.lost, "0", embedded.lost + influx.lost === 0);
@@ -47,7 +62,7 @@ try {
 
   // RSS: one agent (water board, 100 ms sampling) and a bare publisher at the same rate.
   const dir = tempDir("cs-bench-rss-");
-  const config = parseGatewayConfig({ dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 } }, "bench");
+  const config = parseGatewayConfig({ dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false } }, "bench");
   const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log: pino({ level: "silent" }) });
   await gateway.start();
   const seconds = n(20, 4);

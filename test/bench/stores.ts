@@ -30,10 +30,10 @@ async function embeddedVsRawOnce(total: number, batch: number): Promise<{ store:
   const storeRate = total / ((performance.now() - started) / 1000);
   await store.stop();
 
-  // The same table, pragmas and statement, without the Store around it.
+  // The same table, pragmas (FULL, as the store commits) and statement, without the Store around it.
   const db = new Database(join(dir.path, "raw.db"));
   db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
+  db.pragma("synchronous = FULL");
   db.exec(`CREATE TABLE readings (device TEXT NOT NULL, seq INTEGER NOT NULL, sensor TEXT NOT NULL, ts INTEGER NOT NULL, value REAL,
     unit TEXT NOT NULL, quality TEXT NOT NULL, clock TEXT NOT NULL, warning TEXT, PRIMARY KEY (device, seq)) WITHOUT ROWID;
     CREATE INDEX readings_by_sensor ON readings (sensor, ts);`);

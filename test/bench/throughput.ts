@@ -8,7 +8,8 @@ import pino from "pino";
 import { loadBoardDir } from "../../edge/board/load.ts";
 import { Journal } from "../../edge/journal/journal.ts";
 import { systemClock } from "../../edge/journal/clock.ts";
-import { Broker } from "../../gateway/broker/broker.ts";
+import { Aedes } from "aedes";
+import { createServer, type AddressInfo } from "node:net";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import { Gateway } from "../../gateway/gateway.ts";
 import type { Store } from "../../gateway/store/store.ts";
@@ -17,14 +18,23 @@ import { waitFor } from "../helpers/wait-for.ts";
 
 const log = pino({ level: "silent" });
 const BATCH = 100;
+const BENCH_RATE = 1_000_000;
 
 /**
  * Raw aedes: readings/s of QoS 1 messages of 100 readings, publisher -> broker -> subscriber, the
  * publisher in its own process like the edge in fullPath.
  */
 export async function rawAedes(readings: number): Promise<number> {
-  const broker = new Broker({ host: "127.0.0.1", port: 0, log });
-  await broker.start();
+  // Bare aedes on a TCP listener: the gateway's broker adds a packet-size guard, access hooks and
+  // limits, which belong to the full path being measured, not to the baseline.
+  const aedes = await Aedes.createBroker();
+  const server = createServer(aedes.handle);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const broker = {
+    url,
+    stop: () => new Promise<void>((resolve) => aedes.close(() => server.close(() => resolve()))),
+  };
   const sub = await mqtt.connectAsync(broker.url, { clientId: "bench-sub" });
   await sub.subscribeAsync("bench/#", { qos: 1 });
   const messages = readings / BATCH;
@@ -48,8 +58,9 @@ export async function fullPath(readings: number, store: "embedded" | { influxUrl
   const config = parseGatewayConfig(
     {
       dataDir: join(dir.path, "gw"),
-      mqtt: { host: "127.0.0.1", port: 0 },
       http: { host: "127.0.0.1", port: 0 },
+      nodeRed: { enabled: false },
+      mqtt: { host: "127.0.0.1", port: 0, limits: { maxPublishesPerSecond: BENCH_RATE } },
       ...(store === "embedded" ? {} : { influx: { url: store.influxUrl, database: `bench_${Date.now()}` } }),
     },
     "bench",
@@ -91,7 +102,7 @@ export function processWriteBytes(): number {
  */
 export async function journalWear(readings: number): Promise<number> {
   const dir = tempDir("cs-wear-");
-  const journal = new Journal({ path: join(dir.path, "journal.db"), clock: systemClock });
+  const journal = new Journal({ path: join(dir.path, "journal.db"), clock: systemClock, firstSeq: 1 });
   journal.open();
   const before = processWriteBytes();
   for (let i = 0; i < readings; i += 5) {

@@ -11,7 +11,7 @@ import { testLog } from "../helpers/test-log.ts";
 describe("gateway restarts", () => {
   const dir = tempDir();
   afterAll(() => dir.remove());
-  const config = parseGatewayConfig({ dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 } }, "test");
+  const config = parseGatewayConfig({ dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false } }, "test");
   const boards = loadBoardDir("boards");
   const start = async () => {
     const g = new Gateway({ config, boards, log: testLog });

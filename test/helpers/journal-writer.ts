@@ -3,7 +3,7 @@
 import { Journal } from "../../edge/journal/journal.ts";
 import { systemClock } from "../../edge/journal/clock.ts";
 
-const journal = new Journal({ path: process.argv[2], clock: systemClock, commitEveryReadings: 10 });
+const journal = new Journal({ path: process.argv[2], clock: systemClock, commitEveryReadings: 10, firstSeq: 1 });
 journal.open();
 journal.on("committed", (readings) => process.stdout.write(`${readings[readings.length - 1].seq}\n`));
 let i = 0;

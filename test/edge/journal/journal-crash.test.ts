@@ -26,7 +26,7 @@ describe("journal under SIGKILL", () => {
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
     db.close();
 
-    const journal = new Journal({ path, clock: systemClock });
+    const journal = new Journal({ path, clock: systemClock, firstSeq: 1 });
     journal.open();
     const replay = journal.pending(0, Infinity, 1_000_000).map((r) => r.seq);
     // Every reading that was announced as committed is there, with no gap and no duplicate.

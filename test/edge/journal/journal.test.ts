@@ -38,7 +38,7 @@ describe("journal", () => {
 
   it("group-commits at 100 readings and announces them only once they are on disk", () => {
     const { clock } = manualClock(NOW);
-    const journal = new Journal({ path, clock });
+    const journal = new Journal({ path, clock, firstSeq: 1 });
     journal.open();
     const announced: Reading[][] = [];
     journal.on("committed", (r) => announced.push(r));
@@ -51,10 +51,43 @@ describe("journal", () => {
     journal.close();
   });
 
+  it("numbers a new journal file above the one it replaces, so its readings are not taken for duplicates", () => {
+    const m = manualClock(NOW);
+    let journal = new Journal({ path, clock: m.clock });
+    journal.open();
+    for (let i = 0; i < 500; i++) journal.append(sample(i));
+    journal.commit();
+    expect(journal.firstSeq).toBe(NOW + 1); // unix seconds x 1000, plus one
+    const lastOfOld = journal.nextSeq - 1;
+    journal.close();
+    dir.remove(); // the SD card is replaced: the journal file is gone
+    dir = tempDir();
+    path = join(dir.path, "journal.db");
+    m.tick(60_000); // a minute later
+    journal = new Journal({ path, clock: m.clock });
+    journal.open();
+    expect(journal.firstSeq).toBeGreaterThan(lastOfOld);
+    journal.close();
+    // Reopening keeps the file's numbering.
+    const reopened = new Journal({ path, clock: m.clock });
+    reopened.open();
+    expect(reopened.stats()).toMatchObject({ firstSeq: NOW + 60_000 + 1, nextSeq: NOW + 60_000 + 1 });
+    reopened.close();
+  });
+
+  it("numbers a new journal created before the clock is set far above any clock-based start", () => {
+    const unset: Clock = { now: () => 5_000, monotonicMs: () => 5_000 };
+    const journal = new Journal({ path, clock: unset });
+    journal.open();
+    expect(journal.firstSeq).toBeGreaterThan(2 ** 51);
+    expect(Number.isSafeInteger(journal.firstSeq + 1e9)).toBe(true);
+    journal.close();
+  });
+
   it("group-commits a partial batch after 1 s", () => {
     vi.useFakeTimers();
     const { clock } = manualClock(NOW);
-    const journal = new Journal({ path, clock });
+    const journal = new Journal({ path, clock, firstSeq: 1 });
     journal.open();
     journal.append(sample(1));
     vi.advanceTimersByTime(999);
@@ -66,14 +99,14 @@ describe("journal", () => {
 
   it("continues the sequence after a reopen, even when every reading was acknowledged", () => {
     const { clock } = manualClock(NOW);
-    let journal = new Journal({ path, clock });
+    let journal = new Journal({ path, clock, firstSeq: 1 });
     journal.open();
     for (let i = 0; i < 5; i++) journal.append(sample(i));
     journal.commit();
     journal.acknowledge([[1, 5]]);
     expect(journal.stats().pending).toBe(0);
     journal.close();
-    journal = new Journal({ path, clock });
+    journal = new Journal({ path, clock, firstSeq: 1 });
     journal.open();
     journal.append(sample(6));
     journal.commit();
@@ -83,7 +116,7 @@ describe("journal", () => {
 
   it("removes only acknowledged ranges and replays the rest in order", () => {
     const { clock } = manualClock(NOW);
-    const journal = new Journal({ path, clock });
+    const journal = new Journal({ path, clock, firstSeq: 1 });
     journal.open();
     for (let i = 0; i < 10; i++) journal.append(sample(i));
     journal.commit();
@@ -95,7 +128,7 @@ describe("journal", () => {
 
   it("stays inside its disk budget and counts what overflowed", () => {
     const { clock } = manualClock(NOW);
-    const journal = new Journal({ path, clock, maxBytes: 64 * 1024 });
+    const journal = new Journal({ path, clock, maxBytes: 64 * 1024, firstSeq: 1 });
     journal.open();
     for (let i = 0; i < 5000; i++) journal.append({ ...sample(i), warning: "x".repeat(100) });
     journal.commit();
@@ -104,7 +137,7 @@ describe("journal", () => {
     expect(stats.overflowDropped).toBeGreaterThan(0);
     expect(stats.pending + stats.overflowDropped).toBe(5000);
     journal.close();
-    const reopened = new Journal({ path, clock, maxBytes: 64 * 1024 });
+    const reopened = new Journal({ path, clock, maxBytes: 64 * 1024, firstSeq: 1 });
     reopened.open();
     expect(reopened.stats().overflowDropped).toBe(stats.overflowDropped);
     reopened.close();
@@ -112,7 +145,7 @@ describe("journal", () => {
 
   it("holds readings taken before the clock is set and corrects them from the monotonic clock", () => {
     const m = manualClock(Date.UTC(1970, 0, 1, 0, 5));
-    const journal = new Journal({ path, clock: m.clock });
+    const journal = new Journal({ path, clock: m.clock, firstSeq: 1 });
     journal.open();
     const announced: Reading[][] = [];
     journal.on("committed", (r) => announced.push(r));
@@ -133,13 +166,13 @@ describe("journal", () => {
 
   it("marks unset-clock readings of an earlier boot as estimated, at most the start of this run", () => {
     const early = manualClock(Date.UTC(1970, 0, 1));
-    let journal = new Journal({ path, clock: early.clock });
+    let journal = new Journal({ path, clock: early.clock, firstSeq: 1 });
     journal.open();
     journal.append(sample(1));
     journal.close(); // power cut before the clock was ever set
     const later = manualClock(NOW);
     later.c.mono = 30_000;
-    journal = new Journal({ path, clock: later.clock });
+    journal = new Journal({ path, clock: later.clock, firstSeq: 1 });
     journal.open();
     expect(journal.pending(0, Infinity, 10)).toEqual([
       expect.objectContaining({ seq: 1, ts: NOW - 30_000, clock: "estimated" }),

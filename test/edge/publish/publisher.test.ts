@@ -26,7 +26,7 @@ describe("publisher after an outage", () => {
   });
 
   it("replays the backlog in order at the bounded rate while live readings go out at once", async () => {
-    const journal = new Journal({ path: join(dir.path, "journal.db"), clock: systemClock });
+    const journal = new Journal({ path: join(dir.path, "journal.db"), clock: systemClock, firstSeq: 1 });
     journal.open();
     // 2,000 readings taken while the gateway was unreachable.
     for (let i = 0; i < 2000; i++) journal.append({ sensor: "tank-north-level", value: 5000 - i, unit: "L", quality: "good" });

@@ -20,14 +20,14 @@ describe("embedded store retention", () => {
     rows.push({ device: "water-main", seq: 5, sensor: "tank-north-level", value: 99, unit: "L", quality: "good", ts: NOW - 400 * DAY, clock: "synced" });
     rows.push({ device: "water-main", seq: 6, sensor: "tank-north-level", value: 7, unit: "L", quality: "good", ts: NOW - DAY, clock: "synced" });
     await store.write(rows);
-    store.compact();
+    await store.compact();
     expect(await store.sequences("water-main")).toEqual([6]); // only the recent raw reading stays raw
     expect(store.hourly("tank-north-level", 0, NOW)).toEqual([
       { sensor: "tank-north-level", device: "water-main", unit: "L", hourMs: hour, min: 10, mean: 20, max: 30, count: 3 },
     ]); // the 400-day-old hour is past hourly retention
     // A second compaction merges into the same hour rather than duplicating it.
     await store.write([{ device: "water-main", seq: 7, sensor: "tank-north-level", value: 40, unit: "L", quality: "good", ts: hour + 10 * 60_000, clock: "synced" }]);
-    store.compact();
+    await store.compact();
     expect(store.hourly("tank-north-level", 0, NOW)).toEqual([
       { sensor: "tank-north-level", device: "water-main", unit: "L", hourMs: hour, min: 10, mean: 25, max: 40, count: 4 },
     ]);
