@@ -3,20 +3,18 @@
 import five from "johnny-five";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import type { BoardDefinition } from "./board/schema.ts";
 import { buildChannels, sampleAll, type Channel } from "./sensors/channels.ts";
 import { Journal, type JournalOptions } from "./journal/journal.ts";
 import { systemClock, type Clock } from "./journal/clock.ts";
 import { Publisher, type PublisherOptions } from "./publish/publisher.ts";
-import { openSimulatedBoardIo } from "./io/simulated-board-io.ts";
-import { VillageModel } from "./simulation/village-model.ts";
+import { openBoardIo, type IoPlugin } from "./io/open-board-io.ts";
+import type { VillageModel } from "./simulation/village-model.ts";
 import { Outputs } from "./control/outputs.ts";
 import { SafetyLoops } from "./control/safety-loops.ts";
 import { CommandHandler } from "./control/command-handler.ts";
-
-type IoPlugin = EventEmitter & { isReady: boolean; close?: () => void };
+import { Instruments } from "./instruments/instruments.ts";
 
 export interface AgentOptions {
   board: BoardDefinition;
@@ -36,11 +34,14 @@ export interface AgentOptions {
   password?: string;
   journal?: Partial<Pick<JournalOptions, "commitEveryMs" | "commitEveryReadings" | "maxBytes">>;
   publisher?: Partial<Pick<PublisherOptions, "replayRatePerSec" | "replayBatch" | "ackTimeoutMs" | "maxInFlight" | "reconnectPeriodMs">>;
+  /** Serial instruments: how soon a lost port is reopened, how often a meter is polled. */
+  instruments?: { reopenMs?: number; pollMs?: number };
 }
 
 export class EdgeAgent {
   readonly journal: Journal;
   readonly publisher: Publisher;
+  readonly instruments: Instruments;
   private readonly o: AgentOptions;
   private io: IoPlugin | undefined;
   private channels: Channel[] = [];
@@ -50,11 +51,13 @@ export class EdgeAgent {
   private controlTimer: NodeJS.Timeout | undefined;
   private sampler: NodeJS.Timeout | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
+  private readonly lastInvalid = new Map<string, string>();
 
   constructor(options: AgentOptions) {
     this.o = options;
     const clock = options.clock ?? systemClock;
     this.journal = new Journal({ path: join(options.dataDir, `journal-${options.board.id}.db`), clock, ...options.journal });
+    this.instruments = new Instruments(options.board, options.log, options.instruments);
     this.publisher = new Publisher({
       device: options.board.id,
       gatewayUrl: options.gatewayUrl,
@@ -62,7 +65,8 @@ export class EdgeAgent {
       log: options.log.child({ module: "publisher" }),
       username: options.username,
       password: options.password,
-      warnings: () => [...(this.outputs?.warnings.values() ?? [])],
+      warnings: () => [...(this.outputs?.warnings.values() ?? []), ...this.instruments.warnings(), ...this.ioWarnings(), ...this.sensorWarnings()],
+      outputs: () => (this.o.board.actuators.length ? this.outputs?.snapshot() : undefined),
       ...options.publisher,
     });
   }
@@ -75,6 +79,7 @@ export class EdgeAgent {
     const { board, log } = this.o;
     mkdirSync(this.o.dataDir, { recursive: true });
     this.journal.open();
+    await this.instruments.start();
     this.io = this.o.io ?? (await this.openIo());
     const io = this.io;
     const clock = this.o.clock ?? systemClock;
@@ -89,6 +94,14 @@ export class EdgeAgent {
     if (io.isReady) outputs.applySafeStates("boot");
     const j5 = await readyBoard(board.id, io);
     this.outputs = outputs;
+    // A change of a pump or valve shows on the dashboards at once, not with the next status.
+    let statusSoon: NodeJS.Timeout | undefined;
+    outputs.onChange = () => {
+      statusSoon ??= setTimeout(() => {
+        statusSoon = undefined;
+        this.publisher.publishStatus(true);
+      }, 100);
+    };
     outputs.watchFeedback(io as unknown as Parameters<Outputs["watchFeedback"]>[0]);
     this.safety = new SafetyLoops(board.safety, outputs);
     this.commands = new CommandHandler({
@@ -101,19 +114,40 @@ export class EdgeAgent {
       reply: (r) => this.publisher.reply(r),
     });
     this.publisher.onCommand = (payload) => this.commands?.handle(payload);
-    this.channels = buildChannels(j5, board, kv);
+    const intervalMs = this.o.sampleIntervalMs ?? board.sampleIntervalMs;
+    this.channels = buildChannels(j5, board, {
+      io,
+      instruments: this.instruments,
+      kv,
+      now: () => clock.now(),
+      pollMs: Math.min(intervalMs, 2_000),
+    });
     this.controlTimer = setInterval(() => outputs.tick(), 250);
     this.publisher.start();
-    const intervalMs = this.o.sampleIntervalMs ?? board.sampleIntervalMs;
     this.sampler = setInterval(() => this.sampleNow(), intervalMs);
     this.statusTimer = setInterval(() => this.publisher.publishStatus(true), this.o.statusIntervalMs ?? 30_000);
     log.info({ board: board.id, sensors: board.sensors.length, intervalMs }, "edge agent started");
+  }
+
+  /** A bus-level complaint of the IO plugin (the Pi's I2C bus keeps its last error). */
+  private ioWarnings(): string[] {
+    const error = (this.io as { lastError?: unknown } | undefined)?.lastError;
+    return typeof error === "string" ? [error] : [];
+  }
+
+  /** The latest invalid reading of each sensor, as a warning a person can act on. */
+  private sensorWarnings(): string[] {
+    return [...this.lastInvalid].map(([sensor, warning]) => `${sensor}: ${warning}`);
   }
 
   /** Takes one sample of every sensor into the journal. */
   sampleNow(): void {
     const clock = this.o.clock ?? systemClock;
     const samples = sampleAll(this.channels, clock.now());
+    for (const s of samples) {
+      if (s.quality === "invalid") this.lastInvalid.set(s.sensor, s.warning ?? "invalid");
+      else this.lastInvalid.delete(s.sensor);
+    }
     for (const sample of samples) this.journal.append(sample);
     this.safety?.evaluate(new Map(samples.map((s) => [s.sensor, s.value])));
   }
@@ -127,6 +161,8 @@ export class EdgeAgent {
 
   async stop(): Promise<void> {
     if (this.sampler) clearInterval(this.sampler);
+    for (const channel of this.channels) channel.stop?.();
+    await this.instruments.stop();
     if (this.statusTimer) clearInterval(this.statusTimer);
     if (this.controlTimer) clearInterval(this.controlTimer);
     this.outputs?.applySafeStates("shutdown");
@@ -138,20 +174,12 @@ export class EdgeAgent {
     this.o.log.info({ board: this.o.board.id }, "edge agent stopped");
   }
 
-  private async openIo(): Promise<IoPlugin> {
-    const { board } = this.o;
-    if (board.io.kind === "firmata") {
-      // Loaded only for real boards: serialport and its native binding cost about 11 MB of RSS.
-      const { openFirmataIo } = await import("./io/firmata-io.ts");
-      return openFirmataIo({ path: board.io.path, baudRate: board.io.baudRate });
-    }
-    const simNowMs = this.o.simNowMs ?? (() => Date.now());
-    const model = this.o.model ?? new VillageModel({ startMs: simNowMs() });
-    return openSimulatedBoardIo({ board, model, simNowMs });
+  private openIo(): Promise<IoPlugin> {
+    return openBoardIo(this.o.board, { model: this.o.model, simNowMs: this.o.simNowMs });
   }
 }
 
-function readyBoard(id: string, io: IoPlugin): Promise<five.Board> {
+export function readyBoard(id: string, io: IoPlugin): Promise<five.Board> {
   return new Promise((resolve, reject) => {
     // The REPL, debug banner and SIGINT handler are for interactive sketches, not a service.
     const board = new five.Board({ id, io, repl: false, debug: false, sigint: false, timeout: 30_000 } as five.BoardOption);

@@ -1,5 +1,6 @@
 // Entry point of a real edge agent: `npm run edge -- --board boards/x.yaml --gateway mqtt://host:1883`.
 import { parseArgs } from "node:util";
+import { readFileSync, statSync } from "node:fs";
 import pino from "pino";
 import { loadBoardFile } from "./board/load.ts";
 import { EdgeAgent } from "./agent.ts";
@@ -15,6 +16,8 @@ const { values } = parseArgs({
     username: { type: "string", default: process.env.CS_DEVICE_USERNAME },
     password: { type: "string", default: process.env.CS_DEVICE_PASSWORD },
     "sample-interval-ms": { type: "string" },
+    /** credentials-<device>.json from `npm run enrol` (mode 0600). */
+    credentials: { type: "string", default: process.env.CS_CREDENTIALS },
   },
 });
 
@@ -25,13 +28,20 @@ if (!values.board) {
 
 try {
   const { board } = loadBoardFile(values.board);
+  let username = values.username ?? board.id;
+  let password = values.password;
+  if (values.credentials) {
+    const mode = statSync(values.credentials).mode & 0o777;
+    if (mode & 0o077) log.warn({ file: values.credentials, mode: mode.toString(8) }, "credentials file is readable by others: chmod 600 it");
+    ({ username, password } = JSON.parse(readFileSync(values.credentials, "utf8")) as { username: string; password: string });
+  }
   const agent = new EdgeAgent({
     board,
     gatewayUrl: values.gateway!,
     dataDir: values["data-dir"]!,
     log,
-    username: values.username ?? board.id,
-    password: values.password,
+    username,
+    password,
     sampleIntervalMs: values["sample-interval-ms"] ? Number(values["sample-interval-ms"]) : undefined,
   });
   await agent.start();

@@ -4,6 +4,8 @@
 export const errorCatalog = {
   CS_ERR_BOARD_INVALID: "board file is invalid",
   CS_ERR_CONFIG_INVALID: "configuration is invalid",
+  CS_ERR_FLOWS_INVALID: "flow files are invalid",
+  CS_ERR_LOGIN_REQUIRED: "a login with write permission is needed",
   CS_ERR_PAYLOAD_TOO_LARGE: "payload exceeds the maximum size",
   CS_ERR_PAYLOAD_NOT_JSON: "payload is not valid JSON",
   CS_ERR_PAYLOAD_SCHEMA: "payload does not match its schema",
@@ -20,6 +22,7 @@ export const errorCatalog = {
   CS_ERR_VILLAGE_UNKNOWN: "village is not a member of this federation",
   CS_ERR_AID_REQUEST_INVALID: "aid request is invalid",
   CS_ERR_ASSESSMENT_INVALID: "assessment is invalid",
+  CS_ERR_PANTRY_COUNT_INVALID: "pantry count is invalid",
   CS_ERR_COMMAND_INVALID: "command envelope is invalid",
   CS_ERR_COMMAND_EXPIRED: "command arrived after it expired",
   CS_ERR_COMMAND_ISSUER: "this identity may not command devices",

@@ -69,6 +69,19 @@ export const deviceStatusSchema = z.strictObject({
     })
     .optional(),
   warnings: z.array(z.string().max(200)).max(50).optional(),
+  /** Each output's state now: pumps, valves, load-shedding relays (with their tier), vents. */
+  outputs: z
+    .array(
+      z.strictObject({
+        id: idSchema,
+        kind: z.enum(["relay", "valve", "pwm"]),
+        /** "on"/"off", or a PWM duty in %. */
+        state: z.union([z.enum(["on", "off"]), z.number().min(0).max(100)]),
+        tier: z.number().int().min(1).max(5).optional(),
+      }),
+    )
+    .max(32)
+    .optional(),
 });
 
 export type Reading = z.infer<typeof readingSchema>;

@@ -12,6 +12,7 @@ export const units = [
   "°C",
   "hPa",
   "lx",
+  "min", // time to go of a battery monitor
   "bool", // 0 or 1: float switches, pump running feedback
 ] as const;
 

@@ -1,6 +1,7 @@
 // Pass two of board validation: rules that span sensors or files (pin used twice, duplicate ids,
 // a derived sensor whose source is missing, a simulated sensor with no model signal).
-import type { BoardDefinition } from "./schema.ts";
+import { derivedUnitOf, type BoardDefinition } from "./schema.ts";
+import { geometryProblems } from "../drivers/tank-geometry.ts";
 import { simulatedSignals } from "../simulation/signals.ts";
 import { namesIn, parseComparison, parseDurationMs } from "../../protocol/expression.ts";
 
@@ -13,6 +14,7 @@ export function checkBoard({ board }: LoadedBoard): string[] {
   const problems: string[] = [];
   const pinOwner = new Map<string, number>();
   const idOwner = new Map<string, number>();
+  const sharedBus = new Map<string, number>();
 
   board.sensors.forEach((sensor, i) => {
     const firstWithId = idOwner.get(sensor.id);
@@ -20,12 +22,28 @@ export function checkBoard({ board }: LoadedBoard): string[] {
       problems.push(`sensors[${i}].id: "${sensor.id}" is already used by sensors[${firstWithId}]`);
     } else idOwner.set(sensor.id, i);
 
-    if (sensor.driver !== "coulomb-soc") {
+    if ("pin" in sensor) {
       const pin = String(sensor.pin);
       const owner = pinOwner.get(pin);
       if (owner !== undefined) {
         problems.push(`sensors[${i}].pin: ${pin} is already used by sensors[${owner}] (${board.sensors[owner].id})`);
       } else pinOwner.set(pin, i);
+    }
+    problems.push(...checkBusUse(board, i, sharedBus));
+    const derived = derivedUnitOf(sensor);
+    if (derived && sensor.unit !== derived) problems.push(`sensors[${i}].unit: ${sensor.driver} measuring ${"quantity" in sensor ? sensor.quantity : "field" in sensor ? sensor.field : ""} gives ${derived}, not ${sensor.unit}`);
+    if ("geometry" in sensor && sensor.geometry) {
+      for (const p of geometryProblems(sensor.geometry)) problems.push(`sensors[${i}].geometry.${p}`);
+      if (sensor.unit !== "L") problems.push(`sensors[${i}].unit: a sensor with a tank geometry measures litres (L), not ${sensor.unit}`);
+    }
+    if (board.io.kind === "instruments" && !("port" in sensor) && sensor.driver !== "coulomb-soc") {
+      problems.push(`sensors[${i}].driver: ${sensor.driver} needs pins, and this board's io is "instruments" (serial ports only)`);
+    }
+    if (board.io.kind === "linux-i2c" && !("port" in sensor) && !("address" in sensor) && sensor.driver !== "coulomb-soc") {
+      problems.push(`sensors[${i}].driver: ${sensor.driver} needs pins, and this board's io is "linux-i2c" (the Pi's I2C bus and serial ports only)`);
+    }
+    if (board.io.kind === "simulated" && !SIMULATED_DRIVERS.has(sensor.driver)) {
+      problems.push(`sensors[${i}].driver: ${sensor.driver} needs real hardware; a simulated board takes ${[...SIMULATED_DRIVERS].join(", ")}`);
     }
 
     if (sensor.driver === "coulomb-soc") {
@@ -36,7 +54,7 @@ export function checkBoard({ board }: LoadedBoard): string[] {
       }
     }
 
-    if (board.io.kind === "simulated" && sensor.driver !== "coulomb-soc") {
+    if (board.io.kind === "simulated" && SIMULATED_DRIVERS.has(sensor.driver) && sensor.driver !== "coulomb-soc") {
       if (!sensor.sim) problems.push(`sensors[${i}].sim: a simulated board needs a model signal for each pin`);
       else if (!simulatedSignals.has(sensor.sim)) {
         problems.push(`sensors[${i}].sim: unknown model signal "${sensor.sim}"`);
@@ -47,9 +65,43 @@ export function checkBoard({ board }: LoadedBoard): string[] {
   return problems;
 }
 
+/** Drivers the physical model can drive on a simulated board. */
+const SIMULATED_DRIVERS = new Set(["analog-linear", "digital-input", "coulomb-soc", "soil-moisture"]);
+
+/**
+ * An I2C address belongs to one chip: several sensors may read it only with the same driver (a
+ * BME280's temperature and humidity). A serial port belongs to one instrument protocol.
+ */
+function checkBusUse(board: BoardDefinition, i: number, owners: Map<string, number>): string[] {
+  const sensor = board.sensors[i];
+  let key: string | undefined;
+  let field: string | undefined;
+  if ("address" in sensor) {
+    key = `i2c:${sensor.address}`;
+    field = "address";
+  } else if ("port" in sensor) {
+    key = `serial:${sensor.port}`;
+    field = "port";
+  }
+  if (!key || !field) return [];
+  const owner = owners.get(key);
+  if (owner === undefined) {
+    owners.set(key, i);
+    return [];
+  }
+  const other = board.sensors[owner];
+  if (other.driver === sensor.driver) {
+    const sameSettings = !("baudRate" in sensor) || ("baudRate" in other && other.baudRate === sensor.baudRate);
+    return sameSettings ? [] : [`sensors[${i}].baudRate: ${sensor.port} is opened at another rate by sensors[${owner}] (${other.id})`];
+  }
+  const shown = field === "address" ? `0x${(sensor as { address: number }).address.toString(16)}` : (sensor as { port: string }).port;
+  return [`sensors[${i}].${field}: ${shown} is already used by sensors[${owner}] (${other.id}, ${other.driver})`];
+}
+
 function checkControl(board: BoardDefinition, pinOwner: Map<string, number>, problems: string[]): void {
   const outputs = new Set<string>();
   board.actuators.forEach((a, i) => {
+    if (board.io.kind === "instruments" || board.io.kind === "linux-i2c") problems.push(`actuators[${i}]: this board's io is "${board.io.kind}" and has no pins to switch`);
     if (outputs.has(a.id) || board.sensors.some((s) => s.id === a.id)) problems.push(`actuators[${i}].id: "${a.id}" is already used on this board`);
     outputs.add(a.id);
     const pins = [a.pin, ...(a.kind !== "pwm" && a.feedbackPin !== undefined ? [a.feedbackPin] : [])];

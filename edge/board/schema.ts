@@ -1,16 +1,29 @@
 // Pass one of board validation: the shape of a single board file, with its defaults.
 import { z } from "zod";
 import { idSchema } from "../../protocol/payloads.ts";
-import { domains, units } from "../../protocol/units.ts";
+import { domains, units, type Unit } from "../../protocol/units.ts";
 
 /** Analog pins are written A0..A15 as on the Arduino silk screen. */
-export const analogPinSchema = z.string().regex(/^A([0-9]|1[0-5])$/, "an analog pin, A0 to A15");
+export const analogPinSchema = z.string({ error: "an analog pin, A0 to A15" }).regex(/^A([0-9]|1[0-5])$/, "an analog pin, A0 to A15");
 /** Digital pins by number; 0 and 1 carry the Firmata serial link on an Uno. */
-export const digitalPinSchema = z.number().int().min(2, "pins 0 and 1 carry the serial link").max(69);
+export const digitalPinSchema = z
+  .number({ error: "a digital pin number such as 7; A0-A15 are for analog drivers" })
+  .int()
+  .min(2, "pins 0 and 1 carry the serial link")
+  .max(69);
 
 const rangeSchema = z
   .tuple([z.number(), z.number()])
   .refine(([lo, hi]) => lo < hi, "range must be [low, high] with low < high");
+
+const durationSchema = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|min|h|d)$/, "a duration such as 90s, 15m or 2h");
+
+const filterSchema = z.union([
+  z.strictObject({ median: z.number().int().min(2).max(31) }),
+  z.strictObject({ movingAverage: z.number().int().min(2).max(100) }),
+  z.strictObject({ maxRate: z.strictObject({ change: z.number().positive(), per: durationSchema, confirmAfter: z.number().int().min(1).max(100).optional() }) }),
+  z.strictObject({ stuck: z.strictObject({ for: durationSchema, tolerance: z.number().min(0).optional() }) }),
+], { error: "a filter: { median: N }, { movingAverage: N }, { maxRate: { change, per } } or { stuck: { for } }" });
 
 const sensorBase = {
   id: idSchema,
@@ -22,6 +35,8 @@ const sensorBase = {
   hint: z.string().max(120).optional(),
   /** Signal of the physical model that drives this sensor on a simulated board. */
   sim: z.string().regex(/^[a-z]+(\.[a-zA-Z0-9]+)+$/, "a model signal such as water.tankNorth.litres").optional(),
+  /** Applied in order after calibration and the range check (see edge/sensors/filters.ts). */
+  filters: z.array(filterSchema).max(8).optional(),
 };
 
 export const analogLinearSchema = z.strictObject({
@@ -56,14 +71,177 @@ export const coulombSocSchema = z.strictObject({
   initialPct: z.number().min(0).max(100).default(80),
 });
 
-export const sensorSchema = z.discriminatedUnion("driver", [analogLinearSchema, digitalInputSchema, coulombSocSchema], {
-  error: (issue) =>
-    issue.code === "invalid_union"
-      ? `unknown driver ${JSON.stringify((issue.input as { driver?: unknown })?.driver)} (known: analog-linear, digital-input, coulomb-soc)`
-      : undefined,
+/** 7-bit I2C addresses; 0x00-0x02 and 0x78-0x7F are reserved by the I2C specification. */
+const i2cAddressSchema = z.number().int().min(0x03, "an I2C address, 0x03 to 0x77").max(0x77, "an I2C address, 0x03 to 0x77");
+/** Filled in from the driver's quantity or field; a board file may state it, but it must agree. */
+const derivedUnit = z.enum(units).optional();
+
+export const soilMoistureSchema = z.strictObject({
+  ...sensorBase,
+  driver: z.literal("soil-moisture"),
+  pin: analogPinSchema,
+  unit: z.literal("%").default("%"),
+  /** ADC counts with the probe in dry air and in water. */
+  calibration: z.strictObject({ dryCounts: z.number().int().min(0).max(1023), wetCounts: z.number().int().min(0).max(1023) })
+    .refine((c) => c.dryCounts !== c.wetCounts, "dryCounts and wetCounts must differ"),
 });
 
-const durationSchema = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|min|h|d)$/, "a duration such as 90s, 15m or 2h");
+export const tankGeometrySchema = z.discriminatedUnion("shape", [
+  z.strictObject({ shape: z.literal("vertical-cylinder"), diameterM: z.number().positive(), heightM: z.number().positive() }),
+  z.strictObject({ shape: z.literal("horizontal-cylinder"), diameterM: z.number().positive(), lengthM: z.number().positive() }),
+  z.strictObject({ shape: z.literal("box"), lengthM: z.number().positive(), widthM: z.number().positive(), heightM: z.number().positive() }),
+  z.strictObject({ shape: z.literal("strapping-table"), points: z.array(z.tuple([z.number().min(0), z.number().min(0)])).min(2) }),
+]);
+
+export const ultrasonicLevelSchema = z.strictObject({
+  ...sensorBase,
+  driver: z.literal("ultrasonic-level"),
+  /** Trigger and echo on one pin (johnny-five's HC-SR04 wiring with PingFirmata) . */
+  pin: digitalPinSchema,
+  unit: z.literal("L").default("L"),
+  mountHeightM: z.number().positive(),
+  /** The sensor's blind zone: about 0.02 m for an HC-SR04, 0.25 m for a JSN-SR04T. */
+  minDistanceM: z.number().min(0).default(0.25),
+  airCelsius: z.number().min(-40).max(60).default(20),
+  geometry: tankGeometrySchema,
+});
+
+export const pulseFlowSchema = z.strictObject({
+  ...sensorBase,
+  driver: z.literal("pulse-flow"),
+  pin: digitalPinSchema,
+  unit: z.literal("L/min").default("L/min"),
+  /** YF-S201: 450 pulses per litre (F = 7.5 x Q). */
+  pulsesPerLitre: z.number().positive().default(450),
+});
+
+export const ds18b20Schema = z.strictObject({
+  ...sensorBase,
+  driver: z.literal("ds18b20"),
+  /** The OneWire bus pin (ConfigurableFirmata with OneWire). */
+  pin: digitalPinSchema,
+  unit: z.literal("°C").default("°C"),
+  /** ROM code of the probe on a shared bus, 16 hex digits; the first one found when absent. */
+  rom: z.string().regex(/^[0-9a-fA-F]{16}$/, "a 64-bit ROM code as 16 hex digits").optional(),
+});
+
+const i2cBase = { ...sensorBase, bus: z.literal("i2c").default("i2c") };
+
+export const ads1115CurrentLoopSchema = z.strictObject({
+  ...i2cBase,
+  driver: z.literal("ads1115-current-loop"),
+  address: i2cAddressSchema.default(0x48),
+  channel: z.number().int().min(0).max(3),
+  shuntOhms: z.number().positive(),
+  unit: z.enum(units),
+  /** What 4 mA and 20 mA mean: in the unit, or in metres of liquid when a geometry is given. */
+  span: z.tuple([z.number(), z.number()]),
+  geometry: tankGeometrySchema.optional(),
+});
+
+export const shuntMonitorSchema = z.strictObject({
+  ...i2cBase,
+  driver: z.enum(["ina219", "ina226"]),
+  address: i2cAddressSchema.default(0x40),
+  quantity: z.enum(["voltage", "current", "power"]),
+  shuntOhms: z.number().positive(),
+  unit: derivedUnit,
+});
+
+export const nau7802Schema = z.strictObject({
+  ...i2cBase,
+  driver: z.literal("nau7802"),
+  address: i2cAddressSchema.default(0x2a),
+  unit: z.literal("kg").default("kg"),
+  /** Counts with the empty bin, counts with a known weight, and that weight (npm run calibrate). */
+  calibration: z.strictObject({ tareCounts: z.number().int(), spanCounts: z.number().int(), spanKg: z.number().positive() })
+    .refine((c) => c.tareCounts !== c.spanCounts, "tareCounts and spanCounts must differ"),
+});
+
+export const bme280Schema = z.strictObject({
+  ...i2cBase,
+  driver: z.literal("bme280"),
+  address: i2cAddressSchema.default(0x76),
+  quantity: z.enum(["temperature", "humidity", "pressure"]),
+  unit: derivedUnit,
+});
+
+export const bh1750Schema = z.strictObject({
+  ...i2cBase,
+  driver: z.literal("bh1750"),
+  address: i2cAddressSchema.default(0x23),
+  unit: z.literal("lx").default("lx"),
+});
+
+const serialPathSchema = z.string().min(1).regex(/^\//, "a device path such as /dev/ttyUSB0");
+
+export const veDirectSchema = z.strictObject({
+  ...sensorBase,
+  driver: z.literal("vedirect"),
+  port: serialPathSchema,
+  field: z.enum(["V", "VPV", "I", "IL", "P", "PPV", "SOC", "TTG", "H19", "H20"]),
+  unit: derivedUnit,
+});
+
+export const sdm120Schema = z.strictObject({
+  ...sensorBase,
+  driver: z.literal("sdm120"),
+  port: serialPathSchema,
+  /** The meter's factory default is 2400 baud, 8N1, Modbus address 1. */
+  baudRate: z.number().int().positive().default(2400),
+  modbusId: z.number().int().min(1).max(247).default(1),
+  quantity: z.enum(["voltage", "current", "power", "energy"]),
+  unit: derivedUnit,
+});
+
+export const serialScaleSchema = z.strictObject({
+  ...sensorBase,
+  driver: z.literal("serial-scale"),
+  port: serialPathSchema,
+  baudRate: z.number().int().positive().default(9600),
+  unit: z.literal("kg").default("kg"),
+  /** Weight of the empty bin on the platform, subtracted from what the scale shows. */
+  tareKg: z.number().min(0).default(0),
+});
+
+export const driverNames = [
+  "analog-linear", "digital-input", "coulomb-soc", "soil-moisture", "ultrasonic-level", "pulse-flow", "ds18b20",
+  "ads1115-current-loop", "ina219", "ina226", "nau7802", "bme280", "bh1750", "vedirect", "sdm120", "serial-scale",
+] as const;
+
+/** Sensors are told apart by driver; an unknown driver is named with the list of known ones. */
+const sensorVariants = z.discriminatedUnion(
+    "driver",
+    [
+    analogLinearSchema, digitalInputSchema, coulombSocSchema, soilMoistureSchema, ultrasonicLevelSchema, pulseFlowSchema,
+    ds18b20Schema, ads1115CurrentLoopSchema, shuntMonitorSchema, nau7802Schema, bme280Schema, bh1750Schema, veDirectSchema,
+      sdm120Schema, serialScaleSchema,
+    ],
+    {
+      error: (issue) =>
+        issue.code === "invalid_union"
+          ? `unknown driver ${JSON.stringify((issue.input as { driver?: unknown })?.driver)} (known: ${driverNames.join(", ")})`
+          : undefined,
+    },
+  );
+type SensorVariant = z.output<typeof sensorVariants>;
+
+export const sensorSchema = sensorVariants.transform((s) => withUnit(s));
+
+/** Drivers whose unit follows from what they measure fill it in. */
+function withUnit<S extends SensorVariant>(s: S): S & { unit: Unit } {
+  const derived = derivedUnitOf(s);
+  return { ...s, unit: (s.unit ?? derived) as Unit };
+}
+
+export function derivedUnitOf(s: { driver: string; quantity?: string; field?: string }): Unit | undefined {
+  const byQuantity: Record<string, Unit> = { voltage: "V", current: "A", power: "W", energy: "Wh", temperature: "°C", humidity: "%RH", pressure: "hPa" };
+  if (s.driver === "vedirect" && s.field) return veDirectUnits[s.field];
+  if (s.quantity) return byQuantity[s.quantity];
+  return undefined;
+}
+
+const veDirectUnits: Record<string, Unit> = { V: "V", VPV: "V", I: "A", IL: "A", P: "W", PPV: "W", SOC: "%", TTG: "min", H19: "Wh", H20: "Wh" };
 
 const actuatorBase = {
   id: idSchema,
@@ -117,6 +295,10 @@ export const safetyLoopSchema = z.strictObject({
 
 export const ioSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("simulated") }),
+  /** No Arduino: only serial instruments on the Pi's own ports. */
+  z.strictObject({ kind: z.literal("instruments") }),
+  /** No Arduino: I2C chips on the Pi's own bus (/dev/i2c-N), and serial instruments. */
+  z.strictObject({ kind: z.literal("linux-i2c"), bus: z.number().int().min(0).max(31).default(1) }),
   z.strictObject({
     kind: z.literal("firmata"),
     path: z.string().min(1),
@@ -141,5 +323,6 @@ export type SensorDefinition = z.infer<typeof sensorSchema>;
 export type AnalogLinearDefinition = z.infer<typeof analogLinearSchema>;
 export type DigitalInputDefinition = z.infer<typeof digitalInputSchema>;
 export type CoulombSocDefinition = z.infer<typeof coulombSocSchema>;
+export type TankGeometryDefinition = z.infer<typeof tankGeometrySchema>;
 export type ActuatorDefinition = z.infer<typeof actuatorSchema>;
 export type SafetyLoopDefinition = z.infer<typeof safetyLoopSchema>;

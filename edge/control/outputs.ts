@@ -37,6 +37,8 @@ export class Outputs {
   private readonly io: OutputIo;
   private readonly now: () => number;
   readonly changes: OutputChange[] = [];
+  /** Called after every change, so the device status can say so at once. */
+  onChange: (() => void) | undefined;
   /** Valves whose end-switch did not confirm the move: what a person should check. */
   readonly warnings = new Map<string, string>();
   private readonly feedback = new Map<string, number>();
@@ -65,6 +67,11 @@ export class Outputs {
 
   kind(id: string): ActuatorDefinition["kind"] | undefined {
     return this.outputs.get(id)?.def.kind;
+  }
+
+  /** Every output's state now, for the device status. */
+  snapshot(): Array<{ id: string; kind: ActuatorDefinition["kind"]; state: OutputState; tier?: number }> {
+    return [...this.outputs.values()].map((o) => ({ id: o.def.id, kind: o.def.kind, state: o.state, ...(o.def.tier ? { tier: o.def.tier } : {}) }));
   }
 
   state(id: string): OutputState | undefined {
@@ -143,5 +150,6 @@ export class Outputs {
     // The on-time limit guards outputs switched away from a safe "off"; a safe "on" is never cut.
     o.onSinceMs = isOn && !safeIsOn ? (o.onSinceMs ?? this.now()) : null;
     this.changes.push({ output: o.def.id, state, source, detail });
+    this.onChange?.();
   }
 }

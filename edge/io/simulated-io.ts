@@ -4,6 +4,7 @@
 // "connect" then "ready". Every pin write is recorded from the first instant so tests can assert
 // what an actuator saw before any command.
 import { EventEmitter } from "node:events";
+import type { SimulatedI2cChip } from "./simulated-i2c.ts";
 
 const MODES = Object.freeze({ INPUT: 0, OUTPUT: 1, ANALOG: 2, PWM: 3, SERVO: 4 });
 
@@ -34,6 +35,12 @@ export interface SimulatedIoOptions {
   /** How often reporting pins call their handlers; Firmata's default is 19 ms, ours is gentler. */
   samplingIntervalMs?: number;
   name?: string;
+  /** Chips on the I2C bus, by 7-bit address. */
+  i2c?: ReadonlyMap<number, SimulatedI2cChip>;
+  /** DS18B20-like devices on OneWire bus pins: ROM code and what their scratchpad holds now. */
+  oneWire?: ReadonlyMap<number, Array<{ rom: number[]; scratchpad: () => number[] }>>;
+  /** Echo length in microseconds an ultrasonic sensor on this pin reports; 0 = no echo. */
+  ping?: (pin: number) => number;
 }
 
 type ReadHandler = (value: number) => void;
@@ -55,6 +62,7 @@ export class SimulatedIo extends EventEmitter {
   private samplingIntervalMs: number;
   private readonly readers = new Map<string, { pin: number; handler: ReadHandler }[]>();
   private timer: NodeJS.Timeout | undefined;
+  private i2cEnabled = false;
 
   constructor(options: SimulatedIoOptions) {
     super();
@@ -131,6 +139,79 @@ export class SimulatedIo extends EventEmitter {
       this.timer = setInterval(() => this.report(), this.samplingIntervalMs);
     }
     return this;
+  }
+
+  i2cConfig(_options?: unknown): this {
+    this.i2cEnabled = true;
+    return this;
+  }
+
+  /** (address, [register, ...data]) or (address, register, data) as in the IO plugin spec. */
+  i2cWrite(address: number, registerOrData: number | number[], inBytes?: number | number[]): this {
+    this.requireI2c();
+    const bytes = Array.isArray(registerOrData) ? registerOrData : [registerOrData, ...(inBytes === undefined ? [] : Array.isArray(inBytes) ? inBytes : [inBytes])];
+    this.options.i2c?.get(address)?.write(bytes);
+    return this;
+  }
+
+  i2cWriteReg(address: number, register: number, value: number): this {
+    return this.i2cWrite(address, [register, value]);
+  }
+
+  i2cReadOnce(address: number, registerOrBytes: number, bytesOrHandler: number | ((b: number[]) => void), handler?: (b: number[]) => void): this {
+    this.requireI2c();
+    const register = typeof bytesOrHandler === "function" ? null : registerOrBytes;
+    const length = typeof bytesOrHandler === "function" ? registerOrBytes : bytesOrHandler;
+    const callback = typeof bytesOrHandler === "function" ? bytesOrHandler : handler!;
+    // Like Firmata, a chip that does not answer produces no reply at all.
+    setImmediate(() => {
+      const bytes = this.options.i2c?.get(address)?.read(register, length);
+      if (bytes) callback(bytes);
+    });
+    return this;
+  }
+
+  pingRead(options: { pin: number }, handler: (micros: number) => void): this {
+    if (!this.pins[options.pin]) throw new RangeError(`SimulatedIO: no pin ${options.pin}`);
+    setImmediate(() => handler(this.options.ping?.(options.pin) ?? 0));
+    return this;
+  }
+
+  sendOneWireConfig(pin: number, _parasitic: boolean): this {
+    if (!this.pins[pin]) throw new RangeError(`SimulatedIO: no pin ${pin}`);
+    return this;
+  }
+
+  sendOneWireSearch(pin: number, callback: (err: Error | null, devices: number[][]) => void): this {
+    setImmediate(() => callback(null, (this.options.oneWire?.get(pin) ?? []).map((d) => d.rom)));
+    return this;
+  }
+
+  sendOneWireReset(_pin: number): this {
+    return this;
+  }
+
+  sendOneWireWrite(_pin: number, _device: number[], _data: number | number[]): this {
+    return this;
+  }
+
+  sendOneWireDelay(_pin: number, _ms: number): this {
+    return this;
+  }
+
+  /** Reads `bytes` bytes from the device after a command; only READ SCRATCHPAD (0xBE) is known. */
+  sendOneWireWriteAndRead(pin: number, device: number[], data: number | number[], bytes: number, callback: (err: Error | null, data: number[]) => void): this {
+    setImmediate(() => {
+      const found = this.options.oneWire?.get(pin)?.find((d) => d.rom.join() === device.join());
+      const command = Array.isArray(data) ? data[0] : data;
+      // An absent device reads as the bus's pull-up: all ones.
+      callback(null, found && command === 0xbe ? found.scratchpad().slice(0, bytes) : Array(bytes).fill(0xff));
+    });
+    return this;
+  }
+
+  private requireI2c(): void {
+    if (!this.i2cEnabled) throw new Error("SimulatedIO: I2C is not enabled; call i2cConfig() first");
   }
 
   /** Reads every reporting pin now, as the next sampling tick would. */

@@ -4,7 +4,7 @@
 // beside the live stream, so a long backlog never starves fresh figures.
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import { ackSchema, type Reading } from "../../protocol/payloads.ts";
+import { ackSchema, type DeviceStatus, type Reading } from "../../protocol/payloads.ts";
 import { deviceTopic } from "../../protocol/topics.ts";
 import { parsePayload } from "../../protocol/parse-payload.ts";
 import { commandReplyTopic, commandTopic, type CommandReply } from "../../protocol/commands.ts";
@@ -28,6 +28,8 @@ export interface PublisherOptions {
   reconnectPeriodMs?: number;
   /** What a person should check on this device, sent with each status. */
   warnings?: () => string[];
+  /** The outputs' states, for the status (none on a board without outputs). */
+  outputs?: () => DeviceStatus["outputs"];
 }
 
 interface InFlight {
@@ -39,7 +41,7 @@ interface InFlight {
 const TICK_MS = 100;
 
 export class Publisher {
-  private readonly o: Required<Omit<PublisherOptions, "username" | "password" | "warnings">> & Pick<PublisherOptions, "username" | "password" | "warnings">;
+  private readonly o: Required<Omit<PublisherOptions, "username" | "password" | "warnings" | "outputs">> & Pick<PublisherOptions, "username" | "password" | "warnings" | "outputs">;
   private client: MqttClient | undefined;
   private tick: NodeJS.Timeout | undefined;
   /** Every seq below this is backlog; at or above it, live. */
@@ -192,6 +194,7 @@ export class Publisher {
       ts: Date.now(),
       journal: { pending: stats.pending, overflowDropped: stats.overflowDropped, bytes: stats.bytes },
       warnings: (this.o.warnings?.() ?? []).slice(0, 50).map((w) => w.slice(0, 200)),
+      outputs: this.o.outputs?.(),
     };
     await client.publishAsync(deviceTopic("status", this.o.device), JSON.stringify(status), { qos: 1, retain: true });
   }

@@ -6,6 +6,22 @@ import { analogLinear, railWarning } from "../drivers/analog-linear.ts";
 import { digitalLevel } from "../drivers/digital-input.ts";
 import { integrateSoc, type CoulombCounterState } from "../drivers/coulomb-soc.ts";
 import { checkRange, invalidSample, type Sample } from "./sample.ts";
+import { soilFault, soilMoisturePct } from "../drivers/soil-moisture.ts";
+import { ads1115CurrentLoop } from "../drivers/ads1115-current-loop.ts";
+import { ina219 } from "../drivers/ina219.ts";
+import { ina226 } from "../drivers/ina226.ts";
+import { nau7802 } from "../drivers/nau7802.ts";
+import { bme280 } from "../drivers/bme280.ts";
+import { bh1750 } from "../drivers/bh1750.ts";
+import { litresAt } from "../drivers/tank-geometry.ts";
+import type { I2cPlan } from "../drivers/i2c-driver.ts";
+import { hasI2c, hasOneWire, hasPing, type DigitalIo } from "../io/io-plugin.ts";
+import type { Instruments } from "../instruments/instruments.ts";
+import { i2cChannel } from "./i2c-channel.ts";
+import { oneWireChannel } from "./onewire-channel.ts";
+import { echoChannel } from "./echo-channel.ts";
+import { pulseChannel } from "./pulse-channel.ts";
+import { filterChain } from "./filters.ts";
 
 export interface KeyValueStore {
   get(key: string): string | undefined;
@@ -15,6 +31,18 @@ export interface KeyValueStore {
 export interface Channel {
   readonly sensor: SensorDefinition;
   read(nowMs: number, previous: ReadonlyMap<string, Sample>): Sample;
+  /** Stops the channel's own polling, if it has any. */
+  stop?(): void;
+}
+
+/** What channels need besides the johnny-five board: the raw IO plugin for buses, instruments. */
+export interface ChannelContext {
+  io: object;
+  instruments: Instruments;
+  kv: KeyValueStore;
+  now: () => number;
+  /** How often bus devices are polled; a sample is never older than this. */
+  pollMs: number;
 }
 
 function rawOf(component: five.Sensor): number | null {
@@ -23,7 +51,8 @@ function rawOf(component: five.Sensor): number | null {
   return typeof raw === "number" ? raw : null;
 }
 
-function buildChannel(board: five.Board, sensor: SensorDefinition, kv: KeyValueStore): Channel {
+function buildChannel(board: five.Board, sensor: SensorDefinition, ctx: ChannelContext): Channel {
+  const { kv } = ctx;
   const noData = (s: SensorDefinition) => invalidSample(s.id, s.unit, "no data from the board yet: check the wiring");
   switch (sensor.driver) {
     case "analog-linear": {
@@ -69,14 +98,103 @@ function buildChannel(board: five.Board, sensor: SensorDefinition, kv: KeyValueS
         },
       };
     }
+    case "soil-moisture": {
+      const component = new five.Sensor({ pin: sensor.pin, board, freq: 1000 });
+      return {
+        sensor,
+        read() {
+          const raw = rawOf(component);
+          if (raw === null) return noData(sensor);
+          const pct = soilMoisturePct(raw, sensor.calibration);
+          const fault = soilFault(pct);
+          if (fault) return invalidSample(sensor.id, "%", fault);
+          return checkRange({ sensor: sensor.id, value: Math.min(100, Math.max(0, pct)), unit: "%", quality: "good" }, sensor.range, sensor.hint);
+        },
+      };
+    }
+    case "ads1115-current-loop":
+    case "ina219":
+    case "ina226":
+    case "nau7802":
+    case "bme280":
+    case "bh1750": {
+      const io = ctx.io;
+      if (!hasI2c(io)) return unsupported(sensor, "I2C");
+      const { plan, config } = i2cPlanOf(sensor);
+      return i2cChannel({ io, sensor, plan, config, pollMs: ctx.pollMs, now: ctx.now });
+    }
+    case "ds18b20":
+      if (!hasOneWire(ctx.io)) return unsupported(sensor, "OneWire (ConfigurableFirmata)");
+      return oneWireChannel({ io: ctx.io, sensor, pollMs: Math.max(ctx.pollMs, 1000), now: ctx.now });
+    case "ultrasonic-level":
+      if (!hasPing(ctx.io)) return unsupported(sensor, "pingRead (PingFirmata)");
+      return echoChannel({ io: ctx.io, sensor, pollMs: ctx.pollMs, now: ctx.now });
+    case "pulse-flow":
+      return pulseChannel({ io: ctx.io as DigitalIo, sensor, kv, now: ctx.now });
+    case "vedirect":
+    case "sdm120":
+    case "serial-scale":
+      return {
+        sensor,
+        read() {
+          try {
+            return checkRange({ sensor: sensor.id, value: ctx.instruments.read(sensor), unit: sensor.unit, quality: "good" }, sensor.range, sensor.hint);
+          } catch (err) {
+            return invalidSample(sensor.id, sensor.unit, (err as Error).message);
+          }
+        },
+      };
+  }
+}
+
+/** An IO plugin without the bus a driver needs: every reading says so, the rest of the board works. */
+function unsupported(sensor: SensorDefinition, bus: string): Channel {
+  return { sensor, read: () => invalidSample(sensor.id, sensor.unit, `this board's IO plugin has no ${bus}: ${sensor.driver} cannot be read`) };
+}
+
+type I2cSensor = Extract<SensorDefinition, { bus: "i2c" }>;
+
+function i2cPlanOf(sensor: I2cSensor): { plan: I2cPlan<never>; config: never } {
+  // Each plan is typed by its own configuration; the sensor definition is that configuration.
+  const pair = <C>(plan: I2cPlan<C>, config: C) => ({ plan, config }) as unknown as { plan: I2cPlan<never>; config: never };
+  switch (sensor.driver) {
+    case "ads1115-current-loop": {
+      const base = ads1115CurrentLoop({ channel: sensor.channel, shuntOhms: sensor.shuntOhms, span: sensor.span });
+      const geometry = sensor.geometry;
+      const plan: I2cPlan<typeof sensor> = {
+        ...base,
+        convert: (bytes, constants, c) => {
+          const v = base.convert(bytes, constants, c);
+          return geometry ? litresAt(geometry, v) : v;
+        },
+      };
+      return pair(plan, sensor);
+    }
+    case "ina219":
+      return pair(ina219(sensor), sensor);
+    case "ina226":
+      return pair(ina226(sensor), sensor);
+    case "nau7802":
+      return pair(nau7802(sensor.calibration), sensor.calibration);
+    case "bme280":
+      return pair(bme280(sensor), sensor);
+    case "bh1750":
+      return pair(bh1750(), undefined);
   }
 }
 
 /** Channels in declaration order, with derived sensors after the sensors they read. */
-export function buildChannels(board: five.Board, def: BoardDefinition, kv: KeyValueStore): Channel[] {
+export function buildChannels(board: five.Board, def: BoardDefinition, ctx: ChannelContext): Channel[] {
   const direct = def.sensors.filter((s) => s.driver !== "coulomb-soc");
   const derived = def.sensors.filter((s) => s.driver === "coulomb-soc");
-  return [...direct, ...derived].map((s) => buildChannel(board, s, kv));
+  return [...direct, ...derived].map((s) => withFilters(buildChannel(board, s, ctx)));
+}
+
+function withFilters(channel: Channel): Channel {
+  const filters = channel.sensor.filters;
+  if (!filters?.length) return channel;
+  const chain = filterChain(filters, channel.sensor.hint);
+  return { sensor: channel.sensor, stop: channel.stop, read: (nowMs, previous) => chain(channel.read(nowMs, previous), nowMs) };
 }
 
 export function sampleAll(channels: Channel[], nowMs: number): Sample[] {

@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import five from "johnny-five";
 import type { EventEmitter } from "node:events";
 import { waitFor } from "../helpers/wait-for.ts";
+import type { I2cIo, OneWireIo } from "../../edge/io/io-plugin.ts";
+import type { registerChip } from "../../edge/io/simulated-i2c.ts";
 
 export interface IoPluginUnderTest extends EventEmitter {
   isReady: boolean;
@@ -19,7 +21,9 @@ export interface IoPluginUnderTest extends EventEmitter {
 }
 
 export interface IoFixture {
-  io: IoPluginUnderTest;
+  io: IoPluginUnderTest & I2cIo & OneWireIo;
+  /** A register chip at 0x40 (registers 0x00.. hold 0x12 0x34 0x56) and nothing at 0x41. */
+  chip: ReturnType<typeof registerChip>;
   /** What the plugin should report on analog channel 0 and digital pin 7. */
   expected: { analog0: number; digital7: 0 | 1 };
   dispose(): Promise<void>;
@@ -72,6 +76,44 @@ export function ioPluginContract(name: string, make: () => Promise<IoFixture>): 
       f.io.digitalRead(7, () => undefined);
       await waitFor("a digital report", () => evented.length >= 1);
       expect(evented[0]).toBe(f.expected.digital7);
+      await f.dispose();
+    });
+
+    it("writes to an I2C chip and reads its registers, with and without a register byte", async () => {
+      const f = await make();
+      await waitFor("ready", () => f.io.isReady);
+      f.io.i2cConfig({ delay: 0 });
+      f.io.i2cWrite(0x40, [0x01, 0xab, 0xcd]);
+      await waitFor("the write to arrive", () => f.chip.writes.length >= 1);
+      expect(f.chip.writes[0]).toEqual([0x01, 0xab, 0xcd]);
+      const withRegister = await new Promise<number[]>((resolve) => f.io.i2cReadOnce(0x40, 0x00, 3, resolve));
+      expect(withRegister).toEqual([0x12, 0xab, 0xcd]);
+      const plain = await new Promise<number[]>((resolve) => f.io.i2cReadOnce(0x40, 2, resolve));
+      expect(plain).toEqual([0x12, 0xab]);
+      await f.dispose();
+    });
+
+    it("gives no I2C reply for an address where nothing answers", async () => {
+      const f = await make();
+      await waitFor("ready", () => f.io.isReady);
+      f.io.i2cConfig({ delay: 0 });
+      let replied = false;
+      f.io.i2cReadOnce(0x41, 0x00, 2, () => (replied = true));
+      const answered = await new Promise<number[]>((resolve) => f.io.i2cReadOnce(0x40, 0x00, 1, resolve)); // a later read still works
+      expect(answered).toEqual([0x12]);
+      expect(replied).toBe(false);
+      await f.dispose();
+    });
+
+    it("finds a OneWire device on its pin and reads its scratchpad (ConfigurableFirmata's OneWire)", async () => {
+      const f = await make();
+      await waitFor("ready", () => f.io.isReady);
+      f.io.sendOneWireConfig(5, true);
+      const devices = await new Promise<number[][]>((resolve, reject) => f.io.sendOneWireSearch(5, (err, d) => (err ? reject(err) : resolve(d))));
+      expect(devices.map((d) => d.slice(0, 2))).toEqual([[0x28, 0xaa]]);
+      const pad = await new Promise<number[]>((resolve, reject) => f.io.sendOneWireWriteAndRead(5, devices[0], 0xbe, 9, (err, d) => (err ? reject(err) : resolve(d))));
+      expect(pad.slice(0, 2)).toEqual([0x58, 0x01]); // 0x0158 / 16 = 21.5 °C
+      expect(pad).toHaveLength(9);
       await f.dispose();
     });
 

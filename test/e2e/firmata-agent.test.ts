@@ -5,6 +5,9 @@ import { loadBoardFile } from "../../edge/board/load.ts";
 import { EdgeAgent } from "../../edge/agent.ts";
 import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { fakeFirmataBoard, type FirmataBoardFake } from "../helpers/firmata-board.ts";
+import { loadBoardDir } from "../../edge/board/load.ts";
+import { registerChip } from "../../edge/io/simulated-i2c.ts";
+import { crc8Maxim } from "../../edge/drivers/ds18b20.ts";
 import { startTestGateway } from "../helpers/test-gateway.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { testLog } from "../helpers/test-log.ts";
@@ -50,5 +53,65 @@ describe("edge agent on Firmata", () => {
     expect(latest["pump-running"]).toMatchObject({ value: 1, unit: "bool" });
     // The host asked the board for analog reports on A0..A3 (REPORT_ANALOG 0xC0|channel, 1).
     for (let ch = 0; ch < 4; ch++) expect(board.written.join(",")).toContain(`${0xc0 | ch},1`);
+  });
+
+  /**
+   * Runs a kit from boards/kits on a fake Firmata board into a gateway that knows the village and
+   * the kits; resolves with the latest stored reading of each sensor once the named ones are good.
+   */
+  async function kitOverFirmata(kitId: string, values: Parameters<typeof fakeFirmataBoard>[0], good: string[]) {
+    const kits = loadBoardDir("boards/kits");
+    const kit = kits.find((k) => k.board.id === kitId)!.board;
+    const kitGateway = await startTestGateway({}, [...loadBoardDir("boards"), ...kits]);
+    const kitBoard = fakeFirmataBoard(values);
+    const kitAgent = new EdgeAgent({
+      board: { ...kit, io: { kind: "firmata", path: kitBoard.path, baudRate: 57600 } },
+      io: openFirmataIo({ path: kitBoard.path, baudRate: 57600, port: kitBoard.port }),
+      gatewayUrl: kitGateway.gateway.broker.url,
+      dataDir: dir.path,
+      log: testLog,
+      sampleIntervalMs: 200,
+    });
+    try {
+      await kitAgent.start();
+      const rows = await waitFor(`stored: ${good.join(", ")}`, async () => {
+        const latest = Object.fromEntries((await kitGateway.gateway.store.latest()).map((r) => [r.sensor, r]));
+        return good.every((sensor) => latest[sensor]?.quality === "good") ? latest : undefined;
+      }, { timeoutMs: 20_000 });
+      return { rows, written: kitBoard.written };
+    } finally {
+      await kitAgent.stop();
+      await kitBoard.close();
+      await kitGateway.stop();
+    }
+  }
+
+  it("reads the pantry kit over Firmata: a NAU7802 on I2C and a DS18B20 on ConfigurableFirmata's OneWire", async () => {
+    const rom = [0x28, 0x61, 0x64, 0x12, 0x3c, 0x7d, 0x01];
+    const pad = [0x38, 0x00, 0x4b, 0x46, 0x7f, 0xff, 0x0c, 0x10]; // 0x0038 / 16 = 3.5 °C
+    const { rows, written } = await kitOverFirmata("pantry-node", {
+      analog: () => 0,
+      digital: () => 0,
+      i2c: new Map([[0x2a, registerChip({ 0x12: 0x04, 0x13: 0x93, 0x14: 0xe0 })]]),
+      oneWire: new Map([[5, [{ rom: [...rom, crc8Maxim(rom)], scratchpad: () => [...pad, crc8Maxim(pad)] }]]]),
+    }, ["grain-bin-kg", "cold-store-probe"]);
+    expect(rows["cold-store-probe"]).toMatchObject({ value: 3.5, unit: "°C" });
+    expect(rows["grain-bin-kg"].value).toBeCloseTo(((300_000 - 184_220) * 50) / (2_305_120 - 184_220), 6);
+    // The host sent I2C_REQUEST (0x76) and OneWire (0x73) sysex messages over the serial line.
+    expect(written).toEqual(expect.arrayContaining([0xf0, 0x76, 0x73]));
+  });
+
+  it("reads the tank kit over Firmata: an ultrasonic level through PingFirmata and a 4-20 mA cistern on I2C", async () => {
+    // The ADS1115's 16-bit registers sit behind a pointer: conversion 0x00 holds 14400 counts (12 mA).
+    const adc = { write: () => undefined, read: (register: number | null) => (register === 0x00 ? [0x38, 0x40] : undefined) };
+    const { rows, written } = await kitOverFirmata(
+      "tank-node",
+      { analog: () => 0, digital: (p) => (p === 4 ? 1 : 0), i2c: new Map([[0x48, adc]]), ping: (pin) => (pin === 7 ? 5800 : 0) },
+      ["tank-east-level", "cistern-east-level"],
+    );
+    const heightM = 2.2 - (5800e-6 * (331.3 + 0.606 * 20)) / 2;
+    expect(rows["tank-east-level"].value).toBeCloseTo(Math.PI * 1.2 ** 2 * heightM * 1000, 0);
+    expect(rows["cistern-east-level"].value).toBeCloseTo(21_250, 0);
+    expect(written).toEqual(expect.arrayContaining([0x75])); // PING_READ requests went out
   });
 });

@@ -1,0 +1,28 @@
+// Maxim DS18B20 OneWire thermometer (19-7487 rev 6). The 9-byte scratchpad: temperature LSB, MSB
+// (signed, 1/16 °C at 12 bits), TH, TL, config, 3 reserved, CRC. The CRC is Dallas/Maxim CRC-8
+// (x^8 + x^5 + x^4 + 1) over the first 8 bytes. 85.0 °C is the power-on reset value: read right
+// after a power glitch it means "no conversion happened", not a hot cold store.
+import { s16le } from "./bytes.ts";
+
+export function crc8Maxim(bytes: ArrayLike<number>, length = bytes.length): number {
+  let crc = 0;
+  for (let i = 0; i < length; i++) {
+    let b = bytes[i];
+    for (let bit = 0; bit < 8; bit++) {
+      const mix = (crc ^ b) & 0x01;
+      crc >>= 1;
+      if (mix) crc ^= 0x8c;
+      b >>= 1;
+    }
+  }
+  return crc;
+}
+
+export function ds18b20Celsius(scratchpad: number[]): number {
+  if (scratchpad.length !== 9) throw new Error(`DS18B20 scratchpad has ${scratchpad.length} bytes, 9 expected`);
+  if (scratchpad.every((b) => b === 0xff)) throw new Error("DS18B20 does not answer (all ones): check the data line and its 4.7 kOhm pull-up");
+  if (crc8Maxim(scratchpad, 8) !== scratchpad[8]) throw new Error("DS18B20 scratchpad CRC mismatch: noise on a long cable, check the pull-up");
+  const celsius = s16le(scratchpad) / 16;
+  if (celsius === 85) throw new Error("DS18B20 reads its power-on value 85 °C: no conversion took place, check its supply");
+  return celsius;
+}

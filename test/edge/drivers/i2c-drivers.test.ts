@@ -1,0 +1,117 @@
+// Raw bytes in, real units out: each I2C driver against its datasheet's register formats.
+import { describe, expect, it } from "vitest";
+import { ads1115Config, ads1115CurrentLoop, pgaFor } from "../../../edge/drivers/ads1115-current-loop.ts";
+import { ina219 } from "../../../edge/drivers/ina219.ts";
+import { ina226 } from "../../../edge/drivers/ina226.ts";
+import { nau7802 } from "../../../edge/drivers/nau7802.ts";
+import { bh1750 } from "../../../edge/drivers/bh1750.ts";
+import { bme280, bme280Trim, type Bme280Trim } from "../../../edge/drivers/bme280.ts";
+
+const be16 = (v: number) => [(v >> 8) & 0xff, v & 0xff];
+const le16 = (v: number) => [v & 0xff, (v >> 8) & 0xff];
+
+describe("ADS1115 with a 4-20 mA transmitter", () => {
+  const config = { channel: 0, shuntOhms: 150, span: [0, 5] as [number, number] };
+  const plan = ads1115CurrentLoop(config);
+
+  it("chooses the ±4.096 V range for 20 mA across 150 Ω and writes its config word", () => {
+    expect(pgaFor(150)).toBe(1);
+    // OS=1, MUX=100 (AIN0 single-ended), PGA=001, MODE=0, DR=100, comparator disabled (11)
+    expect(ads1115Config(0, 1)).toEqual([0xc2, 0x83]);
+    expect(plan.setup).toEqual([{ register: 0x01, bytes: [0xc2, 0x83] }]);
+  });
+
+  it("turns 12 mA (1.8 V = 14400 counts) into mid-span", () => {
+    expect(plan.convert(be16(14400), [], config)).toBeCloseTo(2.5, 3);
+    expect(plan.convert(be16(4800), [], config)).toBeCloseTo(0, 3); // 4 mA = 0.6 V
+  });
+
+  it("reports an open loop and a short instead of a level", () => {
+    expect(() => plan.convert(be16(0), [], config)).toThrow(/open loop/);
+    expect(() => plan.convert(be16(26000), [], config)).toThrow(/> 21/);
+  });
+});
+
+describe("INA219 and INA226 shunt monitors", () => {
+  it("INA219: bus 12 V (0x5DC0) and shunt 10 mV (0x03E8) across 0.1 Ω", () => {
+    const bytes = [...be16(0x03e8), ...be16(0x5dc0)];
+    expect(ina219({ quantity: "voltage", shuntOhms: 0.1 }).convert(bytes, [], { quantity: "voltage", shuntOhms: 0.1 })).toBeCloseTo(12, 6);
+    expect(ina219({ quantity: "current", shuntOhms: 0.1 }).convert(bytes, [], { quantity: "current", shuntOhms: 0.1 })).toBeCloseTo(0.1, 6);
+    expect(ina219({ quantity: "power", shuntOhms: 0.1 }).convert(bytes, [], { quantity: "power", shuntOhms: 0.1 })).toBeCloseTo(1.2, 6);
+  });
+
+  it("INA219: the overflow bit is an error, not a value", () => {
+    const plan = ina219({ quantity: "voltage", shuntOhms: 0.1 });
+    expect(() => plan.convert([...be16(0x7fff), ...be16(0x5dc1)], [], { quantity: "voltage", shuntOhms: 0.1 })).toThrow(/overflow/);
+  });
+
+  it("INA226: bus 12 V (9600 x 1.25 mV) and a discharge of -2.5 mV across 2 mΩ", () => {
+    const bytes = [...be16(0xfc18), ...be16(9600)];
+    const c = (quantity: "voltage" | "current" | "power") => ({ quantity, shuntOhms: 0.002 });
+    expect(ina226(c("voltage")).convert(bytes, [], c("voltage"))).toBeCloseTo(12, 6);
+    expect(ina226(c("current")).convert(bytes, [], c("current"))).toBeCloseTo(-1.25, 6);
+    expect(ina226(c("power")).convert(bytes, [], c("power"))).toBeCloseTo(-15, 6);
+  });
+});
+
+describe("NAU7802 load-cell ADC", () => {
+  const c = { tareCounts: 100_000, spanCounts: 500_000, spanKg: 20 };
+  it("reads 24-bit two's complement and applies tare and span", () => {
+    expect(nau7802(c).convert([0x04, 0x93, 0xe0], [], c)).toBeCloseTo(10, 6); // 300000 counts
+    expect(nau7802(c).convert([0xff, 0xff, 0xff], [], c)).toBeCloseTo(-5.00005, 4); // -1 count
+  });
+  it("treats a rail reading as a broken wire", () => {
+    expect(() => nau7802(c).convert([0x7f, 0xff, 0xff], [], c)).toThrow(/full scale/);
+  });
+  it("powers up and starts conversions in the datasheet's order", () => {
+    expect(nau7802(c).setup.map((w) => w.bytes[0])).toEqual([0x01, 0x06, 0x27, 0x16]);
+  });
+});
+
+describe("BH1750 light sensor", () => {
+  it("gives the datasheet's example: 0x83 0x90 is about 28067 lx", () => {
+    expect(bh1750().convert([0x83, 0x90], [], undefined)).toBeCloseTo(28066.67, 1);
+  });
+});
+
+describe("BME280", () => {
+  // Bosch's worked example (BMP280 datasheet §3.12; the BME280 uses the same T and P compensation).
+  const trim: Bme280Trim = {
+    T1: 27504, T2: 26435, T3: -1000,
+    P1: 36477, P2: -10685, P3: 3024, P4: 2855, P5: 140, P6: -7, P7: 15500, P8: -14600, P9: 6000,
+    H1: 75, H2: 362, H3: 0, H4: 313, H5: 50, H6: 30,
+  };
+  const calibA = [
+    ...le16(trim.T1), ...le16(trim.T2), ...le16(trim.T3),
+    ...le16(trim.P1), ...le16(trim.P2), ...le16(trim.P3), ...le16(trim.P4), ...le16(trim.P5),
+    ...le16(trim.P6), ...le16(trim.P7), ...le16(trim.P8), ...le16(trim.P9),
+    0x00, trim.H1,
+  ];
+  // 0xE4..0xE6 pack H4 (12 bits) and H5 (12 bits) around a shared nibble.
+  const calibB = [...le16(trim.H2), trim.H3, trim.H4 >> 4, ((trim.H5 & 0x0f) << 4) | (trim.H4 & 0x0f), trim.H5 >> 4, trim.H6];
+  const burst = (adcP: number, adcT: number, adcH: number) => [
+    adcP >> 12, (adcP >> 4) & 0xff, (adcP & 0x0f) << 4,
+    adcT >> 12, (adcT >> 4) & 0xff, (adcT & 0x0f) << 4,
+    adcH >> 8, adcH & 0xff,
+  ];
+
+  it("unpacks the trimming constants, including the split H4/H5 nibbles", () => {
+    expect(bme280Trim(calibA, calibB)).toEqual(trim);
+  });
+
+  it("gives Bosch's example: 25.08 °C and 1006.53 hPa", () => {
+    const data = burst(415148, 519888, 30000);
+    const c = (quantity: "temperature" | "pressure" | "humidity") => ({ quantity });
+    expect(bme280(c("temperature")).convert(data, [calibA, calibB], c("temperature"))).toBeCloseTo(25.08, 2);
+    expect(bme280(c("pressure")).convert(data, [calibA, calibB], c("pressure"))).toBeCloseTo(1006.5327, 2);
+    const rh = bme280(c("humidity")).convert(data, [calibA, calibB], c("humidity"));
+    const wetter = bme280(c("humidity")).convert(burst(415148, 519888, 34000), [calibA, calibB], c("humidity"));
+    expect(rh).toBeGreaterThan(0);
+    expect(rh).toBeLessThan(100);
+    expect(wetter).toBeGreaterThan(rh);
+  });
+
+  it("refuses the reset value that means no measurement was taken", () => {
+    expect(() => bme280({ quantity: "temperature" }).convert(burst(0x80000, 0x80000, 0x8000), [calibA, calibB], { quantity: "temperature" })).toThrow(/not measured/);
+  });
+});
