@@ -1,4 +1,4 @@
-// The gateway's HTTP server: the API under /api (Node-RED and dashboards join it later).
+// The gateway's HTTP server: the API under /api; Node-RED and the dashboards mount the rest.
 import express from "express";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -12,11 +12,15 @@ export interface HttpServerOptions extends Partial<ApiDeps> {
   health: () => Record<string, unknown>;
   /** Further routes under /api, added by the services that own them. */
   routes?: (router: express.Router) => void;
+  /** Runs before every /api route: writes need an account (gateway/security/accounts.ts). */
+  guard?: express.RequestHandler;
+  /** GET /login, when there are accounts. */
+  login?: express.RequestHandler;
 }
 
 export class HttpServer {
   readonly app = express();
-  private server: Server | undefined;
+  server: Server | undefined;
   private readonly o: HttpServerOptions;
   private boundPort = 0;
   private readonly sockets = new Set<Socket>();
@@ -32,6 +36,8 @@ export class HttpServer {
   async start(): Promise<void> {
     this.app.disable("x-powered-by");
     const router = express.Router();
+    if (this.o.guard) router.use(this.o.guard);
+    if (this.o.login) this.app.get("/login", this.o.login);
     router.use(express.json({ limit: "64kb" }));
     this.o.routes?.(router);
     if (this.o.store && this.o.registry) router.use(apiRouter({ ...this.o, store: this.o.store, registry: this.o.registry }));

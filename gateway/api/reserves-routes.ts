@@ -9,6 +9,7 @@ import type { TriggersService } from "../triggers/triggers-service.ts";
 import type { FederationLink } from "../federation/link.ts";
 import type { ReserveSummary } from "../../protocol/federation.ts";
 import type { CommandService } from "../control/command-service.ts";
+import type { StoredReading } from "../store/store.ts";
 
 export interface ReservesRoutesDeps {
   reserves: Reserves;
@@ -17,7 +18,24 @@ export interface ReservesRoutesDeps {
   link: FederationLink | undefined;
   summary: () => ReserveSummary;
   commands: CommandService;
+  pantryCount: (body: unknown) => Promise<StoredReading>;
+  village: () => { headCount: number; norms: Record<string, number> };
+  changeVillage: (change: z.infer<typeof villageChangeSchema>) => { headCount: number; norms: Record<string, number> };
 }
+
+/** What the assembly may change from a dashboard: a number of people, never a list of them. */
+export const villageChangeSchema = z
+  .strictObject({
+    headCount: z.number().int().min(1).max(100_000).optional(),
+    norms: z
+      .strictObject({
+        waterLitresPerPersonDay: z.number().positive().max(500).optional(),
+        foodKcalPerPersonDay: z.number().positive().max(10_000).optional(),
+        baselineWhPerDay: z.number().positive().max(10_000_000).optional(),
+      })
+      .optional(),
+  })
+  .refine((c) => c.headCount !== undefined || (c.norms && Object.keys(c.norms).length > 0), "nothing to change: headCount or norms");
 
 const commandRequestSchema = z.strictObject({
   device: z.string().min(1),
@@ -37,6 +55,11 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
   return (router: express.Router): void => {
     router.get("/reserves", (_req, res) => res.json({ summary: deps.summary(), figures: deps.reserves.figures() }));
     router.get("/alerts", (req, res) => res.json(deps.state.alerts(req.query.active === "1")));
+    router.post("/alerts/:id/acknowledged", (req, res, next) => {
+      const alert = deps.state.acknowledgeAlert(req.params.id, new Date().toISOString());
+      if (!alert) return next(new CsError("CS_ERR_QUERY_INVALID", `no alert ${req.params.id}`));
+      res.json(alert);
+    });
     router.get("/aid-requests", (_req, res) => res.json(deps.state.aidRequests()));
     // The help has arrived: people say so (a delivery is not a sensor reading).
     router.post("/aid-requests/:id/fulfilled", (req, res, next) => {
@@ -56,6 +79,22 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
       res.status(201).json({ name: parsed.data.name, value: parsed.data.value });
     });
 
+    router.get("/village", (_req, res) => res.json(deps.village()));
+    router.post("/village", (req, res, next) => {
+      const parsed = villageChangeSchema.safeParse(req.body);
+      if (!parsed.success) return next(new CsError("CS_ERR_CONFIG_INVALID", describeIssues(parsed.error).join("; ")));
+      res.json(deps.changeVillage(parsed.data));
+    });
+
+    // A kitchen's count of a staple; becomes a reading of its own (gateway/pantry/counts.ts).
+    router.post("/pantry/counts", async (req, res, next) => {
+      try {
+        res.status(201).json(await deps.pantryCount(req.body));
+      } catch (err) {
+        next(err);
+      }
+    });
+
     router.get("/commands", (_req, res) => res.json(deps.commands.audit()));
     // A manual override from the dashboard; will need a login with that role (issue #7/#8).
     router.post("/commands", (req, res, next) => {
@@ -71,6 +110,7 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
     });
 
     router.get("/federation/proposals", (_req, res) => res.json(deps.link?.proposals ?? []));
+    router.get("/federation/requests", (_req, res) => res.json([...(deps.link?.neighbourRequests.values() ?? [])]));
     router.post("/federation/proposals/:id/:decision", async (req, res, next) => {
       const decision = req.params.decision;
       if (decision !== "accept" && decision !== "decline") return next(new CsError("CS_ERR_QUERY_INVALID", "accept or decline"));

@@ -1,12 +1,13 @@
 // Reserves: per domain, the stock in real units, consumption and inflow measured over a trailing
 // window, and days left for the village's head count beside the norm-based figure. Figures built on
 // a stale or invalid sensor are marked uncertain and name that sensor.
-import type { GatewayConfig } from "../config/schema.ts";
+import type { GatewayConfig, Norms } from "../config/schema.ts";
 import type { Bus } from "../bus.ts";
 import type { Store, StoredReading } from "../store/store.ts";
 import type { DeviceRegistry } from "../ingest/device-registry.ts";
-import { StockHistory } from "./stock-history.ts";
+import { sameBucket, StockHistory } from "./stock-history.ts";
 import { figure, type Figure, type Figures } from "./figures.ts";
+import { countSensorOf } from "../pantry/counts.ts";
 
 /** Less history than this and measured rates are not trusted; the norm-based figure stands in. */
 const MIN_HISTORY_MS = 60 * 60_000;
@@ -20,6 +21,8 @@ interface Latest {
   warning?: string;
 }
 
+type Domain = "water" | "power" | "food";
+
 export interface ReservesOptions {
   config: GatewayConfig;
   bus: Bus;
@@ -32,10 +35,15 @@ export interface ReservesOptions {
 export class Reserves {
   private readonly o: ReservesOptions;
   private readonly latest = new Map<string, Latest>();
-  private readonly history: Record<"water" | "power" | "food", StockHistory>;
+  private readonly history: Record<Domain, StockHistory>;
+  /** Sensors that are kitchens' hand counts: they stand for days, not minutes. */
+  private readonly countSensors = new Set<string>();
+  /** Which domain's stock each sensor counts towards. */
+  private readonly domains = new Map<string, Domain>();
   private readonly waterFlow: StockHistory;
   private readonly assessments = new Map<string, { value: number; tsMs: number }>();
   private headCount: number;
+  private norms: Norms;
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: ReservesOptions) {
@@ -44,6 +52,16 @@ export class Reserves {
     this.history = { water: new StockHistory(windowMs), power: new StockHistory(windowMs), food: new StockHistory(windowMs) };
     this.waterFlow = new StockHistory(windowMs);
     this.headCount = options.config.village.headCount;
+    this.norms = { ...options.config.norms };
+    const { reserves } = options.config;
+    // Set in reverse order of precedence: a sensor named twice counts as water, then power.
+    for (const staple of reserves.food.staples) {
+      if (staple.sensor) this.domains.set(staple.sensor, "food");
+      this.domains.set(countSensorOf(staple.name), "food");
+      this.countSensors.add(countSensorOf(staple.name));
+    }
+    this.domains.set(reserves.power.socSensor, "power");
+    for (const sensor of reserves.water.sensors) this.domains.set(sensor, "water");
   }
 
   private now(): number {
@@ -76,29 +94,49 @@ export class Reserves {
     this.headCount = headCount;
   }
 
+  /** A norm the village agreed on in assembly, changed from its configured value. */
+  setNorm(name: keyof Norms, value: number): void {
+    this.norms = { ...this.norms, [name]: value };
+  }
+
+  /** The head count and norms in force now. */
+  village(): { headCount: number; norms: Norms } {
+    return { headCount: this.headCount, norms: this.norms };
+  }
+
   /** An assessment entered by people, e.g. the food team's crop loss estimate after a storm. */
   assess(name: "greenhouse.cropLossPct", value: number, tsMs = this.now()): void {
     this.assessments.set(name, { value, tsMs });
   }
 
   ingest(readings: readonly StoredReading[]): void {
+    // A domain's total is sampled once per batch (per 10-minute bucket during a replay), not per
+    // reading: a batch is one sampling round, and the gateway's ingest loop stays cheap.
+    const touched = new Map<Domain, number>();
     for (const r of readings) {
       const prev = this.latest.get(r.sensor);
       if (prev && prev.tsMs > r.ts) continue; // an older replayed reading is history, not "latest"
       this.latest.set(r.sensor, { value: r.value, tsMs: r.ts, quality: r.quality, warning: r.warning });
       if (r.sensor === this.o.config.reserves.water.flowSensor && r.value !== null) this.waterFlow.add(r.ts, r.value);
-      const domain = this.domainOf(r.sensor);
-      if (domain) {
-        const total = this.total(domain);
-        if (total !== undefined) this.history[domain].add(r.ts, total);
-      }
+      const domain = this.domains.get(r.sensor);
+      if (!domain) continue;
+      const pendingTs = touched.get(domain);
+      if (pendingTs !== undefined && !sameBucket(pendingTs, r.ts)) this.sampleTotal(domain, pendingTs);
+      touched.set(domain, r.ts);
     }
+    for (const [domain, ts] of touched) this.sampleTotal(domain, ts);
+  }
+
+  private sampleTotal(domain: Domain, ts: number): void {
+    const total = this.total(domain);
+    if (total !== undefined) this.history[domain].add(ts, total);
   }
 
   figures(): Figures {
     const nowMs = this.now();
     const { config } = this.o;
-    const { norms, reserves } = config;
+    const { reserves } = config;
+    const norms = this.norms;
     const f: Figures = { "village.headCount": figure(this.headCount, "people") };
 
     // Water
@@ -108,6 +146,14 @@ export class Reserves {
     f["water.pct"] = figure(water.value === null ? null : (100 * water.value) / reserves.water.capacityLitres, "%", water.reasons);
     f["water.dailyNeedLitres"] = figure(waterNeed, "L/day");
     Object.assign(f, this.daysLeft("water", water, waterNeed, "L"));
+    // Each tank: how full, and how long it alone would last the village at the norm.
+    for (const tank of reserves.water.sensors) {
+      const t = this.sum([tank], nowMs);
+      const capacity = reserves.water.tankCapacityLitres[tank];
+      f[`water.tank.${tank}.litres`] = figure(t.value, "L", t.reasons);
+      if (capacity) f[`water.tank.${tank}.pct`] = figure(t.value === null ? null : (100 * t.value) / capacity, "%", t.reasons);
+      f[`water.tank.${tank}.daysLeftNorm`] = figure(t.value === null ? null : Math.min(MAX_DAYS, t.value / waterNeed), "days", t.reasons);
+    }
 
     // Power: stored energy from state of charge
     const soc = this.sum([reserves.power.socSensor], nowMs);
@@ -122,7 +168,7 @@ export class Reserves {
     const foodReasons: string[] = [];
     let foodKnown = true;
     for (const staple of reserves.food.staples) {
-      const s = this.sum([staple.sensor], nowMs);
+      const s = this.sum([this.stapleSource(staple)], nowMs);
       f[`food.${staple.name}.kg`] = figure(s.value, "kg", s.reasons);
       foodReasons.push(...s.reasons);
       if (s.value === null) foodKnown = false;
@@ -192,11 +238,12 @@ export class Reserves {
   }
 
   private sum(sensors: readonly string[], nowMs: number): { value: number | null; reasons: string[] } {
-    const staleMs = this.o.config.reserves.staleAfterMinutes * 60_000;
+    const { staleAfterMinutes, food } = this.o.config.reserves;
     const reasons: string[] = [];
     let total = 0;
     let known = true;
     for (const sensor of sensors) {
+      const staleMs = this.countSensors.has(sensor) ? food.countStaleAfterDays * 86_400_000 : staleAfterMinutes * 60_000;
       const l = this.latest.get(sensor);
       if (!l) {
         reasons.push(`${sensor}: no reading yet`);
@@ -212,7 +259,7 @@ export class Reserves {
     return { value: known ? total : null, reasons };
   }
 
-  private total(domain: "water" | "power" | "food"): number | undefined {
+  private total(domain: Domain): number | undefined {
     const { reserves } = this.o.config;
     const values = (sensors: string[], weights?: number[]) => {
       let t = 0;
@@ -228,16 +275,18 @@ export class Reserves {
       const soc = values([reserves.power.socSensor]);
       return soc === undefined ? undefined : (soc / 100) * reserves.power.capacityWh;
     }
-    return values(reserves.food.staples.map((s) => s.sensor), reserves.food.staples.map((s) => s.kcalPerKg));
+    return values(reserves.food.staples.map((s) => this.stapleSource(s)), reserves.food.staples.map((s) => s.kcalPerKg));
   }
 
-  private domainOf(sensor: string): "water" | "power" | "food" | undefined {
-    const { reserves } = this.o.config;
-    if (reserves.water.sensors.includes(sensor)) return "water";
-    if (sensor === reserves.power.socSensor) return "power";
-    if (reserves.food.staples.some((s) => s.sensor === sensor)) return "food";
-    return undefined;
+  /** A staple's newest figure: its scale's reading or the kitchen's count, whichever is later. */
+  private stapleSource(staple: { sensor?: string; name: string }): string {
+    const count = countSensorOf(staple.name);
+    if (!staple.sensor) return count;
+    const counted = this.latest.get(count);
+    const sensed = this.latest.get(staple.sensor);
+    return counted && (!sensed || counted.tsMs > sensed.tsMs) ? count : staple.sensor;
   }
+
 }
 
 export type { Figure, Figures };

@@ -3,6 +3,10 @@
 // both happen at once only the net shows, which is why water also uses the flow meter on the main.
 const BUCKET_MS = 10 * 60_000;
 
+export function sameBucket(aMs: number, bMs: number): boolean {
+  return Math.floor(aMs / BUCKET_MS) === Math.floor(bMs / BUCKET_MS);
+}
+
 interface Bucket {
   startMs: number;
   sum: number;

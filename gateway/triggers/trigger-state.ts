@@ -102,6 +102,17 @@ export class TriggerState {
     return row ? JSON.parse(row.body) : undefined;
   }
 
+  /** Someone has seen the alert and is on it; it stays active until its rule clears. */
+  acknowledgeAlert(id: string, atIso: string): Alert | undefined {
+    const alert = this.alert(id);
+    if (!alert) return undefined;
+    if (!alert.acknowledgedAt) {
+      alert.acknowledgedAt = atIso;
+      this.sql("UPDATE alerts SET body = ? WHERE id = ?").run(JSON.stringify(alert), id);
+    }
+    return alert;
+  }
+
   alerts(activeOnly = false): Alert[] {
     const rows = this.sql(`SELECT body FROM alerts ${activeOnly ? "WHERE active = 1" : ""} ORDER BY rowid DESC LIMIT 500`).all() as { body: string }[];
     return rows.map((r) => JSON.parse(r.body));

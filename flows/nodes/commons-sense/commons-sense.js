@@ -1,0 +1,274 @@
+// Commons Sense nodes for Node-RED. They talk to a village gateway over its HTTP API only, so the
+// same nodes work inside the gateway (npm start) and in a stand-alone Node-RED on the village
+// network: install this folder with `npm install <path>` in ~/.node-red. CommonJS because
+// Node-RED loads node files with require().
+"use strict";
+
+/**
+ * GET or POST JSON against the gateway; errors carry the gateway's code and message. Writes
+ * authenticate as the gateway's own flows (token) or with the config node's account (a
+ * stand-alone Node-RED), and name the dashboard account they act for.
+ */
+async function call(gateway, path, body, actingFor) {
+  const auth = gateway.token
+    ? { authorization: `Bearer ${gateway.token}` }
+    : gateway.credentials && gateway.credentials.account
+      ? { authorization: `Basic ${Buffer.from(`${gateway.credentials.account}:${gateway.credentials.password || ""}`).toString("base64")}` }
+      : {};
+  const res = await fetch(`${gateway.url.replace(/\/$/, "")}/api${path}`, body === undefined
+    ? {}
+    : { method: "POST", headers: { "content-type": "application/json", ...auth, ...(actingFor ? { "x-cs-account": actingFor } : {}) }, body: JSON.stringify(body) });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const err = new Error(json.message || `HTTP ${res.status}`);
+    err.code = json.code;
+    err.status = res.status;
+    throw err;
+  }
+  return json;
+}
+
+/** Runs `tick` now and every `seconds`, reporting the node's state under it. */
+function poll(node, seconds, tick) {
+  let stopped = false;
+  const run = async () => {
+    try {
+      await tick();
+    } catch (err) {
+      node.status({ fill: "red", shape: "ring", text: err.message.slice(0, 60) });
+    }
+  };
+  const timer = setInterval(run, Math.max(1, Number(seconds) || 10) * 1000);
+  setImmediate(() => !stopped && run());
+  node.on("close", () => {
+    stopped = true;
+    clearInterval(timer);
+  });
+}
+
+/** Every n-th row, so that a phone draws a day of readings without stalling. */
+function thin(rows, max) {
+  if (rows.length <= max) return rows;
+  const step = rows.length / max;
+  return Array.from({ length: max }, (_, i) => rows[Math.floor(i * step)]);
+}
+
+/**
+ * A write from a dashboard (msg._client) needs a logged-in account with write permission when the
+ * gateway asks for it; writes from flows themselves (no _client) were authored in the editor,
+ * behind its login. Returns the account acted for, or throws with what to do.
+ */
+function writer(gateway, msg) {
+  const client = msg._client;
+  if (!gateway.loginForWrites || !client) return client && client.account;
+  if (!client.account) throw new Error("log in first (open /login), then try again");
+  if (client.permissions !== "*") throw new Error(`account ${client.account} may only read`);
+  return client.account;
+}
+
+module.exports = function (RED) {
+  function GatewayNode(config) {
+    RED.nodes.createNode(this, config);
+    this.url = config.url || "http://127.0.0.1:1880";
+    this.token = config.token || "";
+    this.loginForWrites = config.loginForWrites === true || config.loginForWrites === "true";
+  }
+  RED.nodes.registerType("cs-gateway", GatewayNode, { credentials: { account: { type: "text" }, password: { type: "password" } } });
+
+  /** A sensor's latest reading; with `historyHours`, first the stored history for a chart. */
+  function ReadingNode(config) {
+    RED.nodes.createNode(this, config);
+    const gateway = RED.nodes.getNode(config.gateway);
+    const sensor = config.sensor;
+    if (!gateway || !sensor) return void this.status({ fill: "red", shape: "dot", text: "gateway and sensor needed" });
+    // Chart mode: points { x: time, y: value }, first the stored history (so a chart is full
+    // right after a restart), then each new reading.
+    const hours = Number(config.historyHours) || 0;
+    if (hours > 0) {
+      const to = Date.now();
+      call(gateway, `/readings?sensor=${encodeURIComponent(sensor)}&from=${to - hours * 3_600_000}&to=${to}&limit=100000`).then(
+        ({ readings }) => this.send({ topic: sensor, history: true, payload: thin(readings.filter((r) => r.value !== null), 500).map((r) => ({ x: r.ts, y: r.value })) }),
+        (err) => this.status({ fill: "red", shape: "ring", text: err.message.slice(0, 60) }),
+      );
+    }
+    let last;
+    poll(this, config.interval, async () => {
+      const rows = await call(gateway, "/latest");
+      const r = rows.find((x) => x.sensor === sensor);
+      if (!r) return void this.status({ fill: "yellow", shape: "ring", text: "no reading yet" });
+      if (last && last.ts === r.ts && last.seq === r.seq) return;
+      last = r;
+      this.status(r.quality === "good" ? { fill: "green", shape: "dot", text: `${+r.value.toFixed(2)} ${r.unit}` } : { fill: "red", shape: "dot", text: (r.warning || "invalid").slice(0, 60) });
+      const shown = r.unit === "bool" ? (r.value ? "yes" : "no") : `${+r.value.toFixed(1)} ${r.unit}`;
+      const text = r.quality === "good" ? shown : `not available: ${r.warning || "invalid"}`;
+      if (hours > 0 && r.quality === "good") this.send({ topic: sensor, payload: { x: r.ts, y: r.value } });
+      else if (hours === 0) this.send({ topic: sensor, payload: r.value, text, unit: r.unit, quality: r.quality, warning: r.warning, ts: r.ts, device: r.device });
+    });
+  }
+  RED.nodes.registerType("cs-reading", ReadingNode);
+
+  /** One reserve figure (e.g. water.daysLeft), or all of them when `figure` is empty. */
+  function ReserveNode(config) {
+    RED.nodes.createNode(this, config);
+    const gateway = RED.nodes.getNode(config.gateway);
+    if (!gateway) return void this.status({ fill: "red", shape: "dot", text: "gateway needed" });
+    poll(this, config.interval, async () => {
+      const { figures } = await call(gateway, "/reserves");
+      if (!config.figure) return void this.send({ topic: "reserves", payload: figures });
+      const f = figures[config.figure];
+      if (!f) throw new Error(`no figure ${config.figure}`);
+      const shown = f.value === null ? "unknown" : `${+f.value.toFixed(1)} ${f.unit}`;
+      this.status({ fill: f.uncertain ? "yellow" : "green", shape: "dot", text: shown });
+      this.send({ topic: config.figure, payload: f.value === null ? null : +f.value.toFixed(2), unit: f.unit, uncertain: f.uncertain, reasons: f.reasons || [], text: shown });
+    });
+  }
+  RED.nodes.registerType("cs-reserve", ReserveNode);
+
+  /** A board's outputs now (pumps, valves, load tiers, vents), as rows for a table. */
+  function OutputNode(config) {
+    RED.nodes.createNode(this, config);
+    const gateway = RED.nodes.getNode(config.gateway);
+    if (!gateway || !config.device) return void this.status({ fill: "red", shape: "dot", text: "gateway and device needed" });
+    let last = "";
+    poll(this, config.interval, async () => {
+      const health = await call(gateway, "/health");
+      const device = (health.devices || []).find((d) => d.device === config.device);
+      if (!device) throw new Error(`no device ${config.device}`);
+      const rows = (device.outputs || []).map((o) => ({
+        output: o.id,
+        state: typeof o.state === "number" ? `${o.state} %` : o.state,
+        tier: o.tier ? `tier ${o.tier}${o.tier === 1 ? " (essential)" : ""}` : "",
+      }));
+      this.status({ fill: device.online ? "green" : "grey", shape: "dot", text: rows.map((r) => `${r.output} ${r.state}`).join(", ").slice(0, 60) || "no outputs" });
+      const shown = JSON.stringify(rows);
+      if (shown === last) return;
+      last = shown;
+      this.send({ topic: config.device, payload: rows });
+    });
+  }
+  RED.nodes.registerType("cs-output", OutputNode);
+
+  /** Active alerts, as rows for a table. */
+  function AlertNode(config) {
+    RED.nodes.createNode(this, config);
+    const gateway = RED.nodes.getNode(config.gateway);
+    if (!gateway) return void this.status({ fill: "red", shape: "dot", text: "gateway needed" });
+    poll(this, config.interval, async () => {
+      const alerts = await call(gateway, "/alerts?active=1");
+      this.status({ fill: alerts.length ? "red" : "green", shape: "dot", text: `${alerts.length} active` });
+      this.send({ topic: "alerts", payload: alerts.map((a) => ({ id: a.id, urgency: a.urgency, message: a.message, since: a.raisedAt, acknowledged: a.acknowledgedAt ? "yes" : "no" })) });
+    });
+    // Input: a table row (or { id }) acknowledges that alert: someone is on it.
+    this.on("input", async (msg, send, done) => {
+      try {
+        const id = msg.payload && msg.payload.id;
+        const alert = await call(gateway, `/alerts/${encodeURIComponent(id)}/acknowledged`, {}, writer(gateway, msg));
+        this.status({ fill: "yellow", shape: "dot", text: `acknowledged ${alert.ruleId}` });
+        done();
+      } catch (err) {
+        done(err);
+      }
+    });
+  }
+  RED.nodes.registerType("cs-alert", AlertNode);
+
+  /**
+   * This village's aid requests (output 1), transfers the federation proposes to it (output 2) and
+   * the neighbours' requests (output 3).
+   */
+  function AidRequestNode(config) {
+    RED.nodes.createNode(this, config);
+    const gateway = RED.nodes.getNode(config.gateway);
+    if (!gateway) return void this.status({ fill: "red", shape: "dot", text: "gateway needed" });
+    poll(this, config.interval, async () => {
+      const [requests, proposals, neighbours] = await Promise.all([call(gateway, "/aid-requests"), call(gateway, "/federation/proposals"), call(gateway, "/federation/requests")]);
+      const rows = (list) => list.map((r) => ({ ...(r.village ? { village: r.village } : {}), resource: r.resource, need: r.quantity.map((q) => `${q.amount} ${q.unit}`).join(", "), urgency: r.urgency, status: r.status, neededBy: r.neededBy, updated: r.updatedAt }));
+      const open = requests.filter((r) => r.status === "open" || r.status === "updated");
+      this.status({ fill: open.length ? "yellow" : "green", shape: "dot", text: `${open.length} open` });
+      this.send([
+        { topic: "aid-requests", payload: rows(requests.map(({ village: _mine, ...r }) => r)) },
+        { topic: "proposals", payload: proposals },
+        { topic: "neighbour-requests", payload: rows(neighbours) },
+      ]);
+    });
+    // Input: { payload: { proposalId, accept: true|false } } answers a proposed transfer.
+    this.on("input", async (msg, send, done) => {
+      try {
+        const { proposalId, accept } = msg.payload || {};
+        const reply = await call(gateway, `/federation/proposals/${encodeURIComponent(proposalId)}/${accept ? "accept" : "decline"}`, {}, writer(gateway, msg));
+        send([null, { topic: "proposal-reply", payload: reply }, null]);
+        done();
+      } catch (err) {
+        done(err);
+      }
+    });
+  }
+  RED.nodes.registerType("cs-aid-request", AidRequestNode);
+
+  /** Sends a command to an output: msg.payload { device, output, action: on|off|set, value?, reason? }. */
+  function CommandNode(config) {
+    RED.nodes.createNode(this, config);
+    const gateway = RED.nodes.getNode(config.gateway);
+    this.on("input", async (msg, send, done) => {
+      try {
+        const body = { device: config.device || undefined, output: config.output || undefined, ...(typeof msg.payload === "object" ? msg.payload : { action: msg.payload }) };
+        const command = await call(gateway, "/commands", body, writer(gateway, msg));
+        this.status({ fill: "green", shape: "dot", text: `${command.output}: ${command.action}` });
+        send({ topic: "command", payload: command });
+        done();
+      } catch (err) {
+        this.status({ fill: "red", shape: "ring", text: err.message.slice(0, 60) });
+        send({ topic: "command", payload: { ok: false, message: err.message } });
+        done();
+      }
+    });
+  }
+  RED.nodes.registerType("cs-command", CommandNode);
+
+  /**
+   * A kitchen's count from a form: msg.payload { staple, kg }. Output: { ok, message } for the
+   * person at the form; a refused count changes nothing and says why.
+   */
+  function PantryCountNode(config) {
+    RED.nodes.createNode(this, config);
+    const gateway = RED.nodes.getNode(config.gateway);
+    this.on("input", async (msg, send, done) => {
+      const p = msg.payload || {};
+      const kg = typeof p.kg === "string" && p.kg.trim() !== "" && !Number.isNaN(Number(p.kg)) ? Number(p.kg) : p.kg;
+      try {
+        const reading = await call(gateway, "/pantry/counts", { staple: p.staple, kg }, writer(gateway, msg));
+        this.status({ fill: "green", shape: "dot", text: `${p.staple}: ${kg} kg` });
+        send({ topic: "pantry-count", payload: { ok: true, message: `Saved: ${p.staple} ${kg} kg`, reading } });
+      } catch (err) {
+        this.status({ fill: "red", shape: "ring", text: err.message.slice(0, 60) });
+        send({ topic: "pantry-count", payload: { ok: false, message: `Not saved: ${err.message.replace(/^pantry count is invalid: /, "")}` } });
+      }
+      done();
+    });
+  }
+  RED.nodes.registerType("cs-pantry-count", PantryCountNode);
+
+  /**
+   * The assembly's decisions from a form: msg.payload { headCount, waterLitresPerPersonDay,
+   * foodKcalPerPersonDay, baselineWhPerDay }, empty fields left as they are. Output { ok, message }.
+   */
+  function VillageNode(config) {
+    RED.nodes.createNode(this, config);
+    const gateway = RED.nodes.getNode(config.gateway);
+    this.on("input", async (msg, send, done) => {
+      const p = msg.payload || {};
+      const number = (v) => (v === "" || v === null || v === undefined ? undefined : Number(v));
+      const norms = {};
+      for (const k of ["waterLitresPerPersonDay", "foodKcalPerPersonDay", "baselineWhPerDay"]) if (number(p[k]) !== undefined) norms[k] = number(p[k]);
+      const body = { ...(number(p.headCount) !== undefined ? { headCount: number(p.headCount) } : {}), ...(Object.keys(norms).length ? { norms } : {}) };
+      try {
+        const village = await call(gateway, "/village", body, writer(gateway, msg));
+        send({ topic: "village", payload: { ok: true, message: `Saved: ${village.headCount} people, ${village.norms.waterLitresPerPersonDay} L water and ${village.norms.foodKcalPerPersonDay} kcal per person a day`, village } });
+      } catch (err) {
+        send({ topic: "village", payload: { ok: false, message: `Not saved: ${err.message.replace(/^configuration is invalid: /, "")}` } });
+      }
+      done();
+    });
+  }
+  RED.nodes.registerType("cs-village", VillageNode);
+};

@@ -1,0 +1,122 @@
+// Node-RED 4 inside the gateway process, on the gateway's HTTP server: the dashboards (FlowFuse
+// Dashboard 2, served from node_modules, no CDN) at /dashboard, the editor at /admin behind a
+// login, and the flows from flows/. Node-RED is a process-wide singleton: one gateway per process
+// runs it. No traffic leaves the machine: telemetry, update checks and tours are off.
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
+import type express from "express";
+import type { Logger } from "pino";
+import RED from "node-red";
+import { invalidFiles } from "../../protocol/errors.ts";
+import { loadFlowFiles, unknownTypes } from "./flow-files.ts";
+import type { GatewayConfig } from "../config/schema.ts";
+import type { Accounts } from "../security/accounts.ts";
+
+export interface NodeRedOptions {
+  config: GatewayConfig["nodeRed"];
+  dataDir: string;
+  server: Server;
+  app: express.Express;
+  log: Logger;
+  /** The gateway's own HTTP URL, for the flows' cs-gateway config node (${CS_GATEWAY_HTTP_URL}). */
+  gatewayUrl: () => string;
+  accounts: Accounts;
+}
+
+const require = createRequire(import.meta.url);
+const DASHBOARD_DIR = dirname(require.resolve("@flowfuse/node-red-dashboard/package.json"));
+const PROJECT_NODES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../flows/nodes");
+
+/** Node-RED's log levels (numbers) to pino's. */
+const LEVELS: Record<number, "fatal" | "error" | "warn" | "info" | "debug" | "trace"> = { 10: "fatal", 20: "error", 30: "warn", 40: "info", 50: "debug", 60: "trace", 98: "info", 99: "info" };
+
+let running = false;
+
+export class EmbeddedNodeRed {
+  constructor(private readonly o: NodeRedOptions) {}
+
+  async start(): Promise<void> {
+    if (running) throw new Error("Node-RED already runs in this process (it is a singleton): one gateway per process may enable it");
+    const { config, dataDir, log } = this.o;
+    const files = loadFlowFiles(config.flowsDir);
+    const userDir = join(dataDir, "node-red");
+    mkdirSync(userDir, { recursive: true });
+    const flowFile = join(userDir, "flows.json");
+    // flows/ is the source of truth: each start runs what is there (see README: changing flows).
+    writeFileSync(flowFile, JSON.stringify(files.flatMap((f) => f.nodes), null, 1));
+    // The flows' cs-gateway node reads these (${...} in flows/shared.json): where the gateway is,
+    // the token its flows write with, and whether a dashboard user must be logged in to write.
+    process.env.CS_GATEWAY_HTTP_URL = this.o.gatewayUrl();
+    process.env.CS_GATEWAY_TOKEN = this.o.accounts.flowsToken;
+    process.env.CS_DASHBOARD_LOGIN = String(this.o.accounts.required);
+    const editor = config.editor && config.accounts.length > 0;
+    if (config.editor && !editor) log.warn("Node-RED editor is off: no accounts in nodeRed.accounts (it never runs without a login)");
+    const settings: Record<string, unknown> = {
+      userDir,
+      flowFile,
+      credentialSecret: config.credentialSecret ?? this.secret(userDir),
+      httpAdminRoot: editor ? "/admin" : false,
+      httpNodeRoot: "/",
+      disableEditor: !editor,
+      nodesDir: [DASHBOARD_DIR, PROJECT_NODES_DIR],
+      adminAuth: editor
+        ? { type: "credentials", users: config.accounts.map((a) => ({ username: a.account, password: a.password, permissions: a.permissions })) }
+        : undefined,
+      // A dashboard user who logged in at /login sends the account with the socket's handshake;
+      // the commons-sense plugin puts it into msg._client for the nodes that write.
+      dashboard: {
+        ioMiddleware: (socket: { request: { headers: Record<string, string | undefined> }; data: Record<string, unknown> }, next: () => void) => {
+          const account = this.o.accounts.fromBasic(socket.request.headers.authorization);
+          if (account) socket.data.account = account;
+          next();
+        },
+      },
+      functionExternalModules: false,
+      externalModules: { autoInstall: false, palette: { allowInstall: false }, modules: { allowInstall: false } },
+      telemetry: { enabled: false, updateNotification: false },
+      diagnostics: { enabled: false, ui: false },
+      editorTheme: { tours: false, projects: { enabled: false } },
+      logging: {
+        pino: {
+          level: "info",
+          metrics: false,
+          audit: false,
+          handler: () => (msg: { level: number; msg?: unknown; type?: string }) => {
+            log[LEVELS[msg.level] ?? "info"]({ nodeRed: msg.type }, String(msg.msg ?? ""));
+          },
+        },
+      },
+    };
+    RED.init(this.o.server, settings);
+    if (RED.httpAdmin) this.o.app.use("/admin", RED.httpAdmin);
+    this.o.app.use("/", RED.httpNode);
+    running = true;
+    await RED.start();
+    const known = new Set(RED.nodes.getNodeList().flatMap((m) => (m.enabled && !m.err ? m.types : [])));
+    const problems = unknownTypes(files, known);
+    if (problems.length) {
+      await this.stop();
+      throw invalidFiles("CS_ERR_FLOWS_INVALID", problems);
+    }
+    log.info({ dashboard: "/dashboard", editor: editor ? "/admin" : "off", flows: files.map((f) => f.file) }, "Node-RED started");
+  }
+
+  async stop(): Promise<void> {
+    if (!running) return;
+    await RED.stop();
+    running = false;
+  }
+
+  /** A credential secret made once per data directory, so flow credentials survive restarts. */
+  private secret(userDir: string): string {
+    const file = join(userDir, ".credential-secret");
+    if (existsSync(file)) return readFileSync(file, "utf8").trim();
+    const secret = randomBytes(24).toString("hex");
+    writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}

@@ -1,0 +1,188 @@
+// The dashboards in a browser: a simulated village with Node-RED and FlowFuse Dashboard 2 on the
+// gateway's port, driven by headless Chromium. Each page shows live values (screenshots in
+// test-results/dashboards/); a count entered in the pantry form reaches the store and changes the
+// days left; a bad count gets a message and changes nothing; the editor refuses anonymous users.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
+import { startTestVillage, type TestVillage } from "../helpers/test-village.ts";
+import { launchChromium } from "../helpers/browser.ts";
+import { getJson } from "../helpers/get-json.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+const SHOTS = "test-results/dashboards";
+// bcrypt of "village-test-pw": the configuration holds hashes only.
+const HASH = "$2b$08$GAcw/sYHeWWh3jS0Uo5LY.LUlfibuUclfCINKb7zO8NNkEEwOySiW";
+const LOGIN = { username: "kitchen", password: "village-test-pw" };
+
+describe("dashboards", () => {
+  let v: TestVillage;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+  const foreign: string[] = [];
+  beforeAll(async () => {
+    v = await startTestVillage({
+      config: {
+        nodeRed: {
+          enabled: true,
+          accounts: [
+            { account: "maintenance", password: HASH },
+            { account: "kitchen", password: HASH },
+            { account: "visitors", password: HASH, permissions: "read" },
+          ],
+        },
+        // Potatoes in the cellar have no scale: the kitchen counts them.
+        reserves: {
+          food: {
+            staples: [
+              { sensor: "grain-bin", name: "grain", kcalPerKg: 3_400 },
+              { sensor: "legumes-bin", name: "legumes", kcalPerKg: 3_400 },
+              { sensor: "oil-store", name: "oil", kcalPerKg: 8_840 },
+              { name: "potatoes", kcalPerKg: 770 },
+            ],
+          },
+        },
+      },
+    });
+    base = v.gateway.http.url;
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 412, height: 915 } }); // a phone
+    // No CDN: every request a page makes goes to the gateway itself.
+    page.on("request", (r) => {
+      if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) foreign.push(r.url());
+    });
+    mkdirSync(SHOTS, { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await v?.stop();
+  });
+
+  /** The text next to a label on the page, once it is not the placeholder. */
+  async function valueOf(label: string): Promise<string> {
+    return waitFor(`a value for "${label}"`, async () => {
+      const row = page.locator(".nrdb-ui-text", { hasText: label }).first();
+      const text = (await row.count()) ? await row.innerText() : "";
+      const value = text.replace(label, "").trim();
+      return value && !value.includes("{{") ? value : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+  }
+
+  it("water and power: tanks in litres, battery charge, days left, alerts table", async () => {
+    await page.goto(`${base}/dashboard/water-power`);
+    expect(await valueOf("North tank")).toMatch(/^[\d.]+ L$/);
+    expect(await valueOf("Water in store")).toMatch(/^[\d.]+ L$/);
+    expect(await valueOf("Days of water left")).toMatch(/^[\d.]+ days$/);
+    // Every tank: litres, percent full and the days it alone would last the village.
+    expect(await valueOf("North tank: full")).toMatch(/^[\d.]+ %$/);
+    expect(await valueOf("Cistern: alone would last")).toMatch(/^[\d.]+ days$/);
+    expect(await valueOf("Solar input")).toMatch(/^-?[\d.]+ W$/);
+    expect(await valueOf("Energy stored")).toMatch(/^[\d.]+ Wh$/);
+    // Outputs from the boards' status: the cistern pump, and the clinic fridge as an essential load.
+    await page.getByText("cistern-pump").first().waitFor({ timeout: 20_000 });
+    await page.getByText("tier 1 (essential)").first().waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: `${SHOTS}/water-power.png`, fullPage: true });
+  });
+
+  it("greenhouse: climate and every bed", async () => {
+    await page.goto(`${base}/dashboard/greenhouse`);
+    expect(await valueOf("Air temperature")).toMatch(/^-?[\d.]+ °C$/);
+    expect(await valueOf("Bed 4 soil moisture")).toMatch(/^[\d.]+ %$/);
+    await page.getByText("roof-vent").first().waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: `${SHOTS}/greenhouse.png`, fullPage: true });
+  });
+
+  it("aid and village pages render for anyone", async () => {
+    await page.goto(`${base}/dashboard/village`);
+    expect(await valueOf("People in the village")).toBe("180 people");
+    await page.screenshot({ path: `${SHOTS}/village.png`, fullPage: true });
+    await page.goto(`${base}/dashboard/aid`);
+    await page.getByText("Our aid requests").first().waitFor();
+    await page.screenshot({ path: `${SHOTS}/aid.png`, fullPage: true });
+  });
+
+  it("pantry: anyone sees stock; a count from the form needs a login, then reaches the store and changes days left", async () => {
+    await page.goto(`${base}/dashboard/pantry`);
+    await valueOf("Grain");
+    const figures = async () => (await getJson(`${base}/api/reserves`)).body.figures;
+    expect((await figures())["food.daysLeftNorm"].value).toBeNull(); // the potatoes were never counted
+
+    // Anonymous: the form answers that a login is needed, and nothing is stored.
+    const anonymous = page.locator(".nrdb-ui-form");
+    await anonymous.getByLabel("Staple").fill("potatoes");
+    await anonymous.getByLabel("kg").fill("999");
+    await anonymous.getByRole("button", { name: "Save count" }).click();
+    expect(await valueOf("Last count")).toBe("Not saved: log in first (open /login), then try again");
+    expect((await v.gateway.store.latest()).some((r) => r.sensor === "count-potatoes")).toBe(false);
+
+    // The kitchen's account, as a browser sends it after /login.
+    const kitchen = await browser.newContext({ viewport: { width: 412, height: 915 }, httpCredentials: { ...LOGIN, send: "always" } });
+    const kitchenPage = await kitchen.newPage();
+    const login = await kitchenPage.goto(`${base}/login?to=/dashboard/pantry`);
+    expect(login?.url()).toBe(`${base}/dashboard/pantry`);
+    const form = kitchenPage.locator(".nrdb-ui-form");
+    await form.getByLabel("Staple").fill("potatoes");
+    await form.getByLabel("kg").fill("1200");
+    await form.getByRole("button", { name: "Save count" }).click();
+    const saved = await waitFor("the form's answer", async () => {
+      const t = await kitchenPage.locator(".nrdb-ui-text", { hasText: "Last count" }).first().innerText();
+      return t.includes("Saved") ? t : undefined;
+    });
+    expect(saved).toContain("Saved: potatoes 1200 kg");
+    const stored = await waitFor("the count in the store", async () => (await v.gateway.store.latest()).find((r) => r.sensor === "count-potatoes"));
+    expect(stored).toMatchObject({ device: "pantry-counts", value: 1200, unit: "kg" });
+    const after = await figures();
+    expect(after["food.potatoes.kg"].value).toBe(1200);
+    const kcal = ["grain", "legumes", "oil"].reduce((sum, s, i) => sum + after[`food.${s}.kg`].value * [3_400, 3_400, 8_840][i], 1200 * 770);
+    expect(after["food.daysLeftNorm"].value).toBeCloseTo(kcal / (180 * 2_100), 0);
+    await kitchenPage.screenshot({ path: `${SHOTS}/pantry.png`, fullPage: true });
+
+    await form.getByLabel("Staple").fill("rice");
+    await form.getByLabel("kg").fill("10");
+    await form.getByRole("button", { name: "Save count" }).click();
+    await waitFor("the refusal on the form", async () => (await kitchenPage.locator(".nrdb-ui-text", { hasText: "Last count" }).first().innerText()).includes("staple: not a staple"));
+    expect((await v.gateway.store.latest()).some((r) => r.sensor === "count-rice")).toBe(false);
+    await kitchen.close();
+  });
+
+  it("the write API asks for an account with write permission; reading stays open", async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${base}/api/pantry/counts`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ staple: "oil", kg: 3 }) });
+    const basic = (user: string, pw: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString("base64")}` });
+    const anonymous = await post({});
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ code: "CS_ERR_LOGIN_REQUIRED" });
+    expect((await post(basic("visitors", "village-test-pw"))).status).toBe(403); // a read-only account
+    expect((await post(basic("kitchen", "wrong"))).status).toBe(401);
+    expect((await post(basic("kitchen", "village-test-pw"))).status).toBe(201);
+    expect((await fetch(`${base}/api/reserves`)).status).toBe(200);
+  });
+
+  it("the editor needs a login: anonymous requests are refused, a configured user gets a token", async () => {
+    const anonymous = await fetch(`${base}/admin/flows`);
+    expect(anonymous.status).toBe(401);
+    const token = await fetch(`${base}/admin/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_id: "node-red-admin", grant_type: "password", scope: "*", username: "maintenance", password: "village-test-pw" }),
+    });
+    expect(token.status).toBe(200);
+    const { access_token } = (await token.json()) as { access_token: string };
+    const flows = await fetch(`${base}/admin/flows`, { headers: { authorization: `Bearer ${access_token}` } });
+    expect(flows.status).toBe(200);
+    const wrong = await fetch(`${base}/admin/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_id: "node-red-admin", grant_type: "password", scope: "*", username: "maintenance", password: "guess" }),
+    });
+    expect(wrong.status).toBe(403);
+    await page.goto(`${base}/admin/`);
+    await page.locator("input#node-dialog-login-username, input[name=username]").first().waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: `${SHOTS}/editor-login.png` });
+  });
+
+  it("loaded every page without a request leaving the gateway (no CDN, works with no internet)", () => {
+    expect(foreign).toEqual([]);
+  });
+});

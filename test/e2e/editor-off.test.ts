@@ -1,0 +1,21 @@
+// The flow editor switched off in the village configuration: no /admin at all, dashboards as before.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestVillage, type TestVillage } from "../helpers/test-village.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+describe("Node-RED editor switched off", () => {
+  let v: TestVillage;
+  beforeAll(async () => {
+    const hash = "$2b$08$GAcw/sYHeWWh3jS0Uo5LY.LUlfibuUclfCINKb7zO8NNkEEwOySiW";
+    v = await startTestVillage({ config: { nodeRed: { enabled: true, editor: false, accounts: [{ account: "maintenance", password: hash }] } } });
+  }, 60_000);
+  afterAll(() => v?.stop());
+
+  it("serves no editor, not even its login, while the dashboards and /login still work", async () => {
+    const base = v.gateway.http.url;
+    expect((await fetch(`${base}/admin/`)).status).toBe(404);
+    expect((await fetch(`${base}/admin/auth/login`)).status).toBe(404);
+    await waitFor("the dashboards served", async () => (await fetch(`${base}/dashboard/water-power`)).status === 200);
+    expect((await fetch(`${base}/login`)).status).toBe(401); // accounts still guard writes
+  });
+});

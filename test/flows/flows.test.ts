@@ -1,0 +1,100 @@
+// Every flow file in flows/ runs in a real Node-RED (node-red-node-test-helper) against a running
+// simulated village: the dashboard widgets are replaced by helper nodes, which assert the
+// messages the project nodes and the flows' own nodes deliver to them.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRequire } from "node:module";
+import { loadFlowFiles, type FlowNode } from "../../gateway/dashboard/flow-files.ts";
+import { startTestVillage, type TestVillage } from "../helpers/test-village.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+const require = createRequire(import.meta.url);
+// The helper is CommonJS with no types; what is used of it is named here.
+const helper = require("node-red-node-test-helper") as {
+  init(runtimePath: string): void;
+  startServer(): Promise<void>;
+  stopServer(): Promise<void>;
+  load(nodes: unknown[], flow: unknown[]): Promise<void>;
+  unload(): Promise<void>;
+  getNode(id: string): { on(event: "input", cb: (msg: Record<string, unknown>) => void): void; receive(msg: Record<string, unknown>): void } | null;
+};
+helper.init(require.resolve("node-red"));
+const csNodes = require("../../flows/nodes/commons-sense/commons-sense.js");
+const changeNode = require("@node-red/nodes/core/function/15-change.js");
+
+/** A flow file as it would run, with each dashboard node standing in as a helper node. */
+function withHelpers(nodes: FlowNode[]): FlowNode[] {
+  return nodes
+    .filter((n) => !["ui-base", "ui-theme", "ui-page", "ui-group"].includes(n.type))
+    .map((n) => (n.type.startsWith("ui-") ? { id: n.id, type: "helper", z: n.z, wires: n.wires ?? [[]] } : n));
+}
+
+describe("flow files in a real Node-RED", () => {
+  const files = loadFlowFiles("flows");
+  const shared = files.find((f) => f.file.endsWith("shared.json"))!.nodes.filter((n) => n.type === "cs-gateway");
+  let v: TestVillage;
+  beforeAll(async () => {
+    v = await startTestVillage();
+    process.env.CS_GATEWAY_HTTP_URL = v.gateway.http.url;
+    process.env.CS_GATEWAY_TOKEN = v.gateway.accounts.flowsToken;
+    process.env.CS_DASHBOARD_LOGIN = "false";
+    await helper.startServer();
+  }, 60_000);
+  afterAll(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    await v?.stop();
+  });
+
+  it("has one file per audience plus the shared config", () => {
+    expect(files.map((f) => f.file.replace("flows/", "")).sort()).toEqual(["aid.json", "greenhouse.json", "pantry.json", "shared.json", "village.json", "water-power.json"]);
+  });
+
+  for (const name of ["water-power", "pantry", "greenhouse", "aid", "village"]) {
+    it(`${name}.json: every widget receives what it shows`, async () => {
+      const nodes = files.find((f) => f.file.endsWith(`${name}.json`))!.nodes;
+      const flow = [...shared, ...withHelpers(nodes)];
+      await helper.load([csNodes, changeNode], flow);
+      // Widgets fed by a reading or reserve node: each must receive a message with a payload.
+      const fed = new Set(nodes.filter((n) => /^cs-(reading|reserve|alert|aid-request|output)$/.test(n.type)).flatMap((n) => (n.wires as string[][]).flat()));
+      const received = new Map<string, Record<string, unknown>>();
+      for (const id of fed) helper.getNode(id)!.on("input", (msg) => received.set(id, msg));
+      await waitFor(`${fed.size} widgets fed`, () => received.size === fed.size, { timeoutMs: 20_000 });
+      for (const [id, msg] of received) {
+        const source = nodes.find((n) => (n.wires as string[][] | undefined)?.flat().includes(id))!;
+        if (source.type === "cs-reserve") expect(msg, id).toMatchObject({ topic: source.figure, unit: expect.any(String), text: expect.any(String) });
+        else if (source.type === "cs-reading" && source.historyHours === "0") expect(msg, id).toMatchObject({ topic: source.sensor, unit: expect.any(String), quality: expect.stringMatching(/good|invalid/) });
+        else expect(msg.payload, id).toBeDefined();
+      }
+      await helper.unload();
+    }, 40_000);
+  }
+
+  it("village.json: the assembly's change is saved and answered on the form; a bad one is refused", async () => {
+    const nodes = files.find((f) => f.file.endsWith("village.json"))!.nodes;
+    await helper.load([csNodes, changeNode], [...shared, ...withHelpers(nodes)]);
+    const answers: string[] = [];
+    helper.getNode("txt-village-result")!.on("input", (msg) => answers.push(msg.text as string));
+    helper.getNode("village-change")!.receive({ payload: { headCount: "190", waterLitresPerPersonDay: "", foodKcalPerPersonDay: "2200" } });
+    await waitFor("an answer", () => answers.length === 1);
+    expect(answers[0]).toBe("Saved: 190 people, 15 L water and 2200 kcal per person a day");
+    expect(v.gateway.reserves.village()).toMatchObject({ headCount: 190, norms: { waterLitresPerPersonDay: 15, foodKcalPerPersonDay: 2200 } });
+    helper.getNode("village-change")!.receive({ payload: { headCount: "-3" } });
+    await waitFor("a second answer", () => answers.length === 2);
+    expect(answers[1]).toMatch(/^Not saved: headCount: /);
+    expect(v.gateway.reserves.village().headCount).toBe(190);
+    await helper.unload();
+  });
+
+  it("pantry.json: a form submission is saved and answered on the form", async () => {
+    const nodes = files.find((f) => f.file.endsWith("pantry.json"))!.nodes;
+    await helper.load([csNodes, changeNode], [...shared, ...withHelpers(nodes)]);
+    const answers: string[] = [];
+    helper.getNode("txt-count-result")!.on("input", (msg) => answers.push(msg.text as string));
+    helper.getNode("count")!.receive({ payload: { staple: "oil", kg: "42.5" } }); // what ui-form sends
+    helper.getNode("count")!.receive({ payload: { staple: "oil", kg: -1 } });
+    await waitFor("two answers", () => answers.length === 2);
+    expect(answers.sort()).toEqual(["Not saved: kg: cannot be negative", "Saved: oil 42.5 kg"]);
+    expect((await v.gateway.store.latest()).find((r) => r.sensor === "count-oil")).toMatchObject({ value: 42.5 });
+    await helper.unload();
+  });
+});
