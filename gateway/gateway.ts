@@ -2,14 +2,21 @@
 import type { Logger } from "pino";
 import type { LoadedBoard } from "../edge/board/check.ts";
 import type { GatewayConfig } from "./config/schema.ts";
+import type { StoredReading } from "./store/store.ts";
+import { CsError } from "../protocol/errors.ts";
 import { Broker } from "./broker/broker.ts";
 import { Bus } from "./bus.ts";
 import { Ingest } from "./ingest/ingest.ts";
 import { DeviceRegistry } from "./ingest/device-registry.ts";
+import { countSensorOf, PANTRY_COUNTS_DEVICE, pantryCountReading } from "./pantry/counts.ts";
 import { EmbeddedStore } from "./store/embedded-store.ts";
 import { InfluxStore } from "./store/influx-store.ts";
 import type { Store } from "./store/store.ts";
 import { HttpServer } from "./api/http-server.ts";
+import { EmbeddedNodeRed } from "./dashboard/node-red.ts";
+import { IdentityStore } from "./security/identities.ts";
+import { Accounts } from "./security/accounts.ts";
+import { mkdirSync } from "node:fs";
 import { reservesRoutes } from "./api/reserves-routes.ts";
 import { Reserves } from "./reserves/reserves.ts";
 import { TriggerState } from "./triggers/trigger-state.ts";
@@ -54,12 +61,27 @@ export class Gateway {
     this.log = log;
     this.bus = new Bus(log.child({ module: "bus" }));
     this.registry = new DeviceRegistry(options.boards);
+    this.registry.addLocalDevice(
+      PANTRY_COUNTS_DEVICE,
+      "pantry",
+      config.reserves.food.staples.map((s) => ({ sensor: countSensorOf(s.name), unit: "kg" as const, label: `${s.name} (counted by hand)` })),
+    );
     this.store =
       options.store ??
       (config.influx
         ? new InfluxStore({ url: config.influx.url, database: config.influx.database })
         : new EmbeddedStore({ dataDir: config.dataDir, ...config.store }));
-    this.broker = new Broker({ host: config.mqtt.host, port: config.mqtt.port, log: log.child({ module: "broker" }) });
+    if (config.mqtt.requireIdentity) {
+      mkdirSync(config.dataDir, { recursive: true });
+      this.identities = new IdentityStore(config.dataDir);
+    } else log.warn("the broker accepts any client on the network: enrol devices (npm run enrol) and set mqtt.requireIdentity");
+    this.broker = new Broker({
+      host: config.mqtt.host,
+      port: config.mqtt.port,
+      log: log.child({ module: "broker" }),
+      identities: this.identities,
+      limits: config.mqtt.limits,
+    });
     this.ingest = new Ingest({
       broker: this.broker,
       store: this.store,
@@ -107,21 +129,80 @@ export class Gateway {
           log: log.child({ module: "federation" }),
         })
       : undefined;
+    this.accounts = new Accounts(config.nodeRed.accounts);
+    if (!this.accounts.required) log.warn("no accounts in nodeRed.accounts: anyone on the network may change things through the API");
     this.http = new HttpServer({
       host: config.http.host,
       port: config.http.port,
       log: log.child({ module: "http" }),
+      guard: this.accounts.writeGuard(),
+      login: this.accounts.required ? this.accounts.loginRoute() : undefined,
       store: this.store,
       registry: this.registry,
       health: () => this.health(),
       now,
-      routes: reservesRoutes({ reserves: this.reserves, state: this.triggerState, triggers: this.triggers, link: this.link, summary, commands: this.commands }),
+      routes: reservesRoutes({
+        reserves: this.reserves,
+        state: this.triggerState,
+        triggers: this.triggers,
+        link: this.link,
+        summary,
+        commands: this.commands,
+        pantryCount: (body) => this.takePantryCount(body),
+        village: () => this.reserves.village(),
+        changeVillage: (change) => this.changeVillage(change),
+      }),
     });
     this.bus.on("outbox", () => void this.link?.drain());
     this.bus.on("notification", (n) => {
       // The local alarm channel: anything on the village network can sound it (sirens, phones).
       this.broker.publish(`cs/v1/village/${config.village.id}/notifications`, JSON.stringify(n), { qos: 1 });
     });
+  }
+
+  private lastCountSeq = 0;
+
+  /** Assessments and the village's own settings, as kept in the trigger state across restarts. */
+  private applySetting(name: string, value: number, tsMs: number): void {
+    if (name === "village.headCount") this.reserves.setHeadCount(value);
+    else if (name.startsWith("norms.")) this.reserves.setNorm(name.slice(6) as keyof GatewayConfig["norms"], value);
+    else this.reserves.assess(name as "greenhouse.cropLossPct", value, tsMs);
+  }
+
+  /** The assembly changed the head count or a norm: kept, applied, and the triggers look again. */
+  changeVillage(change: { headCount?: number; norms?: Partial<GatewayConfig["norms"]> }): ReturnType<Reserves["village"]> {
+    const now = Date.now();
+    const settings: Array<[string, number]> = [
+      ...(change.headCount !== undefined ? [["village.headCount", change.headCount] as [string, number]] : []),
+      ...Object.entries(change.norms ?? {}).map(([k, v]) => [`norms.${k}`, v as number] as [string, number]),
+    ];
+    for (const [name, value] of settings) {
+      this.triggerState.saveAssessment(name, value, now);
+      this.applySetting(name, value, now);
+    }
+    this.triggers.evaluateNow();
+    return this.reserves.village();
+  }
+  private unwatchIdentities: (() => void) | undefined;
+  /** Role accounts for the editor and for changing things from a browser. */
+  readonly accounts: Accounts;
+  /** Enrolled device and observer identities, when the broker requires them. */
+  readonly identities: IdentityStore | undefined;
+  /** The dashboards and the flow editor, when the configuration enables them. */
+  nodeRed: EmbeddedNodeRed | undefined;
+
+  /** A kitchen's count: validated, stored, and the reserves and triggers see it at once. */
+  async takePantryCount(body: unknown): Promise<StoredReading> {
+    const now = Date.now();
+    const seq = (this.lastCountSeq = Math.max(this.lastCountSeq + 1, now));
+    const reading = pantryCountReading(body, this.config.reserves.food.staples.map((s) => s.name), seq, now);
+    try {
+      await this.ingest.acceptLocal([reading]);
+    } catch (err) {
+      throw new CsError("CS_ERR_STORE_UNAVAILABLE", `the count was not saved, enter it again later: ${(err as Error).message}`);
+    }
+    this.triggers.evaluateNow();
+    return reading;
   }
 
   async start(): Promise<void> {
@@ -134,21 +215,47 @@ export class Gateway {
     }
     this.triggerState.open();
     await this.reserves.start();
-    for (const a of this.triggerState.assessments()) this.reserves.assess(a.name as "greenhouse.cropLossPct", a.value, a.tsMs);
+    for (const a of this.triggerState.assessments()) this.applySetting(a.name, a.value, a.tsMs);
     await this.broker.start();
+    this.unwatchIdentities = this.identities?.watch((names) => {
+      for (const name of names) {
+        this.log.warn({ identity: name }, "identity revoked: dropping its connections");
+        this.broker.disconnectIdentity(name);
+      }
+    });
     await this.ingest.start();
     this.commands.start();
     await this.triggers.start();
     await this.link?.start();
     await this.http.start();
+    if (this.config.nodeRed.enabled) {
+      this.nodeRed = new EmbeddedNodeRed({
+        config: this.config.nodeRed,
+        dataDir: this.config.dataDir,
+        server: this.http.server!,
+        app: this.http.app,
+        log: this.log.child({ module: "node-red" }),
+        gatewayUrl: () => this.http.url,
+        accounts: this.accounts,
+      });
+      try {
+        await this.nodeRed.start();
+      } catch (err) {
+        await this.stop();
+        throw err;
+      }
+    }
   }
 
   async stop(): Promise<void> {
+    await this.nodeRed?.stop();
+    this.nodeRed = undefined;
     await this.http.stop();
     await this.link?.stop();
     await this.triggers.stop();
     this.commands.stop();
     await this.ingest.stop();
+    this.unwatchIdentities?.();
     await this.broker.stop();
     await this.reserves.stop();
     this.triggerState.close();
@@ -175,7 +282,7 @@ export class Gateway {
         ingest: this.ingest.counters,
         federation: this.link ? { state: this.link.connected ? "up" : "down", sent: this.link.sent, waiting: this.triggerState.unsent(1000).length } : { state: "not configured" },
       },
-      devices: this.registry.deviceIds().map((id) => {
+      devices: this.registry.deviceIds().filter((id) => !this.registry.isLocal(id)).map((id) => {
         const s = this.ingest.devices.get(id);
         return {
           device: id,
@@ -183,6 +290,7 @@ export class Gateway {
           lastStatus: s ? new Date(s.ts).toISOString() : null,
           journal: s?.journal ?? null,
           warnings: s?.warnings ?? [],
+          outputs: s?.outputs ?? [],
         };
       }),
     };

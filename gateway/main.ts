@@ -8,6 +8,8 @@ import { loadGatewayConfigFile, parseGatewayConfig } from "./config/load.ts";
 import type { GatewayConfigInput } from "./config/schema.ts";
 import { Gateway } from "./gateway.ts";
 import { SimulatedVillage, simulatedClock } from "./simulation/simulated-village.ts";
+import { randomBytes } from "node:crypto";
+import bcrypt from "bcryptjs";
 
 const log = pino({ name: "gateway" });
 const env = process.env;
@@ -39,7 +41,15 @@ function withOverrides(input: GatewayConfigInput): unknown {
 
 try {
   const source = values.config ?? "command line";
-  const config = parseGatewayConfig(withOverrides(values.config ? loadGatewayConfigFile(values.config) : {}), source);
+  let config = parseGatewayConfig(withOverrides(values.config ? loadGatewayConfigFile(values.config) : {}), source);
+  // The demo village gets a one-off editor account so the flow editor can be seen; a real
+  // village lists its circles' accounts (bcrypt hashes) in its configuration.
+  let demoPassword: string | undefined;
+  if (values.simulate && config.nodeRed.enabled && config.nodeRed.accounts.length === 0) {
+    demoPassword = randomBytes(9).toString("base64url");
+    const demo = { account: "maintenance", password: bcrypt.hashSync(demoPassword, 10), permissions: "*" as const };
+    config = parseGatewayConfig({ ...config, nodeRed: { ...config.nodeRed, accounts: [demo] } }, source);
+  }
   const boards = loadBoardDir(config.boardsDir);
   const speed = Number(values.speed);
   if (!(speed > 0)) throw new CsError("CS_ERR_CONFIG_INVALID", `--speed: ${values.speed} is not a positive number`);
@@ -68,6 +78,10 @@ try {
   console.log(`  Reserves      ${gateway.http.url}/api/reserves`);
   console.log(`  Alerts        ${gateway.http.url}/api/alerts`);
   console.log(`  Aid requests  ${gateway.http.url}/api/aid-requests`);
+  if (gateway.nodeRed) {
+    console.log(`  Dashboards    ${gateway.http.url}/dashboard  (water-power, pantry, greenhouse, aid, village)`);
+    if (demoPassword) console.log(`  Flow editor   ${gateway.http.url}/admin  (account maintenance, password ${demoPassword})`);
+  }
   console.log(`  Store         ${gateway.store.kind}${config.influx ? ` (${config.influx.url})` : ` (${config.dataDir})`}`);
   if (village) console.log(`  Simulation    ${village.agents.length} edge agents, model speed x${values.speed}\n`);
   const shutdown = async () => {

@@ -3,6 +3,10 @@ import { Aedes, type AedesPublishPacket, type Client } from "aedes";
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import type { Identity, IdentityStore } from "../security/identities.ts";
+import { IDENTITY_NAME } from "../security/identities.ts";
+import { canPublish, canSubscribe } from "../security/acl.ts";
+import { guardedSocket } from "./packet-size-guard.ts";
 
 export interface BrokerOptions {
   host: string;
@@ -10,6 +14,30 @@ export interface BrokerOptions {
   log: Logger;
   /** A subscriber that cannot take a message for this long is dropped (aedes' default, stated). */
   drainTimeoutMs?: number;
+  /** Given: every client proves a device or observer identity, and the ACL applies. */
+  identities?: IdentityStore;
+  limits?: Partial<BrokerLimits>;
+}
+
+export interface BrokerLimits {
+  /** Largest MQTT packet, checked from its header before its body is buffered. */
+  maxPacketBytes: number;
+  /** A socket that has not sent CONNECT by then is closed. */
+  connectTimeoutMs: number;
+  /** Open connections per remote address. */
+  maxConnectionsPerAddress: number;
+  /** Publishes per second per client (a token bucket with this burst); more closes the client. */
+  maxPublishesPerSecond: number;
+}
+
+export const DEFAULT_LIMITS: BrokerLimits = { maxPacketBytes: 512 * 1024, connectTimeoutMs: 10_000, maxConnectionsPerAddress: 32, maxPublishesPerSecond: 1_000 };
+
+export interface Refusal {
+  clientId: string;
+  identity: string | null;
+  action: "connect" | "publish" | "subscribe";
+  topic: string;
+  reason: string;
 }
 
 /**
@@ -28,11 +56,17 @@ export class Broker {
   private boundPort = 0;
   private readonly sockets = new Set<Socket>();
   private readonly listeners = new Set<ClientPublishListener>();
-  /** Refused publishes by client id, for /api/health. */
-  readonly refused: { clientId: string; topic: string }[] = [];
+  /** The latest refusals (connect, publish, subscribe), for /api/health; counted in full. */
+  readonly refused: Refusal[] = [];
+  readonly refusedCount = { connect: 0, publish: 0, subscribe: 0, oversized: 0, overConnections: 0, overRate: 0 };
+  private readonly limits: BrokerLimits;
+  private readonly perAddress = new Map<string, number>();
+  private readonly buckets = new WeakMap<Client, { tokens: number; atMs: number }>();
+  private readonly identityOf = new WeakMap<Client, Identity>();
 
   constructor(options: BrokerOptions) {
     this.o = options;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
   }
 
   get port(): number {
@@ -44,15 +78,71 @@ export class Broker {
   }
 
   async start(): Promise<void> {
-    const aedes = await Aedes.createBroker({ drainTimeout: this.o.drainTimeoutMs ?? 60_000 });
+    const aedes = await Aedes.createBroker({ drainTimeout: this.o.drainTimeoutMs ?? 60_000, connectTimeout: this.limits.connectTimeoutMs });
+    const identities = this.o.identities;
+    // aedes gives an empty client id a generated one even with clean session 0; the spec says
+    // refuse it [MQTT-3.1.3-8]. Noted here, refused in authenticate with CONNACK 0x02.
+    const emptyIdWithSession = new WeakSet<Client>();
+    aedes.preConnect = (client, packet, callback) => {
+      if (!packet.clientId && packet.clean === false) emptyIdWithSession.add(client);
+      callback(null, true);
+    };
+    aedes.authenticate = (client, username, password, done) => {
+      // Wildcards and level separators in a client id or user name could be abused in topic ACLs.
+      if (emptyIdWithSession.has(client) || !client.id || /[+#/]/.test(client.id) || (username !== undefined && /[+#/]/.test(username))) {
+        this.refuse(client, "connect", "", emptyIdWithSession.has(client) ? "empty client id with clean session 0" : "client id or user name contains +, # or /");
+        return done(Object.assign(new Error("identifier rejected"), { returnCode: 2 }) as never, false);
+      }
+      if (!identities) return done(null, true);
+      if (!username || !IDENTITY_NAME.test(username)) {
+        this.refuse(client, "connect", "", "no identity given");
+        return done(Object.assign(new Error("not authorized"), { returnCode: 5 }) as never, false);
+      }
+      identities.authenticate(username, password?.toString("utf8")).then(
+        (identity) => {
+          if (!identity) {
+            this.refuse(client, "connect", "", `identity ${username}: unknown, revoked or wrong secret`);
+            return done(Object.assign(new Error("bad user name or password"), { returnCode: 4 }) as never, false);
+          }
+          this.identityOf.set(client, identity);
+          done(null, true);
+        },
+        (err: Error) => done(Object.assign(err, { returnCode: 3 }) as never, false),
+      );
+    };
     aedes.authorizePublish = (client, packet, callback) => {
+      if (client && !this.takeToken(client)) {
+        this.refuse(client, "publish", packet.topic, `over ${this.limits.maxPublishesPerSecond} publishes per second`);
+        this.refusedCount.overRate++;
+        return callback(new Error("publish rate limit"));
+      }
       if (packet.topic.startsWith("$SYS/") || GATEWAY_ONLY.test(packet.topic)) {
-        const clientId = client?.id ?? "(none)";
-        if (this.refused.length < 1000) this.refused.push({ clientId, topic: packet.topic });
-        this.o.log.warn({ clientId, topic: packet.topic }, "publish refused: gateway-only topic");
+        this.refuse(client, "publish", packet.topic, "reserved for the gateway");
         return callback(new Error(`${packet.topic} is reserved for the gateway`));
       }
+      if (identities && client) {
+        const identity = this.identityOf.get(client);
+        if (!identity || identities.get(identity.name)?.revokedAt || !canPublish(identity, packet.topic)) {
+          this.refuse(client, "publish", packet.topic, identity ? `not allowed for ${identity.role} ${identity.name}` : "no identity");
+          return callback(new Error(`${packet.topic} is not allowed for this identity`));
+        }
+      }
       callback(null);
+    };
+    aedes.authorizeSubscribe = (client, subscription, callback) => {
+      if (!identities) return callback(null, subscription);
+      const identity = this.identityOf.get(client);
+      if (!identity || identities.get(identity.name)?.revokedAt || !canSubscribe(identity, subscription.topic)) {
+        this.refuse(client, "subscribe", subscription.topic, identity ? `not allowed for ${identity.role} ${identity.name}` : "no identity");
+        return callback(null, null); // SUBACK 0x80 for this filter [MQTT-3.9.3-2]
+      }
+      callback(null, subscription);
+    };
+    // A revoked identity gets nothing more, retained messages included.
+    aedes.authorizeForward = (client, packet) => {
+      const identity = identities ? this.identityOf.get(client) : undefined;
+      if (identities && (!identity || identities.get(identity.name)?.revokedAt)) return null;
+      return packet;
     };
     aedes.on("clientError", (client, err) => this.o.log.debug({ client: client?.id, err: err.message }, "client error"));
     aedes.on("connectionError", (client, err) => this.o.log.debug({ client: client?.id, err: err.message }, "connection error"));
@@ -66,10 +156,31 @@ export class Broker {
         }
       }
     });
-    const server = createServer(aedes.handle);
-    server.on("connection", (socket) => {
+    const server = createServer((socket) => {
       this.sockets.add(socket);
-      socket.once("close", () => this.sockets.delete(socket));
+      const address = socket.remoteAddress ?? "?";
+      const open = (this.perAddress.get(address) ?? 0) + 1;
+      this.perAddress.set(address, open);
+      socket.once("close", () => {
+        this.sockets.delete(socket);
+        const left = (this.perAddress.get(address) ?? 1) - 1;
+        if (left > 0) this.perAddress.set(address, left);
+        else this.perAddress.delete(address);
+      });
+      socket.on("error", () => undefined); // resets from hostile clients are not the gateway's errors
+      if (open > this.limits.maxConnectionsPerAddress) {
+        this.refusedCount.overConnections++;
+        this.o.log.warn({ address, open }, `connection refused: over ${this.limits.maxConnectionsPerAddress} from one address`);
+        return void socket.destroy();
+      }
+      // aedes would see a wrapped stream, not the socket: turn Nagle off here, or small acks and
+      // notifications wait for delayed TCP acknowledgements (about 40 ms on Linux).
+      socket.setNoDelay(true);
+      const guarded = guardedSocket(socket, this.limits.maxPacketBytes, (announced) => {
+        this.refusedCount.oversized++;
+        this.o.log.warn({ address, announced }, `connection cut: packet over ${this.limits.maxPacketBytes} bytes`);
+      });
+      aedes.handle(guarded as unknown as Socket);
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -113,7 +224,41 @@ export class Broker {
     aedes.publish({ cmd: "publish", topic, payload: body, qos: options.qos, retain: options.retain ?? false, dup: false }, (err) => done?.(err ?? undefined));
   }
 
-  health(): { state: "up" | "down"; clients: number; refusedPublishes: number } {
-    return { state: this.aedes && !this.aedes.closed ? "up" : "down", clients: this.aedes?.connectedClients ?? 0, refusedPublishes: this.refused.length };
+  /** Drops the connected clients of an identity (after it is revoked). */
+  disconnectIdentity(name: string): void {
+    const clients = (this.aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients ?? {};
+    for (const client of Object.values(clients)) if (this.identityOf.get(client)?.name === name) client.close();
+  }
+
+  health() {
+    return {
+      state: (this.aedes && !this.aedes.closed ? "up" : "down") as "up" | "down",
+      clients: this.aedes?.connectedClients ?? 0,
+      access: this.o.identities ? "identities" : "open",
+      refusedPublishes: this.refusedCount.publish,
+      refused: { ...this.refusedCount },
+      lastRefusals: this.refused.slice(-20),
+    };
+  }
+
+  /** Token bucket per client: refills at the limit per second, holds one second's worth. */
+  private takeToken(client: Client): boolean {
+    const now = Date.now();
+    const rate = this.limits.maxPublishesPerSecond;
+    const b = this.buckets.get(client) ?? { tokens: rate, atMs: now };
+    b.tokens = Math.min(rate, b.tokens + ((now - b.atMs) / 1000) * rate);
+    b.atMs = now;
+    this.buckets.set(client, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  private refuse(client: Client | null, action: Refusal["action"], topic: string, reason: string): void {
+    const refusal: Refusal = { clientId: client?.id ?? "(none)", identity: (client && this.identityOf.get(client)?.name) ?? null, action, topic, reason };
+    this.refusedCount[action]++;
+    this.refused.push(refusal);
+    if (this.refused.length > 1000) this.refused.shift();
+    this.o.log.warn(refusal, `${action} refused`);
   }
 }

@@ -12,8 +12,13 @@ export function checkReserveSensors(config: GatewayConfig, registry: DeviceRegis
   };
   const { water, power, food } = config.reserves;
   water.sensors.forEach((s, i) => want(`reserves.water.sensors[${i}]`, s, "L"));
+  for (const tank of Object.keys(water.tankCapacityLitres)) {
+    if (!water.sensors.includes(tank)) problems.push(`reserves.water.tankCapacityLitres.${tank}: not one of reserves.water.sensors`);
+  }
   if (water.flowSensor) want("reserves.water.flowSensor", water.flowSensor, "L/min");
   want("reserves.power.socSensor", power.socSensor, "%");
-  food.staples.forEach((s, i) => want(`reserves.food.staples[${i}].sensor`, s.sensor, "kg"));
+  food.staples.forEach((s, i) => {
+    if (s.sensor) want(`reserves.food.staples[${i}].sensor`, s.sensor, "kg");
+  });
   return problems;
 }

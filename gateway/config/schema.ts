@@ -25,6 +25,10 @@ export const reservesConfigSchema = z
         /** The flow meter on the main (L/min): measures consumption directly, so inflows separate. */
         flowSensor: sensorRef.optional().default("main-flow"),
         capacityLitres: z.number().positive().default(50_000),
+        /** Each tank's own capacity, for its percent on the dashboards. */
+        tankCapacityLitres: z
+          .record(z.string(), z.number().positive())
+          .default({ "tank-north-level": 10_000, "tank-south-level": 10_000, "cistern-level": 30_000 }),
         targetDays: z.number().positive().default(7),
       })
       .prefault({}),
@@ -40,7 +44,8 @@ export const reservesConfigSchema = z
     food: z
       .strictObject({
         staples: z
-          .array(z.strictObject({ sensor: sensorRef, name: idSchema, kcalPerKg: z.number().positive() }))
+          // A staple without a sensor is counted by hand only (POST /api/pantry/counts).
+          .array(z.strictObject({ sensor: sensorRef.optional(), name: idSchema, kcalPerKg: z.number().positive() }))
           .min(1)
           .default([
             { sensor: "grain-bin", name: "grain", kcalPerKg: 3_400 },
@@ -48,6 +53,8 @@ export const reservesConfigSchema = z
             { sensor: "oil-store", name: "oil", kcalPerKg: 8_840 },
           ]),
         targetDays: z.number().positive().default(30),
+        /** A kitchen's hand count stands this long before the figure that uses it is uncertain. */
+        countStaleAfterDays: z.number().positive().default(7),
       })
       .prefault({}),
     /** Consumption is measured over this trailing window. */
@@ -83,7 +90,26 @@ export const gatewayConfigSchema = z.strictObject({
   boardsDir: z.string().min(1).default("boards"),
   dataDir: z.string().min(1).default("./data"),
   mqtt: z
-    .strictObject({ host: z.string().min(1).default("0.0.0.0"), port: portSchema.default(1883) })
+    .strictObject({
+      host: z.string().min(1).default("0.0.0.0"),
+      port: portSchema.default(1883),
+      /**
+       * Every client proves an identity enrolled with `npm run enrol` (secrets kept as scrypt hashes
+       * in dataDir/identities.json), and the topic ACL applies. Off: any client on the network may
+       * connect (the simulated village and tests); the gateway warns at start.
+       */
+      requireIdentity: z.boolean().default(false),
+      /** Limits that keep a broken or hostile client from taking the broker down. */
+      limits: z
+        .strictObject({
+          maxPacketBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(512 * 1024),
+          connectTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+          maxConnectionsPerAddress: z.number().int().min(1).max(10_000).default(32),
+          /** A board publishes every few seconds and replays a backlog in batches: 1,000/s is ample. */
+          maxPublishesPerSecond: z.number().int().min(1).max(1_000_000).default(1_000),
+        })
+        .prefault({}),
+    })
     .prefault({}),
   http: z
     .strictObject({ host: z.string().min(1).default("0.0.0.0"), port: portSchema.default(1880) })
@@ -109,6 +135,32 @@ export const gatewayConfigSchema = z.strictObject({
     .strictObject({
       rawRetentionDays: z.number().positive().default(90),
       hourlyRetentionDays: z.number().positive().default(5 * 365),
+    })
+    .prefault({}),
+  /** Node-RED with the dashboards, on the gateway's HTTP port. */
+  nodeRed: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** The flow files, one per audience, plus shared.json for the dashboard's config nodes. */
+      flowsDir: z.string().min(1).default("flows"),
+      /** The editor at /admin; off, nobody can change flows from a browser. */
+      editor: z.boolean().default(true),
+      /**
+       * Role accounts that may log in to the editor, such as "maintenance" or "kitchen": a circle's
+       * shared account, not a person. Passwords are bcrypt hashes (`npx node-red admin hash-pw`),
+       * never plain text.
+       */
+      accounts: z
+        .array(
+          z.strictObject({
+            account: z.string().regex(/^[a-z0-9_-]{2,32}$/, "lower-case letters, digits, - and _"),
+            password: z.string().regex(/^\$2[aby]\$\d\d\$.{53}$/, "a bcrypt hash, not a password: npx node-red admin hash-pw"),
+            permissions: z.enum(["*", "read"]).default("*"),
+          }),
+        )
+        .default([]),
+      /** Encrypts credentials in Node-RED's flows; absent: generated and kept in dataDir. */
+      credentialSecret: z.string().min(16).optional(),
     })
     .prefault({}),
 });

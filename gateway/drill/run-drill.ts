@@ -78,7 +78,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
   });
 
   const villages: VillageSim[] = scenario.villages.map((v) => {
-    const config = parseGatewayConfig({ village: { id: v.id, name: v.id, headCount: v.headCount }, dataDir: join(dir, v.id) }, scenario.name);
+    const config = parseGatewayConfig({ village: { id: v.id, name: v.id, headCount: v.headCount }, dataDir: join(dir, v.id), nodeRed: { enabled: false } }, scenario.name);
     const bus = new Bus(log);
     const reserves = new Reserves({ config, bus, registry, now: () => clock.now });
     const state = new TriggerState(config.dataDir);

@@ -4,7 +4,7 @@
 // so a resend after a crash is harmless. The reserve summary is retained and refreshed each minute.
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import { fedTopic, proposalSchema, type Proposal, type ReserveSummary } from "../../protocol/federation.ts";
+import { aidRequestSchema, fedTopic, parseFedTopic, proposalSchema, type AidRequest, type Proposal, type ReserveSummary } from "../../protocol/federation.ts";
 import { z } from "zod";
 import type { TriggerState } from "../triggers/trigger-state.ts";
 import { parsePayload } from "../../protocol/parse-payload.ts";
@@ -23,6 +23,8 @@ export interface FederationLinkOptions {
 
 export class FederationLink {
   proposals: Proposal[] = [];
+  /** Neighbours' aid requests as the hub relays them, newest version of each. */
+  readonly neighbourRequests = new Map<string, AidRequest>();
   sent = 0;
   private readonly o: FederationLinkOptions;
   private client: MqttClient | undefined;
@@ -49,12 +51,23 @@ export class FederationLink {
     this.client.on("connect", () => {
       this.o.log.info({ hub: this.o.hubUrl }, "federation link up");
       this.client!.subscribe(fedTopic(this.o.village, "proposals"), { qos: 1 });
+      // Every village's requests are visible to everyone: the aid page shows the neighbours' too.
+      this.client!.subscribe(fedTopic("+", "aid-requests"), { qos: 1 });
       this.publishSummary();
       void this.drain().then(() => this.reannounce());
     });
     this.client.on("offline", () => this.o.log.warn("federation link down; the village runs alone and requests wait"));
     this.client.on("error", (err) => this.o.log.warn({ err: err.message }, "federation link error"));
-    this.client.on("message", (_topic, payload) => {
+    this.client.on("message", (topic, payload) => {
+      const from = parseFedTopic(topic);
+      if (from?.kind === "aid-requests") {
+        if (from.village === this.o.village) return;
+        const request = parsePayload(aidRequestSchema, payload);
+        if (!request?.success || request.data.village !== from.village) return void this.o.log.warn({ topic }, "malformed aid request from a neighbour ignored");
+        const known = this.neighbourRequests.get(request.data.id);
+        if (!known || known.version < request.data.version) this.neighbourRequests.set(request.data.id, request.data);
+        return;
+      }
       const parsed = parsePayload(z.array(proposalSchema), payload);
       if (parsed?.success) this.proposals = parsed.data;
       else this.o.log.warn("malformed proposals from hub ignored");

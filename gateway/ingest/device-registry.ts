@@ -13,6 +13,7 @@ export interface SensorInfo {
 export class DeviceRegistry {
   private readonly devices = new Map<string, Map<string, SensorInfo>>();
   private readonly outputKinds = new Map<string, string>();
+  private readonly local = new Set<string>();
 
   constructor(boards: readonly LoadedBoard[]) {
     for (const { board } of boards) {
@@ -23,6 +24,20 @@ export class DeviceRegistry {
       this.devices.set(board.id, sensors);
       for (const a of board.actuators) this.outputKinds.set(`${board.id}/${a.id}`, a.kind);
     }
+  }
+
+  /**
+   * A device the gateway itself speaks for, such as the kitchens' hand counts: it publishes
+   * nothing over MQTT, but its readings are stored and shown like any board's.
+   */
+  addLocalDevice(device: string, domain: string, sensors: Array<{ sensor: string; unit: Unit; label?: string }>): void {
+    this.devices.set(device, new Map(sensors.map((s) => [s.sensor, { device, domain, ...s }])));
+    this.local.add(device);
+  }
+
+  /** Devices that are boards on the network (not the gateway's own). */
+  isLocal(device: string): boolean {
+    return this.local.has(device);
   }
 
   hasDevice(device: string): boolean {

@@ -42,7 +42,8 @@ export class Ingest {
   private readonly o: IngestOptions;
   private readonly storedSeqs = new Map<string, SeqRangeSet>();
   private pending: StoredReading[] = [];
-  private readonly pendingKeys = new Set<string>();
+  /** Sequence numbers waiting in the batch, per device. */
+  private readonly pendingSeqs = new Map<string, Set<number>>();
   private timer: NodeJS.Timeout | undefined;
   private eager: NodeJS.Immediate | undefined;
   private writing: Promise<void> | undefined;
@@ -69,12 +70,26 @@ export class Ingest {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.pendingKeys.clear();
+    this.pendingSeqs.clear();
     this.writing = this.write(batch).finally(() => {
       this.writing = undefined;
       if (this.pending.length > 0) void this.flush();
     });
     await this.writing;
+  }
+
+  /**
+   * Readings the gateway takes itself (a kitchen's count): stored like any other and announced,
+   * resolved once the store has them.
+   */
+  async acceptLocal(readings: StoredReading[]): Promise<void> {
+    while (this.writing) await this.writing;
+    // Stored first: a count the store refused must not show in the figures as if it were kept.
+    await this.o.store.write(readings);
+    this.counters.accepted += readings.length;
+    this.counters.stored += readings.length;
+    this.o.bus.emit("readings", readings);
+    this.o.bus.emit("stored", readings);
   }
 
   private handle(packet: AedesPublishPacket, client: Client): void {
@@ -95,13 +110,14 @@ export class Ingest {
       return;
     }
     const stored = this.storedSeqs.get(device);
+    let pending = this.pendingSeqs.get(device);
+    if (!pending) this.pendingSeqs.set(device, (pending = new Set()));
     const fresh: StoredReading[] = [];
     const alreadyStored: number[] = [];
     for (const r of readings) {
-      const key = `${device}:${r.seq}`;
       if (stored?.has(r.seq)) alreadyStored.push(r.seq);
-      else if (!this.pendingKeys.has(key)) {
-        this.pendingKeys.add(key);
+      else if (!pending.has(r.seq)) {
+        pending.add(r.seq);
         fresh.push(r);
       }
     }

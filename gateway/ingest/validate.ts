@@ -30,6 +30,8 @@ export function validateReadings(
     throw new CsError("CS_ERR_DEVICE_MISMATCH", `topic names ${topicDevice}, payload ${batch.device}`);
   }
   if (!registry.hasDevice(batch.device)) throw new CsError("CS_ERR_DEVICE_UNKNOWN", batch.device);
+  // The gateway speaks for its local devices itself; nothing on the network may.
+  if (registry.isLocal(batch.device)) throw new CsError("CS_ERR_DEVICE_UNKNOWN", `${batch.device} is the gateway's own, not a board`);
   return batch.readings.map((r, i) => {
     const info = registry.sensor(batch.device, r.sensor);
     if (!info) throw new CsError("CS_ERR_SENSOR_UNKNOWN", `readings[${i}].sensor: ${r.sensor} on ${batch.device}`);

@@ -135,6 +135,24 @@ describe("village gateway with a federation hub", () => {
     await neighbour.endAsync();
   });
 
+  it("shows the neighbours' aid requests, newest version of each, and never its own among them", async () => {
+    const neighbour = await mqtt.connectAsync(hub.broker.url, { clientId: "village-hillside-2" });
+    const request = (version: number, status: string) => ({
+      id: "hillside:water-low#1", village: "hillside", resource: "water", quantity: [{ amount: 12000, unit: "L" }], urgency: "Priority",
+      neededBy: new Date(Date.now() + 86_400_000).toISOString(), duration: "temporary", alternativesTried: ["rationing showers"],
+      enables: "drinking water for 170 people", status, version, reason: { rule: "water-low", figures: { "water.daysLeft": 1.5 } }, updatedAt: new Date().toISOString(),
+    });
+    await neighbour.publishAsync("cs/v1/fed/hillside/aid-requests", JSON.stringify(request(1, "open")), { qos: 1 });
+    await neighbour.publishAsync("cs/v1/fed/hillside/aid-requests", JSON.stringify(request(2, "updated")), { qos: 1 });
+    await neighbour.publishAsync("cs/v1/fed/hillside/aid-requests", JSON.stringify(request(1, "open")), { qos: 1 }); // a late resend
+    const { body } = await waitFor("hillside's request at riverbend", async () => {
+      const res = await getJson(`${api}/federation/requests`);
+      return res.body.some((r: { version: number }) => r.version === 2) ? res : undefined;
+    });
+    expect(body.map((r: { village: string; status: string }) => [r.village, r.status])).toEqual([["hillside", "updated"]]);
+    await neighbour.endAsync();
+  });
+
   it("refuses an assessment out of range with a code and changes nothing", async () => {
     const res = await fetch(`${api}/assessments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value: 140 }) });
     expect(res.status).toBe(400);

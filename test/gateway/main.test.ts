@@ -25,4 +25,39 @@ describe("gateway command line", () => {
     expect(run.stderr).toContain(`${file}: reserves.water.sensors[1]: no board declares a sensor "tank-west-level"`);
     dir.remove();
   });
+
+  it("npm start's command runs the simulated village with dashboards and a one-off editor account", async () => {
+    const { spawn } = await import("node:child_process");
+    const dir = tempDir();
+    const child = spawn(process.execPath, ["--import", "tsx", "gateway/main.ts", "--simulate", "--data-dir", dir.path, "--mqtt-port", "0", "--http-port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    try {
+      const urls = await new Promise<RegExpMatchArray>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start-up banner:\n${out.slice(-2000)}`)), 60_000);
+        child.stdout.on("data", () => {
+          const m = /Dashboards +(http:\/\/[^ ]+)\/dashboard[\s\S]*Flow editor +\S+ +\(account maintenance, password (\S+)\)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m);
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`exited with ${code}:\n${out.slice(-2000)}`)));
+      });
+      const [, base, password] = urls;
+      const health = await fetch(`${base}/api/health`);
+      expect(health.status).toBe(200);
+      const token = await fetch(`${base}/admin/auth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ client_id: "node-red-admin", grant_type: "password", scope: "*", username: "maintenance", password }),
+      });
+      expect(token.status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      dir.remove();
+    }
+  }, 90_000);
 });

@@ -6,13 +6,13 @@ import { Gateway } from "../../gateway/gateway.ts";
 import { tempDir } from "./temp-dir.ts";
 import { testLog } from "./test-log.ts";
 
-export async function startTestGateway(overrides: Partial<GatewayConfigInput> = {}) {
+export async function startTestGateway(overrides: Partial<GatewayConfigInput> = {}, boards = loadBoardDir("boards")) {
   const dir = tempDir("cs-gw-");
   const config = parseGatewayConfig(
-    { dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 }, ...overrides },
+    { dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false }, ...overrides },
     "test",
   );
-  const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log: testLog });
+  const gateway = new Gateway({ config, boards, log: testLog });
   await gateway.start();
   return {
     gateway,

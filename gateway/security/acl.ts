@@ -1,0 +1,19 @@
+// Who may publish and subscribe where. A device publishes only its own readings, status and
+// command replies, and subscribes only to its own commands and acknowledgements. An observer
+// (a dashboard, a stand-alone Node-RED) reads readings, status and the village's notifications and
+// publishes nothing. Commands and acknowledgements come from the gateway itself, never a client.
+// $SYS and bare wildcards are nobody's.
+import type { Identity } from "./identities.ts";
+
+const segment = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+export function canPublish(identity: Identity, topic: string): boolean {
+  if (identity.role !== "device") return false;
+  return new RegExp(`^cs/v1/dev/${segment(identity.name)}/(readings|status|command-replies)$`).test(topic);
+}
+
+export function canSubscribe(identity: Identity, filter: string): boolean {
+  if (filter.startsWith("$") || filter === "#" || filter.startsWith("+/") || filter === "+") return false;
+  if (identity.role === "device") return new RegExp(`^cs/v1/dev/${segment(identity.name)}/(commands|ack)$`).test(filter);
+  return /^cs\/v1\/dev\/([a-z0-9-]+|\+)\/(readings|status)$/.test(filter) || /^cs\/v1\/village\/[a-z0-9-]+\/notifications$/.test(filter);
+}
