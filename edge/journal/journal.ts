@@ -3,7 +3,6 @@
 // the gateway acknowledges that its store has it. Bounded by a disk budget: overflow deletes the
 // oldest readings and counts them, so the loss is reported, never silent.
 import Database from "better-sqlite3";
-import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Reading } from "../../protocol/payloads.ts";
 import { CsError } from "../../protocol/errors.ts";
@@ -66,7 +65,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [] }> {
   private readonly options: Required<Omit<JournalOptions, "firstSeq">> & Pick<JournalOptions, "firstSeq">;
-  private readonly boot = randomUUID();
+  /** Which start of the agent took a row: a counter in meta (1-2 bytes a row, not a 36-byte UUID). */
+  private boot = "";
   private db: Database.Database | undefined;
   private buffer: Omit<Row, "seq">[] = [];
   private monos: number[] = [];
@@ -100,6 +100,10 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
 
   open(): void {
     const db = new Database(this.options.path);
+    // Each group commit appends its changed pages to the WAL and the fsync writes whole 4 KiB
+    // filesystem blocks: with 4 KiB pages a commit of one sampling round (a readings page and the
+    // meta page) wrote three blocks, with 1 KiB pages one or two. Takes effect on new files only.
+    db.pragma("page_size = 1024");
     db.pragma("journal_mode = WAL");
     // FULL: a committed reading survives a power cut, not only a process crash.
     db.pragma("synchronous = FULL");
@@ -134,6 +138,8 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
     } else this.first = Number(storedFirst ?? 1); // a journal from before firstSeq existed began at 1
     this.seq = Math.max(Number(this.getMeta("seq") ?? 0), maxRow.s ?? 0);
     this.overflowDropped = Number(this.getMeta("overflowDropped") ?? 0);
+    this.boot = String(Number(this.getMeta("boots") ?? 0) + 1); // journals from before held UUIDs: earlier boots all the same
+    this.setMeta("boots", this.boot);
     this.hasUnsynced = db.prepare("SELECT 1 FROM readings WHERE clock = 'unsynced' LIMIT 1").get() !== undefined;
     this.correctClock();
   }

@@ -70,6 +70,10 @@ export class EmbeddedStore implements Store {
   async start(): Promise<void> {
     mkdirSync(this.o.dataDir, { recursive: true });
     const db = new Database(this.path);
+    // A commit writes its changed pages (a readings leaf and an index leaf) to the WAL and the fsync
+    // writes whole 4 KiB blocks: 1 KiB pages halve the SD card writes of a village's small batches.
+    // Takes effect on new files only.
+    db.pragma("page_size = 1024");
     db.pragma("journal_mode = WAL");
     db.exec(SCHEMA);
     this.db = db;

@@ -32,6 +32,7 @@ async function embeddedVsRawOnce(total: number, batch: number): Promise<{ store:
 
   // The same table, pragmas (FULL, as the store commits) and statement, without the Store around it.
   const db = new Database(join(dir.path, "raw.db"));
+  db.pragma("page_size = 1024");
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.exec(`CREATE TABLE readings (device TEXT NOT NULL, seq INTEGER NOT NULL, sensor TEXT NOT NULL, ts INTEGER NOT NULL, value REAL,

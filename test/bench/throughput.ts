@@ -98,17 +98,19 @@ export function processWriteBytes(): number {
 
 /**
  * SD-card wear: bytes the journal alone writes per reading at the default group commit, for a
- * board of 5 sensors sampled together, including the deletes that acknowledgements cause.
+ * board of `perCommit` sensors sampled together (one sampling round per commit, as at a 10 s
+ * interval with the 1 s timer), including the deletes that acknowledgements cause. The floor is
+ * one 4 KiB filesystem block per fsync, so 4096 / perCommit bytes.
  */
-export async function journalWear(readings: number): Promise<number> {
+export async function journalWear(readings: number, perCommit = 5): Promise<number> {
   const dir = tempDir("cs-wear-");
   const journal = new Journal({ path: join(dir.path, "journal.db"), clock: systemClock, firstSeq: 1 });
   journal.open();
   const before = processWriteBytes();
-  for (let i = 0; i < readings; i += 5) {
-    for (let k = 0; k < 5; k++) journal.append({ sensor: `sensor-${k}`, value: 1000 + i, unit: "L", quality: "good" });
-    journal.commit(); // one sampling round per commit, as at a 10 s interval with the 1 s timer
-    journal.acknowledge([[i + 1, i + 5]]);
+  for (let i = 0; i < readings; i += perCommit) {
+    for (let k = 0; k < perCommit; k++) journal.append({ sensor: `sensor-${k % 20}`, value: 1000 + i, unit: "L", quality: "good" });
+    journal.commit();
+    journal.acknowledge([[i + 1, i + perCommit]]);
   }
   const bytes = processWriteBytes() - before;
   journal.close();
