@@ -129,6 +129,10 @@ export const gatewayConfigSchema = z.strictObject({
       flushMs: z.number().int().min(1).max(60_000).default(1_000),
       /** Larger payloads are rejected before parsing. 256 KiB fits 1,000 readings. */
       maxPayloadBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+      /** Readings held in memory for retry while the store is down; the rest wait in the edges' journals. */
+      maxHeldPoints: z.number().int().min(0).max(1_000_000).default(50_000),
+      /** Pause between write attempts while the store is down. */
+      retryMs: z.number().int().min(10).max(60_000).default(1_000),
     })
     .prefault({}),
   store: z

@@ -1,7 +1,9 @@
 // Ingest: validates every readings message before anything is written, drops duplicates by
 // (device, seq), writes in batches (at most maxBatchPoints or flushMs) and only after the store has
 // them sends the application-level acknowledgement. While the store is down nothing is acknowledged,
-// so readings wait in the edge journals instead of being dropped.
+// so readings wait in the edge journals instead of being dropped. A batch the store refused is held
+// (up to maxHeldPoints) and retried every retryMs, so the backlog drains as soon as the store is
+// back instead of after the edges' acknowledgement timeout; what does not fit is left to the edges.
 import type { AedesPublishPacket, Client } from "aedes";
 import type { Logger } from "pino";
 import { isCsError, type ErrorCode } from "../../protocol/errors.ts";
@@ -25,6 +27,10 @@ export interface IngestOptions {
   maxBatchPoints: number;
   flushMs: number;
   maxPayloadBytes: number;
+  /** Readings held in memory for retry while the store is down. */
+  maxHeldPoints: number;
+  /** Pause between write attempts while the store is down. */
+  retryMs: number;
 }
 
 export interface IngestCounters {
@@ -33,11 +39,13 @@ export interface IngestCounters {
   stored: number;
   rejected: Partial<Record<ErrorCode, number>>;
   writeFailures: number;
+  /** Readings not taken in while the store was down and the held batch full: the edges resend them. */
+  deferred: number;
   lastWriteError?: string;
 }
 
 export class Ingest {
-  readonly counters: IngestCounters = { accepted: 0, duplicates: 0, stored: 0, rejected: {}, writeFailures: 0 };
+  readonly counters: IngestCounters = { accepted: 0, duplicates: 0, stored: 0, rejected: {}, writeFailures: 0, deferred: 0 };
   readonly devices = new Map<string, DeviceStatus>();
   private readonly o: IngestOptions;
   private readonly storedSeqs = new Map<string, SeqRangeSet>();
@@ -47,6 +55,8 @@ export class Ingest {
   private timer: NodeJS.Timeout | undefined;
   private eager: NodeJS.Immediate | undefined;
   private writing: Promise<void> | undefined;
+  /** Set while the store is down: the next attempt waits for this timer. */
+  private retry: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: IngestOptions) {
@@ -59,7 +69,11 @@ export class Ingest {
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    await this.flush();
+    do await this.flush();
+    while (this.pending.length > 0 && !this.retry);
+    // Whatever the store still refuses stays in the edge journals, unacknowledged.
+    for (const t of [this.retry, this.timer]) if (t) clearTimeout(t);
+    this.retry = this.timer = undefined;
   }
 
   /** Writes what is buffered now; resolves when the store has answered. */
@@ -68,12 +82,16 @@ export class Ingest {
     this.timer = undefined;
     while (this.writing) await this.writing;
     if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.pendingSeqs.clear();
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+    // What was held while the store was down may exceed one batch: write it batch by batch.
+    const batch = this.pending.slice(0, this.o.maxBatchPoints);
+    this.pending = this.pending.slice(this.o.maxBatchPoints);
+    if (this.pending.length === 0) this.pendingSeqs.clear();
+    else for (const r of batch) this.pendingSeqs.get(r.device)?.delete(r.seq);
     this.writing = this.write(batch).finally(() => {
       this.writing = undefined;
-      if (this.pending.length > 0) void this.flush();
+      if (this.pending.length > 0 && !this.retry) void this.flush();
     });
     await this.writing;
   }
@@ -109,6 +127,10 @@ export class Ingest {
       this.reject(err.code, err.message, client.id, deviceTopic("readings", device));
       return;
     }
+    if (this.retry && this.pending.length + readings.length > this.o.maxHeldPoints) {
+      this.counters.deferred += readings.length; // still in the edge's journal; it resends unacknowledged readings
+      return;
+    }
     const stored = this.storedSeqs.get(device);
     let pending = this.pendingSeqs.get(device);
     if (!pending) this.pendingSeqs.set(device, (pending = new Set()));
@@ -128,6 +150,7 @@ export class Ingest {
     this.counters.accepted += fresh.length;
     this.o.bus.emit("readings", fresh);
     this.pending.push(...fresh);
+    if (this.retry) return; // the store is down: the retry timer writes everything held
     if (this.pending.length >= this.o.maxBatchPoints) void this.flush();
     else if (!this.writing && !this.eager) {
       // Group commit: an idle store writes at once (after this tick's messages have joined);
@@ -156,7 +179,8 @@ export class Ingest {
     } catch (err) {
       this.counters.writeFailures++;
       this.counters.lastWriteError = (err as Error).message;
-      this.o.log.warn({ points: batch.length, err: (err as Error).message }, "store write failed; not acknowledging");
+      this.o.log.warn({ points: batch.length, err: (err as Error).message }, "store write failed; not acknowledging, holding the batch for retry");
+      this.hold(batch);
       return;
     }
     this.counters.stored += batch.length;
@@ -173,6 +197,26 @@ export class Ingest {
       this.acknowledge(device, seqs);
     }
     this.o.bus.emit("stored", batch);
+  }
+
+  /** Puts a refused batch back in front of what arrived meanwhile and retries after retryMs. */
+  private hold(batch: StoredReading[]): void {
+    const room = this.o.maxHeldPoints - this.pending.length;
+    const kept = room >= batch.length ? batch : batch.slice(0, Math.max(0, room));
+    this.counters.deferred += batch.length - kept.length;
+    for (const r of kept) {
+      let seqs = this.pendingSeqs.get(r.device);
+      if (!seqs) this.pendingSeqs.set(r.device, (seqs = new Set()));
+      seqs.add(r.seq);
+    }
+    this.pending = kept.concat(this.pending);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.flush();
+    }, this.o.retryMs);
   }
 
   private acknowledge(device: string, seqs: number[]): void {
