@@ -16,14 +16,14 @@ import { HttpServer } from "./api/http-server.ts";
 import { EmbeddedNodeRed } from "./dashboard/node-red.ts";
 import { IdentityStore } from "./security/identities.ts";
 import { Accounts } from "./security/accounts.ts";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { reservesRoutes } from "./api/reserves-routes.ts";
 import { Reserves } from "./reserves/reserves.ts";
 import { TriggerState } from "./triggers/trigger-state.ts";
 import { TriggersService } from "./triggers/triggers-service.ts";
 import { FederationLink } from "./federation/link.ts";
 import { buildSummary } from "./federation/summary.ts";
-import { checkReserveSensors } from "./config/check.ts";
+import { checkReserveSensors, checkTlsFiles } from "./config/check.ts";
 import { invalidFiles } from "../protocol/errors.ts";
 import { CommandService } from "./control/command-service.ts";
 
@@ -81,6 +81,7 @@ export class Gateway {
       log: log.child({ module: "broker" }),
       identities: this.identities,
       limits: config.mqtt.limits,
+      tls: config.mqtt.tls,
     });
     this.ingest = new Ingest({
       broker: this.broker,
@@ -90,7 +91,7 @@ export class Gateway {
       log: log.child({ module: "ingest" }),
       ...config.ingest,
     });
-    const problems = checkReserveSensors(config, this.registry);
+    const problems = [...checkReserveSensors(config, this.registry), ...checkTlsFiles(config)];
     if (problems.length) {
       const where = options.configSource ?? "configuration";
       throw invalidFiles("CS_ERR_CONFIG_INVALID", problems.map((p) => `${where}: ${p}`));
@@ -118,10 +119,17 @@ export class Gateway {
     });
     this.triggers.load(); // a bad rule file stops start-up before anything listens
     const summary = () => buildSummary(config.village.id, config, this.reserves.figures(), now());
-    this.link = config.federation.hubUrl
+    const hubUrls = config.federation.hubUrls ?? (config.federation.hubUrl ? [config.federation.hubUrl] : []);
+    const fedTls = config.federation.tls;
+    this.link = hubUrls.length
       ? new FederationLink({
           village: config.village.id,
-          hubUrl: config.federation.hubUrl,
+          hubUrls,
+          tls: fedTls && {
+            ca: readFileSync(fedTls.caFile),
+            ...(fedTls.certFile ? { cert: readFileSync(fedTls.certFile) } : {}),
+            ...(fedTls.keyFile ? { key: readFileSync(fedTls.keyFile) } : {}),
+          },
           username: config.federation.identity ?? `village-${config.village.id}`,
           password: config.federation.secret,
           state: this.triggerState,

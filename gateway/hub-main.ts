@@ -1,4 +1,6 @@
-// Entry point of the federation hub: `npm run hub -- --villages riverbend,hillside,...`.
+// Entry point of the federation hub: `npm run hub -- --villages riverbend,hillside,...`. With
+// `--redis redis://host:6379` it is one node of a hub that several processes (or machines) share;
+// `--tls-cert/--tls-key` make its listener mqtts:// for links that leave the building.
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { idSchema } from "../protocol/payloads.ts";
@@ -12,6 +14,10 @@ const { values } = parseArgs({
     host: { type: "string", default: env.CS_HOST ?? "0.0.0.0" },
     "mqtt-port": { type: "string", default: env.CS_HUB_MQTT_PORT ?? "1884" },
     "http-port": { type: "string", default: env.CS_HUB_HTTP_PORT ?? "1881" },
+    redis: { type: "string", default: env.CS_HUB_REDIS },
+    "node-id": { type: "string", default: env.CS_HUB_NODE_ID },
+    "tls-cert": { type: "string", default: env.CS_HUB_TLS_CERT },
+    "tls-key": { type: "string", default: env.CS_HUB_TLS_KEY },
   },
 });
 
@@ -21,14 +27,28 @@ if (villages.length === 0 || bad.length) {
   console.error(`usage: npm run hub -- --villages riverbend,hillside [--mqtt-port 1884] [--http-port 1881]${bad.length ? `\ninvalid village ids: ${bad.join(", ")}` : ""}`);
   process.exit(2);
 }
+if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) {
+  console.error("--tls-cert and --tls-key go together");
+  process.exit(2);
+}
+if (values.redis && !/^redis:\/\/[^/]+/.test(values.redis)) {
+  console.error(`--redis: ${values.redis} is not a redis://host:port URL`);
+  process.exit(2);
+}
 const hub = new FederationHub({
   villages,
-  mqtt: { host: values.host!, port: Number(values["mqtt-port"]) },
+  redisUrl: values.redis,
+  nodeId: values["node-id"],
+  mqtt: {
+    host: values.host!,
+    port: Number(values["mqtt-port"]),
+    ...(values["tls-cert"] ? { tls: { certFile: values["tls-cert"], keyFile: values["tls-key"]! } } : {}),
+  },
   http: { host: values.host!, port: Number(values["http-port"]) },
   log,
 });
 await hub.start();
-console.log(`Commons Sense federation hub for ${villages.length} villages`);
+console.log(`Commons Sense federation hub for ${villages.length} villages${values.redis ? `, node ${values["node-id"] ?? "(unnamed)"} on ${values.redis}` : ""}`);
 console.log(`  MQTT       ${hub.broker.url}`);
 console.log(`  Proposals  ${hub.http.url}/api/federation/proposals`);
 const shutdown = async () => {

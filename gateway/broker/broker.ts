@@ -1,6 +1,10 @@
-// The village's embedded MQTT broker: aedes on a TCP listener.
+// The village's embedded MQTT broker: aedes on a TCP listener, or TLS for links that leave the
+// building; the federation hub's nodes share their state through Redis (shared-state.ts).
 import { Aedes, type AedesPublishPacket, type Client } from "aedes";
 import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import { readFileSync } from "node:fs";
+import { redisSharedState, type SharedState } from "./shared-state.ts";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Identity, IdentityStore } from "../security/identities.ts";
@@ -17,7 +21,19 @@ export interface BrokerOptions {
   /** Given: every client proves a device or observer identity, and the ACL applies. */
   identities?: IdentityStore;
   limits?: Partial<BrokerLimits>;
+  /** Given: the listener speaks MQTT over TLS (mqtts://) with this certificate chain and key (PEM files). */
+  tls?: { certFile: string; keyFile: string };
+  /**
+   * Given: subscriptions, retained messages and QoS 1 sessions live in this Redis and messages pass
+   * between every broker node on it (aedes' mqemitter-redis and aedes-persistence-redis).
+   */
+  redisUrl?: string;
+  /** This node's id among the brokers sharing one Redis. */
+  nodeId?: string;
 }
+
+/** Called for every message on a topic matching the filter, whichever broker node it arrived at. */
+export type MessageListener = (topic: string, payload: Buffer) => void;
 
 export interface BrokerLimits {
   /** Largest MQTT packet, checked from its header before its body is buffered. */
@@ -52,6 +68,8 @@ const GATEWAY_ONLY = /^cs\/v1\/dev\/[^/]+\/(commands|ack)$/;
 export class Broker {
   aedes: Aedes | undefined;
   private server: Server | undefined;
+  private shared: SharedState | undefined;
+  private readonly subscriptions: Array<{ filter: string; listener: MessageListener }> = [];
   private readonly o: BrokerOptions;
   private boundPort = 0;
   private readonly sockets = new Set<Socket>();
@@ -74,11 +92,17 @@ export class Broker {
   }
 
   get url(): string {
-    return `mqtt://${this.o.host === "0.0.0.0" ? "127.0.0.1" : this.o.host}:${this.boundPort}`;
+    return `${this.o.tls ? "mqtts" : "mqtt"}://${this.o.host === "0.0.0.0" ? "127.0.0.1" : this.o.host}:${this.boundPort}`;
   }
 
   async start(): Promise<void> {
-    const aedes = await Aedes.createBroker({ drainTimeout: this.o.drainTimeoutMs ?? 60_000, connectTimeout: this.limits.connectTimeoutMs });
+    const shared = this.o.redisUrl ? await redisSharedState(this.o.redisUrl) : undefined;
+    const aedes = await Aedes.createBroker({
+      drainTimeout: this.o.drainTimeoutMs ?? 60_000,
+      connectTimeout: this.limits.connectTimeoutMs,
+      ...(shared ? { mq: shared.mq, persistence: shared.persistence, ...(this.o.nodeId ? { id: this.o.nodeId } : {}) } : {}),
+    });
+    this.shared = shared;
     const identities = this.o.identities;
     // aedes gives an empty client id a generated one even with clean session 0; the spec says
     // refuse it [MQTT-3.1.3-8]. Noted here, refused in authenticate with CONNACK 0x02.
@@ -156,7 +180,7 @@ export class Broker {
         }
       }
     });
-    const server = createServer((socket) => {
+    const onSocket = (socket: Socket) => {
       this.sockets.add(socket);
       const address = socket.remoteAddress ?? "?";
       const open = (this.perAddress.get(address) ?? 0) + 1;
@@ -181,7 +205,12 @@ export class Broker {
         this.o.log.warn({ address, announced }, `connection cut: packet over ${this.limits.maxPacketBytes} bytes`);
       });
       aedes.handle(guarded as unknown as Socket);
-    });
+    };
+    const server = this.o.tls
+      ? createTlsServer({ cert: readFileSync(this.o.tls.certFile), key: readFileSync(this.o.tls.keyFile) }, onSocket)
+      : createServer(onSocket);
+    // A TLS handshake that fails (wrong CA, plain MQTT on the TLS port) is the client's problem.
+    server.on("tlsClientError", (err: Error) => this.o.log.debug({ err: err.message }, "TLS handshake refused"));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       // A restart binds the port it had, so clients find it again (port 0 picks one only once).
@@ -190,7 +219,34 @@ export class Broker {
     this.boundPort = (server.address() as AddressInfo).port;
     this.aedes = aedes;
     this.server = server;
-    this.o.log.info({ url: this.url }, "broker listening");
+    for (const { filter, listener } of this.subscriptions) await this.attach(aedes, filter, listener);
+    this.o.log.info({ url: this.url, shared: this.o.redisUrl ? "redis" : "none" }, "broker listening");
+  }
+
+  /**
+   * Listens to every message on the filter, including those that reached another broker node on
+   * the same Redis (a client publish seen by onClientPublish is only this node's). Survives restarts.
+   */
+  async subscribe(filter: string, listener: MessageListener): Promise<void> {
+    this.subscriptions.push({ filter, listener });
+    if (this.aedes) await this.attach(this.aedes, filter, listener);
+  }
+
+  private attach(aedes: Aedes, filter: string, listener: MessageListener): Promise<void> {
+    return new Promise((resolve) =>
+      aedes.subscribe(
+        filter,
+        (packet, done) => {
+          try {
+            listener(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+          } catch (err) {
+            this.o.log.error({ topic: packet.topic, err: (err as Error).message }, "message listener failed");
+          }
+          done();
+        },
+        () => resolve(),
+      ),
+    );
   }
 
   async stop(): Promise<void> {
@@ -198,6 +254,9 @@ export class Broker {
     this.aedes = undefined;
     this.server = undefined;
     await new Promise<void>((resolve) => (aedes ? aedes.close(() => resolve()) : resolve()));
+    const shared = this.shared;
+    this.shared = undefined;
+    await shared?.close();
     if (server) {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,4 +1,6 @@
-// Pass two of the village configuration: the sensors it names for reserves exist on its boards.
+// Pass two of the village configuration: the sensors it names for reserves exist on its boards, and
+// the certificate files it names can be read.
+import { accessSync, constants } from "node:fs";
 import type { DeviceRegistry } from "../ingest/device-registry.ts";
 import type { GatewayConfig } from "./schema.ts";
 
@@ -20,5 +22,26 @@ export function checkReserveSensors(config: GatewayConfig, registry: DeviceRegis
   food.staples.forEach((s, i) => {
     if (s.sensor) want(`reserves.food.staples[${i}].sensor`, s.sensor, "kg");
   });
+  return problems;
+}
+
+export function checkTlsFiles(config: GatewayConfig): string[] {
+  const problems: string[] = [];
+  const readable = (field: string, file: string | undefined) => {
+    if (file === undefined) return;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch {
+      problems.push(`${field}: ${file} cannot be read`);
+    }
+  };
+  readable("mqtt.tls.certFile", config.mqtt.tls?.certFile);
+  readable("mqtt.tls.keyFile", config.mqtt.tls?.keyFile);
+  const fed = config.federation;
+  readable("federation.tls.caFile", fed.tls?.caFile);
+  readable("federation.tls.certFile", fed.tls?.certFile);
+  readable("federation.tls.keyFile", fed.tls?.keyFile);
+  if (fed.tls && Boolean(fed.tls.certFile) !== Boolean(fed.tls.keyFile)) problems.push("federation.tls: certFile and keyFile go together");
+  if (fed.hubUrl && fed.hubUrls) problems.push("federation: give hubUrl or hubUrls, not both");
   return problems;
 }

@@ -64,6 +64,8 @@ export const reservesConfigSchema = z
   })
   .prefault({});
 
+const hubUrlSchema = z.string().regex(/^mqtts?:\/\/[^/]+:\d+\/?$/, "an mqtt:// or mqtts:// URL with host and port");
+
 export const gatewayConfigSchema = z.strictObject({
   village: z
     .strictObject({
@@ -79,8 +81,12 @@ export const gatewayConfigSchema = z.strictObject({
   triggersFile: z.string().min(1).optional(),
   federation: z
     .strictObject({
-      /** The federation hub's broker; absent: this village runs alone. */
-      hubUrl: z.string().regex(/^mqtts?:\/\//, "an mqtt:// or mqtts:// URL").optional(),
+      /** The federation hub's broker; absent (and no hubUrls): this village runs alone. */
+      hubUrl: hubUrlSchema.optional(),
+      /** The nodes of a hub that runs on Redis: the link fails over between them in this order. */
+      hubUrls: z.array(hubUrlSchema).min(1).max(16).optional(),
+      /** For mqtts:// hubs: the CA certificate to trust, and a client certificate if the hub asks for one (PEM files). */
+      tls: z.strictObject({ caFile: z.string().min(1), certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional() }).optional(),
       /** The village gateway's identity at the hub (a village, not a person) and its secret. */
       identity: z.string().optional(),
       secret: z.string().optional(),
@@ -99,6 +105,8 @@ export const gatewayConfigSchema = z.strictObject({
        * connect (the simulated village and tests); the gateway warns at start.
        */
       requireIdentity: z.boolean().default(false),
+      /** Given: the broker speaks MQTT over TLS only (mqtts://), with this certificate and key (PEM files). */
+      tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
       /** Limits that keep a broken or hostile client from taking the broker down. */
       limits: z
         .strictObject({

@@ -1,5 +1,8 @@
 // The federation hub: a broker the villages' links connect to, the needs matching, and the API.
-// It knows its member villages; a request from any other village is refused with a code.
+// It knows its member villages; a request from any other village is refused with a code. Several
+// hub nodes can share one Redis (HubOptions.redisUrl): each sees every village's messages through
+// aedes' Redis emitter, so each holds the same requests and computes the same proposals, and a
+// village whose node fails reconnects to another and finds everything there.
 import type { Logger } from "pino";
 import { isCsError, CsError, type ErrorCode } from "../../protocol/errors.ts";
 import {
@@ -19,9 +22,13 @@ import { matchNeeds } from "./matching.ts";
 
 export interface HubOptions {
   villages: readonly string[];
-  mqtt: { host: string; port: number };
+  mqtt: { host: string; port: number; tls?: { certFile: string; keyFile: string } };
   http: { host: string; port: number };
   log: Logger;
+  /** Shares the broker's state with the other hub nodes on this Redis. */
+  redisUrl?: string;
+  /** This node's name among the hub nodes (logs, health, aedes' broker id). */
+  nodeId?: string;
 }
 
 export class FederationHub {
@@ -38,11 +45,20 @@ export class FederationHub {
   readonly received: { id: string; version: number; status: string; village: string; resource: string; amount: number; unit: string }[] = [];
   private readonly o: HubOptions;
   private readonly members: Set<string>;
+  /** What this node last published as each village's proposals. */
+  private readonly published = new Map<string, string>();
 
   constructor(options: HubOptions) {
     this.o = options;
     this.members = new Set(options.villages);
-    this.broker = new Broker({ host: options.mqtt.host, port: options.mqtt.port, log: options.log.child({ module: "hub-broker" }) });
+    this.broker = new Broker({
+      host: options.mqtt.host,
+      port: options.mqtt.port,
+      tls: options.mqtt.tls,
+      redisUrl: options.redisUrl,
+      nodeId: options.nodeId,
+      log: options.log.child({ module: "hub-broker", node: options.nodeId }),
+    });
     this.http = new HttpServer({
       host: options.http.host,
       port: options.http.port,
@@ -51,14 +67,29 @@ export class FederationHub {
         router.get("/federation/proposals", (_req, res) => res.json(this.proposals));
         router.get("/federation/requests", (_req, res) => res.json([...this.requests.values()]));
         router.get("/federation/villages", (_req, res) => res.json([...this.summaries.values()]));
+        // Every (request, version) this node applied, in order: the audit trail of what arrived.
+        router.get("/federation/received", (_req, res) => res.json(this.received));
       },
-      health: () => ({ status: this.broker.health().state === "up" ? "ok" : "degraded", members: [...this.members], rejected: this.rejected }),
+      health: () => ({
+        status: this.broker.health().state === "up" ? "ok" : "degraded",
+        node: this.o.nodeId ?? "single",
+        shared: this.o.redisUrl ? "redis" : "none",
+        clients: this.broker.health().clients,
+        members: [...this.members],
+        requests: this.requests.size,
+        received: this.received.length,
+        rejected: this.rejected,
+      }),
     });
   }
 
   async start(): Promise<void> {
-    this.broker.onClientPublish((packet) => this.handle(packet.topic, Buffer.from(packet.payload)));
     await this.broker.start();
+    // Through the broker's emitter, not its client-publish hook: with Redis, a village connected to
+    // another node is heard here too.
+    for (const kind of ["aid-requests", "summary", "proposal-replies"] as const) {
+      await this.broker.subscribe(fedTopic("+", kind), (topic, payload) => void this.handle(topic, payload));
+    }
     await this.http.start();
   }
 
@@ -126,8 +157,11 @@ export class FederationHub {
     this.proposals = matchNeeds([...this.requests.values()], this.summaries, this.decisions, [...this.accepted.values()]);
     if (!this.broker.aedes) return; // drills run the hub's logic without its broker
     for (const village of this.members) {
-      const mine = this.proposals.filter((p) => p.from === village || p.to === village);
-      this.broker.publish(fedTopic(village, "proposals"), JSON.stringify(mine), { qos: 1, retain: true });
+      const mine = JSON.stringify(this.proposals.filter((p) => p.from === village || p.to === village));
+      // Unchanged lists are not sent again: every node computes the same, and a region has hundreds.
+      if (this.published.get(village) === mine) continue;
+      this.published.set(village, mine);
+      this.broker.publish(fedTopic(village, "proposals"), mine, { qos: 1, retain: true });
     }
   }
 }

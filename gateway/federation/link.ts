@@ -11,7 +11,10 @@ import { parsePayload } from "../../protocol/parse-payload.ts";
 
 export interface FederationLinkOptions {
   village: string;
-  hubUrl: string;
+  /** One hub, or the nodes of a hub on Redis: the link moves to the next one when it loses its node. */
+  hubUrls: readonly string[];
+  /** For mqtts:// hubs: the CA to trust (PEM), and a client certificate where the hub asks for one. */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   state: TriggerState;
   summary: () => ReserveSummary;
   log: Logger;
@@ -41,15 +44,28 @@ export class FederationLink {
   }
 
   async start(): Promise<void> {
-    this.client = mqtt.connect(this.o.hubUrl, {
+    const servers = this.o.hubUrls.map((u) => {
+      const url = new URL(u);
+      return { host: url.hostname, port: Number(url.port || (url.protocol === "mqtts:" ? 8883 : 1883)), protocol: url.protocol.slice(0, -1) as "mqtt" | "mqtts" };
+    });
+    this.client = mqtt.connect({
+      // mqtt.js moves to the next server on every reconnect: a dead hub node is left for the next.
+      servers,
+      ...servers[0],
+      ...this.o.tls,
+      rejectUnauthorized: true,
       clientId: `village-${this.o.village}`,
+      // A persistent session: what the hub has for this village while the link is down (a
+      // neighbour's request, new proposals) waits in the session, on Redis for a hub of several
+      // nodes, and arrives at whichever node the link reaches next.
+      clean: false,
       username: this.o.username,
       password: this.o.password,
       reconnectPeriod: this.o.reconnectPeriodMs ?? 2_000,
       connectTimeout: 10_000,
     });
     this.client.on("connect", () => {
-      this.o.log.info({ hub: this.o.hubUrl }, "federation link up");
+      this.o.log.info({ hub: `${this.client!.options.protocol}://${this.client!.options.host}:${this.client!.options.port}` }, "federation link up");
       this.client!.subscribe(fedTopic(this.o.village, "proposals"), { qos: 1 });
       // Every village's requests are visible to everyone: the aid page shows the neighbours' too.
       this.client!.subscribe(fedTopic("+", "aid-requests"), { qos: 1 });

@@ -7,13 +7,14 @@
 // or still in its journal, counted by (device, sequence); the hub must hold no duplicate open
 // request and no request the village has withdrawn; SQLite integrity checks pass on every database.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { freePort } from "../helpers/free-port.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { startInfluxd, type Influxd } from "../helpers/start-influxd.ts";
 import { InfluxStore } from "../../gateway/store/influx-store.ts";
+import { writeCropRules } from "../helpers/crop-rules.ts";
 
 export interface ChaosReport {
   seed: number;
@@ -87,13 +88,7 @@ export async function runChaos(o: {
   const influxd: Influxd | undefined = storeKind === "influxdb" ? await startInfluxd() : undefined;
   const gwDir = join(o.dir, "gateway");
   const configFile = join(o.dir, "village.json");
-  // The reference crop-failure rule, without its 30 min flap suppression, so that a short run
-  // sees several episodes of requests opened, updated and withdrawn.
-  const triggersFile = join(o.dir, "triggers.yaml");
-  const reference = readFileSync("gateway/triggers/default-rules.yaml", "utf8");
-  const rules = reference.replace("    clear: greenhouse.cropLossPct < 10\n", "    clear: greenhouse.cropLossPct < 10\n    quietAfterClear: 0s\n");
-  if (rules === reference) throw new Error("chaos: the reference crop-failure rule changed; update the chaos run's copy");
-  writeFileSync(triggersFile, rules);
+  const triggersFile = writeCropRules(o.dir);
   writeFileSync(
     configFile,
     JSON.stringify({

@@ -55,7 +55,7 @@ describe("federation link", () => {
   });
 
   it("queues requests while the link is cut for a simulated day and delivers each once afterwards", async () => {
-    link = new FederationLink({ village: "riverbend", hubUrl: `mqtt://127.0.0.1:${mqttPort}`, state, summary, log: testLog, reconnectPeriodMs: 100 });
+    link = new FederationLink({ village: "riverbend", hubUrls: [`mqtt://127.0.0.1:${mqttPort}`], state, summary, log: testLog, reconnectPeriodMs: 100 });
     await link.start(); // the hub is not up: the link is cut
     const clock = { now: Date.UTC(2026, 10, 22, 0, 0) };
     const engine = new TriggerEngine({ village: "riverbend", rules, state, log: testLog, now: () => clock.now, onOutbox: () => void link.drain() });

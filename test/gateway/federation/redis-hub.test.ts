@@ -1,0 +1,111 @@
+// Two hub nodes on one real Redis (aedes with mqemitter-redis and aedes-persistence-redis), each a
+// process of its own. Riverbend links to node A first, hillside to node B. While both villages'
+// aid requests open, update and are withdrawn, node A is SIGKILLed: riverbend fails over to B.
+// Afterwards node B has applied every version of every request exactly once, and each village
+// sees the other's requests at their latest version.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { startRedis, type RedisServer } from "../../helpers/start-redis.ts";
+import { startTestGateway } from "../../helpers/test-gateway.ts";
+import { freePort } from "../../helpers/free-port.ts";
+import { waitFor } from "../../helpers/wait-for.ts";
+import { getJson } from "../../helpers/get-json.ts";
+import { writeCropRules } from "../../helpers/crop-rules.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
+
+interface HubNode {
+  mqtt: string;
+  api: string;
+  child: ChildProcess;
+}
+
+async function startHubNode(redis: string, nodeId: string): Promise<HubNode> {
+  const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "gateway/hub-main.ts", "--villages", "riverbend,hillside", "--host", "127.0.0.1", "--mqtt-port", String(mqttPort), "--http-port", String(httpPort), "--redis", redis, "--node-id", nodeId],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  const api = `http://127.0.0.1:${httpPort}/api`;
+  await waitFor(`hub node ${nodeId}`, () => fetch(`${api}/health`).then((r) => r.ok, () => false), { timeoutMs: 30_000 });
+  return { mqtt: `mqtt://127.0.0.1:${mqttPort}`, api, child };
+}
+
+type Gw = Awaited<ReturnType<typeof startTestGateway>>;
+interface RequestView { id: string; version: number; status: string; village: string; resource: string; reason: { rule: string } }
+
+describe("federation hub on Redis, two nodes", () => {
+  let redis: RedisServer;
+  let a: HubNode;
+  let b: HubNode;
+  let riverbend: Gw;
+  let hillside: Gw;
+  const rulesDir = tempDir("cs-rules-");
+
+  beforeAll(async () => {
+    const triggersFile = writeCropRules(rulesDir.path);
+    redis = await startRedis();
+    [a, b] = await Promise.all([startHubNode(redis.url, "hub-a"), startHubNode(redis.url, "hub-b")]);
+    riverbend = await startTestGateway({ village: { id: "riverbend", name: "Riverbend", headCount: 180 }, triggersFile, federation: { hubUrls: [a.mqtt, b.mqtt] } });
+    hillside = await startTestGateway({ village: { id: "hillside", name: "Hillside", headCount: 170 }, triggersFile, federation: { hubUrls: [b.mqtt, a.mqtt] } });
+  }, 90_000);
+  afterAll(async () => {
+    await riverbend?.stop();
+    await hillside?.stop();
+    for (const node of [a, b]) node?.child.kill("SIGKILL");
+    await redis?.stop();
+    rulesDir.remove();
+  });
+
+  it("loses and doubles no aid request or update when the node a village is linked to is SIGKILLed", async () => {
+    await waitFor("both links up", () => riverbend.gateway.link?.connected === true && hillside.gateway.link?.connected === true, { timeoutMs: 20_000 });
+    const assess = (gw: Gw, value: number) =>
+      fetch(`${gw.gateway.http.url}/api/assessments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value }) });
+    // open, update, withdraw, open again, update: 5 versions over two episodes, in each village.
+    const swings = [40, 55, 5, 45, 60];
+    for (let i = 0; i < swings.length; i++) {
+      expect((await assess(riverbend, swings[i])).status).toBe(201);
+      expect((await assess(hillside, swings[i])).status).toBe(201);
+      if (i === 2) {
+        // Riverbend is on node A (hillside on B); mid-stream, A dies with riverbend's messages in flight.
+        expect((await getJson(`${a.api}/health`)).body.clients).toBe(1);
+        const gone = new Promise((r) => a.child.once("exit", r));
+        a.child.kill("SIGKILL");
+        await gone;
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const drained = async (gw: Gw) => {
+      const { body } = await getJson(`${gw.gateway.http.url}/api/health`);
+      return body.components.federation.state === "up" && body.components.federation.waiting === 0;
+    };
+    await waitFor("both outboxes sent, riverbend through node B", async () => (await drained(riverbend)) && (await drained(hillside)), { timeoutMs: 30_000, intervalMs: 100 });
+
+    const sent = async (gw: Gw) => (await getJson(`${gw.gateway.http.url}/api/aid-requests`)).body as RequestView[];
+    const mine = [...(await sent(riverbend)), ...(await sent(hillside))];
+    expect(mine.filter((r) => r.village === "riverbend")).toHaveLength(4); // seeds and food, two episodes
+    expect(mine.filter((r) => r.village === "hillside")).toHaveLength(4);
+    const expected = mine.flatMap((r) => Array.from({ length: r.version }, (_, v) => `${r.id}@${v + 1}`)).sort();
+    // Node B heard every version once, including those riverbend sent to node A before it died.
+    const received = async () => ((await getJson(`${b.api}/federation/received`)).body as Array<{ id: string; version: number }>).map((r) => `${r.id}@${r.version}`).sort();
+    await waitFor("node B holding every version", async () => (await received()).length >= expected.length, { timeoutMs: 10_000 }).catch(() => undefined);
+    expect(await received()).toEqual(expected);
+
+    // Each village sees the other's requests at their latest version, through whichever node.
+    for (const [gw, other] of [[riverbend, "hillside"], [hillside, "riverbend"]] as const) {
+      const theirs = mine.filter((r) => r.village === other).map((r) => `${r.id}@${r.version}`).sort();
+      await waitFor(`${other}'s requests at ${gw === riverbend ? "riverbend" : "hillside"}`, async () => {
+        const seen = ((await getJson(`${gw.gateway.http.url}/api/federation/requests`)).body as RequestView[]).map((r) => `${r.id}@${r.version}`).sort();
+        return JSON.stringify(seen) === JSON.stringify(theirs);
+      }, { timeoutMs: 15_000 });
+    }
+    // No duplicate notification in either village, and B shows one open request per rule and resource and village.
+    for (const gw of [riverbend, hillside]) {
+      const opens = ((await getJson(`${gw.gateway.http.url}/api/notifications`)).body as Array<{ kind: string; ref: string }>).filter((n) => n.kind === "aid-open").map((n) => n.ref);
+      expect(new Set(opens).size).toBe(opens.length);
+    }
+    const atB = (await getJson(`${b.api}/federation/requests`)).body as RequestView[];
+    const openKeys = atB.filter((r) => r.status === "open" || r.status === "updated").map((r) => `${r.village}/${r.reason.rule}/${r.resource}`);
+    expect(openKeys.sort()).toEqual(["hillside/crop-failure/food", "hillside/crop-failure/seeds", "riverbend/crop-failure/food", "riverbend/crop-failure/seeds"]);
+  }, 120_000);
+});
