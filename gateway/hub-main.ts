@@ -5,6 +5,8 @@ import { parseArgs } from "node:util";
 import pino from "pino";
 import { idSchema } from "../protocol/payloads.ts";
 import { FederationHub } from "./federation/hub.ts";
+import { loadRegionFile, regionVillages, type Region } from "./federation/region.ts";
+import { isCsError } from "../protocol/errors.ts";
 
 const log = pino({ name: "hub" });
 const env = process.env;
@@ -15,16 +17,25 @@ const { values } = parseArgs({
     "mqtt-port": { type: "string", default: env.CS_HUB_MQTT_PORT ?? "1884" },
     "http-port": { type: "string", default: env.CS_HUB_HTTP_PORT ?? "1881" },
     redis: { type: "string", default: env.CS_HUB_REDIS },
+    region: { type: "string", default: env.CS_HUB_REGION },
     "node-id": { type: "string", default: env.CS_HUB_NODE_ID },
     "tls-cert": { type: "string", default: env.CS_HUB_TLS_CERT },
     "tls-key": { type: "string", default: env.CS_HUB_TLS_KEY },
   },
 });
 
-const villages = (values.villages ?? "").split(",").map((v) => v.trim()).filter(Boolean);
+let region: Region | undefined;
+try {
+  region = values.region ? loadRegionFile(values.region) : undefined;
+} catch (err) {
+  if (!isCsError(err)) throw err;
+  console.error(`${err.code}: ${err.message}`);
+  process.exit(1);
+}
+const villages = region ? regionVillages(region) : (values.villages ?? "").split(",").map((v) => v.trim()).filter(Boolean);
 const bad = villages.filter((v) => !idSchema.safeParse(v).success);
 if (villages.length === 0 || bad.length) {
-  console.error(`usage: npm run hub -- --villages riverbend,hillside [--mqtt-port 1884] [--http-port 1881]${bad.length ? `\ninvalid village ids: ${bad.join(", ")}` : ""}`);
+  console.error(`usage: npm run hub -- --villages riverbend,hillside | --region region.yaml [--mqtt-port 1884] [--http-port 1881] [--redis redis://host:6379 --node-id hub-a] [--tls-cert f --tls-key f]${bad.length ? `\ninvalid village ids: ${bad.join(", ")}` : ""}`);
   process.exit(2);
 }
 if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) {
@@ -37,6 +48,7 @@ if (values.redis && !/^redis:\/\/[^/]+/.test(values.redis)) {
 }
 const hub = new FederationHub({
   villages,
+  region,
   redisUrl: values.redis,
   nodeId: values["node-id"],
   mqtt: {
@@ -48,7 +60,7 @@ const hub = new FederationHub({
   log,
 });
 await hub.start();
-console.log(`Commons Sense federation hub for ${villages.length} villages${values.redis ? `, node ${values["node-id"] ?? "(unnamed)"} on ${values.redis}` : ""}`);
+console.log(`Commons Sense federation hub for ${villages.length} villages${region ? ` in ${region.federations.length} federations, ${region.stockpiles.length} stockpiles` : ""}${values.redis ? `, node ${values["node-id"] ?? "(unnamed)"} on ${values.redis}` : ""}`);
 console.log(`  MQTT       ${hub.broker.url}`);
 console.log(`  Proposals  ${hub.http.url}/api/federation/proposals`);
 const shutdown = async () => {

@@ -70,6 +70,8 @@ export const proposalReplySchema = z.strictObject({
   proposalId: z.string().min(1),
   village: idSchema,
   accept: z.boolean(),
+  /** From the receiving village, after an accepted transfer: it has arrived and shows in the stocks. */
+  delivered: z.boolean().optional(),
 });
 
 export function fedTopic(village: string, kind: "aid-requests" | "summary" | "proposals" | "proposal-replies"): string {

@@ -113,10 +113,11 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
     router.get("/federation/requests", (_req, res) => res.json([...(deps.link?.neighbourRequests.values() ?? [])]));
     router.post("/federation/proposals/:id/:decision", async (req, res, next) => {
       const decision = req.params.decision;
-      if (decision !== "accept" && decision !== "decline") return next(new CsError("CS_ERR_QUERY_INVALID", "accept or decline"));
+      if (decision !== "accept" && decision !== "decline" && decision !== "delivered") return next(new CsError("CS_ERR_QUERY_INVALID", "accept, decline or delivered"));
       if (!deps.link) return next(new CsError("CS_ERR_QUERY_INVALID", "this village has no federation link configured"));
       try {
-        await deps.link.reply(req.params.id, decision === "accept");
+        // delivered: an accepted transfer to this village has arrived, so the hub stops counting it as in transit.
+        await deps.link.reply(req.params.id, decision !== "decline", decision === "delivered");
         res.status(202).json({ proposalId: req.params.id, decision });
       } catch (err) {
         next(err);

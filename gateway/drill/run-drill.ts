@@ -43,6 +43,8 @@ export interface DrillReport {
   transfers: { id: string; from: string; to: string; resource: string; amount: number; unit: string; proposedDay: number; arrivedDay: number | null }[];
   /** Donors that a transfer would have pushed below their own target (should be none). */
   donorsBelowTarget: { day: number; village: string; transfer: string }[];
+  /** Wall-clock time of each hourly round of summaries and the rematch it causes, ms. */
+  rematchMs: number[];
   /** Days left per village per domain every 6 simulated hours. */
   series: { day: number; village: string; water: number | null; food: number | null; powerSocPct: number | null }[];
 }
@@ -67,15 +69,19 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
   const report: DrillReport = {
     scenario: scenario.name, description: scenario.description, days: scenario.days,
     villages: scenario.villages.map((v) => ({ id: v.id, headCount: v.headCount })),
-    timeline: [], aidRequests: [], transfers: [], donorsBelowTarget: [], series: [],
+    timeline: [], aidRequests: [], transfers: [], donorsBelowTarget: [], series: [], rematchMs: [],
   };
 
   const hub = new FederationHub({
     villages: scenario.villages.map((v) => v.id),
+    region: scenario.regionData,
     mqtt: { host: "127.0.0.1", port: 0 },
     http: { host: "127.0.0.1", port: 0 },
     log,
   });
+  /** What the regional stockpiles still hold, as transfers from them arrive. */
+  const stockpiles = new Map((scenario.regionData?.stockpiles ?? []).map((p) => [p.id, { water: p.waterL, food: p.foodKcal }]));
+  const federationVillages = new Map((scenario.regionData?.federations ?? []).map((f) => [f.id, new Set(f.villages)]));
 
   const villages: VillageSim[] = scenario.villages.map((v) => {
     const config = parseGatewayConfig({ village: { id: v.id, name: v.id, headCount: v.headCount }, dataDir: join(dir, v.id), nodeRed: { enabled: false } }, scenario.name);
@@ -113,7 +119,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
     for (clock.now = startMs; clock.now <= startMs + scenario.days * DAY_MS; clock.now += stepMs) {
       while (pending.length && startMs + pending[0].day * DAY_MS <= clock.now) {
         const e = pending.shift()!;
-        const targets = e.all ? villages : [byId.get(e.village!)!];
+        const targets = e.all ? villages : e.federation ? villages.filter((v) => federationVillages.get(e.federation!)?.has(v.id)) : [byId.get(e.village!)!];
         for (const v of targets) {
           v.stocks.apply(e);
           if (e.greenhouse) v.reserves.assess("greenhouse.cropLossPct", e.greenhouse.cropLossPct, clock.now);
@@ -125,12 +131,16 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
         v.reserves.ingest(v.stocks.readings(clock.now));
         v.engine.evaluate(v.reserves.figures());
       }
-      deliverOutboxes();
+      hub.batch(deliverOutboxes);
       if (clock.now >= nextSummaryMs) {
-        for (const v of villages) {
-          const summary = buildSummary(v.id, v.config, v.reserves.figures(), clock.now);
-          hub.handle(fedTopic(v.id, "summary"), Buffer.from(JSON.stringify(summary)));
-        }
+        const started = performance.now();
+        hub.batch(() => {
+          for (const v of villages) {
+            const summary = buildSummary(v.id, v.config, v.reserves.figures(), clock.now);
+            hub.handle(fedTopic(v.id, "summary"), Buffer.from(JSON.stringify(summary)));
+          }
+        });
+        report.rematchMs.push(performance.now() - started);
         nextSummaryMs += HOUR_MS;
         acceptProposals();
       }
@@ -138,14 +148,20 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
         if (t.arriveMs > clock.now) continue;
         inTransit.delete(id);
         const resource = t.proposal.resource as "water" | "food";
-        const donor = byId.get(t.proposal.from)!;
-        const target = resource === "water" ? donor.config.reserves.water.targetDays * donor.reserves.figures()["water.dailyNeedLitres"].value! : 0;
-        if (resource === "water" && donor.stocks.waterL - t.proposal.amount < target) {
-          report.donorsBelowTarget.push({ day: day(), village: donor.id, transfer: id });
+        const depot = stockpiles.get(t.proposal.from);
+        if (depot) {
+          depot[resource] = Math.max(0, depot[resource] - t.proposal.amount);
+        } else {
+          const donor = byId.get(t.proposal.from)!;
+          const target = resource === "water" ? donor.config.reserves.water.targetDays * donor.reserves.figures()["water.dailyNeedLitres"].value! : 0;
+          if (resource === "water" && donor.stocks.waterL - t.proposal.amount < target) {
+            report.donorsBelowTarget.push({ day: day(), village: donor.id, transfer: id });
+          }
+          donor.stocks.transfer(resource, -t.proposal.amount);
         }
-        donor.stocks.transfer(resource, -t.proposal.amount);
         byId.get(t.proposal.to)!.stocks.transfer(resource, t.proposal.amount);
         t.proposal.arrivedDay = day();
+        hub.markDelivered(id); // the receiving village confirms; the stocks now show it
         report.timeline.push({ day: day(), village: t.proposal.to, kind: "transfer-arrived", text: `${t.proposal.amount} ${t.proposal.unit} ${resource} from ${t.proposal.from}` });
       }
       if (clock.now >= nextSeriesMs) {
@@ -165,6 +181,11 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
   return report;
 
   function acceptProposals(): void {
+    // Accepted one by one: batched, so the hub matches once after all the answers.
+    hub.batch(() => acceptAll());
+  }
+
+  function acceptAll(): void {
     for (const offered of [...hub.proposals]) {
       if (offered.status !== "proposed" || (offered.resource !== "water" && offered.resource !== "food")) continue;
       hub.decide(offered.id, true);

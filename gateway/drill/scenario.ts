@@ -4,6 +4,8 @@ import { invalidFiles } from "../../protocol/errors.ts";
 import { readYamlFile } from "../../protocol/yaml-file.ts";
 import { idSchema } from "../../protocol/payloads.ts";
 import { describeIssues } from "../../protocol/zod-issues.ts";
+import { dirname, resolve } from "node:path";
+import { loadRegionFile, regionVillages, type Region } from "../federation/region.ts";
 
 const villageSchema = z.strictObject({
   id: idSchema,
@@ -20,6 +22,8 @@ const eventSchema = z.strictObject({
   village: idSchema.optional(),
   /** Applies to every village (a drought, a supply collapse). */
   all: z.boolean().default(false),
+  /** Applies to every village of this federation (region drills). */
+  federation: idSchema.optional(),
   note: z.string().max(200).optional(),
   water: z
     .strictObject({
@@ -54,11 +58,19 @@ export const scenarioSchema = z.strictObject({
   stepMinutes: z.number().int().min(1).max(60).default(10),
   /** Accepted transfers arrive this long after acceptance. */
   transitDays: z.number().min(0).max(30).default(1),
-  villages: z.array(villageSchema).min(2).max(300),
+  /** The villages and their starting stocks; in a region drill, those that differ from villageDefaults. */
+  villages: z.array(villageSchema).max(300).default([]),
+  /** A region file (relative to the scenario): every village of its federations takes part. */
+  region: z.string().min(1).optional(),
+  /** Starting stocks of region villages the scenario does not list. */
+  villageDefaults: villageSchema.omit({ id: true }).prefault({}),
   events: z.array(eventSchema).default([]),
 });
 
-export type Scenario = z.infer<typeof scenarioSchema>;
+export type Scenario = z.infer<typeof scenarioSchema> & {
+  /** The loaded region of a region drill. */
+  regionData?: Region;
+};
 export type ScenarioEvent = z.infer<typeof eventSchema>;
 
 export function parseScenario(input: unknown, file: string): Scenario {
@@ -67,12 +79,24 @@ export function parseScenario(input: unknown, file: string): Scenario {
     throw invalidFiles("CS_ERR_SCENARIO_INVALID", problems.map((p) => `${file}: ${p}`));
   };
   if (!parsed.success) fail(describeIssues(parsed.error));
-  const scenario = parsed.data!;
-  const ids = new Set(scenario.villages.map((v) => v.id));
+  const scenario: Scenario = parsed.data!;
   const problems: string[] = [];
+  if (scenario.region) {
+    const region = loadRegionFile(resolve(dirname(file), scenario.region));
+    const listed = new Map(scenario.villages.map((v) => [v.id, v]));
+    const all = regionVillages(region);
+    scenario.villages.forEach((v, i) => {
+      if (!all.includes(v.id)) problems.push(`villages[${i}].id: "${v.id}" is in no federation of ${scenario.region}`);
+    });
+    scenario.villages = all.map((id) => listed.get(id) ?? { id, ...scenario.villageDefaults });
+    scenario.regionData = region;
+  } else if (scenario.villages.length < 2) problems.push("villages: a drill needs at least two villages, or a region");
+  const ids = new Set(scenario.villages.map((v) => v.id));
+  const federations = new Set(scenario.regionData?.federations.map((f) => f.id) ?? []);
   if (ids.size !== scenario.villages.length) problems.push("villages: village ids must be unique");
   scenario.events.forEach((e, i) => {
-    if (!e.all && !e.village) problems.push(`events[${i}]: name a village or set all: true`);
+    if (!e.all && !e.village && !e.federation) problems.push(`events[${i}]: name a village or a federation, or set all: true`);
+    if (e.federation && !federations.has(e.federation)) problems.push(`events[${i}].federation: "${e.federation}" is not a federation of the scenario's region`);
     if (e.village && !ids.has(e.village)) problems.push(`events[${i}].village: "${e.village}" is not in villages`);
     if (e.day > scenario.days) problems.push(`events[${i}].day: ${e.day} is after the drill ends (day ${scenario.days})`);
   });

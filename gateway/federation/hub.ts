@@ -18,7 +18,8 @@ import {
 import { describeIssues } from "../../protocol/zod-issues.ts";
 import { Broker } from "../broker/broker.ts";
 import { HttpServer } from "../api/http-server.ts";
-import { matchNeeds } from "./matching.ts";
+import { matchNeeds, type RegionView } from "./matching.ts";
+import type { Region } from "./region.ts";
 
 export interface HubOptions {
   villages: readonly string[];
@@ -29,6 +30,8 @@ export interface HubOptions {
   redisUrl?: string;
   /** This node's name among the hub nodes (logs, health, aedes' broker id). */
   nodeId?: string;
+  /** A hub for a whole region: its federations (whose villages are the members) and stockpiles. */
+  region?: Region;
 }
 
 export class FederationHub {
@@ -39,6 +42,12 @@ export class FederationHub {
   readonly decisions = new Map<string, boolean>();
   /** Transfers both sides agreed to, frozen as agreed. */
   readonly accepted = new Map<string, Proposal>();
+  /** Accepted transfers the receiving village has confirmed as arrived, with the step they arrived at. */
+  readonly delivered = new Map<string, number>();
+  /** A counter of applied messages: orders deliveries against request versions and summaries. */
+  private step = 0;
+  private readonly requestStep = new Map<string, number>();
+  private readonly summaryStep = new Map<string, number>();
   readonly rejected: Partial<Record<ErrorCode, number>> = {};
   proposals: Proposal[] = [];
   /** Every distinct (request id, version) received: how duplicates are counted. */
@@ -47,10 +56,19 @@ export class FederationHub {
   private readonly members: Set<string>;
   /** What this node last published as each village's proposals. */
   private readonly published = new Map<string, string>();
+  private readonly regionView: RegionView | undefined;
+  /** Inside batch(): changes are applied and matched once at the end. */
+  private batching = 0;
+  private dirty = false;
 
   constructor(options: HubOptions) {
     this.o = options;
     this.members = new Set(options.villages);
+    if (options.region) {
+      const federationOf = new Map(options.region.federations.flatMap((f) => f.villages.map((v) => [v, f.id] as const)));
+      for (const v of federationOf.keys()) this.members.add(v);
+      this.regionView = { federationOf: (v) => federationOf.get(v), stockpiles: options.region.stockpiles };
+    }
     this.broker = new Broker({
       host: options.mqtt.host,
       port: options.mqtt.port,
@@ -124,6 +142,7 @@ export class FederationHub {
     const known = this.requests.get(r.data.id);
     if (known && known.version >= r.data.version) return; // a resend: already applied
     this.requests.set(r.data.id, r.data);
+    this.requestStep.set(r.data.id, ++this.step);
     const q = r.data.quantity[0];
     this.received.push({ id: r.data.id, version: r.data.version, status: r.data.status, village, resource: r.data.resource, amount: q.amount, unit: q.unit });
     this.rematch();
@@ -133,6 +152,7 @@ export class FederationHub {
     const s = reserveSummarySchema.safeParse(json);
     if (!s.success || s.data.village !== village) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", s.success ? "village mismatch" : describeIssues(s.error).join("; "));
     this.summaries.set(village, s.data);
+    this.summaryStep.set(village, ++this.step);
     this.rematch();
   }
 
@@ -140,8 +160,20 @@ export class FederationHub {
     const r = proposalReplySchema.safeParse(json);
     if (!r.success) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", describeIssues(r.error).join("; "));
     const proposal = this.proposals.find((p) => p.id === r.data.proposalId);
+    if (r.data.delivered) {
+      const agreed = this.accepted.get(r.data.proposalId);
+      if (!agreed || agreed.to !== village) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", `no accepted transfer ${r.data.proposalId} to ${village}`);
+      return this.markDelivered(agreed.id);
+    }
     if (!proposal || (proposal.from !== village && proposal.to !== village)) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", `no proposal ${r.data.proposalId} for ${village}`);
     this.decide(proposal.id, r.data.accept);
+  }
+
+  /** The receiving village confirmed an accepted transfer arrived: it is in the stocks now. */
+  markDelivered(proposalId: string): void {
+    if (!this.accepted.has(proposalId) || this.delivered.has(proposalId)) return;
+    this.delivered.set(proposalId, ++this.step);
+    this.rematch();
   }
 
   /** Records a village's answer to a proposal and rematches. */
@@ -153,8 +185,35 @@ export class FederationHub {
     this.rematch();
   }
 
+  /** Applies many messages (a drill's hour of summaries) and matches once afterwards. */
+  batch<T>(work: () => T): T {
+    this.batching++;
+    try {
+      return work();
+    } finally {
+      this.batching--;
+      if (this.batching === 0 && this.dirty) this.rematch();
+    }
+  }
+
   rematch(): void {
-    this.proposals = matchNeeds([...this.requests.values()], this.summaries, this.decisions, [...this.accepted.values()]);
+    if (this.batching > 0) {
+      this.dirty = true;
+      return;
+    }
+    this.dirty = false;
+    this.proposals = matchNeeds([...this.requests.values()], this.summaries, this.decisions, [...this.accepted.values()], this.regionView, {
+      inNeed: (id) => {
+        const at = this.delivered.get(id);
+        const p = this.accepted.get(id);
+        return at !== undefined && p !== undefined && (this.requestStep.get(p.requestId) ?? 0) > at;
+      },
+      inDonor: (id) => {
+        const at = this.delivered.get(id);
+        const p = this.accepted.get(id);
+        return at !== undefined && p !== undefined && (this.summaryStep.get(p.from) ?? 0) > at;
+      },
+    });
     if (!this.broker.aedes) return; // drills run the hub's logic without its broker
     for (const village of this.members) {
       const mine = JSON.stringify(this.proposals.filter((p) => p.from === village || p.to === village));

@@ -142,9 +142,10 @@ export class FederationLink {
     }
   }
 
-  reply(proposalId: string, accept: boolean): Promise<unknown> {
+  reply(proposalId: string, accept: boolean, delivered = false): Promise<unknown> {
     if (!this.client?.connected) return Promise.reject(new Error("federation link is down"));
-    return this.client.publishAsync(fedTopic(this.o.village, "proposal-replies"), JSON.stringify({ proposalId, village: this.o.village, accept }), { qos: 1 });
+    const body = { proposalId, village: this.o.village, accept, ...(delivered ? { delivered } : {}) };
+    return this.client.publishAsync(fedTopic(this.o.village, "proposal-replies"), JSON.stringify(body), { qos: 1 });
   }
 
   private publishSummary(): void {

@@ -1,16 +1,46 @@
 // Needs matching: proposes transfers that cover villages' open requests from other villages'
 // surpluses, most urgent first, largest surplus first, without pushing any donor below its own
-// target. Accepted transfers stand as agreed and count against the need; the rest is rematched
-// from scratch on every change.
+// target. In a region, a need is offered first to the villages of its own federation (its
+// neighbours) and only then to the regional stockpiles, as a last resort; villages of other
+// federations are not asked. The rest is rematched from scratch on every change.
+//
+// Transfers agreed earlier count against their need and their donor until the figures show them:
+// against the need until the village has sent a version of its request after the transfer was
+// delivered, against the donor until it has sent a summary after that. Stockpile figures are
+// fixed, so every transfer agreed from a stockpile comes off it.
 import type { AidRequest, Proposal, ReserveSummary } from "../../protocol/federation.ts";
 import { surplusOf } from "./summary.ts";
+import type { Stockpile } from "./region.ts";
 
 const URGENCY_ORDER = { Emergency: 0, Priority: 1, Routine: 2 } as const;
 const DOMAIN_OF: Partial<Record<AidRequest["resource"], "water" | "food">> = { water: "water", food: "food" };
+const UNIT_OF = { water: "L", food: "kcal" } as const;
 
 export interface Decisions {
   /** Proposal id -> accepted (true) or declined (false). */
   get(id: string): boolean | undefined;
+}
+
+/** Where a hub sits in a region; absent: one federation of every village, no stockpiles. */
+export interface RegionView {
+  federationOf(village: string): string | undefined;
+  stockpiles: readonly Stockpile[];
+}
+
+/** Which delivered transfers the figures already show; absent: none (all count as in transit). */
+export interface Deliveries {
+  /** The request's current version was issued after this transfer arrived. */
+  inNeed(proposalId: string): boolean;
+  /** The donor's current summary was taken after this transfer left. */
+  inDonor(proposalId: string): boolean;
+}
+
+const NONE_SHOWN: Deliveries = { inNeed: () => false, inDonor: () => false };
+
+interface Donor {
+  id: string;
+  federation: string | undefined;
+  stockpile: boolean;
 }
 
 export function matchNeeds(
@@ -18,43 +48,64 @@ export function matchNeeds(
   summaries: ReadonlyMap<string, ReserveSummary>,
   decisions: Decisions,
   accepted: readonly Proposal[] = [],
+  region?: RegionView,
+  deliveries: Deliveries = NONE_SHOWN,
 ): Proposal[] {
   const open = requests
     .filter((r) => r.status === "open" || r.status === "updated")
     .sort((a, b) => URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency] || a.neededBy.localeCompare(b.neededBy) || a.id.localeCompare(b.id));
   const needing = new Set(open.map((r) => `${r.village}:${DOMAIN_OF[r.resource] ?? r.resource}`));
   const left = new Map<string, number>();
+  const donors: Donor[] = [];
   for (const s of summaries.values()) {
+    donors.push({ id: s.village, federation: region?.federationOf(s.village), stockpile: false });
     for (const domain of ["water", "food"] as const) {
       // A village asking for a resource gives none of it away.
       left.set(`${s.village}:${domain}`, needing.has(`${s.village}:${domain}`) ? 0 : surplusOf(s[domain]));
     }
   }
+  const stockpileIds = new Set<string>();
+  for (const p of region?.stockpiles ?? []) {
+    donors.push({ id: p.id, federation: undefined, stockpile: true });
+    stockpileIds.add(p.id);
+    left.set(`${p.id}:water`, p.waterL);
+    left.set(`${p.id}:food`, p.foodKcal);
+  }
+  const inTransit = new Map<string, number>();
+  for (const p of accepted) {
+    const domain = DOMAIN_OF[p.resource];
+    if (!domain) continue;
+    if (!deliveries.inNeed(p.id)) inTransit.set(p.requestId, (inTransit.get(p.requestId) ?? 0) + p.quantity.amount);
+    if (stockpileIds.has(p.from) || !deliveries.inDonor(p.id)) {
+      const key = `${p.from}:${domain}`;
+      left.set(key, Math.max(0, (left.get(key) ?? 0) - p.quantity.amount));
+    }
+  }
   const openIds = new Set(open.map((r) => r.id));
-  const proposals: Proposal[] = accepted.filter((p) => openIds.has(p.requestId));
+  const proposals: Proposal[] = accepted.filter((p) => openIds.has(p.requestId) && !deliveries.inNeed(p.id));
   for (const request of open) {
     const domain = DOMAIN_OF[request.resource];
-    const summaryUnit = domain ? [...summaries.values()][0]?.[domain].unit : undefined;
-    const quantity = request.quantity.find((q) => q.unit === summaryUnit);
+    const quantity = domain ? request.quantity.find((q) => q.unit === UNIT_OF[domain]) : undefined;
     if (!domain || !quantity) continue; // no stock data for it: the need stays visible, unmatched
-    const committed = accepted.filter((p) => p.requestId === request.id).reduce((n, p) => n + p.quantity.amount, 0);
-    let remaining = quantity.amount - committed;
-    const donors = [...summaries.values()]
-      .filter((s) => s.village !== request.village)
-      .sort((a, b) => (left.get(`${b.village}:${domain}`) ?? 0) - (left.get(`${a.village}:${domain}`) ?? 0) || a.village.localeCompare(b.village));
-    for (const donor of donors) {
+    let remaining = quantity.amount - (inTransit.get(request.id) ?? 0);
+    const home = region?.federationOf(request.village);
+    const tier = (d: Donor) => (d.stockpile ? 1 : 0);
+    const candidates = donors
+      .filter((d) => d.id !== request.village && (d.stockpile ? region !== undefined : region === undefined || d.federation === home))
+      .sort((a, b) => tier(a) - tier(b) || (left.get(`${b.id}:${domain}`) ?? 0) - (left.get(`${a.id}:${domain}`) ?? 0) || a.id.localeCompare(b.id));
+    for (const donor of candidates) {
       if (remaining <= 0) break;
-      const id = `${request.id}@${request.version}>${donor.village}`;
-      if (decisions.get(id) === false) continue;
-      const available = left.get(`${donor.village}:${domain}`) ?? 0;
+      const id = `${request.id}@${request.version}>${donor.id}`;
+      if (decisions.get(id) !== undefined) continue; // declined, or agreed already (and counted above)
+      const available = left.get(`${donor.id}:${domain}`) ?? 0;
       const amount = Math.floor(Math.min(remaining, available));
       if (amount <= 0) continue;
-      left.set(`${donor.village}:${domain}`, available - amount);
+      left.set(`${donor.id}:${domain}`, available - amount);
       remaining -= amount;
       proposals.push({
         id,
         requestId: request.id,
-        from: donor.village,
+        from: donor.id,
         to: request.village,
         resource: request.resource,
         quantity: { amount, unit: quantity.unit },

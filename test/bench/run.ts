@@ -13,6 +13,7 @@ import { embeddedVsRaw, influxBatchVsSingle } from "./stores.ts";
 import { measureRss } from "./rss.ts";
 import { alertLatency } from "./alert-latency.ts";
 import { villageDailyWrites } from "./village-writes.ts";
+import { hubThroughput, regionRematchMs } from "./hub.ts";
 
 const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false } } });
 const smoke = values.smoke;
@@ -74,6 +75,13 @@ try {
   const latency = await alertLatency(n(20, 3));
   add("sensor publish -> alert p99 at 1,000 readings/s", `${latency.alertP99Ms.toFixed(1)} ms (${latency.alerts} alerts and clears, ${latency.missed} missed)`, latency.alertP99Ms, "<= 50 ms", latency.alertP99Ms <= 50 && latency.missed === 0);
   add("alert p99 - raw aedes pub->sub p99", `${latency.alertP99Ms.toFixed(1)} - ${latency.rawP99Ms.toFixed(1)} ms`, latency.alertP99Ms - latency.rawP99Ms, "<= 20 ms", latency.alertP99Ms - latency.rawP99Ms <= 20);
+
+  // The federation hub (issue #9): throughput with one node and with two on Redis, region rematch.
+  const hubOne = await hubThroughput(1, n(10_000, 1_000));
+  const hubTwo = await hubThroughput(2, n(10_000, 1_000));
+  add("hub: aid-request versions/s, two nodes on Redis / one node", `${hubTwo.toFixed(0)} vs ${hubOne.toFixed(0)} per s (each node applies every one)`, hubTwo / hubOne, "(availability)", null);
+  const rematch = regionRematchMs(n(50, 5));
+  add("hub: full region rematch (ms)", `${rematch.ms.toFixed(1)} ms: ${rematch.villages} villages, ${rematch.requests} requests, ${rematch.proposals} proposals`, rematch.ms, "< 1000 ms", rematch.ms < 1_000);
 
   // RSS: one agent (water board, 100 ms sampling) and a bare publisher at the same rate.
   const dir = tempDir("cs-bench-rss-");

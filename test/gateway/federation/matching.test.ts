@@ -68,4 +68,40 @@ describe("needs matching", () => {
     const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", 50_000)]]);
     expect(matchNeeds([request("s", 4_000, { status: "withdrawn", version: 2 })], summaries, noDecisions)).toEqual([]);
   });
+
+  describe("in a region", () => {
+    const federationOf = (v: string) => ({ storm: "north", a: "north", b: "north", far: "south" })[v];
+    const region = { federationOf, stockpiles: [{ id: "depot", waterL: 50_000, foodKcal: 0 }] };
+
+    it("asks the village's own federation first, then the regional stockpile, never another federation", () => {
+      const summaries = new Map([
+        ["storm", summary("storm", 2_000)],
+        ["a", summary("a", 7 * 2700 + 3_000)],
+        ["b", summary("b", 7 * 2700 + 1_000)],
+        ["far", summary("far", 7 * 2700 + 90_000)], // a large surplus, but in another federation
+      ]);
+      const proposals = matchNeeds([request("storm", 10_000)], summaries, noDecisions, [], region);
+      expect(proposals.map((p) => [p.from, p.quantity.amount])).toEqual([["a", 3_000], ["b", 1_000], ["depot", 6_000]]);
+    });
+
+    it("counts what was agreed from a stockpile against it", () => {
+      const summaries = new Map([["storm", summary("storm", 0)], ["a", summary("a", 0)]]);
+      const agreed = { id: "old", requestId: "a:water-low#1:0", from: "depot", to: "a", resource: "water" as const, quantity: { amount: 45_000, unit: "L" as const }, status: "accepted" as const };
+      const requests = [request("storm", 10_000), request("a", 60_000, { id: "a:water-low#1:0" })];
+      const proposals = matchNeeds(requests, summaries, noDecisions, [agreed], region);
+      const fromDepot = proposals.filter((p) => p.from === "depot" && p.status === "proposed");
+      expect(fromDepot.reduce((n, p) => n + p.quantity.amount, 0)).toBe(5_000);
+    });
+  });
+
+  it("counts an agreed transfer against the need until a version sent after its delivery shows it", () => {
+    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", 7 * 2700 + 20_000)]]);
+    const agreed = { id: "s:water-low#1:0@1>a", requestId: "s:water-low#1:0", from: "a", to: "s", resource: "water" as const, quantity: { amount: 4_000, unit: "L" as const }, status: "accepted" as const };
+    const need = request("s", 4_000, { version: 2, status: "updated" });
+    const inTransit = matchNeeds([need], summaries, noDecisions, [agreed]);
+    expect(inTransit.filter((p) => p.status === "proposed")).toEqual([]);
+    const shown = { inNeed: () => true, inDonor: () => true };
+    const after = matchNeeds([need], summaries, noDecisions, [agreed], undefined, shown);
+    expect(after.map((p) => [p.from, p.quantity.amount, p.status])).toEqual([["a", 4_000, "proposed"]]);
+  });
 });
