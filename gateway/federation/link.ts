@@ -128,13 +128,17 @@ export class FederationLink {
   }
 
   /**
-   * A hub keeps requests in memory: after it restarts it knows none. Every (re)connect therefore
-   * sends the latest version of each request still open; the hub ignores versions it has.
+   * A hub keeps requests in memory: after it restarts it knows none. And a hub node acknowledges a
+   * message before it has passed it to the other nodes (aedes acks QoS 1 first): killed in between,
+   * the message is gone although the outbox counts it sent. Every (re)connect therefore sends the
+   * latest version of each request still open, and of each closed in the last week, so that a
+   * withdrawal lost that way still arrives; the hub ignores versions it has.
    */
   private async reannounce(): Promise<void> {
     const client = this.client;
     if (!client?.connected) return;
-    const active = this.o.state.aidRequests().filter((r) => r.status === "open" || r.status === "updated");
+    const since = Date.now() - 7 * 86_400_000;
+    const active = this.o.state.aidRequests().filter((r) => r.status === "open" || r.status === "updated" || Date.parse(r.updatedAt) >= since);
     try {
       for (const r of active) await client.publishAsync(fedTopic(this.o.village, "aid-requests"), JSON.stringify(r), { qos: 1 });
     } catch (err) {

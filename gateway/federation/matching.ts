@@ -1,6 +1,6 @@
 // Needs matching: proposes transfers that cover villages' open requests from other villages'
 // surpluses, most urgent first, largest surplus first, without pushing any donor below its own
-// target. In a region, a need is offered first to the villages of its own federation (its
+// target (nor below it by the time the transfer arrives). In a region, a need is offered first to the villages of its own federation (its
 // neighbours) and only then to the regional stockpiles, as a last resort; villages of other
 // federations are not asked. The rest is rematched from scratch on every change.
 //
@@ -15,6 +15,17 @@ import type { Stockpile } from "./region.ts";
 const URGENCY_ORDER = { Emergency: 0, Priority: 1, Routine: 2 } as const;
 const DOMAIN_OF: Partial<Record<AidRequest["resource"], "water" | "food">> = { water: "water", food: "food" };
 const UNIT_OF = { water: "L", food: "kcal" } as const;
+/**
+ * A donor village keeps its target plus what it will draw while a transfer is on its way (about a
+ * day), at the larger of its norm and its measured draw: in a drought it goes on drawing without
+ * inflow. Without this the region drill showed donors of the dry federations below their targets.
+ */
+const TRANSIT_DAYS = 1;
+
+function givable(domain: ReserveSummary["water"]): number {
+  const draw = domain.stock !== null && domain.daysLeft ? Math.max(domain.dailyNeed, domain.stock / domain.daysLeft) : domain.dailyNeed;
+  return Math.max(0, surplusOf(domain) - TRANSIT_DAYS * draw);
+}
 
 export interface Decisions {
   /** Proposal id -> accepted (true) or declined (false). */
@@ -61,7 +72,7 @@ export function matchNeeds(
     donors.push({ id: s.village, federation: region?.federationOf(s.village), stockpile: false });
     for (const domain of ["water", "food"] as const) {
       // A village asking for a resource gives none of it away.
-      left.set(`${s.village}:${domain}`, needing.has(`${s.village}:${domain}`) ? 0 : surplusOf(s[domain]));
+      left.set(`${s.village}:${domain}`, needing.has(`${s.village}:${domain}`) ? 0 : givable(s[domain]));
     }
   }
   const stockpileIds = new Set<string>();

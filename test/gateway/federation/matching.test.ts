@@ -20,14 +20,16 @@ function request(village: string, amount: number, over: Partial<AidRequest> = {}
 }
 
 const noDecisions = { get: () => undefined };
+/** What a donor keeps: its 7-day target and a day's draw while the transfer is on its way. */
+const KEEP = 8 * 2700;
 
 describe("needs matching", () => {
   it("covers a deficit from surpluses without pushing any donor below its own target", () => {
     const summaries = new Map([
       ["storm", summary("storm", 2_000)],
-      ["a", summary("a", 7 * 2700 + 5_000)], // 5,000 L above target
-      ["b", summary("b", 7 * 2700 + 8_000)], // 8,000 L above target
-      ["c", summary("c", 7 * 2700 - 100)], // below target: gives nothing
+      ["a", summary("a", KEEP + 5_000)], // 5,000 L above target and a day's draw in transit
+      ["b", summary("b", KEEP + 8_000)], // 8,000 L above target
+      ["c", summary("c", KEEP - 100)], // below target and a day's draw: gives nothing
     ]);
     const proposals = matchNeeds([request("storm", 10_000)], summaries, noDecisions);
     expect(proposals.map((p) => [p.from, p.quantity.amount])).toEqual([["b", 8_000], ["a", 2_000]]);
@@ -38,7 +40,7 @@ describe("needs matching", () => {
   });
 
   it("serves Emergency before Priority and never gives the same surplus twice", () => {
-    const summaries = new Map([["x", summary("x", 1_000)], ["y", summary("y", 1_000)], ["d", summary("d", 7 * 2700 + 3_000)]]);
+    const summaries = new Map([["x", summary("x", 1_000)], ["y", summary("y", 1_000)], ["d", summary("d", KEEP + 3_000)]]);
     const proposals = matchNeeds(
       [request("x", 3_000, { urgency: "Priority", id: "x:r#1:0" }), request("y", 2_500, { id: "y:r#1:0" })],
       summaries,
@@ -48,7 +50,7 @@ describe("needs matching", () => {
   });
 
   it("leaves a declining donor out and proposes from the next", () => {
-    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", 7 * 2700 + 9_000)], ["b", summary("b", 7 * 2700 + 9_000)]]);
+    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", KEEP + 9_000)], ["b", summary("b", KEEP + 9_000)]]);
     const first = matchNeeds([request("s", 4_000)], summaries, noDecisions);
     const declined = new Map([[first[0].id, false]]);
     const second = matchNeeds([request("s", 4_000)], summaries, declined);
@@ -57,7 +59,7 @@ describe("needs matching", () => {
   });
 
   it("counts accepted transfers against the need and proposes only the rest after an update", () => {
-    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", 7 * 2700 + 20_000)]]);
+    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", KEEP + 20_000)]]);
     const [first] = matchNeeds([request("s", 4_000)], summaries, noDecisions);
     const accepted = [{ ...first, status: "accepted" as const }];
     const after = matchNeeds([request("s", 6_000, { status: "updated", version: 2 })], summaries, noDecisions, accepted);
@@ -76,9 +78,9 @@ describe("needs matching", () => {
     it("asks the village's own federation first, then the regional stockpile, never another federation", () => {
       const summaries = new Map([
         ["storm", summary("storm", 2_000)],
-        ["a", summary("a", 7 * 2700 + 3_000)],
-        ["b", summary("b", 7 * 2700 + 1_000)],
-        ["far", summary("far", 7 * 2700 + 90_000)], // a large surplus, but in another federation
+        ["a", summary("a", KEEP + 3_000)],
+        ["b", summary("b", KEEP + 1_000)],
+        ["far", summary("far", KEEP + 90_000)], // a large surplus, but in another federation
       ]);
       const proposals = matchNeeds([request("storm", 10_000)], summaries, noDecisions, [], region);
       expect(proposals.map((p) => [p.from, p.quantity.amount])).toEqual([["a", 3_000], ["b", 1_000], ["depot", 6_000]]);
@@ -95,7 +97,7 @@ describe("needs matching", () => {
   });
 
   it("counts an agreed transfer against the need until a version sent after its delivery shows it", () => {
-    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", 7 * 2700 + 20_000)]]);
+    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", KEEP + 20_000)]]);
     const agreed = { id: "s:water-low#1:0@1>a", requestId: "s:water-low#1:0", from: "a", to: "s", resource: "water" as const, quantity: { amount: 4_000, unit: "L" as const }, status: "accepted" as const };
     const need = request("s", 4_000, { version: 2, status: "updated" });
     const inTransit = matchNeeds([need], summaries, noDecisions, [agreed]);

@@ -85,11 +85,26 @@ describe("federation hub on Redis, two nodes", () => {
     const mine = [...(await sent(riverbend)), ...(await sent(hillside))];
     expect(mine.filter((r) => r.village === "riverbend")).toHaveLength(4); // seeds and food, two episodes
     expect(mine.filter((r) => r.village === "hillside")).toHaveLength(4);
-    const expected = mine.flatMap((r) => Array.from({ length: r.version }, (_, v) => `${r.id}@${v + 1}`)).sort();
-    // Node B heard every version once, including those riverbend sent to node A before it died.
-    const received = async () => ((await getJson(`${b.api}/federation/received`)).body as Array<{ id: string; version: number }>).map((r) => `${r.id}@${r.version}`).sort();
-    await waitFor("node B holding every version", async () => (await received()).length >= expected.length, { timeoutMs: 10_000 }).catch(() => undefined);
-    expect(await received()).toEqual(expected);
+    // Node B ends with every request at the village's own version, each version applied once,
+    // including what riverbend sent to node A before it died. A version can be missing only when a
+    // later one superseded it: node A acknowledged it and died before passing it on (aedes acks
+    // QoS 1 first), and the link's re-announce on reconnect sends each request's latest version.
+    const received = async () => (await getJson(`${b.api}/federation/received`)).body as Array<{ id: string; version: number; status: string }>;
+    const latestAtB = async () => {
+      const latest = new Map<string, number>();
+      for (const r of await received()) latest.set(r.id, Math.max(latest.get(r.id) ?? 0, r.version));
+      return latest;
+    };
+    await waitFor("node B at every request's latest version", async () => {
+      const latest = await latestAtB();
+      return mine.every((r) => latest.get(r.id) === r.version);
+    }, { timeoutMs: 15_000 });
+    const applied = (await received()).map((r) => `${r.id}@${r.version}`);
+    expect(new Set(applied).size).toBe(applied.length);
+    const latest = await latestAtB();
+    expect(new Map(mine.map((r) => [r.id, r.version]))).toEqual(latest);
+    const superseded = mine.flatMap((r) => Array.from({ length: r.version - 1 }, (_, v) => `${r.id}@${v + 1}`)).filter((k) => !applied.includes(k));
+    expect(superseded.length).toBeLessThanOrEqual(2); // at most what was in flight at node A
 
     // Each village sees the other's requests at their latest version, through whichever node.
     for (const [gw, other] of [[riverbend, "hillside"], [hillside, "riverbend"]] as const) {
