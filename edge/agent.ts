@@ -33,7 +33,7 @@ export interface AgentOptions {
   username?: string;
   password?: string;
   journal?: Partial<Pick<JournalOptions, "commitEveryMs" | "commitEveryReadings" | "maxBytes">>;
-  publisher?: Partial<Pick<PublisherOptions, "replayRatePerSec" | "replayBatch" | "ackTimeoutMs" | "maxInFlight" | "reconnectPeriodMs">>;
+  publisher?: Partial<Pick<PublisherOptions, "replayRatePerSec" | "replayBatch" | "ackTimeoutMs" | "maxInFlight" | "reconnectPeriodMs" | "ca">>;
   /** Serial instruments: how soon a lost port is reopened, how often a meter is polled. */
   instruments?: { reopenMs?: number; pollMs?: number };
 }

@@ -18,6 +18,8 @@ const { values } = parseArgs({
     "sample-interval-ms": { type: "string" },
     /** credentials-<device>.json from `npm run enrol` (mode 0600). */
     credentials: { type: "string", default: process.env.CS_CREDENTIALS },
+    /** For an mqtts:// gateway: the village CA certificate (PEM). */
+    ca: { type: "string", default: process.env.CS_GATEWAY_CA },
   },
 });
 
@@ -43,6 +45,7 @@ try {
     username,
     password,
     sampleIntervalMs: values["sample-interval-ms"] ? Number(values["sample-interval-ms"]) : undefined,
+    publisher: values.ca ? { ca: readFileSync(values.ca) } : undefined,
   });
   await agent.start();
   const shutdown = async () => {

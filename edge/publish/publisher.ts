@@ -13,6 +13,8 @@ import type { Journal } from "../journal/journal.ts";
 export interface PublisherOptions {
   device: string;
   gatewayUrl: string;
+  /** For an mqtts:// gateway: the CA certificate (PEM) its broker's certificate is checked against. */
+  ca?: Buffer;
   journal: Journal;
   log: Logger;
   username?: string;
@@ -41,7 +43,7 @@ interface InFlight {
 const TICK_MS = 100;
 
 export class Publisher {
-  private readonly o: Required<Omit<PublisherOptions, "username" | "password" | "warnings" | "outputs">> & Pick<PublisherOptions, "username" | "password" | "warnings" | "outputs">;
+  private readonly o: Required<Omit<PublisherOptions, "username" | "password" | "warnings" | "outputs" | "ca">> & Pick<PublisherOptions, "username" | "password" | "warnings" | "outputs" | "ca">;
   private client: MqttClient | undefined;
   private tick: NodeJS.Timeout | undefined;
   /** Every seq below this is backlog; at or above it, live. */
@@ -79,6 +81,7 @@ export class Publisher {
       username: this.o.username,
       password: this.o.password,
       clean: true,
+      ...(this.o.ca ? { ca: this.o.ca, rejectUnauthorized: true } : {}),
       reconnectPeriod: this.o.reconnectPeriodMs,
       connectTimeout: 10_000,
       will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ device, online: false, ts: Date.now() })), qos: 1, retain: true },
