@@ -15,6 +15,7 @@ import { waitFor } from "../helpers/wait-for.ts";
 import { startInfluxd, type Influxd } from "../helpers/start-influxd.ts";
 import { InfluxStore } from "../../gateway/store/influx-store.ts";
 import { writeCropRules } from "../helpers/crop-rules.ts";
+import { postCropLoss } from "../helpers/crop-assessment.ts";
 
 export interface ChaosReport {
   seed: number;
@@ -148,7 +149,7 @@ export async function runChaos(o: {
   /** The food team enters a crop loss: above 20 % opens seed and food requests, a new figure updates them, below 10 % withdraws them. */
   const assess = async () => {
     const value = [40, 55, 5][assessments % 3]; // open, update, withdraw, over and over
-    const res = await fetch(`${api}/assessments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value }) }).catch(() => undefined);
+    const res = await postCropLoss(`http://127.0.0.1:${httpPort}`, value).catch(() => undefined);
     if (res?.status === 201) assessments++;
   };
   let longestOutageMs = 0;

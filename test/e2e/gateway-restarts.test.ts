@@ -7,6 +7,7 @@ import { Gateway } from "../../gateway/gateway.ts";
 import { getJson } from "../helpers/get-json.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { testLog } from "../helpers/test-log.ts";
+import { postCropLoss } from "../helpers/crop-assessment.ts";
 
 describe("gateway restarts", () => {
   const dir = tempDir();
@@ -18,8 +19,7 @@ describe("gateway restarts", () => {
     await g.start();
     return g;
   };
-  const assess = (g: Gateway, value: number) =>
-    fetch(`${g.http.url}/api/assessments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value }) });
+  const assess = (g: Gateway, value: number) => postCropLoss(g.http.url, value);
 
   it("ten restarts with the crop-failure alert active: no duplicate notification, no lost clear", async () => {
     let g = await start();

@@ -10,6 +10,7 @@ import { startTestGateway } from "../../helpers/test-gateway.ts";
 import { freePort } from "../../helpers/free-port.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
 import { getJson } from "../../helpers/get-json.ts";
+import { postCropLoss } from "../../helpers/crop-assessment.ts";
 import { writeCropRules } from "../../helpers/crop-rules.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
@@ -59,8 +60,7 @@ describe("federation hub on Redis, two nodes", () => {
 
   it("loses and doubles no aid request or update when the node a village is linked to is SIGKILLed", async () => {
     await waitFor("both links up", () => riverbend.gateway.link?.connected === true && hillside.gateway.link?.connected === true, { timeoutMs: 20_000 });
-    const assess = (gw: Gw, value: number) =>
-      fetch(`${gw.gateway.http.url}/api/assessments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value }) });
+    const assess = (gw: Gw, value: number) => postCropLoss(gw.gateway.http.url, value);
     // open, update, withdraw, open again, update: 5 versions over two episodes, in each village.
     const swings = [40, 55, 5, 45, 60];
     for (let i = 0; i < swings.length; i++) {

@@ -10,6 +10,7 @@ import { makeTestCerts, type TestCerts } from "../../helpers/test-certs.ts";
 import { testLog } from "../../helpers/test-log.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
 import { getJson } from "../../helpers/get-json.ts";
+import { postCropLoss } from "../../helpers/crop-assessment.ts";
 
 describe("federation link over TLS", () => {
   let certs: TestCerts;
@@ -35,7 +36,7 @@ describe("federation link over TLS", () => {
     const gw = await startTestGateway({ federation: { hubUrl: hub.broker.url, tls: { caFile: certs.caFile } } });
     try {
       await waitFor("the link up over TLS", () => gw.gateway.link?.connected === true, { timeoutMs: 15_000 });
-      const assess = await fetch(`${gw.gateway.http.url}/api/assessments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value: 40 }) });
+      const assess = await postCropLoss(gw.gateway.http.url, 40);
       expect(assess.status).toBe(201);
       await waitFor("the requests at the hub", () => hub.requests.size === 2, { timeoutMs: 15_000 });
       const { body } = await getJson(`${hub.http.url}/api/federation/requests`);
