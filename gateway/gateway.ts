@@ -74,7 +74,7 @@ export class Gateway {
     if (config.mqtt.requireIdentity) {
       mkdirSync(config.dataDir, { recursive: true });
       this.identities = new IdentityStore(config.dataDir);
-    } else log.warn("the broker accepts any client on the network: enrol devices (npm run enrol) and set mqtt.requireIdentity");
+    } else log.warn("mqtt.requireIdentity is off: the broker accepts any client on the network (enrol devices with npm run enrol and turn it back on)");
     this.broker = new Broker({
       host: config.mqtt.host,
       port: config.mqtt.port,

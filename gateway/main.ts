@@ -33,7 +33,13 @@ function withOverrides(input: GatewayConfigInput): unknown {
   return {
     ...input,
     ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
-    mqtt: { ...input.mqtt, ...(host ? { host } : {}), ...(values["mqtt-port"] ? { port: Number(values["mqtt-port"]) } : {}) },
+    mqtt: {
+      // The demo village's simulated agents are not enrolled: its broker is open (on loopback).
+      ...(values.simulate ? { requireIdentity: false } : {}),
+      ...input.mqtt,
+      ...(host ? { host } : {}),
+      ...(values["mqtt-port"] ? { port: Number(values["mqtt-port"]) } : {}),
+    },
     http: { ...input.http, ...(host ? { host } : {}), ...(values["http-port"] ? { port: Number(values["http-port"]) } : {}) },
     ...(values["influx-url"] ? { influx: { url: values["influx-url"] } } : {}),
   };

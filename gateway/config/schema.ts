@@ -101,10 +101,11 @@ export const gatewayConfigSchema = z.strictObject({
       port: portSchema.default(1883),
       /**
        * Every client proves an identity enrolled with `npm run enrol` (secrets kept as scrypt hashes
-       * in dataDir/identities.json), and the topic ACL applies. Off: any client on the network may
-       * connect (the simulated village and tests); the gateway warns at start.
+       * in dataDir/identities.json), and the topic ACL applies: the default, since anyone can join a
+       * village network. Off: any client may connect (`--simulate` on loopback, test harnesses);
+       * the gateway warns at start.
        */
-      requireIdentity: z.boolean().default(false),
+      requireIdentity: z.boolean().default(true),
       /** Given: the broker speaks MQTT over TLS only (mqtts://), with this certificate and key (PEM files). */
       tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
       /** Limits that keep a broken or hostile client from taking the broker down. */

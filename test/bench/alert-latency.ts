@@ -62,7 +62,7 @@ export async function alertLatency(seconds: number): Promise<{ alertP99Ms: numbe
     actions:
       - alert: Tanks nearly empty
 `);
-  const config = parseGatewayConfig({ dataDir: dir.path, triggersFile: rules, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false } }, "bench");
+  const config = parseGatewayConfig({ dataDir: dir.path, triggersFile: rules, mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false } }, "bench");
   const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log });
   await gateway.start();
   const device = await mqtt.connectAsync(gateway.broker.url, { clientId: "water-main" });

@@ -85,7 +85,7 @@ try {
 
   // RSS: one agent (water board, 100 ms sampling) and a bare publisher at the same rate.
   const dir = tempDir("cs-bench-rss-");
-  const config = parseGatewayConfig({ dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false } }, "bench");
+  const config = parseGatewayConfig({ dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false } }, "bench");
   const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log: pino({ level: "silent" }) });
   await gateway.start();
   const seconds = n(20, 4);

@@ -60,7 +60,8 @@ export async function fullPath(readings: number, store: "embedded" | { influxUrl
       dataDir: join(dir.path, "gw"),
       http: { host: "127.0.0.1", port: 0 },
       nodeRed: { enabled: false },
-      mqtt: { host: "127.0.0.1", port: 0, limits: { maxPublishesPerSecond: BENCH_RATE } },
+      // Open, as the raw baseline: identities cost a check per connection and a topic match per publish.
+      mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false, limits: { maxPublishesPerSecond: BENCH_RATE } },
       ...(store === "embedded" ? {} : { influx: { url: store.influxUrl, database: `bench_${Date.now()}` } }),
     },
     "bench",

@@ -95,7 +95,7 @@ export async function runChaos(o: {
     JSON.stringify({
       village: { id: "riverbend", name: "Riverbend", headCount: 180 },
       dataDir: gwDir,
-      mqtt: { host: "127.0.0.1", port: mqttPort },
+      mqtt: { host: "127.0.0.1", port: mqttPort, requireIdentity: false }, // the agents are not enrolled
       http: { host: "127.0.0.1", port: httpPort },
       nodeRed: { enabled: false },
       ingest: { flushMs: 100 },

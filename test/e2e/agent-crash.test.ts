@@ -37,7 +37,7 @@ describe("edge agent killed with SIGKILL", () => {
 
   it("keeps its journal intact and replays: every sequence is stored exactly once or still journalled", async () => {
     const config = parseGatewayConfig(
-      { dataDir: join(dir.path, "gw"), mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 }, ingest: { flushMs: 50 }, nodeRed: { enabled: false } },
+      { dataDir: join(dir.path, "gw"), mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false }, http: { host: "127.0.0.1", port: 0 }, ingest: { flushMs: 50 }, nodeRed: { enabled: false } },
       "test",
     );
     gateway = new Gateway({ config, boards: loadBoardDir("boards"), log: testLog });

@@ -9,7 +9,7 @@ import { testLog } from "./test-log.ts";
 export async function startTestGateway(overrides: Partial<GatewayConfigInput> = {}, boards = loadBoardDir("boards")) {
   const dir = tempDir("cs-gw-");
   const config = parseGatewayConfig(
-    { dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false }, ...overrides },
+    { dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false }, ...overrides },
     "test",
   );
   const gateway = new Gateway({ config, boards, log: testLog });

@@ -28,7 +28,7 @@ export async function startTestVillage(
   const config = parseGatewayConfig(
     {
       dataDir: dir.path,
-      mqtt: { host: "127.0.0.1", port: 0 },
+      mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false },
       http: { host: "127.0.0.1", port: 0 },
       ...(options.influxUrl ? { influx: { url: options.influxUrl, database: `village_${++villageCount}` } } : {}),
       ingest: { flushMs: 100 },

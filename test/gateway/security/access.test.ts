@@ -26,7 +26,9 @@ describe("broker access with identities", () => {
   const secrets = new Map<string, string>();
   const clients: MqttClient[] = [];
   beforeAll(async () => {
-    gw = await startTestGateway({ mqtt: { host: "127.0.0.1", port: 0, requireIdentity: true } });
+    // A village configuration that says nothing about identities requires them (the default).
+    gw = await startTestGateway({ mqtt: { host: "127.0.0.1", port: 0 } });
+    expect(gw.gateway.broker.health().access).toBe("identities");
     for (const d of DEVICES) secrets.set(d, await gw.gateway.identities!.enrol(d, "device"));
     secrets.set("dashboard", await gw.gateway.identities!.enrol("dashboard", "observer"));
   }, 60_000);
