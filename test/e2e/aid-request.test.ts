@@ -107,7 +107,7 @@ describe("village gateway with a federation hub", () => {
     expect(again.status).toBe(400);
   });
 
-  it("receives the hub's proposals and accepts one, which the hub then holds as agreed", async () => {
+  it("receives the hub's proposals, accepts one, which the hub then holds as agreed, and confirms its delivery", async () => {
     const post = (path: string, body?: unknown) =>
       fetch(`${api}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? {}) });
     // A neighbour with food well above its own 30-day target.
@@ -130,6 +130,13 @@ describe("village gateway with a federation hub", () => {
     expect((await post(`/federation/proposals/${encodeURIComponent(proposal.id)}/accept`)).status).toBe(202);
     await waitFor("the hub to hold it as accepted", () => hub.accepted.get(proposal.id)?.status === "accepted");
     expect(hub.accepted.get(proposal.id)!.quantity.amount).toBe(proposal.quantity.amount);
+    // The food arrives: the village confirms it, and the hub stops counting it as in transit.
+    expect((await post(`/federation/proposals/${encodeURIComponent(proposal.id)}/delivered`)).status).toBe(202);
+    await waitFor("the hub to know it delivered", () => hub.delivered.has(proposal.id));
+    // Only the receiving village may say so: the donor's claim is refused with a code.
+    const before = hub.rejected.CS_ERR_PAYLOAD_SCHEMA ?? 0;
+    await neighbour.publishAsync("cs/v1/fed/hillside/proposal-replies", JSON.stringify({ proposalId: proposal.id, village: "hillside", accept: true, delivered: true }), { qos: 1 });
+    await waitFor("the donor's claim refused", () => (hub.rejected.CS_ERR_PAYLOAD_SCHEMA ?? 0) === before + 1);
     expect((await post(`/federation/proposals/x/maybe`)).status).toBe(400);
     await post("/assessments", { name: "greenhouse.cropLossPct", value: 5 });
     await neighbour.endAsync();
