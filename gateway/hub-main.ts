@@ -59,7 +59,13 @@ const hub = new FederationHub({
   http: { host: values.host!, port: Number(values["http-port"]) },
   log,
 });
-await hub.start();
+try {
+  await hub.start();
+} catch (err) {
+  // Redis unreachable, a port taken, a certificate that cannot be read: say which, and stop.
+  console.error(`the hub did not start: ${(err as Error).message}`);
+  process.exit(1);
+}
 console.log(`Commons Sense federation hub for ${villages.length} villages${region ? ` in ${region.federations.length} federations, ${region.stockpiles.length} stockpiles` : ""}${values.redis ? `, node ${values["node-id"] ?? "(unnamed)"} on ${values.redis}` : ""}`);
 console.log(`  MQTT       ${hub.broker.url}`);
 console.log(`  Proposals  ${hub.http.url}/api/federation/proposals`);

@@ -96,7 +96,9 @@ export class Broker {
   }
 
   async start(): Promise<void> {
-    const shared = this.o.redisUrl ? await redisSharedState(this.o.redisUrl) : undefined;
+    const shared = this.o.redisUrl
+      ? await redisSharedState(this.o.redisUrl, (err) => this.o.log.warn({ err: err.message }, "Redis connection lost; reconnecting (the hub nodes cannot share state meanwhile)"))
+      : undefined;
     const aedes = await Aedes.createBroker({
       drainTimeout: this.o.drainTimeoutMs ?? 60_000,
       connectTimeout: this.limits.connectTimeoutMs,

@@ -4,7 +4,7 @@
 // Afterwards node B has applied every version of every request exactly once, and each village
 // sees the other's requests at their latest version.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { startRedis, type RedisServer } from "../../helpers/start-redis.ts";
 import { startTestGateway } from "../../helpers/test-gateway.ts";
 import { freePort } from "../../helpers/free-port.ts";
@@ -123,4 +123,11 @@ describe("federation hub on Redis, two nodes", () => {
     const openKeys = atB.filter((r) => r.status === "open" || r.status === "updated").map((r) => `${r.village}/${r.reason.rule}/${r.resource}`);
     expect(openKeys.sort()).toEqual(["hillside/crop-failure/food", "hillside/crop-failure/seeds", "riverbend/crop-failure/food", "riverbend/crop-failure/seeds"]);
   }, 120_000);
+
+  it("a hub node whose Redis does not answer stops with a message naming it", async () => {
+    const nobody = `redis://127.0.0.1:${await freePort()}`;
+    const run = spawnSync(process.execPath, ["--import", "tsx", "gateway/hub-main.ts", "--villages", "riverbend", "--host", "127.0.0.1", "--mqtt-port", "0", "--http-port", "0", "--redis", nobody], { encoding: "utf8", timeout: 30_000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`the hub did not start: cannot reach Redis at ${nobody}`);
+  }, 40_000);
 });
