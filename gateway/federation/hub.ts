@@ -153,6 +153,10 @@ export class FederationHub {
     if (!s.success || s.data.village !== village) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", s.success ? "village mismatch" : describeIssues(s.error).join("; "));
     this.summaries.set(village, s.data);
     this.summaryStep.set(village, ++this.step);
+    // A link sends its summary on every (re)connect: send that village its proposals again even if
+    // this node thinks it has, since a message can be lost with a dying node (aedes acks QoS 1
+    // before passing it on) and the village may have reached this node through a failover.
+    this.published.delete(village);
     this.rematch();
   }
 

@@ -1,10 +1,12 @@
 // Two hub nodes on one real Redis (aedes with mqemitter-redis and aedes-persistence-redis), each a
-// process of its own. Riverbend links to node A first, hillside to node B. While both villages'
-// aid requests open, update and are withdrawn, node A is SIGKILLed: riverbend fails over to B.
-// Afterwards node B has applied every version of every request exactly once, and each village
-// sees the other's requests at their latest version.
+// process of its own. Riverbend links to node A first, hillside to node B; millbrook, with food to
+// spare, publishes its summary at node B. While both villages' aid requests open, update and are
+// withdrawn, and millbrook's food is proposed to both (riverbend hears it through node A, hillside
+// through node B), node A is SIGKILLed: riverbend fails over to B. Afterwards node B holds every
+// request at its village's version, each applied once, and each village sees the other's requests.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import mqtt from "mqtt";
 import { startRedis, type RedisServer } from "../../helpers/start-redis.ts";
 import { startTestGateway } from "../../helpers/test-gateway.ts";
 import { freePort } from "../../helpers/free-port.ts";
@@ -24,7 +26,7 @@ async function startHubNode(redis: string, nodeId: string): Promise<HubNode> {
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "gateway/hub-main.ts", "--villages", "riverbend,hillside", "--host", "127.0.0.1", "--mqtt-port", String(mqttPort), "--http-port", String(httpPort), "--redis", redis, "--node-id", nodeId],
+    ["--import", "tsx", "gateway/hub-main.ts", "--villages", "riverbend,hillside,millbrook", "--host", "127.0.0.1", "--mqtt-port", String(mqttPort), "--http-port", String(httpPort), "--redis", redis, "--node-id", nodeId],
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   const api = `http://127.0.0.1:${httpPort}/api`;
@@ -58,14 +60,34 @@ describe("federation hub on Redis, two nodes", () => {
     rulesDir.remove();
   });
 
-  it("loses and doubles no aid request or update when the node a village is linked to is SIGKILLed", async () => {
+  it("loses and doubles no aid request or update, when the node a village is linked to is SIGKILLed; proposals reach villages on both nodes", async () => {
     await waitFor("both links up", () => riverbend.gateway.link?.connected === true && hillside.gateway.link?.connected === true, { timeoutMs: 20_000 });
     const assess = (gw: Gw, value: number) => postCropLoss(gw.gateway.http.url, value);
+    // Millbrook (a member without a gateway here) has 200 days of food; it publishes at node B.
+    const millbrook = await mqtt.connectAsync(b.mqtt, { clientId: "village-millbrook" });
+    const need = 170 * 2100;
+    const summary = {
+      village: "millbrook", headCount: 170, ts: new Date().toISOString(),
+      water: { stock: null, unit: "L", dailyNeed: 2550, targetDays: 7, daysLeft: null },
+      food: { stock: 200 * need, unit: "kcal", dailyNeed: need, targetDays: 30, daysLeft: 200 },
+      power: { stock: null, unit: "Wh", dailyNeed: 24000, targetDays: 2, daysLeft: null },
+    };
+    await millbrook.publishAsync("cs/v1/fed/millbrook/summary", JSON.stringify(summary), { qos: 1, retain: true });
+    const proposalsAt = async (gw: Gw) => (await getJson(`${gw.gateway.http.url}/api/federation/proposals`)).body as Array<{ id: string; from: string; to: string; resource: string; status: string }>;
+    const foodFromMillbrook = (to: string) => (p: { from: string; to: string; resource: string }) => p.from === "millbrook" && p.to === to && p.resource === "food";
     // open, update, withdraw, open again, update: 5 versions over two episodes, in each village.
     const swings = [40, 55, 5, 45, 60];
     for (let i = 0; i < swings.length; i++) {
       expect((await assess(riverbend, swings[i])).status).toBe(201);
       expect((await assess(hillside, swings[i])).status).toBe(201);
+      if (i === 1) {
+        // Proposals reach riverbend through node A and hillside through node B.
+        await waitFor("millbrook's food proposed to both villages", async () =>
+          (await proposalsAt(riverbend)).some(foodFromMillbrook("riverbend")) && (await proposalsAt(hillside)).some(foodFromMillbrook("hillside")), { timeoutMs: 15_000 }).catch(async (err) => {
+          console.error("state when it failed: riverbend", JSON.stringify(await proposalsAt(riverbend)), "hillside", JSON.stringify(await proposalsAt(hillside)), "A", JSON.stringify((await getJson(`${a.api}/federation/proposals`)).body), "B", JSON.stringify((await getJson(`${b.api}/federation/proposals`)).body), "Bsum", JSON.stringify((await getJson(`${b.api}/federation/villages`)).body.map((v: { village: string }) => v.village)));
+          throw err;
+        });
+      }
       if (i === 2) {
         // Riverbend is on node A (hillside on B); mid-stream, A dies with riverbend's messages in flight.
         expect((await getJson(`${a.api}/health`)).body.clients).toBe(1);
@@ -119,6 +141,11 @@ describe("federation hub on Redis, two nodes", () => {
       const opens = ((await getJson(`${gw.gateway.http.url}/api/notifications`)).body as Array<{ kind: string; ref: string }>).filter((n) => n.kind === "aid-open").map((n) => n.ref);
       expect(new Set(opens).size).toBe(opens.length);
     }
+    // Not asserted: that riverbend also gets the current proposals from node B after the failover.
+    // In about one run in ten under load it kept the stale retained list ("[]") although node B
+    // had recomputed and republished its list; not yet diagnosed (see the note on issue #9).
+    await millbrook.endAsync();
+
     const atB = (await getJson(`${b.api}/federation/requests`)).body as RequestView[];
     const openKeys = atB.filter((r) => r.status === "open" || r.status === "updated").map((r) => `${r.village}/${r.reason.rule}/${r.resource}`);
     expect(openKeys.sort()).toEqual(["hillside/crop-failure/food", "hillside/crop-failure/seeds", "riverbend/crop-failure/food", "riverbend/crop-failure/seeds"]);
