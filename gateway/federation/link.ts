@@ -67,10 +67,11 @@ export class FederationLink {
     this.client.on("connect", () => {
       this.o.log.info({ hub: `${this.client!.options.protocol}://${this.client!.options.host}:${this.client!.options.port}` }, "federation link up");
       const client = this.client!;
-      // Every village's requests are visible to everyone: the aid page shows the neighbours' too.
-      // The summary goes after the SUBACK: the hub answers it by sending this village its
-      // proposals again, which must find the subscription in place (after a failover, the last
-      // list may have died with the old node).
+      // Its proposals, and every village's requests (the aid page shows the neighbours' too). Two
+      // SUBSCRIBEs: one with both filters now and then got no SUBACK from aedes on Redis. The
+      // summary goes after the SUBACKs: the hub answers it by sending this village its proposals
+      // again, which must find the subscription in place (after a failover, the last list may have
+      // died with the old node).
       Promise.all([client.subscribeAsync(fedTopic(this.o.village, "proposals"), { qos: 1 }), client.subscribeAsync(fedTopic("+", "aid-requests"), { qos: 1 })])
         .then(() => this.publishSummary())
         .catch((err: Error) => this.o.log.warn({ err: err.message }, "federation subscriptions failed; retried on reconnect"));
