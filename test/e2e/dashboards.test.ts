@@ -162,20 +162,18 @@ describe("dashboards", () => {
   it("the editor needs a login: anonymous requests are refused, a configured user gets a token", async () => {
     const anonymous = await fetch(`${base}/admin/flows`);
     expect(anonymous.status).toBe(401);
-    const token = await fetch(`${base}/admin/auth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ client_id: "node-red-admin", grant_type: "password", scope: "*", username: "maintenance", password: "village-test-pw" }),
-    });
+    const askToken = (password: string) =>
+      fetch(`${base}/admin/auth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ client_id: "node-red-admin", grant_type: "password", scope: "*", username: "maintenance", password }),
+      });
+    const token = await askToken("village-test-pw");
     expect(token.status).toBe(200);
     const { access_token } = (await token.json()) as { access_token: string };
     const flows = await fetch(`${base}/admin/flows`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(flows.status).toBe(200);
-    const wrong = await fetch(`${base}/admin/auth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ client_id: "node-red-admin", grant_type: "password", scope: "*", username: "maintenance", password: "guess" }),
-    });
+    const wrong = await askToken("guess");
     expect(wrong.status).toBe(403);
     await page.goto(`${base}/admin/`);
     await page.locator("input#node-dialog-login-username, input[name=username]").first().waitFor({ timeout: 20_000 });

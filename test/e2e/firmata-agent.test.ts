@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { loadBoardFile } from "../../edge/board/load.ts";
 import { EdgeAgent } from "../../edge/agent.ts";
+import type { BoardDefinition } from "../../edge/board/schema.ts";
 import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { fakeFirmataBoard, type FirmataBoardFake } from "../helpers/firmata-board.ts";
 import { loadBoardDir } from "../../edge/board/load.ts";
@@ -12,6 +13,18 @@ import { startTestGateway } from "../helpers/test-gateway.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+
+/** An agent for the board file, talking Firmata to the fake board over its serial port. */
+function agentOverFirmata(def: BoardDefinition, fake: FirmataBoardFake, gatewayUrl: string, dataDir: string, sampleIntervalMs: number): EdgeAgent {
+  return new EdgeAgent({
+    board: { ...def, io: { kind: "firmata", path: fake.path, baudRate: 57600 } },
+    io: openFirmataIo({ path: fake.path, baudRate: 57600, port: fake.port }),
+    gatewayUrl,
+    dataDir,
+    log: testLog,
+    sampleIntervalMs,
+  });
+}
 
 describe("edge agent on Firmata", () => {
   const dir = tempDir();
@@ -31,14 +44,7 @@ describe("edge agent on Firmata", () => {
     const counts = [511.5, 306.75, 716.25, 409];
     board = fakeFirmataBoard({ analog: (c) => counts[c] ?? 0, digital: (p) => (p === 7 ? 1 : 0) });
     const def = loadBoardFile("boards/water.yaml").board;
-    agent = new EdgeAgent({
-      board: { ...def, io: { kind: "firmata", path: board.path, baudRate: 57600 } },
-      io: openFirmataIo({ path: board.path, baudRate: 57600, port: board.port }),
-      gatewayUrl: gw.gateway.broker.url,
-      dataDir: dir.path,
-      log: testLog,
-      sampleIntervalMs: 100,
-    });
+    agent = agentOverFirmata(def, board, gw.gateway.broker.url, dir.path, 100);
     await agent.start();
     const latest = await waitFor("every water sensor stored", async () => {
       const rows = await gw.gateway.store.latest();
@@ -64,14 +70,7 @@ describe("edge agent on Firmata", () => {
     const kit = kits.find((k) => k.board.id === kitId)!.board;
     const kitGateway = await startTestGateway({}, [...loadBoardDir("boards"), ...kits]);
     const kitBoard = fakeFirmataBoard(values);
-    const kitAgent = new EdgeAgent({
-      board: { ...kit, io: { kind: "firmata", path: kitBoard.path, baudRate: 57600 } },
-      io: openFirmataIo({ path: kitBoard.path, baudRate: 57600, port: kitBoard.port }),
-      gatewayUrl: kitGateway.gateway.broker.url,
-      dataDir: dir.path,
-      log: testLog,
-      sampleIntervalMs: 200,
-    });
+    const kitAgent = agentOverFirmata(kit, kitBoard, kitGateway.gateway.broker.url, dir.path, 200);
     try {
       await kitAgent.start();
       const rows = await waitFor(`stored: ${good.join(", ")}`, async () => {
