@@ -189,6 +189,13 @@ export class FederationHub {
     this.rematch();
   }
 
+  /** A delivered transfer whose later figures (the step `figuresAt` gives) already show it. */
+  private shownAfterDelivery(proposalId: string, figuresAt: (p: Proposal) => number | undefined): boolean {
+    const at = this.delivered.get(proposalId);
+    const p = this.accepted.get(proposalId);
+    return at !== undefined && p !== undefined && (figuresAt(p) ?? 0) > at;
+  }
+
   /** Applies many messages (a drill's hour of summaries) and matches once afterwards. */
   batch<T>(work: () => T): T {
     this.batching++;
@@ -207,16 +214,8 @@ export class FederationHub {
     }
     this.dirty = false;
     this.proposals = matchNeeds([...this.requests.values()], this.summaries, this.decisions, [...this.accepted.values()], this.regionView, {
-      inNeed: (id) => {
-        const at = this.delivered.get(id);
-        const p = this.accepted.get(id);
-        return at !== undefined && p !== undefined && (this.requestStep.get(p.requestId) ?? 0) > at;
-      },
-      inDonor: (id) => {
-        const at = this.delivered.get(id);
-        const p = this.accepted.get(id);
-        return at !== undefined && p !== undefined && (this.summaryStep.get(p.from) ?? 0) > at;
-      },
+      inNeed: (id) => this.shownAfterDelivery(id, (p) => this.requestStep.get(p.requestId)),
+      inDonor: (id) => this.shownAfterDelivery(id, (p) => this.summaryStep.get(p.from)),
     });
     if (!this.broker.aedes) return; // drills run the hub's logic without its broker
     for (const village of this.members) {
