@@ -44,7 +44,8 @@ export interface JournalStats {
   firstSeq: number;
 }
 
-interface Row {
+/** A reading as the journal keeps it: published as is once its clock is known. */
+interface Entry {
   seq: number;
   sensor: string;
   value: number | null;
@@ -52,45 +53,81 @@ interface Row {
   quality: Reading["quality"];
   ts: number | null;
   clock: Reading["clock"] | "unsynced";
+  warning?: string;
+  /** Monotonic ms, kept only while the clock is not set, to correct ts later. */
+  mono?: number;
+}
+
+interface BatchRow {
+  first_seq: number;
+  last_seq: number;
+  boot: string;
+  readings: string;
+}
+
+/**
+ * One row per group commit: the readings as the JSON array the publisher sends, so a commit is one
+ * insert and a live batch is serialised once. The view `readings` shows them one per row, for
+ * people (sqlite3 journal-x.db 'SELECT * FROM readings') and tests.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS batches (
+  first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, unsynced INTEGER NOT NULL, boot TEXT NOT NULL,
+  readings TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE VIEW IF NOT EXISTS readings AS
+  SELECT j.value ->> '$.seq' AS seq, j.value ->> '$.sensor' AS sensor, j.value ->> '$.value' AS value,
+    j.value ->> '$.unit' AS unit, j.value ->> '$.quality' AS quality, j.value ->> '$.ts' AS ts,
+    j.value ->> '$.clock' AS clock, j.value ->> '$.warning' AS warning, b.boot AS boot
+  FROM batches b, json_each(b.readings) j;
+`;
+
+/** Journals written before batches existed kept one reading per row in a table `readings`. */
+interface LegacyRow {
+  seq: number;
+  sensor: string;
+  value: number | null;
+  unit: Reading["unit"];
+  quality: Reading["quality"];
+  ts: number | null;
+  clock: Entry["clock"];
+  boot: string;
+  mono: number;
   warning: string | null;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS readings (
-  seq INTEGER PRIMARY KEY, sensor TEXT NOT NULL, value REAL, unit TEXT NOT NULL, quality TEXT NOT NULL,
-  ts INTEGER, clock TEXT NOT NULL, boot TEXT NOT NULL, mono REAL NOT NULL, warning TEXT
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-`;
-
-export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [] }> {
+export class Journal extends EventEmitter<{ committed: [readings: Reading[], json: string]; corrected: [] }> {
   private readonly options: Required<Omit<JournalOptions, "firstSeq">> & Pick<JournalOptions, "firstSeq">;
   /** Which start of the agent took a row: a counter in meta (1-2 bytes a row, not a 36-byte UUID). */
   private boot = "";
   private db: Database.Database | undefined;
-  private buffer: Omit<Row, "seq">[] = [];
-  private monos: number[] = [];
+  private buffer: Omit<Entry, "seq">[] = [];
   private timer: NodeJS.Timeout | undefined;
   /**
    * Acknowledged readings are deleted with the next group commit rather than in a transaction of
    * their own: one fsync instead of two, and half the SD-card writes. If power fails first, they
-   * are sent again and the gateway drops them as duplicates.
+   * are sent again and the gateway drops them as duplicates. A batch leaves when all of it is
+   * acknowledged; until then its acknowledged part stays here so it is not replayed.
    */
   private acked = new SeqRangeSet();
   private ackTimer: NodeJS.Timeout | undefined;
   private seq = 0;
   private first = 1;
   private overflowDropped = 0;
-  /** Rows taken before the clock was set exist; checked so commits need not scan for them. */
+  /** Batches taken before the clock was set exist; checked so commits need not look for them. */
   private hasUnsynced = false;
   private statements!: {
     insert: Database.Statement;
     setMeta: Database.Statement;
     pendingAfter: Database.Statement;
-    deleteRange: Database.Statement;
-    count: Database.Statement;
+    deleteCovered: Database.Statement;
+    containing: Database.Statement;
+    overlap: Database.Statement;
+    total: Database.Statement;
     size: Database.Statement;
-    deleteOldest: Database.Statement;
+    oldest: Database.Statement;
+    deleteUpTo: Database.Statement;
   };
 
   constructor(options: JournalOptions) {
@@ -112,35 +149,48 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
       db.close();
       throw new CsError("CS_ERR_JOURNAL_CORRUPT", `${this.options.path}: ${String(check)}`);
     }
+    const hasTable = (name: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+    // Renamed first so the view can take its name; a crash before the move finishes leaves
+    // legacy_readings, which the next open moves.
+    if (hasTable("readings")) db.exec("ALTER TABLE readings RENAME TO legacy_readings");
+    const legacy = hasTable("legacy_readings");
     db.exec(SCHEMA);
     this.db = db;
     this.statements = {
-      insert: db.prepare(
-        "INSERT INTO readings (seq, sensor, value, unit, quality, ts, clock, boot, mono, warning) VALUES (?,?,?,?,?,?,?,?,?,?)",
-      ),
+      insert: db.prepare("INSERT INTO batches (first_seq, last_seq, unsynced, boot, readings) VALUES (?,?,?,?,?)"),
       setMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+      // Batches never overlap: the one holding afterSeq + 1 starts at or below it.
       pendingAfter: db.prepare(
-        "SELECT seq, sensor, value, unit, quality, ts, clock, warning FROM readings WHERE seq > ? AND seq < ? AND clock != 'unsynced' ORDER BY seq LIMIT ?",
+        `SELECT first_seq, last_seq, boot, readings FROM batches
+         WHERE first_seq >= coalesce((SELECT max(first_seq) FROM batches WHERE first_seq <= @after), @after)
+           AND first_seq < @before AND last_seq > @after AND unsynced = 0 ORDER BY first_seq`,
       ),
-      deleteRange: db.prepare("DELETE FROM readings WHERE seq BETWEEN ? AND ?"),
-      count: db.prepare("SELECT count(*) AS n FROM readings"),
+      deleteCovered: db.prepare("DELETE FROM batches WHERE first_seq BETWEEN @from AND @to AND last_seq <= @to"),
+      containing: db.prepare("SELECT last_seq FROM batches WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1"),
+      overlap: db.prepare(
+        "SELECT coalesce(sum(min(last_seq, @to) - max(first_seq, @from) + 1), 0) AS n FROM batches WHERE first_seq <= @to AND last_seq >= @from",
+      ),
+      total: db.prepare("SELECT coalesce(sum(last_seq - first_seq + 1), 0) AS n, count(*) AS rows FROM batches"),
       size: db.prepare(
         "SELECT (p.page_count - f.freelist_count) * s.page_size AS bytes FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s",
       ),
-      deleteOldest: db.prepare("DELETE FROM readings WHERE seq IN (SELECT seq FROM readings ORDER BY seq LIMIT ?)"),
+      oldest: db.prepare("SELECT last_seq FROM batches ORDER BY first_seq LIMIT 1 OFFSET ?"),
+      deleteUpTo: db.prepare("DELETE FROM batches WHERE first_seq <= ?"),
     };
-    const maxRow = db.prepare("SELECT max(seq) AS s FROM readings").get() as { s: number | null };
+    if (legacy) this.migrateLegacy();
+    const maxRow = db.prepare("SELECT max(last_seq) AS s FROM batches").get() as { s: number | null };
     const storedFirst = this.getMeta("firstSeq");
     if (storedFirst === undefined && this.getMeta("seq") === undefined && maxRow.s === null) {
       this.first = this.options.firstSeq ?? firstSeqFor(this.options.clock);
       this.setMeta("firstSeq", String(this.first));
       this.setMeta("seq", String(this.first - 1));
     } else this.first = Number(storedFirst ?? 1); // a journal from before firstSeq existed began at 1
+    // meta.seq is written whenever batches are deleted; inserts alone leave it behind max(last_seq).
     this.seq = Math.max(Number(this.getMeta("seq") ?? 0), maxRow.s ?? 0);
     this.overflowDropped = Number(this.getMeta("overflowDropped") ?? 0);
     this.boot = String(Number(this.getMeta("boots") ?? 0) + 1); // journals from before held UUIDs: earlier boots all the same
     this.setMeta("boots", this.boot);
-    this.hasUnsynced = db.prepare("SELECT 1 FROM readings WHERE clock = 'unsynced' LIMIT 1").get() !== undefined;
+    this.hasUnsynced = db.prepare("SELECT 1 FROM batches WHERE unsynced = 1 LIMIT 1").get() !== undefined;
     this.correctClock();
   }
 
@@ -149,17 +199,20 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
     if (!this.db) throw new Error("journal is not open");
     const clock = this.options.clock;
     const synced = isClockSet(clock);
-    this.buffer.push({
+    const entry: Omit<Entry, "seq"> = {
       sensor: sample.sensor,
       value: sample.value,
       unit: sample.unit,
       quality: sample.quality,
       ts: synced ? Math.round(clock.now()) : null,
       clock: synced ? "synced" : "unsynced",
-      warning: sample.warning ?? null,
-    });
-    if (!synced) this.hasUnsynced = true;
-    this.monos.push(clock.monotonicMs());
+    };
+    if (sample.warning) entry.warning = sample.warning;
+    if (!synced) {
+      entry.mono = clock.monotonicMs();
+      this.hasUnsynced = true;
+    }
+    this.buffer.push(entry);
     if (this.buffer.length >= this.options.commitEveryReadings) this.commit();
     else if (!this.timer) this.timer = setTimeout(() => this.commit(), this.options.commitEveryMs);
   }
@@ -169,30 +222,49 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.db || this.buffer.length === 0) return;
-    const rows = this.buffer;
-    const monos = this.monos;
+    const buffered = this.buffer;
     this.buffer = [];
-    this.monos = [];
-    const committed: Row[] = [];
+    // Literal objects, not spreads: one shape for V8 and for JSON.stringify, on the hot path.
+    const entries: Entry[] = buffered.map((e) => {
+      const entry: Entry = { seq: ++this.seq, sensor: e.sensor, value: e.value, unit: e.unit, quality: e.quality, ts: e.ts, clock: e.clock };
+      if (e.warning !== undefined) entry.warning = e.warning;
+      if (e.mono !== undefined) entry.mono = e.mono;
+      return entry;
+    });
+    // One batch per run of readings taken with or without the clock set (it is set mid-batch once).
+    const runs: Entry[][] = [];
+    for (const e of entries) {
+      const run = runs[runs.length - 1];
+      if (run && (run[0].clock === "unsynced") === (e.clock === "unsynced")) run.push(e);
+      else runs.push([e]);
+    }
+    const published: Array<{ readings: Reading[]; json: string }> = [];
     this.db.transaction(() => {
-      rows.forEach((r, i) => {
-        const seq = ++this.seq;
-        this.statements.insert.run(seq, r.sensor, r.value, r.unit, r.quality, r.ts, r.clock, this.boot, monos[i], r.warning);
-        committed.push({ seq, ...r });
-      });
-      this.statements.setMeta.run("seq", String(this.seq));
+      for (const run of runs) {
+        const json = JSON.stringify(run);
+        const unsynced = run[0].clock === "unsynced";
+        this.statements.insert.run(run[0].seq, run[run.length - 1].seq, unsynced ? 1 : 0, this.boot, json);
+        if (!unsynced) published.push({ readings: run as Reading[], json });
+      }
       this.deleteAcked();
     })();
     this.enforceBudget();
     if (this.hasUnsynced) this.correctClock();
-    const publishable = committed.filter((r) => r.clock !== "unsynced").map(toReading);
-    if (publishable.length) this.emit("committed", publishable);
+    for (const { readings, json } of published) this.emit("committed", readings, json);
   }
 
   /** Readings with afterSeq < seq < beforeSeq that can be published, in order. */
   pending(afterSeq: number, beforeSeq: number, limit: number): Reading[] {
-    const rows = this.statements.pendingAfter.all(afterSeq, beforeSeq, limit) as Row[];
-    return rows.filter((r) => !this.acked.has(r.seq)).map(toReading);
+    const out: Reading[] = [];
+    if (limit <= 0) return out;
+    for (const row of this.statements.pendingAfter.iterate({ after: afterSeq, before: beforeSeq }) as IterableIterator<BatchRow>) {
+      for (const r of JSON.parse(row.readings) as Reading[]) {
+        if (r.seq > afterSeq && r.seq < beforeSeq && !this.acked.has(r.seq)) out.push(r);
+        if (out.length >= limit) break;
+      }
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** The gateway stored these inclusive ranges: they leave the journal (with the next commit). */
@@ -210,9 +282,34 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
     this.db.transaction(() => this.deleteAcked())();
   }
 
+  /** Deletes the batches wholly acknowledged; keeps only the ranges that still touch a batch. */
   private deleteAcked(): void {
-    for (const [from, to] of this.acked.toArray()) this.statements.deleteRange.run(from, to);
-    this.acked = new SeqRangeSet();
+    if (this.acked.size === 0) return;
+    let deleted = 0;
+    const kept = new SeqRangeSet();
+    for (const [from, to] of this.acked.toArray()) {
+      deleted += this.statements.deleteCovered.run({ from, to }).changes;
+      if (this.touchesBatch(from, to)) kept.add(from, to);
+    }
+    this.acked = kept;
+    // Deleting may empty the table: meta.seq keeps the numbering going after a reopen.
+    if (deleted > 0) this.statements.setMeta.run("seq", String(this.seq));
+  }
+
+  private touchesBatch(from: number, to: number): boolean {
+    const row = this.statements.containing.get(to) as { last_seq: number } | undefined;
+    return row !== undefined && row.last_seq >= from;
+  }
+
+  /** Readings in [from, to] that sit in batches but are already acknowledged. */
+  private ackedWithin(from: number, to: number): number {
+    let n = 0;
+    for (const [a, b] of this.acked.toArray()) {
+      const lo = Math.max(a, from);
+      const hi = Math.min(b, to);
+      if (lo <= hi) n += (this.statements.overlap.get({ from: lo, to: hi }) as { n: number }).n;
+    }
+    return n;
   }
 
   get firstSeq(): number {
@@ -225,7 +322,8 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
 
   stats(): JournalStats {
     this.flushAcks();
-    const pending = (this.statements.count.get() as { n: number }).n + this.buffer.length;
+    const stored = (this.statements.total.get() as { n: number }).n;
+    const pending = stored - this.ackedWithin(-Infinity, Infinity) + this.buffer.length;
     const bytes = (this.statements.size.get() as { bytes: number }).bytes;
     return { pending, overflowDropped: this.overflowDropped, bytes, nextSeq: this.nextSeq, firstSeq: this.first };
   }
@@ -255,42 +353,69 @@ export class Journal extends EventEmitter<{ committed: [Reading[]]; corrected: [
     this.hasUnsynced = false;
     const now = this.options.clock.now();
     const mono = this.options.clock.monotonicMs();
-    const corrected = this.db
-      .prepare("UPDATE readings SET ts = CAST(? - (? - mono) AS INTEGER), clock = 'corrected' WHERE clock = 'unsynced' AND boot = ?")
-      .run(now, mono, this.boot);
-    const estimated = this.db
-      .prepare("UPDATE readings SET ts = CAST(? AS INTEGER), clock = 'estimated' WHERE clock = 'unsynced' AND boot != ?")
-      .run(now - mono, this.boot);
+    const rows = this.db.prepare("SELECT first_seq, boot, readings FROM batches WHERE unsynced = 1").all() as BatchRow[];
+    if (rows.length === 0) return;
+    const update = this.db.prepare("UPDATE batches SET unsynced = 0, readings = ? WHERE first_seq = ?");
+    this.db.transaction(() => {
+      for (const row of rows) {
+        const entries = (JSON.parse(row.readings) as Entry[]).map(({ mono: taken, ...e }) =>
+          row.boot === this.boot
+            ? { ...e, ts: Math.trunc(now - (mono - (taken ?? mono))), clock: "corrected" as const }
+            : { ...e, ts: Math.trunc(now - mono), clock: "estimated" as const },
+        );
+        update.run(JSON.stringify(entries), row.first_seq);
+      }
+    })();
     // Corrected readings were never sent; the publisher picks them up as backlog.
-    if (corrected.changes + estimated.changes > 0) this.emit("corrected");
+    this.emit("corrected");
   }
 
   private enforceBudget(): void {
     let bytes = (this.statements.size.get() as { bytes: number }).bytes;
     while (bytes > this.options.maxBytes) {
-      const total = (this.statements.count.get() as { n: number }).n;
-      if (total === 0) return;
-      const drop = Math.max(1, Math.ceil(total / 10));
+      const { rows } = this.statements.total.get() as { rows: number };
+      if (rows === 0) return;
+      const drop = Math.max(1, Math.ceil(rows / 10));
+      const upTo = (this.statements.oldest.get(drop - 1) as { last_seq: number }).last_seq;
       this.db!.transaction(() => {
-        this.statements.deleteOldest.run(drop);
-        this.overflowDropped += drop;
+        const first = (this.db!.prepare("SELECT min(first_seq) AS s FROM batches").get() as { s: number }).s;
+        const lost = (this.statements.overlap.get({ from: first, to: upTo }) as { n: number }).n - this.ackedWithin(first, upTo);
+        this.statements.deleteUpTo.run(upTo);
+        this.acked.forgetBelow(upTo + 1);
+        this.overflowDropped += lost;
         this.statements.setMeta.run("overflowDropped", String(this.overflowDropped));
+        this.statements.setMeta.run("seq", String(this.seq));
       })();
       bytes = (this.statements.size.get() as { bytes: number }).bytes;
     }
   }
+
+  /** Moves a one-row-per-reading journal into batches of up to 100, in one transaction. */
+  private migrateLegacy(): void {
+    const db = this.db!;
+    const rows = db.prepare("SELECT * FROM legacy_readings ORDER BY seq").all() as LegacyRow[];
+    db.transaction(() => {
+      let run: Entry[] = [];
+      let runBoot = "";
+      const flush = () => {
+        if (run.length === 0) return;
+        const unsynced = run[0].clock === "unsynced";
+        this.statements.insert.run(run[0].seq, run[run.length - 1].seq, unsynced ? 1 : 0, runBoot, JSON.stringify(run));
+        run = [];
+      };
+      for (const r of rows) {
+        const unsynced = r.clock === "unsynced";
+        const prev = run[run.length - 1];
+        if (prev && (prev.clock === "unsynced" !== unsynced || runBoot !== r.boot || run.length >= 100 || prev.seq + 1 !== r.seq)) flush();
+        runBoot = r.boot;
+        const e: Entry = { seq: r.seq, sensor: r.sensor, value: r.value, unit: r.unit, quality: r.quality, ts: r.ts, clock: r.clock };
+        if (r.warning) e.warning = r.warning;
+        if (unsynced) e.mono = r.mono;
+        run.push(e);
+      }
+      flush();
+      db.exec("DROP TABLE legacy_readings");
+    })();
+  }
 }
 
-function toReading(row: Row): Reading {
-  const reading: Reading = {
-    seq: row.seq,
-    sensor: row.sensor,
-    value: row.value,
-    unit: row.unit,
-    quality: row.quality,
-    ts: row.ts as number,
-    clock: row.clock as Reading["clock"],
-  };
-  if (row.warning) reading.warning = row.warning;
-  return reading;
-}

@@ -52,7 +52,7 @@ export class Publisher {
   private backlogCursor = 0;
   private readonly inFlight = new Map<number, InFlight>();
   private replayCredit = 0;
-  private readonly onCommitted = (readings: Reading[]) => this.sendLive(readings);
+  private readonly onCommitted = (readings: Reading[], json: string) => this.sendLive(readings, json);
   private readonly onCorrected = () => this.restartRound("clock corrected");
   acknowledged = 0;
   /** Commands from the gateway arrive here (the agent's command handler). */
@@ -132,9 +132,14 @@ export class Publisher {
     this.o.log.debug({ reason, liveStart: this.liveStart }, "replay round started");
   }
 
-  private sendLive(readings: Reading[]): void {
-    const live = readings.filter((r) => r.seq >= this.liveStart);
-    if (live.length && this.client?.connected) this.send(live);
+  /** `json` is the journal's serialisation of `readings`, sent as is when all of them are live. */
+  private sendLive(readings: Reading[], json: string): void {
+    if (!this.client?.connected) return;
+    if (readings[0].seq >= this.liveStart) this.send(readings, json);
+    else {
+      const live = readings.filter((r) => r.seq >= this.liveStart);
+      if (live.length) this.send(live);
+    }
   }
 
   private onTick(): void {
@@ -158,8 +163,8 @@ export class Publisher {
     }
   }
 
-  private send(readings: Reading[]): void {
-    const payload = JSON.stringify({ device: this.o.device, readings });
+  private send(readings: Reading[], json = JSON.stringify(readings)): void {
+    const payload = `{"device":${JSON.stringify(this.o.device)},"readings":${json}}`;
     const first = readings[0].seq;
     this.inFlight.set(first, { lastSeq: readings[readings.length - 1].seq, count: readings.length, sentAtMs: Date.now() });
     this.client!.publish(deviceTopic("readings", this.o.device), payload, { qos: 1 }, (err) => {

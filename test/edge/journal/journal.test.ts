@@ -180,3 +180,102 @@ describe("journal", () => {
     journal.close();
   });
 });
+
+describe("journal batches", () => {
+  let dir: ReturnType<typeof tempDir>;
+  let path: string;
+  beforeEach(() => {
+    dir = tempDir();
+    path = join(dir.path, "journal.db");
+  });
+  afterEach(() => dir.remove());
+
+  it("keeps a batch until all of it is acknowledged and replays only its unacknowledged part", () => {
+    const { clock } = manualClock(NOW);
+    let journal = new Journal({ path, clock, firstSeq: 1 });
+    journal.open();
+    for (let i = 0; i < 10; i++) journal.append(sample(i));
+    journal.commit();
+    journal.acknowledge([[1, 6]]);
+    journal.flushAcks();
+    expect(rowsOnDisk(path)).toBe(10); // one batch of ten, partly acknowledged
+    expect(journal.stats().pending).toBe(4);
+    expect(journal.pending(0, Infinity, 100).map((r) => r.seq)).toEqual([7, 8, 9, 10]);
+    journal.acknowledge([[7, 10]]);
+    journal.flushAcks();
+    expect(rowsOnDisk(path)).toBe(0);
+    expect(journal.stats().pending).toBe(0);
+    journal.close();
+    // A power cut loses what was acknowledged of a batch not yet deleted: it is replayed whole and
+    // the gateway drops the duplicates.
+    journal = new Journal({ path, clock, firstSeq: 1 });
+    journal.open();
+    expect(journal.nextSeq).toBe(11);
+    journal.close();
+  });
+
+  it("publishes one batch per commit, serialised once, in the order taken", () => {
+    const { clock } = manualClock(NOW);
+    const journal = new Journal({ path, clock, firstSeq: 1 });
+    journal.open();
+    const announced: Array<{ seqs: number[]; json: string }> = [];
+    journal.on("committed", (r, json) => announced.push({ seqs: r.map((x) => x.seq), json }));
+    for (let i = 0; i < 3; i++) journal.append({ ...sample(i), warning: i === 1 ? "check the float cable" : undefined });
+    journal.commit();
+    expect(announced).toHaveLength(1);
+    expect(JSON.parse(announced[0].json)).toEqual([
+      { seq: 1, sensor: "tank-north-level", value: 0, unit: "L", quality: "good", ts: NOW, clock: "synced" },
+      { seq: 2, sensor: "tank-north-level", value: 1, unit: "L", quality: "good", ts: NOW, clock: "synced", warning: "check the float cable" },
+      { seq: 3, sensor: "tank-north-level", value: 2, unit: "L", quality: "good", ts: NOW, clock: "synced" },
+    ]);
+    journal.close();
+  });
+
+  it("splits a commit in which the clock gets set, so the synced part goes out at once", () => {
+    const m = manualClock(Date.UTC(1970, 0, 1, 0, 5));
+    const journal = new Journal({ path, clock: m.clock, firstSeq: 1 });
+    journal.open();
+    const announced: number[][] = [];
+    journal.on("committed", (r) => announced.push(r.map((x) => x.seq)));
+    m.c.mono = 1_000;
+    journal.append(sample(1));
+    m.c.mono = 3_000;
+    m.c.wall = NOW;
+    journal.append(sample(2));
+    journal.commit();
+    expect(announced).toEqual([[2]]);
+    expect(journal.pending(0, Infinity, 10)).toEqual([
+      expect.objectContaining({ seq: 1, ts: NOW - 2_000, clock: "corrected" }),
+      expect.objectContaining({ seq: 2, ts: NOW, clock: "synced" }),
+    ]);
+    journal.close();
+  });
+
+  it("moves a journal kept one reading per row into batches, losing nothing, acknowledged state aside", () => {
+    const db = new Database(path);
+    db.pragma("journal_mode = WAL");
+    db.exec(`CREATE TABLE readings (
+      seq INTEGER PRIMARY KEY, sensor TEXT NOT NULL, value REAL, unit TEXT NOT NULL, quality TEXT NOT NULL,
+      ts INTEGER, clock TEXT NOT NULL, boot TEXT NOT NULL, mono REAL NOT NULL, warning TEXT);
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+    const insert = db.prepare("INSERT INTO readings VALUES (?,?,?,?,?,?,?,?,?,?)");
+    for (let seq = 1; seq <= 250; seq++) insert.run(seq, "tank-north-level", seq, "L", "good", NOW - 1000 + seq, "synced", "3", 0, seq === 7 ? "check the float cable" : null);
+    insert.run(251, "tank-north-level", null, "L", "invalid", null, "unsynced", "3", 500, "sensor unplugged");
+    db.prepare("INSERT INTO meta VALUES ('seq', '251'), ('firstSeq', '1'), ('boots', '3')").run();
+    db.close();
+    const { clock } = manualClock(NOW);
+    const journal = new Journal({ path, clock });
+    journal.open();
+    const replay = journal.pending(0, Infinity, 1000);
+    expect(replay.map((r) => r.seq)).toEqual(Array.from({ length: 251 }, (_, i) => i + 1));
+    expect(replay[6]).toEqual({ seq: 7, sensor: "tank-north-level", value: 7, unit: "L", quality: "good", ts: NOW - 993, clock: "synced", warning: "check the float cable" });
+    // Taken before the clock was set in an earlier boot: only an upper bound for its time is known.
+    expect(replay[250]).toMatchObject({ seq: 251, value: null, quality: "invalid", clock: "estimated", warning: "sensor unplugged" });
+    expect(journal.nextSeq).toBe(252);
+    expect(rowsOnDisk(path)).toBe(251);
+    journal.close();
+    const after = new Database(path, { readonly: true });
+    expect(after.prepare("SELECT count(*) AS n FROM batches").get()).toEqual({ n: 4 }); // 100 + 100 + 50 synced, 1 unsynced
+    after.close();
+  });
+});
