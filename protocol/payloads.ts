@@ -39,14 +39,17 @@ export const readingBatchSchema = z
   })
   .superRefine((batch, ctx) => {
     batch.readings.forEach((r, i) => {
-      if (r.quality === "good" && r.value === null) {
-        ctx.addIssue({ code: "custom", path: ["readings", i, "value"], message: "a good reading needs a value" });
-      }
-      if (r.quality === "invalid" && r.value !== null) {
-        ctx.addIssue({ code: "custom", path: ["readings", i, "value"], message: "an invalid reading carries no value" });
-      }
+      const message = readingValueIssue(r);
+      if (message) ctx.addIssue({ code: "custom", path: ["readings", i, "value"], message });
     });
   });
+
+/** What is wrong with a reading's value given its quality, if anything (the batch schema's refinement). */
+export function readingValueIssue(r: { quality: string; value: number | null }): string | undefined {
+  if (r.quality === "good" && r.value === null) return "a good reading needs a value";
+  if (r.quality === "invalid" && r.value !== null) return "an invalid reading carries no value";
+  return undefined;
+}
 
 /** Gateway -> edge: these sequence numbers are durably stored and may leave the journal. */
 export const ackSchema = z.strictObject({
