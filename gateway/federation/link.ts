@@ -22,6 +22,8 @@ export interface FederationLinkOptions {
   password?: string;
   summaryIntervalMs?: number;
   reconnectPeriodMs?: number;
+  /** The gateway's clock (simulated in drills and `npm start --speed`): "this week" is by it. */
+  now?: () => number;
 }
 
 export class FederationLink {
@@ -142,7 +144,7 @@ export class FederationLink {
   private async reannounce(): Promise<void> {
     const client = this.client;
     if (!client?.connected) return;
-    const since = Date.now() - 7 * 86_400_000;
+    const since = (this.o.now ?? Date.now)() - 7 * 86_400_000;
     const active = this.o.state.aidRequests().filter((r) => r.status === "open" || r.status === "updated" || Date.parse(r.updatedAt) >= since);
     try {
       for (const r of active) await client.publishAsync(fedTopic(this.o.village, "aid-requests"), JSON.stringify(r), { qos: 1 });

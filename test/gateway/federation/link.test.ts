@@ -35,6 +35,8 @@ const summary = () => ({
 });
 
 describe("federation link", () => {
+  // The village's clock: simulated days, and "this week" for re-announcing, go by it.
+  const clock = { now: 0 };
   const dir = tempDir();
   let hub: FederationHub;
   let state: TriggerState;
@@ -55,9 +57,9 @@ describe("federation link", () => {
   });
 
   it("queues requests while the link is cut for a simulated day and delivers each once afterwards", async () => {
-    link = new FederationLink({ village: "riverbend", hubUrls: [`mqtt://127.0.0.1:${mqttPort}`], state, summary, log: testLog, reconnectPeriodMs: 100 });
+    link = new FederationLink({ village: "riverbend", hubUrls: [`mqtt://127.0.0.1:${mqttPort}`], state, summary, log: testLog, reconnectPeriodMs: 100, now: () => clock.now });
     await link.start(); // the hub is not up: the link is cut
-    const clock = { now: Date.UTC(2026, 10, 22, 0, 0) };
+    clock.now = Date.UTC(2026, 10, 22, 0, 0);
     const engine = new TriggerEngine({ village: "riverbend", rules, state, log: testLog, now: () => clock.now, onOutbox: () => void link.drain() });
     // A simulated day, one evaluation every 10 minutes: the need opens, grows, then recovers.
     for (let m = 0; m <= 24 * 60; m += 10) {
@@ -93,7 +95,7 @@ describe("federation link", () => {
 
   it("re-announces open requests, and this week's withdrawals, when the hub restarts and has forgotten them", async () => {
     // A fresh need, then the hub dies and comes back empty on the same port.
-    const clock = { now: Date.UTC(2026, 10, 24, 0, 0) };
+    clock.now = Date.UTC(2026, 10, 24, 0, 0);
     const engine = new TriggerEngine({ village: "riverbend", rules, state, log: testLog, now: () => clock.now, onOutbox: () => void link.drain() });
     engine.evaluate(water(1));
     await waitFor("the new request at the hub", () => [...hub.requests.values()].some((r) => r.id === "riverbend:water-low#2:0"));
