@@ -4,6 +4,7 @@
 // oldest readings and counts them, so the loss is reported, never silent.
 import Database from "better-sqlite3";
 import { EventEmitter } from "node:events";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { Reading } from "../../protocol/payloads.ts";
 import { CsError } from "../../protocol/errors.ts";
 import type { Sample } from "../sensors/sample.ts";
@@ -62,26 +63,57 @@ interface BatchRow {
   first_seq: number;
   last_seq: number;
   boot: string;
-  readings: string;
+  readings: Buffer;
 }
 
 /**
- * One row per group commit: the readings as the JSON array the publisher sends, so a commit is one
- * insert and a live batch is serialised once. The view `readings` shows them one per row, for
- * people (sqlite3 journal-x.db 'SELECT * FROM readings') and tests.
+ * One row per group commit: the readings as the JSON array the publisher sends, deflated. A commit
+ * is one insert and a live batch is serialised once. Deflated, 100 readings take about 1 KB
+ * instead of 12.7 KB and a sampling round of 5 about 150 B instead of 640 B: several batches share
+ * a 1 KiB page, so a commit appends fewer pages to the WAL (fewer SD-card blocks, faster fsyncs).
+ * `format` says how `readings` is encoded, for whatever comes after format 1.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS batches (
   first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, unsynced INTEGER NOT NULL, boot TEXT NOT NULL,
-  readings TEXT NOT NULL
+  format INTEGER NOT NULL, readings BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE VIEW IF NOT EXISTS readings AS
-  SELECT j.value ->> '$.seq' AS seq, j.value ->> '$.sensor' AS sensor, j.value ->> '$.value' AS value,
-    j.value ->> '$.unit' AS unit, j.value ->> '$.quality' AS quality, j.value ->> '$.ts' AS ts,
-    j.value ->> '$.clock' AS clock, j.value ->> '$.warning' AS warning, b.boot AS boot
-  FROM batches b, json_each(b.readings) j;
 `;
+
+/** Format 1: raw deflate (RFC 1951) with a preset dictionary of what every reading repeats. */
+const FORMAT = 1;
+const DICTIONARY = Buffer.from('"clock":"corrected"},{"seq":"clock":"estimated"},{"seq":,"warning":"check the ,"quality":"invalid","ts":,"unit":"L","quality":"good","ts":,"clock":"synced"},{"seq":,"sensor":"","value":');
+
+function encodeBatch(json: string): Buffer {
+  return deflateRawSync(json, { level: 1, dictionary: DICTIONARY });
+}
+
+function decodeBatch(blob: Buffer, path: string, firstSeq: number): string {
+  try {
+    return inflateRawSync(blob, { dictionary: DICTIONARY }).toString("utf8");
+  } catch (err) {
+    throw new CsError("CS_ERR_JOURNAL_CORRUPT", `${path}: batch ${firstSeq}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * What a journal file holds, read-only (beside a running agent, which WAL allows): the first and the
+ * last sequence number it gave out and those still waiting. For chaos runs and tests.
+ */
+export function inspectJournal(path: string): { firstSeq: number; lastSeq: number; journalled: number[] } {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const meta = (key: string) => (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+    const rows = db.prepare("SELECT first_seq, last_seq, readings FROM batches ORDER BY first_seq").all() as Omit<BatchRow, "boot">[];
+    const journalled = rows.flatMap((r) => (JSON.parse(decodeBatch(r.readings, path, r.first_seq)) as Entry[]).map((e) => e.seq));
+    // As Journal.open(): meta.seq is behind the newest batch until batches are deleted.
+    const lastSeq = Math.max(Number(meta("seq") ?? 0), rows.length ? rows[rows.length - 1].last_seq : 0);
+    return { firstSeq: Number(meta("firstSeq") ?? 1), lastSeq, journalled };
+  } finally {
+    db.close();
+  }
+}
 
 /** Journals written before batches existed kept one reading per row in a table `readings`. */
 interface LegacyRow {
@@ -102,7 +134,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
   /** Which start of the agent took a row: a counter in meta (1-2 bytes a row, not a 36-byte UUID). */
   private boot = "";
   private db: Database.Database | undefined;
-  private buffer: Omit<Entry, "seq">[] = [];
+  private buffer: Entry[] = [];
   private timer: NodeJS.Timeout | undefined;
   /**
    * Acknowledged readings are deleted with the next group commit rather than in a transaction of
@@ -127,6 +159,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     total: Database.Statement;
     size: Database.Statement;
     oldest: Database.Statement;
+    newest: Database.Statement;
     deleteUpTo: Database.Statement;
   };
 
@@ -140,7 +173,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     // Each group commit appends its changed pages to the WAL and the fsync writes whole 4 KiB
     // filesystem blocks: with 4 KiB pages a commit of one sampling round (a readings page and the
     // meta page) wrote three blocks, with 1 KiB pages one or two. Takes effect on new files only.
-    db.pragma("page_size = 1024");
+    db.pragma("page_size = 2048");
     db.pragma("journal_mode = WAL");
     // FULL: a committed reading survives a power cut, not only a process crash.
     db.pragma("synchronous = FULL");
@@ -150,14 +183,13 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
       throw new CsError("CS_ERR_JOURNAL_CORRUPT", `${this.options.path}: ${String(check)}`);
     }
     const hasTable = (name: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-    // Renamed first so the view can take its name; a crash before the move finishes leaves
-    // legacy_readings, which the next open moves.
+    // Renamed first; a crash before the move finishes leaves legacy_readings, which the next open moves.
     if (hasTable("readings")) db.exec("ALTER TABLE readings RENAME TO legacy_readings");
     const legacy = hasTable("legacy_readings");
     db.exec(SCHEMA);
     this.db = db;
     this.statements = {
-      insert: db.prepare("INSERT INTO batches (first_seq, last_seq, unsynced, boot, readings) VALUES (?,?,?,?,?)"),
+      insert: db.prepare(`INSERT INTO batches (first_seq, last_seq, unsynced, boot, format, readings) VALUES (?,?,?,?,${FORMAT},?)`),
       setMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
       // Batches never overlap: the one holding afterSeq + 1 starts at or below it.
       pendingAfter: db.prepare(
@@ -175,6 +207,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
         "SELECT (p.page_count - f.freelist_count) * s.page_size AS bytes FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s",
       ),
       oldest: db.prepare("SELECT last_seq FROM batches ORDER BY first_seq LIMIT 1 OFFSET ?"),
+      newest: db.prepare("SELECT last_seq FROM batches ORDER BY first_seq DESC LIMIT 1"),
       deleteUpTo: db.prepare("DELETE FROM batches WHERE first_seq <= ?"),
     };
     if (legacy) this.migrateLegacy();
@@ -199,7 +232,9 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     if (!this.db) throw new Error("journal is not open");
     const clock = this.options.clock;
     const synced = isClockSet(clock);
-    const entry: Omit<Entry, "seq"> = {
+    // Numbered now, in the order taken: one object per reading from here to the publisher.
+    const entry: Entry = {
+      seq: this.seq + this.buffer.length + 1,
       sensor: sample.sensor,
       value: sample.value,
       unit: sample.unit,
@@ -222,15 +257,9 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.db || this.buffer.length === 0) return;
-    const buffered = this.buffer;
+    const entries = this.buffer;
     this.buffer = [];
-    // Literal objects, not spreads: one shape for V8 and for JSON.stringify, on the hot path.
-    const entries: Entry[] = buffered.map((e) => {
-      const entry: Entry = { seq: ++this.seq, sensor: e.sensor, value: e.value, unit: e.unit, quality: e.quality, ts: e.ts, clock: e.clock };
-      if (e.warning !== undefined) entry.warning = e.warning;
-      if (e.mono !== undefined) entry.mono = e.mono;
-      return entry;
-    });
+    this.seq = entries[entries.length - 1].seq;
     // One batch per run of readings taken with or without the clock set (it is set mid-batch once).
     const runs: Entry[][] = [];
     for (const e of entries) {
@@ -243,7 +272,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
       for (const run of runs) {
         const json = JSON.stringify(run);
         const unsynced = run[0].clock === "unsynced";
-        this.statements.insert.run(run[0].seq, run[run.length - 1].seq, unsynced ? 1 : 0, this.boot, json);
+        this.statements.insert.run(run[0].seq, run[run.length - 1].seq, unsynced ? 1 : 0, this.boot, encodeBatch(json));
         if (!unsynced) published.push({ readings: run as Reading[], json });
       }
       this.deleteAcked();
@@ -258,7 +287,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     const out: Reading[] = [];
     if (limit <= 0) return out;
     for (const row of this.statements.pendingAfter.iterate({ after: afterSeq, before: beforeSeq }) as IterableIterator<BatchRow>) {
-      for (const r of JSON.parse(row.readings) as Reading[]) {
+      for (const r of JSON.parse(decodeBatch(row.readings, this.options.path, row.first_seq)) as Reading[]) {
         if (r.seq > afterSeq && r.seq < beforeSeq && !this.acked.has(r.seq)) out.push(r);
         if (out.length >= limit) break;
       }
@@ -292,8 +321,11 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
       if (this.touchesBatch(from, to)) kept.add(from, to);
     }
     this.acked = kept;
-    // Deleting may empty the table: meta.seq keeps the numbering going after a reopen.
-    if (deleted > 0) this.statements.setMeta.run("seq", String(this.seq));
+    // The newest batch holds the highest number given out, so meta.seq is only needed (and only
+    // written: a page less per commit on the SD card) when the newest batch itself is gone.
+    if (deleted > 0 && ((this.statements.newest.get() as { last_seq: number } | undefined)?.last_seq ?? 0) < this.seq) {
+      this.statements.setMeta.run("seq", String(this.seq));
+    }
   }
 
   private touchesBatch(from: number, to: number): boolean {
@@ -358,12 +390,12 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     const update = this.db.prepare("UPDATE batches SET unsynced = 0, readings = ? WHERE first_seq = ?");
     this.db.transaction(() => {
       for (const row of rows) {
-        const entries = (JSON.parse(row.readings) as Entry[]).map(({ mono: taken, ...e }) =>
+        const entries = (JSON.parse(decodeBatch(row.readings, this.options.path, row.first_seq)) as Entry[]).map(({ mono: taken, ...e }) =>
           row.boot === this.boot
             ? { ...e, ts: Math.trunc(now - (mono - (taken ?? mono))), clock: "corrected" as const }
             : { ...e, ts: Math.trunc(now - mono), clock: "estimated" as const },
         );
-        update.run(JSON.stringify(entries), row.first_seq);
+        update.run(encodeBatch(JSON.stringify(entries)), row.first_seq);
       }
     })();
     // Corrected readings were never sent; the publisher picks them up as backlog.
@@ -400,7 +432,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
       const flush = () => {
         if (run.length === 0) return;
         const unsynced = run[0].clock === "unsynced";
-        this.statements.insert.run(run[0].seq, run[run.length - 1].seq, unsynced ? 1 : 0, runBoot, JSON.stringify(run));
+        this.statements.insert.run(run[0].seq, run[run.length - 1].seq, unsynced ? 1 : 0, runBoot, encodeBatch(JSON.stringify(run)));
         run = [];
       };
       for (const r of rows) {

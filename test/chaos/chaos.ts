@@ -14,6 +14,7 @@ import { freePort } from "../helpers/free-port.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { startInfluxd, type Influxd } from "../helpers/start-influxd.ts";
 import { InfluxStore } from "../../gateway/store/influx-store.ts";
+import { inspectJournal } from "../../edge/journal/journal.ts";
 import { writeCropRules } from "../helpers/crop-rules.ts";
 import { postCropLoss } from "../helpers/crop-assessment.ts";
 
@@ -222,14 +223,7 @@ export async function runChaos(o: {
     // (a reading leaves one only when the gateway has stored it), not from the agents' statuses,
     // which come every 30 s.
     const drainStart = Date.now();
-    const journalRows = (board: string) => {
-      const db = new Database(join(o.dir, `edge-${board}`, `journal-${board}-main.db`), { readonly: true, fileMustExist: true });
-      try {
-        return (db.prepare("SELECT count(*) AS n FROM readings").get() as { n: number }).n;
-      } finally {
-        db.close();
-      }
-    };
+    const journalRows = (board: string) => inspectJournal(join(o.dir, `edge-${board}`, `journal-${board}-main.db`)).journalled.length;
     // Below one group commit (100 readings) per agent is live traffic, not backlog.
     await waitFor("journals drained", () => BOARDS.every((b) => journalRows(b) < 200), { timeoutMs: 120_000, intervalMs: 100 });
     const drainMs = Date.now() - Math.max(drainStart, lastOutageEnd);
@@ -280,12 +274,10 @@ export async function runChaos(o: {
     const devices: ChaosReport["devices"] = [];
     for (const board of BOARDS) {
       const device = `${board}-main`;
-      const journal = check(`journal ${device}`, join(o.dir, `edge-${board}`, `journal-${device}.db`));
-      const meta = (key: string) => Number((journal.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string }).value);
-      const first = meta("firstSeq");
-      const last = meta("seq");
-      const journalled = new Set((journal.prepare("SELECT seq FROM readings").all() as { seq: number }[]).map((r) => r.seq));
-      journal.close();
+      const journalPath = join(o.dir, `edge-${board}`, `journal-${device}.db`);
+      check(`journal ${device}`, journalPath).close();
+      const { firstSeq: first, lastSeq: last, journalled: still } = inspectJournal(journalPath);
+      const journalled = new Set(still);
       const storedRows = await storedSeqs(device);
       const stored = new Set(storedRows);
       let lost = 0;

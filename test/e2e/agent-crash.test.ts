@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { inspectJournal } from "../../edge/journal/journal.ts";
 import { loadBoardDir } from "../../edge/board/load.ts";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import { Gateway } from "../../gateway/gateway.ts";
@@ -60,12 +61,7 @@ describe("edge agent killed with SIGKILL", () => {
     await gateway.ingest.flush();
 
     const stored = await gateway.store.sequences("water-main");
-    const db = new Database(journalPath, { readonly: true });
-    const journalled = (db.prepare("SELECT seq FROM readings").all() as { seq: number }[]).map((r) => r.seq);
-    const meta = (key: string) => Number((db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string }).value);
-    const first = meta("firstSeq");
-    const last = meta("seq");
-    db.close();
+    const { firstSeq: first, lastSeq: last, journalled } = inspectJournal(journalPath);
     const seen = new Map<number, number>();
     for (const s of [...stored, ...journalled.filter((s) => !stored.includes(s))]) seen.set(s, (seen.get(s) ?? 0) + 1);
     const missing = Array.from({ length: last - first + 1 }, (_, i) => first + i).filter((s) => !seen.has(s));
