@@ -44,6 +44,11 @@ export class DeviceRegistry {
     return this.devices.has(device);
   }
 
+  /** A device's sensors by id (undefined for an unknown device). */
+  sensorsOf(device: string): ReadonlyMap<string, SensorInfo> | undefined {
+    return this.devices.get(device);
+  }
+
   sensor(device: string, sensor: string): SensorInfo | undefined {
     return this.devices.get(device)?.get(sensor);
   }

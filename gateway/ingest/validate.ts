@@ -37,17 +37,20 @@ export function validateReadings(
   if (!registry.hasDevice(batch.device)) throw new CsError("CS_ERR_DEVICE_UNKNOWN", batch.device);
   // The gateway speaks for its local devices itself; nothing on the network may.
   if (registry.isLocal(batch.device)) throw new CsError("CS_ERR_DEVICE_UNKNOWN", `${batch.device} is the gateway's own, not a board`);
-  return batch.readings.map((r, i) => {
+  const sensors = registry.sensorsOf(batch.device);
+  const readings = batch.readings as StoredReading[];
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i];
     const valueIssue = readingValueIssue(r);
     if (valueIssue) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", `readings[${i}].value: ${valueIssue}`);
-    const info = registry.sensor(batch.device, r.sensor);
+    const info = sensors?.get(r.sensor);
     if (!info) throw new CsError("CS_ERR_SENSOR_UNKNOWN", `readings[${i}].sensor: ${r.sensor} on ${batch.device}`);
     if (info.unit !== r.unit) {
       throw new CsError("CS_ERR_UNIT_MISMATCH", `readings[${i}].unit: ${r.unit}, but ${r.sensor} measures ${info.unit}`);
     }
-    // A literal, not a spread: this runs for every reading the village takes.
-    const stored: StoredReading = { device: batch.device, seq: r.seq, sensor: r.sensor, ts: r.ts, value: r.value, unit: r.unit, quality: r.quality, clock: r.clock };
-    if (r.warning !== undefined) stored.warning = r.warning;
-    return stored;
-  });
+    // The parsed objects are this function's own: tagged in place, since this runs for every
+    // reading the village takes and a copy per reading showed in the gateway's profile.
+    r.device = batch.device;
+  }
+  return readings;
 }

@@ -31,6 +31,8 @@ export interface HourlyRow {
 }
 
 const DAY_MS = 86_400_000;
+/** Values per reading sent to the writer thread, in its INSERT's column order. */
+const COLUMNS = 9;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS readings (
@@ -106,7 +108,22 @@ export class EmbeddedStore implements Store {
   }
 
   async write(readings: readonly StoredReading[]): Promise<void> {
-    await this.send({ op: "write", rows: readings });
+    // One flat array of column values, not an array of objects: structured clone writes every
+    // object's keys again, and the writer thread took longer to read the copy than to insert it.
+    const values: Array<string | number | null> = new Array(readings.length * COLUMNS);
+    let k = 0;
+    for (const r of readings) {
+      values[k++] = r.device;
+      values[k++] = r.seq;
+      values[k++] = r.sensor;
+      values[k++] = r.ts;
+      values[k++] = r.value;
+      values[k++] = r.unit;
+      values[k++] = r.quality;
+      values[k++] = r.clock;
+      values[k++] = r.warning ?? null;
+    }
+    await this.send({ op: "write", values });
   }
 
   async latest(): Promise<StoredReading[]> {
@@ -156,7 +173,7 @@ export class EmbeddedStore implements Store {
     return this.db ? { state: "up" } : { state: "down", detail: "not started" };
   }
 
-  private send(message: { op: "write"; rows: readonly StoredReading[] } | { op: "compact"; rawCutoff: number; hourlyCutoff: number } | { op: "close" }): Promise<void> {
+  private send(message: { op: "write"; values: ReadonlyArray<string | number | null> } | { op: "compact"; rawCutoff: number; hourlyCutoff: number } | { op: "close" }): Promise<void> {
     const writer = this.writer;
     if (!writer) return Promise.reject(new Error(this.writerError ?? "embedded store is not started"));
     const id = this.nextId++;

@@ -16,9 +16,11 @@ db.pragma("synchronous = FULL");
 const insert = db.prepare(
   "INSERT OR IGNORE INTO readings (device, seq, sensor, ts, value, unit, quality, clock, warning) VALUES (?,?,?,?,?,?,?,?,?)",
 );
-/** @param {Array<Record<string, unknown>>} rows */
-const write = db.transaction((rows) => {
-  for (const r of rows) insert.run(r.device, r.seq, r.sensor, r.ts, r.value, r.unit, r.quality, r.clock, r.warning ?? null);
+/** Values of each reading in the INSERT's column order, flat (see EmbeddedStore.write). */
+const COLUMNS = 9;
+/** @param {Array<string | number | null>} v */
+const write = db.transaction((v) => {
+  for (let i = 0; i < v.length; i += COLUMNS) insert.run(v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7], v[i + 8]);
 });
 const fold = db.prepare(
   `INSERT INTO readings_hourly (sensor, hour_ms, device, unit, min, mean, max, count)
@@ -38,9 +40,9 @@ const compact = db.transaction((/** @type {number} */ rawCutoff, /** @type {numb
   dropHourly.run(hourlyCutoff);
 });
 
-parentPort?.on("message", (/** @type {{ id: number, op: string, rows?: Array<Record<string, unknown>>, rawCutoff?: number, hourlyCutoff?: number }} */ m) => {
+parentPort?.on("message", (/** @type {{ id: number, op: string, values?: Array<string | number | null>, rawCutoff?: number, hourlyCutoff?: number }} */ m) => {
   try {
-    if (m.op === "write") write(m.rows ?? []);
+    if (m.op === "write") write(m.values ?? []);
     else if (m.op === "compact") compact(m.rawCutoff, m.hourlyCutoff);
     else if (m.op === "close") db.close();
     parentPort?.postMessage({ id: m.id, ok: true });
