@@ -134,6 +134,7 @@ export class Gateway {
           password: config.federation.secret,
           state: this.triggerState,
           summary,
+          summaryIntervalMs: config.federation.summaryIntervalMs,
           now,
           log: log.child({ module: "federation" }),
         })

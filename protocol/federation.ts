@@ -66,6 +66,19 @@ export const proposalSchema = z.strictObject({
 });
 export type Proposal = z.infer<typeof proposalSchema>;
 
+/**
+ * Hub -> village, retained: the village's proposals, tagged with the time of the latest summary of
+ * that village the hub had when it computed them. A village's summaries are in its own clock's
+ * order, so the tag orders the lists whichever hub node sent them: after a failover a stale list
+ * (a retained copy read late from Redis, a message queued in the session) can arrive after the
+ * fresh one, and is recognised by its older tag. "" when the hub had no summary yet.
+ */
+export const proposalsMessageSchema = z.strictObject({
+  summaryTs: z.union([z.iso.datetime(), z.literal("")]),
+  proposals: z.array(proposalSchema),
+});
+export type ProposalsMessage = z.infer<typeof proposalsMessageSchema>;
+
 export const proposalReplySchema = z.strictObject({
   proposalId: z.string().min(1),
   village: idSchema,

@@ -295,6 +295,8 @@ export class Broker {
     return {
       state: (this.aedes && !this.aedes.closed ? "up" : "down") as "up" | "down",
       clients: this.aedes?.connectedClients ?? 0,
+      /** A hub node's Redis: "none" without one; "down" while it is unreachable (the nodes cannot share state). */
+      shared: (this.shared ? (this.shared.reachable() ? "up" : "down") : "none") as "up" | "down" | "none",
       access: this.o.identities ? "identities" : "open",
       refusedPublishes: this.refusedCount.publish,
       refused: { ...this.refusedCount },

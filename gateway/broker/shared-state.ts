@@ -10,6 +10,8 @@ export interface SharedState {
   /** aedes' `mq` and `persistence` options; typed loosely because aedes types them `any` too. */
   mq: unknown;
   persistence: { destroy(): Promise<void> };
+  /** Both Redis connections (the emitter's and the persistence's) are ready. */
+  reachable(): boolean;
   close(): Promise<void>;
 }
 
@@ -22,8 +24,8 @@ interface RedisEmitter {
   close(cb: () => void): void;
   /** Where mqemitter-redis reports its connections' errors (unheard, they crash the process). */
   state: { on(event: "error", listener: (err: Error) => void): void };
-  pubConn: { ping(): Promise<string>; disconnect(): void; duplicate(): { on(event: "error", listener: (err: Error) => void): void } };
-  subConn: { disconnect(): void };
+  pubConn: { status: string; ping(): Promise<string>; disconnect(): void; duplicate(): { status: string; on(event: "error", listener: (err: Error) => void): void } };
+  subConn: { status: string; disconnect(): void };
 }
 
 /**
@@ -79,6 +81,8 @@ export async function redisSharedState(redisUrl: string, onError: (err: Error) =
   return {
     mq,
     persistence,
+    // ioredis' connection states: "ready" once connected, "reconnecting" while Redis is lost.
+    reachable: () => [mq.pubConn, mq.subConn, conn].every((c) => c.status === "ready"),
     async close() {
       await persistence.destroy().catch(() => undefined);
     },

@@ -90,6 +90,11 @@ export const gatewayConfigSchema = z.strictObject({
       /** The village gateway's identity at the hub (a village, not a person) and its secret. */
       identity: z.string().optional(),
       secret: z.string().optional(),
+      /**
+       * How often the reserve summary goes to the hub, ms. The hub answers each with the village's
+       * proposals, so a list lost in a hub failover is replaced within one interval.
+       */
+      summaryIntervalMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
     })
     .prefault({}),
   /** Board files of every edge device this gateway accepts readings from. */

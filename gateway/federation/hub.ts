@@ -13,6 +13,7 @@ import {
   reserveSummarySchema,
   type AidRequest,
   type Proposal,
+  type ProposalsMessage,
   type ReserveSummary,
 } from "../../protocol/federation.ts";
 import { describeIssues } from "../../protocol/zod-issues.ts";
@@ -88,16 +89,20 @@ export class FederationHub {
         // Every (request, version) this node applied, in order: the audit trail of what arrived.
         router.get("/federation/received", (_req, res) => res.json(this.received));
       },
-      health: () => ({
-        status: this.broker.health().state === "up" ? "ok" : "degraded",
-        node: this.o.nodeId ?? "single",
-        shared: this.o.redisUrl ? "redis" : "none",
-        clients: this.broker.health().clients,
-        members: [...this.members],
-        requests: this.requests.size,
-        received: this.received.length,
-        rejected: this.rejected,
-      }),
+      health: () => {
+        const broker = this.broker.health();
+        return {
+          status: broker.state === "up" && broker.shared !== "down" ? "ok" : "degraded",
+          node: this.o.nodeId ?? "single",
+          shared: this.o.redisUrl ? "redis" : "none",
+          redis: broker.shared,
+          clients: broker.clients,
+          members: [...this.members],
+          requests: this.requests.size,
+          received: this.received.length,
+          rejected: this.rejected,
+        };
+      },
     });
   }
 
@@ -219,7 +224,11 @@ export class FederationHub {
     });
     if (!this.broker.aedes) return; // drills run the hub's logic without its broker
     for (const village of this.members) {
-      const mine = JSON.stringify(this.proposals.filter((p) => p.from === village || p.to === village));
+      const message: ProposalsMessage = {
+        summaryTs: this.summaries.get(village)?.ts ?? "",
+        proposals: this.proposals.filter((p) => p.from === village || p.to === village),
+      };
+      const mine = JSON.stringify(message);
       // Unchanged lists are not sent again: every node computes the same, and a region has hundreds.
       if (this.published.get(village) === mine) continue;
       this.published.set(village, mine);

@@ -4,8 +4,7 @@
 // so a resend after a crash is harmless. The reserve summary is retained and refreshed each minute.
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import { aidRequestSchema, fedTopic, parseFedTopic, proposalSchema, type AidRequest, type Proposal, type ReserveSummary } from "../../protocol/federation.ts";
-import { z } from "zod";
+import { aidRequestSchema, fedTopic, parseFedTopic, proposalsMessageSchema, type AidRequest, type Proposal, type ReserveSummary } from "../../protocol/federation.ts";
 import type { TriggerState } from "../triggers/trigger-state.ts";
 import { parsePayload } from "../../protocol/parse-payload.ts";
 
@@ -36,6 +35,8 @@ export class FederationLink {
   private draining = false;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The tag of the proposals list held (see proposalsMessageSchema), ms: older lists are stale. */
+  private proposalsTagMs = -Infinity;
 
   constructor(options: FederationLinkOptions) {
     this.o = options;
@@ -91,9 +92,13 @@ export class FederationLink {
         if (!known || known.version < request.data.version) this.neighbourRequests.set(request.data.id, request.data);
         return;
       }
-      const parsed = parsePayload(z.array(proposalSchema), payload);
-      if (parsed?.success) this.proposals = parsed.data;
-      else this.o.log.warn("malformed proposals from hub ignored");
+      const parsed = parsePayload(proposalsMessageSchema, payload);
+      if (!parsed?.success) return void this.o.log.warn("malformed proposals from hub ignored");
+      const tag = tagMs(parsed.data.summaryTs);
+      if (tag < this.proposalsTagMs) return void this.o.log.debug({ village: this.o.village, topic, tag: parsed.data.summaryTs }, "stale proposals ignored");
+      this.proposalsTagMs = tag;
+      this.proposals = parsed.data.proposals;
+      this.o.log.debug({ village: this.o.village, tag: parsed.data.summaryTs, proposals: this.proposals.length }, "proposals from hub");
     });
     this.timer = setInterval(() => this.publishSummary(), this.o.summaryIntervalMs ?? 60_000);
   }
@@ -161,6 +166,16 @@ export class FederationLink {
 
   private publishSummary(): void {
     if (!this.client?.connected) return;
-    this.client.publish(fedTopic(this.o.village, "summary"), JSON.stringify(this.o.summary()), { qos: 1, retain: true });
+    const summary = this.o.summary();
+    // The village's clock went back (set by hand, or a Pi that booted without NTP): the hub's lists
+    // will be tagged by it from now on, so the tags held before would refuse them all.
+    if (tagMs(summary.ts) < this.proposalsTagMs) this.proposalsTagMs = -Infinity;
+    this.client.publish(fedTopic(this.o.village, "summary"), JSON.stringify(summary), { qos: 1, retain: true });
+    this.o.log.debug({ village: this.o.village, ts: summary.ts }, "summary sent");
   }
+}
+
+/** A proposals list's tag as ms; "" (the hub had no summary of the village) is older than any. */
+function tagMs(summaryTs: string): number {
+  return summaryTs === "" ? -Infinity : Date.parse(summaryTs);
 }

@@ -27,9 +27,10 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** On a free port, or on `port` (to bring a stopped one back where its clients look for it). */
+export async function startRedis(port?: number): Promise<RedisServer> {
   const bin = requireRedisServer();
-  const port = await freePort();
+  port ??= await freePort();
   const child: ChildProcess = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], {
     stdio: ["ignore", "ignore", "pipe"],
   });

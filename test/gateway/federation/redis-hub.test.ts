@@ -15,6 +15,8 @@ import { getJson } from "../../helpers/get-json.ts";
 import { postCropLoss } from "../../helpers/crop-assessment.ts";
 import { writeCropRules } from "../../helpers/crop-rules.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
+import { testLog } from "../../helpers/test-log.ts";
+import { FederationHub } from "../../../gateway/federation/hub.ts";
 
 interface HubNode {
   mqtt: string;
@@ -49,8 +51,8 @@ describe("federation hub on Redis, two nodes", () => {
     const triggersFile = writeCropRules(rulesDir.path);
     redis = await startRedis();
     [a, b] = await Promise.all([startHubNode(redis.url, "hub-a"), startHubNode(redis.url, "hub-b")]);
-    riverbend = await startTestGateway({ village: { id: "riverbend", name: "Riverbend", headCount: 180 }, triggersFile, federation: { hubUrls: [a.mqtt, b.mqtt] } });
-    hillside = await startTestGateway({ village: { id: "hillside", name: "Hillside", headCount: 170 }, triggersFile, federation: { hubUrls: [b.mqtt, a.mqtt] } });
+    riverbend = await startTestGateway({ village: { id: "riverbend", name: "Riverbend", headCount: 180 }, triggersFile, federation: { hubUrls: [a.mqtt, b.mqtt], summaryIntervalMs: 2_000 } });
+    hillside = await startTestGateway({ village: { id: "hillside", name: "Hillside", headCount: 170 }, triggersFile, federation: { hubUrls: [b.mqtt, a.mqtt], summaryIntervalMs: 2_000 } });
   }, 90_000);
   afterAll(async () => {
     await riverbend?.stop();
@@ -141,15 +143,47 @@ describe("federation hub on Redis, two nodes", () => {
       const opens = ((await getJson(`${gw.gateway.http.url}/api/notifications`)).body as Array<{ kind: string; ref: string }>).filter((n) => n.kind === "aid-open").map((n) => n.ref);
       expect(new Set(opens).size).toBe(opens.length);
     }
-    // Not asserted: that riverbend also gets the current proposals from node B after the failover.
-    // Once in about 60 runs it kept the stale retained list ("[]") although node B had recomputed
-    // its list; not yet diagnosed (see the note on issue #9).
+    // After the failover riverbend holds node B's current proposals for it. Two things stood in the
+    // way: an older list arriving after B's answer to the summary (retained copies and session
+    // queues are read from Redis after the SUBACK; lists are tagged with the summary they answer,
+    // test/gateway/federation/link-proposals.test.ts), and, about one run in five under load, a
+    // list B published after the failover that never reached riverbend (not diagnosed further:
+    // aedes' per-broker dedupe of forwarded packets is a suspect). The hub answers every summary
+    // with the current list, so the next summary (every 2 s here, 60 s by default) repairs it.
+    const key = (ps: Array<{ id: string; status: string }>) => JSON.stringify(ps.map((p) => `${p.id}:${p.status}`).sort());
+    await waitFor("riverbend's proposals as node B has them", async () => {
+      const atB = ((await getJson(`${b.api}/federation/proposals`)).body as Array<{ id: string; from: string; to: string; status: string }>).filter((p) => p.from === "riverbend" || p.to === "riverbend");
+      return atB.length > 0 && key(await proposalsAt(riverbend)) === key(atB);
+    }, { timeoutMs: 15_000 }).catch(async (err) => {
+      console.error("riverbend", JSON.stringify(await proposalsAt(riverbend)), "B", JSON.stringify((await getJson(`${b.api}/federation/proposals`)).body));
+      throw err;
+    });
     await millbrook.endAsync();
 
     const atB = (await getJson(`${b.api}/federation/requests`)).body as RequestView[];
     const openKeys = atB.filter((r) => r.status === "open" || r.status === "updated").map((r) => `${r.village}/${r.reason.rule}/${r.resource}`);
     expect(openKeys.sort()).toEqual(["hillside/crop-failure/food", "hillside/crop-failure/seeds", "riverbend/crop-failure/food", "riverbend/crop-failure/seeds"]);
   }, 120_000);
+
+  it("a hub node says it is degraded while its Redis is unreachable, and ok once Redis is back", async () => {
+    const own = await startRedis();
+    const port = Number(new URL(own.url).port);
+    const hub = new FederationHub({ villages: ["riverbend"], mqtt: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 }, redisUrl: own.url, nodeId: "hub-c", log: testLog });
+    await hub.start();
+    const health = async () => (await getJson(`${hub.http.url}/api/health`)).body as { status: string; redis: string };
+    let back: RedisServer | undefined;
+    try {
+      expect(await health()).toMatchObject({ status: "ok", redis: "up" });
+      await own.stop();
+      await waitFor("degraded while Redis is down", async () => (await health()).status === "degraded", { timeoutMs: 15_000 });
+      expect((await health()).redis).toBe("down");
+      back = await startRedis(port);
+      await waitFor("ok once Redis is back", async () => (await health()).status === "ok", { timeoutMs: 20_000 });
+    } finally {
+      await hub.stop();
+      await back?.stop();
+    }
+  }, 60_000);
 
   it("a hub node whose Redis does not answer stops with a message naming it", async () => {
     const nobody = `redis://127.0.0.1:${await freePort()}`;
