@@ -116,18 +116,7 @@ export function inspectJournal(path: string): { firstSeq: number; lastSeq: numbe
 }
 
 /** Journals written before batches existed kept one reading per row in a table `readings`. */
-interface LegacyRow {
-  seq: number;
-  sensor: string;
-  value: number | null;
-  unit: Reading["unit"];
-  quality: Reading["quality"];
-  ts: number | null;
-  clock: Entry["clock"];
-  boot: string;
-  mono: number;
-  warning: string | null;
-}
+type LegacyRow = Omit<Entry, "warning" | "mono"> & { boot: string; mono: number; warning: string | null };
 
 export class Journal extends EventEmitter<{ committed: [readings: Reading[], json: string]; corrected: [] }> {
   private readonly options: Required<Omit<JournalOptions, "firstSeq">> & Pick<JournalOptions, "firstSeq">;
