@@ -162,7 +162,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     // Each group commit appends its changed pages to the WAL and the fsync writes whole 4 KiB
     // filesystem blocks: with 4 KiB pages a commit of one sampling round (a readings page and the
     // meta page) wrote three blocks, with 1 KiB pages one or two. Takes effect on new files only.
-    db.pragma("page_size = 2048");
+    db.pragma("page_size = 1024");
     db.pragma("journal_mode = WAL");
     // FULL: a committed reading survives a power cut, not only a process crash.
     db.pragma("synchronous = FULL");
