@@ -176,16 +176,6 @@ describe("journal", () => {
     ]);
     journal.close();
   });
-});
-
-describe("journal batches", () => {
-  let dir: ReturnType<typeof tempDir>;
-  let path: string;
-  beforeEach(() => {
-    dir = tempDir();
-    path = join(dir.path, "journal.db");
-  });
-  afterEach(() => dir.remove());
 
   it("keeps a batch until all of it is acknowledged and replays only its unacknowledged part", () => {
     const { clock } = manualClock(NOW);
