@@ -2,6 +2,10 @@
 // (sqlite-writer-thread.js) and read here. Raw readings are kept for
 // rawRetentionDays, then folded into hourly min/mean/max rows kept for hourlyRetentionDays, so a
 // year of a village fits on an SD card (see README: storage sizing).
+//
+// Raw readings are dictionary-coded: a sample row holds a device id, a series id (device, sensor,
+// unit) and small codes for quality and clock, not the strings. Rows and index entries are then a
+// third of their size, which halves what each commit writes and the B-tree work of an insert.
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
@@ -31,16 +35,31 @@ export interface HourlyRow {
 }
 
 const DAY_MS = 86_400_000;
-/** Values per reading sent to the writer thread, in its INSERT's column order. */
-const COLUMNS = 9;
+/** Numbers per reading sent to the writer thread (see EmbeddedStore.write). */
+const COLUMNS = 6;
+
+/**
+ * Stored codes: a value's index. Append only, never reorder: the codes are on disk. 0 and 1 take
+ * no bytes in a SQLite record, so the common case costs nothing.
+ */
+const QUALITY_CODES = ["good", "invalid"] as const satisfies readonly StoredReading["quality"][];
+const CLOCK_CODES = ["synced", "corrected", "estimated"] as const satisfies readonly StoredReading["clock"][];
+const qualityCode = Object.fromEntries(QUALITY_CODES.map((q, i) => [q, i])) as Record<StoredReading["quality"], number>;
+const clockCode = Object.fromEntries(CLOCK_CODES.map((c, i) => [c, i])) as Record<StoredReading["clock"], number>;
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS readings (
-  device TEXT NOT NULL, seq INTEGER NOT NULL, sensor TEXT NOT NULL, ts INTEGER NOT NULL, value REAL,
-  unit TEXT NOT NULL, quality TEXT NOT NULL, clock TEXT NOT NULL, warning TEXT,
+CREATE TABLE IF NOT EXISTS devices (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS series (
+  id INTEGER PRIMARY KEY, device INTEGER NOT NULL REFERENCES devices (id), sensor TEXT NOT NULL, unit TEXT NOT NULL,
+  UNIQUE (device, sensor, unit)
+);
+CREATE INDEX IF NOT EXISTS series_by_sensor ON series (sensor);
+CREATE TABLE IF NOT EXISTS samples (
+  device INTEGER NOT NULL, seq INTEGER NOT NULL, series INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL,
+  quality INTEGER NOT NULL, clock INTEGER NOT NULL, warning TEXT,
   PRIMARY KEY (device, seq)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS readings_by_sensor ON readings (sensor, ts);
+CREATE INDEX IF NOT EXISTS samples_by_series ON samples (series, ts);
 CREATE TABLE IF NOT EXISTS readings_hourly (
   sensor TEXT NOT NULL, hour_ms INTEGER NOT NULL, device TEXT NOT NULL, unit TEXT NOT NULL,
   min REAL NOT NULL, mean REAL NOT NULL, max REAL NOT NULL, count INTEGER NOT NULL,
@@ -48,7 +67,28 @@ CREATE TABLE IF NOT EXISTS readings_hourly (
 ) WITHOUT ROWID;
 `;
 
-type Row = Omit<StoredReading, "warning"> & { warning: string | null };
+/** A sample decoded back to the strings a caller sees. */
+const DECODED = `SELECT d.name AS device, s.sensor, s.unit, x.seq, x.ts, x.value, x.quality, x.clock, x.warning
+  FROM samples x JOIN series s ON s.id = x.series JOIN devices d ON d.id = x.device`;
+
+/**
+ * Files written before dictionary coding kept one `readings` table of strings: moved into the
+ * coded tables once, in one transaction, when such a file is opened.
+ */
+const MIGRATE_STRING_ROWS = `
+INSERT OR IGNORE INTO devices (name) SELECT DISTINCT device FROM readings;
+INSERT OR IGNORE INTO series (device, sensor, unit)
+  SELECT DISTINCT d.id, r.sensor, r.unit FROM readings r JOIN devices d ON d.name = r.device;
+INSERT OR IGNORE INTO samples (device, seq, series, ts, value, quality, clock, warning)
+  SELECT d.id, r.seq, s.id, r.ts, r.value,
+    ${"CASE r.quality " + QUALITY_CODES.map((q, i) => `WHEN '${q}' THEN ${i}`).join(" ") + " END"},
+    ${"CASE r.clock " + CLOCK_CODES.map((c, i) => `WHEN '${c}' THEN ${i}`).join(" ") + " END"},
+    r.warning
+  FROM readings r JOIN devices d ON d.name = r.device JOIN series s ON s.device = d.id AND s.sensor = r.sensor AND s.unit = r.unit;
+DROP TABLE readings;
+`;
+
+type Row = Omit<StoredReading, "warning" | "quality" | "clock"> & { quality: number; clock: number; warning: string | null };
 
 export class EmbeddedStore implements Store {
   readonly kind = "embedded" as const;
@@ -78,6 +118,7 @@ export class EmbeddedStore implements Store {
     db.pragma("page_size = 1024");
     db.pragma("journal_mode = WAL");
     db.exec(SCHEMA);
+    migrateStringRows(db, this.path);
     this.db = db;
     this.writerError = undefined;
     const writer = new Worker(new URL("./sqlite-writer-thread.js", import.meta.url), { workerData: { path: this.path } });
@@ -108,29 +149,49 @@ export class EmbeddedStore implements Store {
   }
 
   async write(readings: readonly StoredReading[]): Promise<void> {
-    // One flat array of column values, not an array of objects: structured clone writes every
-    // object's keys again, and the writer thread took longer to read the copy than to insert it.
-    const values: Array<string | number | null> = new Array(readings.length * COLUMNS);
+    // Numbers in one transferred Float64Array, not objects: structured clone would copy every
+    // object and its keys, and the writer thread took longer to read the copy than to insert it.
+    // Each distinct (device, sensor, unit) goes once, in `series`; a reading refers to it by its
+    // index there. A null value travels as NaN (JSON cannot carry a NaN, so none is real).
+    // device -> sensor -> unit -> index: three lookups of strings whose hashes V8 keeps, cheaper
+    // than building and hashing one joined key per reading.
+    const index = new Map<string, Map<string, Map<string, number>>>();
+    const series: string[] = [];
+    let seriesCount = 0;
+    const values = new Float64Array(readings.length * COLUMNS);
+    const warnings: Array<number | string> = [];
     let k = 0;
-    for (const r of readings) {
-      values[k++] = r.device;
+    for (let n = 0; n < readings.length; n++) {
+      const r = readings[n];
+      let bySensor = index.get(r.device);
+      if (!bySensor) index.set(r.device, (bySensor = new Map()));
+      let byUnit = bySensor.get(r.sensor);
+      if (!byUnit) bySensor.set(r.sensor, (byUnit = new Map()));
+      let i = byUnit.get(r.unit);
+      if (i === undefined) {
+        byUnit.set(r.unit, (i = seriesCount++));
+        series.push(r.device, r.sensor, r.unit);
+      }
+      values[k++] = i;
       values[k++] = r.seq;
-      values[k++] = r.sensor;
       values[k++] = r.ts;
-      values[k++] = r.value;
-      values[k++] = r.unit;
-      values[k++] = r.quality;
-      values[k++] = r.clock;
-      values[k++] = r.warning ?? null;
+      values[k++] = r.value ?? NaN;
+      values[k++] = qualityCode[r.quality];
+      values[k++] = clockCode[r.clock];
+      if (r.warning) warnings.push(n, r.warning);
     }
-    await this.send({ op: "write", values });
+    await this.send({ op: "write", series, values, warnings }, [values.buffer]);
   }
 
   async latest(): Promise<StoredReading[]> {
+    // The newest sample of each series, then of each sensor (a sensor may have had two units or
+    // two devices); a tie in time goes to the higher sequence number.
+    // CROSS JOIN keeps series outermost, so each lookup is one probe of samples_by_series.
     const rows = this.open()
       .prepare(
-        `SELECT r.* FROM readings r JOIN (SELECT sensor, max(ts) AS ts FROM readings GROUP BY sensor) m
-         ON r.sensor = m.sensor AND r.ts = m.ts ORDER BY r.sensor, r.seq DESC`,
+        `SELECT d.name AS device, s.sensor, s.unit, x.seq, x.ts, x.value, x.quality, x.clock, x.warning
+         FROM series s CROSS JOIN samples x ON x.series = s.id AND x.ts = (SELECT max(ts) FROM samples WHERE series = s.id)
+         JOIN devices d ON d.id = x.device ORDER BY s.sensor, x.ts DESC, x.seq DESC`,
       )
       .all() as Row[];
     const seen = new Set<string>();
@@ -139,14 +200,13 @@ export class EmbeddedStore implements Store {
 
   async query(q: ReadingQuery): Promise<StoredReading[]> {
     const rows = this.open()
-      .prepare("SELECT * FROM readings WHERE sensor = ? AND ts BETWEEN ? AND ? ORDER BY ts, seq LIMIT ?")
+      .prepare(`${DECODED} WHERE x.series IN (SELECT id FROM series WHERE sensor = ?) AND x.ts BETWEEN ? AND ? ORDER BY x.ts, x.seq LIMIT ?`)
       .all(q.sensor, q.fromMs, q.toMs, q.limit ?? 10_000) as Row[];
     return rows.map(fromRow);
   }
 
   async sequences(device: string): Promise<number[]> {
-    const rows = this.open().prepare("SELECT seq FROM readings WHERE device = ? ORDER BY seq").all(device) as { seq: number }[];
-    return rows.map((r) => r.seq);
+    return storedSequences(this.open(), device);
   }
 
   /** Downsampled history of one sensor, for charts beyond the raw retention. */
@@ -173,13 +233,13 @@ export class EmbeddedStore implements Store {
     return this.db ? { state: "up" } : { state: "down", detail: "not started" };
   }
 
-  private send(message: { op: "write"; values: ReadonlyArray<string | number | null> } | { op: "compact"; rawCutoff: number; hourlyCutoff: number } | { op: "close" }): Promise<void> {
+  private send(message: { op: "write"; series: readonly string[]; values: Float64Array; warnings: ReadonlyArray<number | string> } | { op: "compact"; rawCutoff: number; hourlyCutoff: number } | { op: "close" }, transfer: ArrayBuffer[] = []): Promise<void> {
     const writer = this.writer;
     if (!writer) return Promise.reject(new Error(this.writerError ?? "embedded store is not started"));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.replies.set(id, { resolve, reject });
-      writer.postMessage({ id, ...message });
+      writer.postMessage({ id, ...message }, transfer);
     });
   }
 
@@ -198,7 +258,23 @@ export class EmbeddedStore implements Store {
   }
 }
 
+/** Every stored sequence number of a device, ascending, read from an open store file (also by the chaos run). */
+export function storedSequences(db: Database.Database, device: string): number[] {
+  return db.prepare("SELECT seq FROM samples WHERE device = (SELECT id FROM devices WHERE name = ?) ORDER BY seq").pluck().all(device) as number[];
+}
+
+function migrateStringRows(db: Database.Database, path: string): void {
+  const old = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'readings'").get();
+  if (!old) return;
+  try {
+    db.transaction(() => db.exec(MIGRATE_STRING_ROWS))();
+  } catch (err) {
+    throw new Error(`embedded store ${path}: moving readings into the coded tables failed, nothing changed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 function fromRow(row: Row): StoredReading {
-  const { warning, ...rest } = row;
-  return warning ? { ...rest, warning } : rest;
+  const { warning, quality, clock, ...rest } = row;
+  const decoded = { ...rest, quality: QUALITY_CODES[quality], clock: CLOCK_CODES[clock] };
+  return warning ? { ...decoded, warning } : decoded;
 }

@@ -13,36 +13,118 @@ db.pragma("journal_mode = WAL");
 // must survive a power cut, not only a process crash (NORMAL in WAL mode defers the fsync).
 db.pragma("synchronous = FULL");
 
-const insert = db.prepare(
-  "INSERT OR IGNORE INTO readings (device, seq, sensor, ts, value, unit, quality, clock, warning) VALUES (?,?,?,?,?,?,?,?,?)",
-);
-/** Values of each reading in the INSERT's column order, flat (see EmbeddedStore.write). */
-const COLUMNS = 9;
-/** @param {Array<string | number | null>} v */
-const write = db.transaction((v) => {
-  for (let i = 0; i < v.length; i += COLUMNS) insert.run(v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7], v[i + 8]);
+const SAMPLE_COLUMNS = "INSERT OR IGNORE INTO samples (device, seq, series, ts, value, quality, clock, warning) VALUES ";
+const insert = db.prepare(`${SAMPLE_COLUMNS}(?,?,?,?,?,?,?,?)`);
+/** Rows per multi-row INSERT: one statement step for many rows costs a third less per reading. */
+const ROWS_PER_INSERT = 100;
+const insertMany = db.prepare(SAMPLE_COLUMNS + Array(ROWS_PER_INSERT).fill("(?,?,?,?,?,?,?,?)").join(","));
+const manyArgs = new Array(ROWS_PER_INSERT * 8);
+const findDevice = db.prepare("SELECT id FROM devices WHERE name = ?").pluck();
+const addDevice = db.prepare("INSERT INTO devices (name) VALUES (?)");
+const findSeries = db.prepare("SELECT id FROM series WHERE device = ? AND sensor = ? AND unit = ?").pluck();
+const addSeries = db.prepare("INSERT INTO series (device, sensor, unit) VALUES (?,?,?)");
+
+/** Dictionary ids by name and by "device\nsensor\nunit": this thread is the only writer. */
+const deviceIds = new Map();
+/** @type {Map<string, { id: number, device: number }>} */
+const seriesIds = new Map();
+
+/** @param {string} name */
+function deviceId(name) {
+  let id = deviceIds.get(name);
+  if (id === undefined) {
+    id = /** @type {number | undefined} */ (findDevice.get(name)) ?? Number(addDevice.run(name).lastInsertRowid);
+    deviceIds.set(name, id);
+  }
+  return id;
+}
+
+/** @param {string} device @param {string} sensor @param {string} unit */
+function seriesOf(device, sensor, unit) {
+  const key = `${device}\n${sensor}\n${unit}`;
+  let s = seriesIds.get(key);
+  if (s === undefined) {
+    const d = deviceId(device);
+    const id = /** @type {number | undefined} */ (findSeries.get(d, sensor, unit)) ?? Number(addSeries.run(d, sensor, unit).lastInsertRowid);
+    s = { id, device: d };
+    seriesIds.set(key, s);
+  }
+  return s;
+}
+
+/** Numbers per reading (see EmbeddedStore.write): series index, seq, ts, value (NaN: null), quality, clock. */
+const COLUMNS = 6;
+/**
+ * @param {Array<{ id: number, device: number }>} ids @param {Float64Array} v
+ * @param {Map<number, string> | undefined} warnings @param {number} n @param {unknown[]} out @param {number} o
+ */
+function rowArgs(ids, v, warnings, n, out, o) {
+  const i = n * COLUMNS;
+  const s = ids[v[i]];
+  const value = v[i + 3];
+  out[o] = s.device;
+  out[o + 1] = v[i + 1];
+  out[o + 2] = s.id;
+  out[o + 3] = v[i + 2];
+  out[o + 4] = Number.isNaN(value) ? null : value;
+  out[o + 5] = v[i + 4];
+  out[o + 6] = v[i + 5];
+  out[o + 7] = warnings?.get(n) ?? null;
+}
+const oneArgs = new Array(8);
+const writeTx = db.transaction((/** @type {string[]} */ series, /** @type {Float64Array} */ v, /** @type {Array<number | string>} */ w) => {
+  const ids = [];
+  for (let i = 0; i < series.length; i += 3) ids.push(seriesOf(series[i], series[i + 1], series[i + 2]));
+  /** @type {Map<number, string> | undefined} */
+  const warnings = w.length ? new Map() : undefined;
+  for (let i = 0; i < w.length; i += 2) warnings?.set(/** @type {number} */ (w[i]), /** @type {string} */ (w[i + 1]));
+  const rows = v.length / COLUMNS;
+  let n = 0;
+  for (; n + ROWS_PER_INSERT <= rows; n += ROWS_PER_INSERT) {
+    for (let j = 0; j < ROWS_PER_INSERT; j++) rowArgs(ids, v, warnings, n + j, manyArgs, j * 8);
+    insertMany.run(manyArgs);
+  }
+  for (; n < rows; n++) {
+    rowArgs(ids, v, warnings, n, oneArgs, 0);
+    insert.run(oneArgs);
+  }
 });
+/** @param {string[]} series @param {Float64Array} v @param {Array<number | string>} warnings */
+function write(series, v, warnings) {
+  try {
+    writeTx(series, v, warnings);
+  } catch (err) {
+    // The rollback took back any dictionary rows this batch added; forget them too.
+    deviceIds.clear();
+    seriesIds.clear();
+    throw err;
+  }
+}
+const allSeries = db.prepare("SELECT s.id, s.sensor, s.unit, d.name AS device FROM series s JOIN devices d ON d.id = s.device");
+// Per series, so both statements walk samples_by_series instead of scanning every sample.
 const fold = db.prepare(
   `INSERT INTO readings_hourly (sensor, hour_ms, device, unit, min, mean, max, count)
-   SELECT sensor, (ts / 3600000) * 3600000 AS h, device, unit, min(value), avg(value), max(value), count(value)
-   FROM readings WHERE ts < ? AND quality = 'good' GROUP BY sensor, h
+   SELECT @sensor, (ts / 3600000) * 3600000 AS h, @device, @unit, min(value), avg(value), max(value), count(value)
+   FROM samples WHERE series = @id AND ts < @cutoff AND quality = 0 GROUP BY h
    ON CONFLICT (sensor, hour_ms) DO UPDATE SET
      min = min(readings_hourly.min, excluded.min), max = max(readings_hourly.max, excluded.max),
      mean = (readings_hourly.mean * readings_hourly.count + excluded.mean * excluded.count) / (readings_hourly.count + excluded.count),
      count = readings_hourly.count + excluded.count`,
 );
-const dropRaw = db.prepare("DELETE FROM readings WHERE ts < ?");
+const dropRaw = db.prepare("DELETE FROM samples WHERE series = ? AND ts < ?");
 const dropHourly = db.prepare("DELETE FROM readings_hourly WHERE hour_ms < ?");
 /** Folds raw readings past retention into hourly rows, then drops expired hourly rows. */
 const compact = db.transaction((/** @type {number} */ rawCutoff, /** @type {number} */ hourlyCutoff) => {
-  fold.run(rawCutoff);
-  dropRaw.run(rawCutoff);
+  for (const s of /** @type {Array<{ id: number, sensor: string, unit: string, device: string }>} */ (allSeries.all())) {
+    fold.run({ ...s, cutoff: rawCutoff });
+    dropRaw.run(s.id, rawCutoff);
+  }
   dropHourly.run(hourlyCutoff);
 });
 
-parentPort?.on("message", (/** @type {{ id: number, op: string, values?: Array<string | number | null>, rawCutoff?: number, hourlyCutoff?: number }} */ m) => {
+parentPort?.on("message", (/** @type {{ id: number, op: string, series?: string[], values?: Float64Array, warnings?: Array<number | string>, rawCutoff?: number, hourlyCutoff?: number }} */ m) => {
   try {
-    if (m.op === "write") write(m.values ?? []);
+    if (m.op === "write") write(m.series ?? [], m.values ?? new Float64Array(0), m.warnings ?? []);
     else if (m.op === "compact") compact(m.rawCutoff, m.hourlyCutoff);
     else if (m.op === "close") db.close();
     parentPort?.postMessage({ id: m.id, ok: true });

@@ -14,6 +14,7 @@ import { freePort } from "../helpers/free-port.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { startInfluxd, type Influxd } from "../helpers/start-influxd.ts";
 import { InfluxStore } from "../../gateway/store/influx-store.ts";
+import { storedSequences } from "../../gateway/store/embedded-store.ts";
 import { inspectJournal } from "../../edge/journal/journal.ts";
 import { writeCropRules } from "../helpers/crop-rules.ts";
 import { postCropLoss } from "../helpers/crop-assessment.ts";
@@ -270,7 +271,7 @@ export async function runChaos(o: {
     const embedded = influxd ? undefined : check("gateway readings.db", join(gwDir, "readings.db"));
     const influx = influxd ? new InfluxStore({ url: influxd.url, database: "chaos" }) : undefined;
     const storedSeqs = async (device: string): Promise<number[]> =>
-      embedded ? (embedded.prepare("SELECT seq FROM readings WHERE device = ?").all(device) as { seq: number }[]).map((r) => r.seq) : influx!.sequences(device);
+      embedded ? storedSequences(embedded, device) : influx!.sequences(device);
     const devices: ChaosReport["devices"] = [];
     for (const board of BOARDS) {
       const device = `${board}-main`;

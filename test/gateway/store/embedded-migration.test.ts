@@ -1,0 +1,53 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { EmbeddedStore } from "../../../gateway/store/embedded-store.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
+
+const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
+
+/** A readings.db as the store wrote it before dictionary coding: one table of strings. */
+function writeStringRowsFile(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, "readings.db"));
+  db.pragma("journal_mode = WAL");
+  db.exec(`CREATE TABLE readings (
+    device TEXT NOT NULL, seq INTEGER NOT NULL, sensor TEXT NOT NULL, ts INTEGER NOT NULL, value REAL,
+    unit TEXT NOT NULL, quality TEXT NOT NULL, clock TEXT NOT NULL, warning TEXT, PRIMARY KEY (device, seq)) WITHOUT ROWID;
+    CREATE INDEX readings_by_sensor ON readings (sensor, ts);`);
+  const insert = db.prepare("INSERT INTO readings VALUES (?,?,?,?,?,?,?,?,?)");
+  insert.run("water-main", 1, "tank-north-level", T0, 5000, "L", "good", "synced", null);
+  insert.run("water-main", 2, "tank-north-level", T0 + 1000, null, "L", "invalid", "estimated", "echo lost");
+  insert.run("water-main", 3, "cistern-level", T0 + 2000, 20000, "L", "good", "corrected", null);
+  insert.run("power-main", 7, "battery-voltage", T0 + 500, 51.2, "V", "good", "synced", null);
+  db.close();
+}
+
+describe("embedded store file from before dictionary coding", () => {
+  it("moves every string row into the coded tables on open, decoded unchanged", async () => {
+    const dir = tempDir();
+    writeStringRowsFile(dir.path);
+    const store = new EmbeddedStore({ dataDir: dir.path });
+    await store.start();
+    expect(await store.sequences("water-main")).toEqual([1, 2, 3]);
+    expect(await store.sequences("power-main")).toEqual([7]);
+    expect(await store.query({ sensor: "tank-north-level", fromMs: T0, toMs: T0 + 1000 })).toEqual([
+      { device: "water-main", seq: 1, sensor: "tank-north-level", ts: T0, value: 5000, unit: "L", quality: "good", clock: "synced" },
+      { device: "water-main", seq: 2, sensor: "tank-north-level", ts: T0 + 1000, value: null, unit: "L", quality: "invalid", clock: "estimated", warning: "echo lost" },
+    ]);
+    const latest = Object.fromEntries((await store.latest()).map((r) => [r.sensor, r]));
+    expect(latest["cistern-level"]).toMatchObject({ seq: 3, clock: "corrected", value: 20000 });
+    expect(latest["battery-voltage"]).toMatchObject({ device: "power-main", seq: 7, unit: "V" });
+    // Still idempotent by (device, seq) across the move: a resent reading leaves one row.
+    await store.write([{ device: "water-main", seq: 3, sensor: "cistern-level", ts: T0 + 2000, value: 1, unit: "L", quality: "good", clock: "synced" }]);
+    expect(await store.sequences("water-main")).toEqual([1, 2, 3]);
+    await store.stop();
+
+    const db = new Database(join(dir.path, "readings.db"), { readonly: true });
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'readings'").get()).toBeUndefined();
+    expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+    db.close();
+    dir.remove();
+  });
+});
