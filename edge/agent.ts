@@ -79,6 +79,7 @@ export class EdgeAgent {
     const { board, log } = this.o;
     mkdirSync(this.o.dataDir, { recursive: true });
     this.journal.open();
+    this.journal.on("flushFailed", (err) => log.error({ err: err.message }, "journal flush failed; readings wait in the journal until a flush succeeds"));
     await this.instruments.start();
     this.io = this.o.io ?? (await this.openIo());
     const io = this.io;

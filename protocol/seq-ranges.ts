@@ -3,7 +3,11 @@
 export type SeqRange = [number, number];
 
 export function toRanges(seqs: Iterable<number>): SeqRange[] {
-  const sorted = [...new Set(seqs)].sort((a, b) => a - b);
+  const list = Array.isArray(seqs) ? (seqs as number[]) : [...seqs];
+  // An acknowledgement's numbers usually arrive ascending already: sorting them was most of the cost.
+  let ascending = true;
+  for (let i = 1; i < list.length && ascending; i++) ascending = list[i] > list[i - 1];
+  const sorted = ascending ? list : [...new Set(list)].sort((a, b) => a - b);
   const ranges: SeqRange[] = [];
   for (const s of sorted) {
     const last = ranges[ranges.length - 1];

@@ -111,6 +111,7 @@ export async function journalWear(readings: number, perCommit = 5): Promise<numb
   for (let i = 0; i < readings; i += perCommit) {
     for (let k = 0; k < perCommit; k++) journal.append({ sensor: `sensor-${k % 20}`, value: 1000 + i, unit: "L", quality: "good" });
     journal.commit();
+    await journal.flushed(); // one flush per commit, as with rounds a second apart
     journal.acknowledge([[i + 1, i + perCommit]]);
   }
   const bytes = processWriteBytes() - before;

@@ -35,6 +35,7 @@ describe("journal under SIGKILL", () => {
     // New readings continue after the last one on disk.
     journal.append({ sensor: "tank-north-level", value: 1, unit: "L", quality: "good" });
     journal.commit();
+    await journal.flushed();
     expect(journal.pending(replay.length, Infinity, 10).map((r) => r.seq)).toEqual([replay.length + 1]);
     journal.close();
     dir.remove();

@@ -32,7 +32,7 @@ describe("journal", () => {
     dir.remove();
   });
 
-  it("group-commits at 100 readings and announces them only once they are on disk", () => {
+  it("group-commits at 100 readings and announces them only once they are on disk", async () => {
     const { clock } = manualClock(NOW);
     const journal = new Journal({ path, clock, firstSeq: 1 });
     journal.open();
@@ -43,7 +43,56 @@ describe("journal", () => {
     expect(announced).toEqual([]);
     journal.append(sample(99));
     expect(rowsOnDisk(path)).toBe(100);
+    expect(announced).toEqual([]); // committed, but the WAL flush has not completed yet
+    await journal.flushed();
     expect(announced[0].map((r) => r.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    journal.close();
+  });
+
+  it("hands out nothing the WAL flush has not covered, and commits made meanwhile share the next flush", async () => {
+    const { clock } = manualClock(NOW);
+    const held: Array<(err: Error | null) => void> = [];
+    const journal = new Journal({ path, clock, firstSeq: 1, commitEveryReadings: 10, flushFile: (_fd, done) => held.push(done) });
+    journal.open();
+    const announced: number[][] = [];
+    journal.on("committed", (r) => announced.push(r.map((x) => x.seq)));
+    for (let i = 0; i < 30; i++) journal.append(sample(i)); // three commits of ten
+    expect(rowsOnDisk(path)).toBe(30);
+    expect(held).toHaveLength(1); // the first commit's flush; the next two wait for it to end
+    expect(announced).toEqual([]);
+    expect(journal.pending(0, Infinity, 100)).toEqual([]);
+    held.shift()!(null);
+    expect(announced).toEqual([Array.from({ length: 10 }, (_, i) => i + 1)]);
+    expect(journal.pending(0, Infinity, 100).map((r) => r.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(held).toHaveLength(1); // one flush for the two commits made meanwhile
+    held.shift()!(null);
+    expect(announced.map((seqs) => seqs[0])).toEqual([1, 11, 21]);
+    expect(journal.pending(0, Infinity, 100)).toHaveLength(30);
+    await journal.flushed();
+    journal.close();
+  });
+
+  it("keeps readings unannounced when the flush fails and announces them after a retry that succeeds", () => {
+    vi.useFakeTimers();
+    const { clock } = manualClock(NOW);
+    const held: Array<(err: Error | null) => void> = [];
+    const journal = new Journal({ path, clock, firstSeq: 1, commitEveryReadings: 5, flushFile: (_fd, done) => held.push(done) });
+    journal.open();
+    const announced: number[][] = [];
+    const failures: string[] = [];
+    journal.on("committed", (r) => announced.push(r.map((x) => x.seq)));
+    journal.on("flushFailed", (err) => failures.push(err.message));
+    for (let i = 0; i < 5; i++) journal.append(sample(i));
+    held.shift()!(new Error("EIO: i/o error, fdatasync"));
+    expect(failures).toEqual(["EIO: i/o error, fdatasync"]);
+    expect(announced).toEqual([]);
+    expect(journal.pending(0, Infinity, 100)).toEqual([]);
+    for (let i = 0; i < 5; i++) journal.append(sample(i)); // a commit while the retry waits: no flush of its own
+    expect(held).toHaveLength(0);
+    vi.advanceTimersByTime(1000);
+    expect(held).toHaveLength(1);
+    held.shift()!(null);
+    expect(announced).toEqual([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]);
     journal.close();
   });
 
@@ -93,7 +142,7 @@ describe("journal", () => {
     journal.close();
   });
 
-  it("continues the sequence after a reopen, even when every reading was acknowledged", () => {
+  it("continues the sequence after a reopen, even when every reading was acknowledged", async () => {
     const { clock } = manualClock(NOW);
     let journal = new Journal({ path, clock, firstSeq: 1 });
     journal.open();
@@ -106,16 +155,18 @@ describe("journal", () => {
     journal.open();
     journal.append(sample(6));
     journal.commit();
+    await journal.flushed();
     expect(journal.pending(0, Infinity, 10).map((r) => r.seq)).toEqual([6]);
     journal.close();
   });
 
-  it("removes only acknowledged ranges and replays the rest in order", () => {
+  it("removes only acknowledged ranges and replays the rest in order", async () => {
     const { clock } = manualClock(NOW);
     const journal = new Journal({ path, clock, firstSeq: 1 });
     journal.open();
     for (let i = 0; i < 10; i++) journal.append(sample(i));
     journal.commit();
+    await journal.flushed();
     journal.acknowledge([[2, 4], [7, 7]]);
     expect(journal.pending(0, Infinity, 100).map((r) => r.seq)).toEqual([1, 5, 6, 8, 9, 10]);
     expect(journal.pending(5, 9, 100).map((r) => r.seq)).toEqual([6, 8]);
@@ -140,7 +191,7 @@ describe("journal", () => {
     reopened.close();
   });
 
-  it("holds readings taken before the clock is set and corrects them from the monotonic clock", () => {
+  it("holds readings taken before the clock is set and corrects them from the monotonic clock", async () => {
     const m = manualClock(Date.UTC(1970, 0, 1, 0, 5));
     const journal = new Journal({ path, clock: m.clock, firstSeq: 1 });
     journal.open();
@@ -155,6 +206,7 @@ describe("journal", () => {
     m.c.wall = NOW; // NTP sets the clock 60 s after the reading
     journal.append(sample(2));
     journal.commit();
+    await journal.flushed();
     const [first, second] = journal.pending(0, Infinity, 10);
     expect(first).toMatchObject({ seq: 1, ts: NOW - 60_000, clock: "corrected" });
     expect(second).toMatchObject({ seq: 2, ts: NOW, clock: "synced" });
@@ -177,12 +229,13 @@ describe("journal", () => {
     journal.close();
   });
 
-  it("keeps a batch until all of it is acknowledged and replays only its unacknowledged part", () => {
+  it("keeps a batch until all of it is acknowledged and replays only its unacknowledged part", async () => {
     const { clock } = manualClock(NOW);
     let journal = new Journal({ path, clock, firstSeq: 1 });
     journal.open();
     for (let i = 0; i < 10; i++) journal.append(sample(i));
     journal.commit();
+    await journal.flushed();
     journal.acknowledge([[1, 6]]);
     journal.flushAcks();
     expect(rowsOnDisk(path)).toBe(10); // one batch of ten, partly acknowledged
@@ -201,7 +254,7 @@ describe("journal", () => {
     journal.close();
   });
 
-  it("publishes one batch per commit, serialised once, in the order taken", () => {
+  it("publishes one batch per commit, serialised once, in the order taken", async () => {
     const { clock } = manualClock(NOW);
     const journal = new Journal({ path, clock, firstSeq: 1 });
     journal.open();
@@ -209,6 +262,7 @@ describe("journal", () => {
     journal.on("committed", (r, json) => announced.push({ seqs: r.map((x) => x.seq), json }));
     for (let i = 0; i < 3; i++) journal.append({ ...sample(i), warning: i === 1 ? "check the float cable" : undefined });
     journal.commit();
+    await journal.flushed();
     expect(announced).toHaveLength(1);
     expect(JSON.parse(announced[0].json)).toEqual([
       { seq: 1, sensor: "tank-north-level", value: 0, unit: "L", quality: "good", ts: NOW, clock: "synced" },
@@ -218,7 +272,7 @@ describe("journal", () => {
     journal.close();
   });
 
-  it("splits a commit in which the clock gets set, so the synced part goes out at once", () => {
+  it("splits a commit in which the clock gets set, so the synced part goes out at once", async () => {
     const m = manualClock(Date.UTC(1970, 0, 1, 0, 5));
     const journal = new Journal({ path, clock: m.clock, firstSeq: 1 });
     journal.open();
@@ -230,6 +284,7 @@ describe("journal", () => {
     m.c.wall = NOW;
     journal.append(sample(2));
     journal.commit();
+    await journal.flushed();
     expect(announced).toEqual([[2]]);
     expect(journal.pending(0, Infinity, 10)).toEqual([
       expect.objectContaining({ seq: 1, ts: NOW - 2_000, clock: "corrected" }),
