@@ -48,7 +48,7 @@ const qualityCode = Object.fromEntries(QUALITY_CODES.map((q, i) => [q, i])) as R
 const clockCode = Object.fromEntries(CLOCK_CODES.map((c, i) => [c, i])) as Record<StoredReading["clock"], number>;
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS devices (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS devices (id INTEGER PRIMARY KEY, device TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS series (
   id INTEGER PRIMARY KEY, device INTEGER NOT NULL REFERENCES devices (id), sensor TEXT NOT NULL, unit TEXT NOT NULL,
   UNIQUE (device, sensor, unit)
@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS readings_hourly (
 `;
 
 /** A sample decoded back to the strings a caller sees. */
-const DECODED = `SELECT d.name AS device, s.sensor, s.unit, x.seq, x.ts, x.value, x.quality, x.clock, x.warning
+const DECODED = `SELECT d.device, s.sensor, s.unit, x.seq, x.ts, x.value, x.quality, x.clock, x.warning
   FROM samples x JOIN series s ON s.id = x.series JOIN devices d ON d.id = x.device`;
 
 /**
@@ -76,15 +76,15 @@ const DECODED = `SELECT d.name AS device, s.sensor, s.unit, x.seq, x.ts, x.value
  * coded tables once, in one transaction, when such a file is opened.
  */
 const MIGRATE_STRING_ROWS = `
-INSERT OR IGNORE INTO devices (name) SELECT DISTINCT device FROM readings;
+INSERT OR IGNORE INTO devices (device) SELECT DISTINCT device FROM readings;
 INSERT OR IGNORE INTO series (device, sensor, unit)
-  SELECT DISTINCT d.id, r.sensor, r.unit FROM readings r JOIN devices d ON d.name = r.device;
+  SELECT DISTINCT d.id, r.sensor, r.unit FROM readings r JOIN devices d ON d.device = r.device;
 INSERT OR IGNORE INTO samples (device, seq, series, ts, value, quality, clock, warning)
   SELECT d.id, r.seq, s.id, r.ts, r.value,
     ${"CASE r.quality " + QUALITY_CODES.map((q, i) => `WHEN '${q}' THEN ${i}`).join(" ") + " END"},
     ${"CASE r.clock " + CLOCK_CODES.map((c, i) => `WHEN '${c}' THEN ${i}`).join(" ") + " END"},
     r.warning
-  FROM readings r JOIN devices d ON d.name = r.device JOIN series s ON s.device = d.id AND s.sensor = r.sensor AND s.unit = r.unit;
+  FROM readings r JOIN devices d ON d.device = r.device JOIN series s ON s.device = d.id AND s.sensor = r.sensor AND s.unit = r.unit;
 DROP TABLE readings;
 `;
 
@@ -189,7 +189,7 @@ export class EmbeddedStore implements Store {
     // CROSS JOIN keeps series outermost, so each lookup is one probe of samples_by_series.
     const rows = this.open()
       .prepare(
-        `SELECT d.name AS device, s.sensor, s.unit, x.seq, x.ts, x.value, x.quality, x.clock, x.warning
+        `SELECT d.device, s.sensor, s.unit, x.seq, x.ts, x.value, x.quality, x.clock, x.warning
          FROM series s CROSS JOIN samples x ON x.series = s.id AND x.ts = (SELECT max(ts) FROM samples WHERE series = s.id)
          JOIN devices d ON d.id = x.device ORDER BY s.sensor, x.ts DESC, x.seq DESC`,
       )
@@ -260,7 +260,7 @@ export class EmbeddedStore implements Store {
 
 /** Every stored sequence number of a device, ascending, read from an open store file (also by the chaos run). */
 export function storedSequences(db: Database.Database, device: string): number[] {
-  return db.prepare("SELECT seq FROM samples WHERE device = (SELECT id FROM devices WHERE name = ?) ORDER BY seq").pluck().all(device) as number[];
+  return db.prepare("SELECT seq FROM samples WHERE device = (SELECT id FROM devices WHERE device = ?) ORDER BY seq").pluck().all(device) as number[];
 }
 
 function migrateStringRows(db: Database.Database, path: string): void {

@@ -19,8 +19,8 @@ const insert = db.prepare(`${SAMPLE_COLUMNS}(?,?,?,?,?,?,?,?)`);
 const ROWS_PER_INSERT = 100;
 const insertMany = db.prepare(SAMPLE_COLUMNS + Array(ROWS_PER_INSERT).fill("(?,?,?,?,?,?,?,?)").join(","));
 const manyArgs = new Array(ROWS_PER_INSERT * 8);
-const findDevice = db.prepare("SELECT id FROM devices WHERE name = ?").pluck();
-const addDevice = db.prepare("INSERT INTO devices (name) VALUES (?)");
+const findDevice = db.prepare("SELECT id FROM devices WHERE device = ?").pluck();
+const addDevice = db.prepare("INSERT INTO devices (device) VALUES (?)");
 const findSeries = db.prepare("SELECT id FROM series WHERE device = ? AND sensor = ? AND unit = ?").pluck();
 const addSeries = db.prepare("INSERT INTO series (device, sensor, unit) VALUES (?,?,?)");
 
@@ -100,7 +100,7 @@ function write(series, v, warnings) {
     throw err;
   }
 }
-const allSeries = db.prepare("SELECT s.id, s.sensor, s.unit, d.name AS device FROM series s JOIN devices d ON d.id = s.device");
+const allSeries = db.prepare("SELECT s.id, s.sensor, s.unit, d.device FROM series s JOIN devices d ON d.id = s.device");
 // Per series, so both statements walk samples_by_series instead of scanning every sample.
 const fold = db.prepare(
   `INSERT INTO readings_hourly (sensor, hour_ms, device, unit, min, mean, max, count)
