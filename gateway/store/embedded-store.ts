@@ -67,9 +67,9 @@ CREATE TABLE IF NOT EXISTS readings_hourly (
 ) WITHOUT ROWID;
 `;
 
-/** A sample decoded back to the strings a caller sees. */
-const DECODED = `SELECT d.device, s.sensor, s.unit, x.seq, x.ts, x.value, x.quality, x.clock, x.warning
-  FROM samples x JOIN series s ON s.id = x.series JOIN devices d ON d.id = x.device`;
+/** A sample (x) decoded back to the strings a caller sees, through its series (s) and device (d). */
+const DECODED_COLUMNS = "d.device, s.sensor, s.unit, x.seq, x.ts, x.value, x.quality, x.clock, x.warning";
+const DECODED = `SELECT ${DECODED_COLUMNS} FROM samples x JOIN series s ON s.id = x.series JOIN devices d ON d.id = x.device`;
 
 /**
  * Files written before dictionary coding kept one `readings` table of strings: moved into the
@@ -189,7 +189,7 @@ export class EmbeddedStore implements Store {
     // CROSS JOIN keeps series outermost, so each lookup is one probe of samples_by_series.
     const rows = this.open()
       .prepare(
-        `SELECT d.device, s.sensor, s.unit, x.seq, x.ts, x.value, x.quality, x.clock, x.warning
+        `SELECT ${DECODED_COLUMNS}
          FROM series s CROSS JOIN samples x ON x.series = s.id AND x.ts = (SELECT max(ts) FROM samples WHERE series = s.id)
          JOIN devices d ON d.id = x.device ORDER BY s.sensor, x.ts DESC, x.seq DESC`,
       )

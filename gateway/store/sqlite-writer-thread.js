@@ -13,11 +13,11 @@ db.pragma("journal_mode = WAL");
 // must survive a power cut, not only a process crash (NORMAL in WAL mode defers the fsync).
 db.pragma("synchronous = FULL");
 
-const SAMPLE_COLUMNS = "INSERT OR IGNORE INTO samples (device, seq, series, ts, value, quality, clock, warning) VALUES ";
-const insert = db.prepare(`${SAMPLE_COLUMNS}(?,?,?,?,?,?,?,?)`);
+const INSERT_SAMPLES = "INSERT OR IGNORE INTO samples (device, seq, series, ts, value, quality, clock, warning) VALUES ";
+const insert = db.prepare(`${INSERT_SAMPLES}(?,?,?,?,?,?,?,?)`);
 /** Rows per multi-row INSERT: one statement step for many rows costs a third less per reading. */
 const ROWS_PER_INSERT = 100;
-const insertMany = db.prepare(SAMPLE_COLUMNS + Array(ROWS_PER_INSERT).fill("(?,?,?,?,?,?,?,?)").join(","));
+const insertMany = db.prepare(INSERT_SAMPLES + Array(ROWS_PER_INSERT).fill("(?,?,?,?,?,?,?,?)").join(","));
 const manyArgs = new Array(ROWS_PER_INSERT * 8);
 const findDevice = db.prepare("SELECT id FROM devices WHERE device = ?").pluck();
 const addDevice = db.prepare("INSERT INTO devices (device) VALUES (?)");
