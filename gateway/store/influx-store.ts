@@ -3,7 +3,10 @@
 // identity replaces the first. The timestamp is therefore written in nanoseconds as
 // ts_ms * 1e6 + (seq mod 1e6): a resent reading lands on itself (idempotent by device and seq),
 // and readings that share a millisecond (an earlier boot's "estimated" clock) do not collide.
-import { InfluxDB, escape, type IPoint } from "influx";
+import { InfluxDB, escape } from "influx";
+// The package's own HTTP pool (typed in its lib/src/pool.d.ts, not re-exported from the index):
+// writes send line protocol built here through it, with the same keep-alive, timeout and errors.
+import { Pool } from "influx/lib/src/pool.js";
 import type { ReadingQuery, Store, StoreHealth, StoredReading } from "./store.ts";
 import type { Reading } from "../../protocol/payloads.ts";
 
@@ -33,20 +36,24 @@ export class InfluxStore implements Store {
   private readonly database: string;
   private state: StoreHealth = { state: "starting" };
   private databaseCreated = false;
+  private readonly pool: Pool;
+  private readonly auth: string | undefined;
+  /** Measurement and tag set per series, escaped once: most of a line's cost otherwise. */
+  private readonly seriesKeys = new Map<string, string>();
 
   constructor(options: InfluxStoreOptions) {
     const url = new URL(options.url);
     this.database = options.database ?? (url.pathname.replace(/^\//, "") || "commons_sense");
-    this.influx = new InfluxDB({
-      host: url.hostname,
-      port: Number(url.port || 8086),
-      protocol: url.protocol === "https:" ? "https" : "http",
-      username: url.username || undefined,
-      password: url.password || undefined,
-      database: this.database,
-      // One attempt per call: the ingest decides when to retry (by not acknowledging).
-      pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? 10_000 },
-    });
+    const protocol = url.protocol === "https:" ? "https" : "http";
+    const port = Number(url.port || 8086);
+    const username = url.username ? decodeURIComponent(url.username) : undefined;
+    const password = url.password ? decodeURIComponent(url.password) : undefined;
+    // One attempt per call: the ingest decides when to retry (by not acknowledging).
+    const pool = { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? 10_000 };
+    this.influx = new InfluxDB({ host: url.hostname, port, protocol, username, password, database: this.database, pool });
+    this.pool = new Pool(pool);
+    this.pool.addHost(`${protocol}://${url.hostname}:${port}`);
+    this.auth = username === undefined ? undefined : `${username}:${password ?? ""}`;
   }
 
   async start(): Promise<void> {
@@ -65,21 +72,32 @@ export class InfluxStore implements Store {
   }
 
   async write(readings: readonly StoredReading[]): Promise<void> {
+    if (readings.length === 0) return;
     await this.ensureDatabase();
-    const points: IPoint[] = readings.map((r) => {
-      // unit, quality and clock are fixed per reading and few-valued: tags keep the points small
-      // (string fields cost InfluxDB most of its write time) without breaking idempotency.
-      const fields: IPoint["fields"] = { seq: r.seq };
-      if (r.value !== null) fields.value = r.value;
-      if (r.warning) fields.warning = r.warning;
-      return {
-        measurement: MEASUREMENT,
-        tags: { device: r.device, sensor: r.sensor, unit: r.unit, quality: r.quality, clock: r.clock },
-        fields,
-        timestamp: (BigInt(r.ts) * 1_000_000n + BigInt(r.seq % 1_000_000)).toString(),
-      };
-    });
-    await this.track(this.influx.writePoints(points, { precision: "n" }));
+    let body = "";
+    for (const r of readings) {
+      // The nanosecond timestamp is written as digits: ts_ms followed by seq mod 1e6, six wide.
+      if (!Number.isSafeInteger(r.ts) || r.ts <= 0) throw new Error(`reading ${r.device}/${r.seq}: ts ${r.ts} is not a positive whole number of milliseconds`);
+      // Fields as writePoints would coerce them (numbers as floats, sorted by name), so that
+      // databases written before keep one type per field.
+      body += (body ? "\n" : "") + this.seriesKey(r) + " seq=" + r.seq;
+      if (r.value !== null) body += ",value=" + r.value;
+      if (r.warning) body += ",warning=" + escape.quoted(r.warning);
+      body += " " + r.ts + String(r.seq % 1_000_000).padStart(6, "0");
+    }
+    await this.track(this.pool.discard({ method: "POST", path: "/write", query: { db: this.database, precision: "n" }, body, auth: this.auth }));
+  }
+
+  private seriesKey(r: StoredReading): string {
+    const id = `${r.device}\0${r.sensor}\0${r.unit}\0${r.quality}\0${r.clock}`;
+    let key = this.seriesKeys.get(id);
+    if (key === undefined) {
+      // Tags sorted by name, as InfluxDB stores them.
+      const tags = { clock: r.clock, device: r.device, quality: r.quality, sensor: r.sensor, unit: r.unit };
+      key = MEASUREMENT + Object.entries(tags).map(([k, v]) => `,${k}=${escape.tag(v)}`).join("");
+      this.seriesKeys.set(id, key);
+    }
+    return key;
   }
 
   async latest(): Promise<StoredReading[]> {

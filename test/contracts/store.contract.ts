@@ -58,6 +58,13 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       expect(row).toMatchObject({ seq: 6, value: null, quality: "invalid", warning: "check the float cable" });
     });
 
+    it("keeps a warning's quotes, backslashes, commas and line breaks as they were", async () => {
+      const warning = 'float "stuck", reads 3\\4 = x\nsee the log';
+      await store.write([reading(10, { value: null, quality: "invalid", warning, ts: T0 + 7 })]);
+      const [row] = await store.query({ sensor: "tank-north-level", fromMs: T0 + 7, toMs: T0 + 7 });
+      expect(row).toMatchObject({ seq: 10, warning });
+    });
+
     it("keeps readings that share a millisecond apart", async () => {
       await store.write([
         reading(7, { ts: T0 + 1, clock: "estimated" }),
