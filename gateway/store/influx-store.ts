@@ -39,7 +39,7 @@ export class InfluxStore implements Store {
   private readonly pool: Pool;
   private readonly auth: string | undefined;
   /** Measurement and tag set per series, escaped once: most of a line's cost otherwise. */
-  private readonly seriesKeys = new Map<string, string>();
+  private readonly seriesKeys = new Map<string, Map<string, Array<{ unit: string; quality: string; clock: string; key: string }>>>();
 
   constructor(options: InfluxStoreOptions) {
     const url = new URL(options.url);
@@ -89,14 +89,16 @@ export class InfluxStore implements Store {
   }
 
   private seriesKey(r: StoredReading): string {
-    const id = `${r.device}\0${r.sensor}\0${r.unit}\0${r.quality}\0${r.clock}`;
-    let key = this.seriesKeys.get(id);
-    if (key === undefined) {
-      // Tags sorted by name, as InfluxDB stores them.
-      const tags = { clock: r.clock, device: r.device, quality: r.quality, sensor: r.sensor, unit: r.unit };
-      key = MEASUREMENT + Object.entries(tags).map(([k, v]) => `,${k}=${escape.tag(v)}`).join("");
-      this.seriesKeys.set(id, key);
-    }
+    // By device, then sensor: a key string per reading to look the series up by showed in profiles.
+    let sensors = this.seriesKeys.get(r.device);
+    if (!sensors) this.seriesKeys.set(r.device, (sensors = new Map()));
+    let series = sensors.get(r.sensor);
+    if (!series) sensors.set(r.sensor, (series = []));
+    for (const s of series) if (s.unit === r.unit && s.quality === r.quality && s.clock === r.clock) return s.key;
+    // Tags sorted by name, as InfluxDB stores them.
+    const tags = { clock: r.clock, device: r.device, quality: r.quality, sensor: r.sensor, unit: r.unit };
+    const key = MEASUREMENT + Object.entries(tags).map(([k, v]) => `,${k}=${escape.tag(v)}`).join("");
+    series.push({ unit: r.unit, quality: r.quality, clock: r.clock, key });
     return key;
   }
 
