@@ -98,7 +98,9 @@ export class Gateway {
     }
     const now = options.now ?? Date.now;
     this.reserves = new Reserves({ config, bus: this.bus, store: this.store, registry: this.registry, now });
-    this.triggerState = new TriggerState(config.dataDir);
+    this.triggerState = new TriggerState(config.dataDir, {
+      onFlushFailed: (err) => log.error({ err: err.message }, "trigger state not flushed to disk; aid requests wait until it is"),
+    });
     this.commands = new CommandService({
       broker: this.broker,
       registry: this.registry,

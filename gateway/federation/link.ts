@@ -123,7 +123,8 @@ export class FederationLink {
         for (;;) {
           const client = this.client;
           if (!client?.connected) return;
-          const batch = this.o.state.unsent(50);
+          // Only what a power cut cannot undo leaves the village: the hub would act on it.
+          const batch = this.o.state.unsent(50, await this.o.state.durable());
           if (batch.length === 0) break;
           for (const row of batch) {
             await client.publishAsync(row.topic, row.payload, { qos: 1 });

@@ -120,3 +120,57 @@ describe("federation link", () => {
     await probe.endAsync();
   });
 });
+
+describe("federation link and the trigger state's flush to disk", () => {
+  const dir = tempDir();
+  let hub: FederationHub;
+  let state: TriggerState;
+  let link: FederationLink;
+  const held: Array<(err: Error | null) => void> = [];
+  const failures: Error[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    hub = new FederationHub({ villages: ["riverbend"], mqtt: { host: "127.0.0.1", port }, http: { host: "127.0.0.1", port: 0 }, log: testLog });
+    await hub.start();
+    // Every flush waits until the test lets it finish, as a slow SD card would.
+    state = new TriggerState(dir.path, { flushFile: (_fd, done) => held.push(done), flushRetryMs: 50, onFlushFailed: (err) => failures.push(err) });
+    state.open();
+    link = new FederationLink({ village: "riverbend", hubUrls: [`mqtt://127.0.0.1:${port}`], state, summary, log: testLog, reconnectPeriodMs: 100 });
+    await link.start();
+    await waitFor("the link up", () => link.connected);
+  });
+  afterAll(async () => {
+    await link?.stop();
+    await hub?.stop();
+    state?.close();
+    dir.remove();
+  });
+
+  it("announces the aid request locally at once, and sends it to the hub only after a flush has covered it, retrying a failed one", async () => {
+    const notes: string[] = [];
+    const engine = new TriggerEngine({
+      village: "riverbend", rules, state, log: testLog, now: () => Date.UTC(2026, 10, 22),
+      onNotification: (n) => notes.push(n.kind), onOutbox: () => void link.drain(),
+    });
+    engine.evaluate(water(1));
+    // Committed and announced locally without waiting for the disk.
+    expect(notes).toEqual(["aid-open"]);
+    let durableUpTo: number | undefined;
+    void state.durable().then((seq) => (durableUpTo = seq));
+    await waitFor("a flush to start", () => held.length === 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(hub.received).toHaveLength(0);
+    expect(durableUpTo).toBeUndefined();
+
+    held.shift()!(new Error("EIO: the card refused the flush"));
+    await waitFor("the retry", () => held.length === 1);
+    expect(failures.map((e) => e.message)).toEqual(["EIO: the card refused the flush"]);
+    expect(hub.received).toHaveLength(0);
+
+    held.shift()!(null);
+    await waitFor("the request at the hub", () => hub.received.length === 1);
+    expect(durableUpTo).toBe(1);
+    expect(hub.received[0]).toMatchObject({ id: "riverbend:water-low#1:0", status: "open" });
+  });
+});
