@@ -114,7 +114,14 @@ export class TriggerState {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.d.transaction(fn)();
+    const outboxSeq = this.lastOutboxSeq;
+    try {
+      return this.d.transaction(fn)();
+    } catch (err) {
+      // Rolled back: its outbox rows are gone, and their numbers will be given out again.
+      this.lastOutboxSeq = outboxSeq;
+      throw err;
+    }
   }
 
   /**
@@ -139,8 +146,11 @@ export class TriggerState {
   }
 
   saveRuleState(s: RuleState): void {
-    this.run(`INSERT INTO rule_state (rule_id, phase, since_ms, episode, last_cleared_ms) VALUES (?,?,?,?,?)
-         ON CONFLICT(rule_id) DO UPDATE SET phase = excluded.phase, since_ms = excluded.since_ms, episode = excluded.episode, last_cleared_ms = excluded.last_cleared_ms`, s.ruleId, s.phase, s.sinceMs, s.episode, s.lastClearedMs);
+    this.run(
+      `INSERT INTO rule_state (rule_id, phase, since_ms, episode, last_cleared_ms) VALUES (?,?,?,?,?)
+       ON CONFLICT(rule_id) DO UPDATE SET phase = excluded.phase, since_ms = excluded.since_ms, episode = excluded.episode, last_cleared_ms = excluded.last_cleared_ms`,
+      s.ruleId, s.phase, s.sinceMs, s.episode, s.lastClearedMs,
+    );
   }
 
   saveAlert(a: Alert): void {
