@@ -74,7 +74,9 @@ export class CommandService {
     const entry: AuditEntry = { id: command.id, command, replies: [] };
     this.o.state.saveCommand(entry);
     this.o.log.info({ id: command.id, device: req.device, output: req.output, action: req.action, reason: req.reason }, "command issued");
-    this.o.broker.publish(commandTopic(req.device), JSON.stringify(command), { qos: 1 });
+    // Sent once its record is on the disk: after a power cut the audit still knows every command
+    // an output may be carrying out (the flush runs off the event loop and takes milliseconds).
+    void this.o.state.durable().then(() => this.o.broker.publish(commandTopic(req.device), JSON.stringify(command), { qos: 1 }));
     return command;
   }
 

@@ -91,7 +91,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
     state.open();
     const rules = loadRulesFile(defaultRulesFile, new Set(reserves.figureNames()), new Set(registry.outputs()));
     const engine = new TriggerEngine({
-      village: v.id, rules, state, log, now: () => clock.now,
+      village: v.id, rules, state, log, now: () => clock.now, announceAtOnce: true,
       onNotification: (n) => report.timeline.push({ day: day(), village: v.id, kind: n.kind, text: n.text }),
       onCommand: (c) => report.timeline.push({ day: day(), village: v.id, kind: "command", text: `${c.device}/${c.output} ${c.action}${c.value !== undefined ? ` ${c.value}` : ""} (${c.reason})` }),
     });

@@ -15,13 +15,20 @@ export interface EngineOptions {
   state: TriggerState;
   log: Logger;
   now: () => number;
-  /** Called after each committed notification (local alarm channel). */
+  /** Called for each notification once its commit is on the disk (local alarm channel). */
   onNotification?: (n: Omit<Notification, "id">) => void;
+  /**
+   * Announce without waiting for the flush: for simulations (the drill), whose timeline is stepped
+   * synchronously and has no power cut to survive.
+   */
+  announceAtOnce?: boolean;
   /** Called when the federation outbox has something new. */
   onOutbox?: () => void;
-  /** Called after commit for each command action (load shedding and its restore). */
+  /** Called for each command action once its commit is on the disk (load shedding and its restore). */
   onCommand?: (c: { device: string; output: string; action: "on" | "off" | "set"; value?: number; reason: string; ttlMs: number }) => void;
 }
+
+type EngineCommand = Parameters<NonNullable<EngineOptions["onCommand"]>>[0];
 
 export class TriggerEngine {
   private readonly o: EngineOptions;
@@ -97,14 +104,28 @@ export class TriggerEngine {
     this.pendingOutbox = false;
     this.pendingNotes = [];
     this.pendingCommands = [];
-    for (const n of notes) this.o.onNotification?.(n);
-    for (const c of commands) this.o.onCommand?.(c);
-    if (outbox) this.o.onOutbox?.();
+    this.afterFlush(notes, commands, outbox);
+  }
+
+  /**
+   * Nothing leaves the gateway before the commit that records it is on the disk: a power cut must
+   * not make a restart announce an alert again or forget a command it sent. The flush runs off the
+   * event loop, and flushes complete in order, so notifications keep their order.
+   */
+  private afterFlush(notes: Omit<Notification, "id">[], commands: EngineCommand[], outbox: boolean): void {
+    if (notes.length === 0 && commands.length === 0 && !outbox) return;
+    const announce = () => {
+      for (const n of notes) this.o.onNotification?.(n);
+      for (const c of commands) this.o.onCommand?.(c);
+      if (outbox) this.o.onOutbox?.();
+    };
+    if (this.o.announceAtOnce) announce();
+    else void this.o.state.durable().then(announce);
   }
 
   private pendingNotes: Omit<Notification, "id">[] = [];
   private pendingOutbox = false;
-  private pendingCommands: Parameters<NonNullable<EngineOptions["onCommand"]>>[0][] = [];
+  private pendingCommands: EngineCommand[] = [];
 
   private command(rule: Rule, which: "onRaise" | "onClear", s: RuleState): void {
     for (const c of rule.commands) {
@@ -231,8 +252,7 @@ export class TriggerEngine {
     });
     this.pendingNotes = [];
     this.pendingOutbox = false;
-    for (const n of notes) this.o.onNotification?.(n);
-    this.o.onOutbox?.();
+    this.afterFlush(notes, [], true);
     return fulfilled;
   }
 

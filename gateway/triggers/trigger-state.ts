@@ -3,10 +3,9 @@
 // commits in one transaction, so a restart neither repeats a notification nor loses a clear.
 // Commits run synchronous=NORMAL and each is followed by an fdatasync of the WAL on libuv's
 // thread pool, as the edge journal does: a slow SD card must not stall the broker and the alarm
-// path on the event loop (a 400 ms fsync did in the alert benchmark). What leaves the village, the
-// federation outbox, is handed out only once the flush covering it is done (`durable()`). Local
-// alarms and commands go out at once; a power cut in the milliseconds before the flush can repeat
-// one of them after the restart, never an aid request.
+// path on the event loop (a 400 ms fsync did in the alert benchmark). Nothing recorded here leaves
+// the gateway (notification, command, federation outbox row) before the flush covering it is done
+// (`durable()`), so a power cut cannot make a restart repeat or forget what was already sent.
 import Database from "better-sqlite3";
 import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
@@ -288,9 +287,8 @@ export class TriggerState {
   private settle(changes: number, outboxSeq: number): void {
     this.durableChanges = Math.max(this.durableChanges, changes);
     this.durableOutboxSeq = Math.max(this.durableOutboxSeq, outboxSeq);
-    for (let i = this.waiters.length - 1; i >= 0; i--) {
-      if (this.waiters[i].changes <= this.durableChanges) this.waiters.splice(i, 1)[0].resolve(this.durableOutboxSeq);
-    }
+    // In the order asked: notifications waiting on these go out in the order they were made.
+    while (this.waiters.length && this.waiters[0].changes <= this.durableChanges) this.waiters.shift()!.resolve(this.durableOutboxSeq);
   }
 
   /** Prepared once per SQL text: rules are evaluated on every batch of readings. */

@@ -32,6 +32,10 @@ describe("the storm drill", () => {
     expect(requestsOf("food")[0].day).toBeLessThan(1.5);
     const foodWithdrawn = requestsOf("food").find((v) => v.status === "withdrawn")!;
     expect(foodWithdrawn.day).toBeGreaterThanOrEqual(11);
+    // The village's own timeline says so on the same days: its notifications are not held back.
+    const notes = report.timeline.filter((t) => t.village === "riverbend" && t.kind === "aid-open");
+    expect(notes.length).toBeGreaterThan(0);
+    expect(notes[0].day).toBeLessThan(1.5);
   });
 
   it("has the hub propose transfers that cover the deficit, from neighbours, without pushing a donor below target", () => {

@@ -147,30 +147,33 @@ describe("federation link and the trigger state's flush to disk", () => {
     dir.remove();
   });
 
-  it("announces the aid request locally at once, and sends it to the hub only after a flush has covered it, retrying a failed one", async () => {
+  it("announces the aid request, locally and to the hub, only once a flush has covered it, retrying a failed one", async () => {
     const notes: string[] = [];
     const engine = new TriggerEngine({
       village: "riverbend", rules, state, log: testLog, now: () => Date.UTC(2026, 10, 22),
       onNotification: (n) => notes.push(n.kind), onOutbox: () => void link.drain(),
     });
     engine.evaluate(water(1));
-    // Committed and announced locally without waiting for the disk.
-    expect(notes).toEqual(["aid-open"]);
+    // Committed, and the evaluation returned without waiting for the disk; nothing is announced yet.
+    expect(state.aidRequests().map((r) => r.status)).toEqual(["open"]);
     let durableUpTo: number | undefined;
     void state.durable().then((seq) => (durableUpTo = seq));
     await waitFor("a flush to start", () => held.length === 1);
     await new Promise((r) => setTimeout(r, 300));
     expect(hub.received).toHaveLength(0);
+    expect(notes).toEqual([]);
     expect(durableUpTo).toBeUndefined();
 
     held.shift()!(new Error("EIO: the card refused the flush"));
     await waitFor("the retry", () => held.length === 1);
     expect(failures.map((e) => e.message)).toEqual(["EIO: the card refused the flush"]);
     expect(hub.received).toHaveLength(0);
+    expect(notes).toEqual([]);
 
     held.shift()!(null);
     await waitFor("the request at the hub", () => hub.received.length === 1);
     expect(durableUpTo).toBe(1);
+    expect(notes).toEqual(["aid-open"]);
     expect(hub.received[0]).toMatchObject({ id: "riverbend:water-low#1:0", status: "open" });
   });
 });
