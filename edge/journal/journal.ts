@@ -12,12 +12,12 @@
 // commit also covers every earlier transaction (meta, deletes) it depends on.
 import Database from "better-sqlite3";
 import { EventEmitter } from "node:events";
-import { closeSync, fdatasync, fdatasyncSync, openSync } from "node:fs";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { Reading } from "../../protocol/payloads.ts";
 import { CsError } from "../../protocol/errors.ts";
 import type { Sample } from "../sensors/sample.ts";
 import { isClockSet, type Clock } from "./clock.ts";
+import { WalFlush, type FlushFile } from "./wal-flush.ts";
 import { SeqRangeSet } from "../../protocol/seq-ranges.ts";
 
 export interface JournalOptions {
@@ -32,7 +32,7 @@ export interface JournalOptions {
   /** First sequence number of a new journal file; by default see firstSeqFor(). */
   firstSeq?: number;
   /** Flushes the WAL file to the device: fs.fdatasync. Tests hold it to see what waits for it. */
-  flushFile?: (fd: number, done: (err: Error | null) => void) => void;
+  flushFile?: FlushFile;
 }
 
 /**
@@ -130,20 +130,17 @@ export function inspectJournal(path: string): { firstSeq: number; lastSeq: numbe
 type LegacyRow = Omit<Entry, "warning" | "mono"> & { boot: string; mono: number; warning: string | null };
 
 export class Journal extends EventEmitter<{ committed: [readings: Reading[], json: string]; corrected: []; flushFailed: [err: Error] }> {
-  private readonly options: Required<Omit<JournalOptions, "firstSeq">> & Pick<JournalOptions, "firstSeq">;
-  /** The WAL file, opened beside SQLite's own handle for the flushes. */
-  private walFd: number | undefined;
+  private readonly options: Required<Omit<JournalOptions, "firstSeq" | "flushFile">> & Pick<JournalOptions, "firstSeq" | "flushFile">;
+  /** Flushes the WAL file, opened beside SQLite's own handle. */
+  private wal: WalFlush<{ upTo: number; batches: Array<{ readings: Reading[]; json: string }> }> | undefined;
   /** Every reading up to here is on the device; pending() never hands out one above it. */
   private durableSeq = 0;
   /** Committed, not yet flushed: announced when a flush covering them completes. */
   private unflushed: Array<{ readings: Reading[]; json: string }> = [];
   /** What the running flush will announce. */
   private inFlush: Array<{ readings: Reading[]; json: string }> = [];
-  private flushing = false;
-  private flushAgain = false;
   /** Batch bytes inserted since the disk budget was last checked. */
   private insertedSinceCheck = 0;
-  private flushRetry: NodeJS.Timeout | undefined;
   private readonly flushedWaiters: Array<() => void> = [];
   /** Which start of the agent took a row: a counter in meta (1-2 bytes a row, not a 36-byte UUID). */
   private boot = "";
@@ -179,7 +176,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
 
   constructor(options: JournalOptions) {
     super();
-    this.options = { commitEveryReadings: 100, commitEveryMs: 1000, maxBytes: 64 * 1024 * 1024, flushFile: fdatasync, ...options };
+    this.options = { commitEveryReadings: 100, commitEveryMs: 1000, maxBytes: 64 * 1024 * 1024, ...options };
   }
 
   open(): void {
@@ -241,10 +238,31 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     this.hasUnsynced = db.prepare("SELECT 1 FROM batches WHERE unsynced = 1 LIMIT 1").get() !== undefined;
     // The meta writes above made sure the WAL exists. SQLite deletes it only when its last
     // connection closes, which is this one, in close().
-    this.walFd = openSync(`${this.options.path}-wal`, "r");
     // What an earlier process committed may still be only in the page cache (it was killed before
-    // its flush): flushed once here, so all of it can be handed out.
-    fdatasyncSync(this.walFd);
+    // its flush): the WAL is flushed once as it is opened, so all of it can be handed out.
+    this.wal = new WalFlush(`${this.options.path}-wal`, {
+      flushFile: this.options.flushFile,
+      // A failed flush is retried after a commit interval; a disk that keeps failing shows in the log.
+      retryMs: this.options.commitEveryMs,
+      take: () => {
+        const batches = this.unflushed;
+        this.unflushed = [];
+        this.inFlush = batches;
+        return { upTo: this.seq, batches };
+      },
+      done: ({ upTo, batches }) => {
+        this.inFlush = [];
+        this.durableSeq = Math.max(this.durableSeq, upTo);
+        for (const { readings, json } of batches) this.emit("committed", readings, json);
+        if (this.durableSeq >= this.seq) for (const resolve of this.flushedWaiters.splice(0)) resolve();
+      },
+      failed: (err, { batches }) => {
+        // Not on the device, so not announced: the readings wait in the journal.
+        this.inFlush = [];
+        this.unflushed = batches.concat(this.unflushed);
+        this.emit("flushFailed", err);
+      },
+    });
     this.durableSeq = this.seq;
     this.enforceBudget(); // the budget may have been lowered since the file was written
     this.correctClock();
@@ -307,53 +325,13 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     if (this.insertedSinceCheck >= this.options.maxBytes / 64) this.enforceBudget();
     if (this.hasUnsynced) this.correctClock();
     this.unflushed.push(...published);
-    this.flush();
+    this.wal?.request();
   }
 
   /** Resolves once everything committed so far is on the device and announced. */
   flushed(): Promise<void> {
-    if (!this.flushing && !this.flushRetry && this.durableSeq >= this.seq) return Promise.resolve();
+    if (!this.wal?.busy && this.durableSeq >= this.seq) return Promise.resolve();
     return new Promise((resolve) => this.flushedWaiters.push(resolve));
-  }
-
-  /** Starts a flush of the WAL covering every commit so far, or asks for one after the running one. */
-  private flush(): void {
-    if (this.flushing) {
-      this.flushAgain = true;
-      return;
-    }
-    const fd = this.walFd;
-    if (fd === undefined || this.flushRetry) return;
-    const upTo = this.seq;
-    const batches = this.unflushed;
-    this.unflushed = [];
-    this.inFlush = batches;
-    this.flushing = true;
-    this.options.flushFile(fd, (err) => {
-      this.flushing = false;
-      this.inFlush = [];
-      if (this.walFd === undefined) {
-        closeSync(fd); // closed meanwhile: close() left the descriptor to this callback
-        return;
-      }
-      if (err) {
-        // Not on the device, so not announced: the readings wait in the journal, and the flush
-        // is retried after a commit interval. A disk that keeps failing shows in the agent's log.
-        this.unflushed = batches.concat(this.unflushed);
-        this.flushRetry = setTimeout(() => {
-          this.flushRetry = undefined;
-          this.flush();
-        }, this.options.commitEveryMs);
-        this.emit("flushFailed", err);
-        return;
-      }
-      this.durableSeq = Math.max(this.durableSeq, upTo);
-      for (const { readings, json } of batches) this.emit("committed", readings, json);
-      if (this.flushAgain) {
-        this.flushAgain = false;
-        this.flush();
-      } else if (this.durableSeq >= this.seq) for (const resolve of this.flushedWaiters.splice(0)) resolve();
-    });
   }
 
   /** Readings with afterSeq < seq < beforeSeq that can be published, in order. */
@@ -446,23 +424,20 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
    */
   setMeta(key: string, value: string): void {
     this.statements.setMeta.run(key, value);
-    if (this.walFd !== undefined) fdatasyncSync(this.walFd);
+    this.wal?.syncNow();
   }
 
   close(): void {
     this.commit();
     this.flushAcks();
-    const fd = this.walFd;
-    this.walFd = undefined;
-    if (this.flushRetry) clearTimeout(this.flushRetry);
-    this.flushRetry = undefined;
-    if (fd !== undefined) {
+    const wal = this.wal;
+    this.wal = undefined;
+    if (wal) {
       // The last commits are flushed here, in line, and announced like any other.
-      fdatasyncSync(fd);
+      wal.close();
       this.durableSeq = this.seq;
       for (const { readings, json } of [...this.inFlush, ...this.unflushed.splice(0)]) this.emit("committed", readings, json);
       this.inFlush = [];
-      if (!this.flushing) closeSync(fd); // else the running flush's callback closes it
     }
     for (const resolve of this.flushedWaiters.splice(0)) resolve();
     this.db?.close();

@@ -7,8 +7,9 @@
 // the gateway (notification, command, federation outbox row) before the flush covering it is done
 // (`durable()`), so a power cut cannot make a restart repeat or forget what was already sent.
 import Database from "better-sqlite3";
-import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { WalFlush, type FlushFile } from "../../edge/journal/wal-flush.ts";
 import type { AidRequest, Urgency } from "../../protocol/federation.ts";
 
 export type Phase = "idle" | "pending" | "active";
@@ -53,7 +54,7 @@ CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic 
 
 export interface TriggerStateOptions {
   /** Flushes the WAL file to the device: fs.fdatasync. Tests hold it to see what waits for it. */
-  flushFile?: (fd: number, done: (err: Error | null) => void) => void;
+  flushFile?: FlushFile;
   /** Pause before a failed flush is tried again. */
   flushRetryMs?: number;
   /** A flush failed; it is retried, and the outbox waits. */
@@ -63,26 +64,20 @@ export interface TriggerStateOptions {
 export class TriggerState {
   private db: Database.Database | undefined;
   private readonly path: string;
-  private readonly flushFile: NonNullable<TriggerStateOptions["flushFile"]>;
-  private readonly flushRetryMs: number;
-  private walFd: number | undefined;
+  private readonly options: TriggerStateOptions;
+  private wal: WalFlush<{ changes: number; outboxSeq: number }> | undefined;
   /** Changes made, and how many of them the last completed flush covered. */
   private changes = 0;
   private durableChanges = 0;
   private lastOutboxSeq = 0;
   private durableOutboxSeq = 0;
-  private flushing = false;
   private flushSoon: NodeJS.Immediate | undefined;
-  private flushRetry: NodeJS.Timeout | undefined;
-  private readonly onFlushFailed: (err: Error) => void;
   private readonly waiters: Array<{ changes: number; resolve: (outboxSeq: number) => void }> = [];
 
   constructor(dataDir: string, options: TriggerStateOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
     this.path = join(dataDir, "triggers.db");
-    this.flushFile = options.flushFile ?? fdatasync;
-    this.flushRetryMs = options.flushRetryMs ?? 1_000;
-    this.onFlushFailed = options.onFlushFailed ?? (() => undefined);
+    this.options = options;
   }
 
   open(): void {
@@ -91,21 +86,25 @@ export class TriggerState {
     db.pragma("synchronous = NORMAL");
     db.exec(SCHEMA);
     this.db = db;
-    this.walFd = openSync(`${this.path}-wal`, "r");
-    fdatasyncSync(this.walFd);
+    this.wal = new WalFlush(`${this.path}-wal`, {
+      flushFile: this.options.flushFile,
+      retryMs: this.options.flushRetryMs ?? 1_000,
+      take: () => ({ changes: this.changes, outboxSeq: this.lastOutboxSeq }),
+      done: ({ changes, outboxSeq }) => this.settle(changes, outboxSeq),
+      // Nothing more leaves the gateway until the disk takes a flush again.
+      failed: (err) => this.options.onFlushFailed?.(err),
+    });
     this.lastOutboxSeq = this.durableOutboxSeq = (db.prepare("SELECT coalesce(max(seq), 0) AS s FROM outbox").get() as { s: number }).s;
   }
 
   close(): void {
     if (this.flushSoon) clearImmediate(this.flushSoon);
-    if (this.flushRetry) clearTimeout(this.flushRetry);
-    this.flushSoon = this.flushRetry = undefined;
-    const fd = this.walFd;
-    this.walFd = undefined;
-    if (fd !== undefined) {
-      fdatasyncSync(fd);
+    this.flushSoon = undefined;
+    const wal = this.wal;
+    this.wal = undefined;
+    if (wal) {
+      wal.close();
       this.settle(this.changes, this.lastOutboxSeq);
-      if (!this.flushing) closeSync(fd); // else the running flush's callback closes it
     }
     this.statements.clear();
     this.db?.close();
@@ -250,37 +249,12 @@ export class TriggerState {
     return result;
   }
 
+  /** After the running task, so that one flush covers a whole transaction. */
   private scheduleFlush(): void {
-    if (this.flushing || this.flushSoon || this.flushRetry || this.walFd === undefined) return;
+    if (this.flushSoon || !this.wal) return;
     this.flushSoon = setImmediate(() => {
       this.flushSoon = undefined;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    const fd = this.walFd;
-    if (fd === undefined || this.durableChanges >= this.changes) return;
-    const changes = this.changes;
-    const outboxSeq = this.lastOutboxSeq;
-    this.flushing = true;
-    this.flushFile(fd, (err) => {
-      this.flushing = false;
-      if (this.walFd === undefined) {
-        closeSync(fd); // closed meanwhile: close() flushed in line and left the descriptor to us
-        return;
-      }
-      if (err) {
-        // Nothing more is handed to the federation until the disk takes a flush again.
-        this.flushRetry = setTimeout(() => {
-          this.flushRetry = undefined;
-          this.flush();
-        }, this.flushRetryMs);
-        this.onFlushFailed(err);
-        return;
-      }
-      this.settle(changes, outboxSeq);
-      this.scheduleFlush();
+      this.wal?.request();
     });
   }
 
