@@ -128,10 +128,8 @@ export class TriggerState {
    */
   durable(): Promise<number> {
     if (this.durableChanges >= this.changes) return Promise.resolve(this.durableOutboxSeq);
-    return new Promise((resolve) => {
-      this.waiters.push({ changes: this.changes, resolve });
-      this.scheduleFlush();
-    });
+    // Every change has already asked for a flush (run()), so waiting is enough.
+    return new Promise((resolve) => this.waiters.push({ changes: this.changes, resolve }));
   }
 
   ruleState(ruleId: string): RuleState {
