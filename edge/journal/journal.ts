@@ -16,7 +16,7 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { Reading } from "../../protocol/payloads.ts";
 import { CsError } from "../../protocol/errors.ts";
 import type { Sample } from "../sensors/sample.ts";
-import { isClockSet, type Clock } from "./clock.ts";
+import { CLOCK_VALID_AFTER_MS, isClockSet, type Clock } from "./clock.ts";
 import { WalFlush, type FlushFile } from "./wal-flush.ts";
 import { SeqRangeSet } from "../../protocol/seq-ranges.ts";
 
@@ -33,6 +33,11 @@ export interface JournalOptions {
   firstSeq?: number;
   /** Flushes the WAL file to the device: fs.fdatasync. Tests hold it to see what waits for it. */
   flushFile?: FlushFile;
+  /**
+   * Least time between the starts of two WAL flushes: under a stream of commits several share one
+   * fsync (SD-card writes and CPU); a reading waits at most this much longer. 10 ms by default.
+   */
+  minFlushIntervalMs?: number;
 }
 
 /**
@@ -176,7 +181,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
 
   constructor(options: JournalOptions) {
     super();
-    this.options = { commitEveryReadings: 100, commitEveryMs: 1000, maxBytes: 64 * 1024 * 1024, ...options };
+    this.options = { commitEveryReadings: 100, commitEveryMs: 1000, maxBytes: 64 * 1024 * 1024, minFlushIntervalMs: 10, ...options };
   }
 
   open(): void {
@@ -244,6 +249,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
       flushFile: this.options.flushFile,
       // A failed flush is retried after a commit interval; a disk that keeps failing shows in the log.
       retryMs: this.options.commitEveryMs,
+      minIntervalMs: this.options.minFlushIntervalMs,
       take: () => {
         const batches = this.unflushed;
         this.unflushed = [];
@@ -272,7 +278,8 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
   append(sample: Sample): void {
     if (!this.db) throw new Error("journal is not open");
     const clock = this.options.clock;
-    const synced = isClockSet(clock);
+    const nowMs = clock.now();
+    const synced = nowMs >= CLOCK_VALID_AFTER_MS; // isClockSet without reading the clock twice
     // Numbered now, in the order taken: one object per reading from here to the publisher.
     const entry: Entry = {
       seq: this.seq + this.buffer.length + 1,
@@ -280,7 +287,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
       value: sample.value,
       unit: sample.unit,
       quality: sample.quality,
-      ts: synced ? Math.round(clock.now()) : null,
+      ts: synced ? Math.round(nowMs) : null,
       clock: synced ? "synced" : "unsynced",
     };
     if (sample.warning) entry.warning = sample.warning;

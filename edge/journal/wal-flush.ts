@@ -3,6 +3,11 @@
 // SD card. One flush runs at a time; a request made meanwhile starts the next one when it returns.
 // What a flush covers is taken when it starts and handed back when it succeeds, or when it fails
 // (it is then retried after retryMs). Used by the edge journal and the gateway's trigger state.
+//
+// minIntervalMs paces flushes under load: a request made sooner than that after the last flush
+// started waits for the rest of the interval, so a stream of commits shares one fsync instead of
+// taking one each. An idle file is flushed at once. On this project's 2-core test machine an fsync
+// costs about 250 us of CPU (kernel and thread hand-off), more than the commit it covers.
 import { closeSync, fdatasync, fdatasyncSync, openSync } from "node:fs";
 
 export type FlushFile = (fd: number, done: (err: Error | null) => void) => void;
@@ -11,6 +16,8 @@ export interface WalFlushOptions<T> {
   /** fs.fdatasync by default; tests hold it to see what waits for it. */
   flushFile?: FlushFile;
   retryMs: number;
+  /** Least time between the starts of two flushes; 0 flushes every request at once. */
+  minIntervalMs?: number;
   /** What the flush about to start covers. */
   take: () => T;
   done: (taken: T) => void;
@@ -22,6 +29,9 @@ export class WalFlush<T> {
   private running = false;
   private again = false;
   private retry: NodeJS.Timeout | undefined;
+  /** A request waiting out minIntervalMs. */
+  private paced: NodeJS.Timeout | undefined;
+  private lastStartMs = -Infinity;
   private readonly flushFile: FlushFile;
 
   /** Opens the WAL file (it must exist) and flushes once in line what earlier processes left unflushed. */
@@ -31,9 +41,9 @@ export class WalFlush<T> {
     fdatasyncSync(this.fd);
   }
 
-  /** A flush is running or waiting to be retried. */
+  /** A flush is running, waiting out minIntervalMs, or waiting to be retried. */
   get busy(): boolean {
-    return this.running || this.retry !== undefined;
+    return this.running || this.paced !== undefined || this.retry !== undefined;
   }
 
   /** Starts a flush of everything written so far, or asks for one after the running one. */
@@ -43,7 +53,16 @@ export class WalFlush<T> {
       return;
     }
     const fd = this.fd;
-    if (fd === undefined || this.retry) return;
+    if (fd === undefined || this.retry || this.paced) return;
+    const waitMs = this.lastStartMs + (this.o.minIntervalMs ?? 0) - performance.now();
+    if (waitMs > 0) {
+      this.paced = setTimeout(() => {
+        this.paced = undefined;
+        this.request();
+      }, waitMs);
+      return;
+    }
+    this.lastStartMs = performance.now();
     const taken = this.o.take();
     this.running = true;
     this.flushFile(fd, (err) => {
@@ -78,7 +97,8 @@ export class WalFlush<T> {
     const fd = this.fd;
     this.fd = undefined;
     if (this.retry) clearTimeout(this.retry);
-    this.retry = undefined;
+    if (this.paced) clearTimeout(this.paced);
+    this.retry = this.paced = undefined;
     if (fd === undefined) return;
     fdatasyncSync(fd);
     if (!this.running) closeSync(fd);

@@ -52,7 +52,8 @@ describe("journal", () => {
   it("hands out nothing the WAL flush has not covered, and commits made meanwhile share the next flush", async () => {
     const { clock } = manualClock(NOW);
     const held: Array<(err: Error | null) => void> = [];
-    const journal = new Journal({ path, clock, firstSeq: 1, commitEveryReadings: 10, flushFile: (_fd, done) => held.push(done) });
+    // No pacing: the next flush starts the moment the held one returns.
+    const journal = new Journal({ path, clock, firstSeq: 1, commitEveryReadings: 10, minFlushIntervalMs: 0, flushFile: (_fd, done) => held.push(done) });
     journal.open();
     const announced: number[][] = [];
     journal.on("committed", (r) => announced.push(r.map((x) => x.seq)));
@@ -69,6 +70,31 @@ describe("journal", () => {
     expect(announced.map((seqs) => seqs[0])).toEqual([1, 11, 21]);
     expect(journal.pending(0, Infinity, 100)).toHaveLength(30);
     await journal.flushed();
+    journal.close();
+  });
+
+  it("paces flushes under a stream of commits, so several share one fsync, and flushes an idle journal at once", async () => {
+    const { clock } = manualClock(NOW);
+    const flushes: number[] = [];
+    const flushFile = (_fd: number, done: (err: Error | null) => void) => {
+      flushes.push(performance.now());
+      done(null);
+    };
+    const journal = new Journal({ path, clock, firstSeq: 1, commitEveryReadings: 10, minFlushIntervalMs: 100, flushFile });
+    journal.open();
+    const announced: number[] = [];
+    journal.on("committed", (r) => announced.push(r[0].seq));
+    for (let i = 0; i < 10; i++) journal.append(sample(i));
+    expect(flushes).toHaveLength(1); // idle: at once
+    expect(announced).toEqual([1]);
+    for (let i = 0; i < 40; i++) journal.append(sample(i)); // four more commits within the interval
+    expect(flushes).toHaveLength(1);
+    expect(announced).toEqual([1]);
+    expect(journal.pending(0, Infinity, 100)).toHaveLength(10); // nothing unflushed is handed out
+    await journal.flushed();
+    expect(flushes).toHaveLength(2); // one flush for the four commits
+    expect(flushes[1] - flushes[0]).toBeGreaterThanOrEqual(99);
+    expect(announced).toEqual([1, 11, 21, 31, 41]);
     journal.close();
   });
 
