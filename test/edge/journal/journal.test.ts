@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { deflateRawSync } from "node:zlib";
 import { inspectJournal, Journal } from "../../../edge/journal/journal.ts";
 import type { Clock } from "../../../edge/journal/clock.ts";
 import type { Sample } from "../../../edge/sensors/sample.ts";
@@ -344,6 +345,36 @@ describe("journal", () => {
     journal.close();
     const after = new Database(path, { readonly: true });
     expect(after.prepare("SELECT count(*) AS n FROM batches").get()).toEqual({ n: 4 }); // 100 + 100 + 50 synced, 1 unsynced
+    after.close();
+  });
+
+  it("replays and corrects batches an earlier version kept as deflated JSON, and packs what it rewrites", async () => {
+    const m = manualClock(0); // clock not set: the second batch is taken before it is
+    const first = new Journal({ path, clock: m.clock, firstSeq: 1 });
+    first.open();
+    first.close();
+    // Rows as the agent before the packed format wrote them: format 1, the JSON array deflated.
+    const dictionary = Buffer.from('"clock":"corrected"},{"seq":"clock":"estimated"},{"seq":,"warning":"check the ,"quality":"invalid","ts":,"unit":"L","quality":"good","ts":,"clock":"synced"},{"seq":,"sensor":"","value":');
+    const synced = [1, 2, 3].map((seq) => ({ seq, sensor: "tank-north-level", value: seq, unit: "L", quality: "good", ts: NOW + seq, clock: "synced" }));
+    const unsynced = [{ seq: 4, sensor: "tank-north-level", value: 4, unit: "L", quality: "good", ts: null, clock: "unsynced", mono: 0 }];
+    const db = new Database(path);
+    const insert = db.prepare("INSERT INTO batches (first_seq, last_seq, unsynced, boot, format, readings) VALUES (?,?,?,?,1,?)");
+    insert.run(1, 3, 0, "1", deflateRawSync(JSON.stringify(synced), { level: 1, dictionary }));
+    insert.run(4, 4, 1, "1", deflateRawSync(JSON.stringify(unsynced), { level: 1, dictionary }));
+    db.close();
+    m.c.wall = NOW; // this boot starts with the clock set
+    const journal = new Journal({ path, clock: m.clock });
+    journal.open();
+    const replay = journal.pending(0, Infinity, 100);
+    expect(replay.slice(0, 3)).toEqual(synced);
+    expect(replay[3]).toMatchObject({ seq: 4, clock: "estimated" });
+    expect(replay[3]).not.toHaveProperty("mono");
+    journal.close();
+    const after = new Database(path, { readonly: true });
+    expect(after.prepare("SELECT first_seq, format FROM batches ORDER BY first_seq").all()).toEqual([
+      { first_seq: 1, format: 1 }, // left as it was
+      { first_seq: 4, format: 2 }, // corrected, so rewritten
+    ]);
     after.close();
   });
 });
