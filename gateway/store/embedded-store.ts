@@ -3,14 +3,15 @@
 // rawRetentionDays, then folded into hourly min/mean/max rows kept for hourlyRetentionDays, so a
 // year of a village fits on an SD card (see README: storage sizing).
 //
-// Raw readings are dictionary-coded: a sample row holds a device id, a series id (device, sensor,
-// unit) and small codes for quality and clock, not the strings. Rows and index entries are then a
-// third of their size, which halves what each commit writes and the B-tree work of an insert.
+// The tables are in embedded-schema.ts, the moves of files from earlier versions in
+// embedded-migrations.ts.
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import type { ReadingQuery, Store, StoreHealth, StoredReading } from "./store.ts";
+import { CLOCK_CODES, QUALITY_CODES, SCHEMA } from "./embedded-schema.ts";
+import { moveStringRows, rekeyDeviceKeyedSamples } from "./embedded-migrations.ts";
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -38,55 +39,12 @@ const DAY_MS = 86_400_000;
 /** Numbers per reading sent to the writer thread (see EmbeddedStore.write). */
 const COLUMNS = 6;
 
-/**
- * Stored codes: a value's index. Append only, never reorder: the codes are on disk. 0 and 1 take
- * no bytes in a SQLite record, so the common case costs nothing.
- */
-const QUALITY_CODES = ["good", "invalid"] as const satisfies readonly StoredReading["quality"][];
-const CLOCK_CODES = ["synced", "corrected", "estimated"] as const satisfies readonly StoredReading["clock"][];
 const qualityCode = Object.fromEntries(QUALITY_CODES.map((q, i) => [q, i])) as Record<StoredReading["quality"], number>;
 const clockCode = Object.fromEntries(CLOCK_CODES.map((c, i) => [c, i])) as Record<StoredReading["clock"], number>;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS devices (id INTEGER PRIMARY KEY, device TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS series (
-  id INTEGER PRIMARY KEY, device INTEGER NOT NULL REFERENCES devices (id), sensor TEXT NOT NULL, unit TEXT NOT NULL,
-  UNIQUE (device, sensor, unit)
-);
-CREATE INDEX IF NOT EXISTS series_by_sensor ON series (sensor);
-CREATE TABLE IF NOT EXISTS samples (
-  device INTEGER NOT NULL, seq INTEGER NOT NULL, series INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL,
-  quality INTEGER NOT NULL, clock INTEGER NOT NULL, warning TEXT,
-  PRIMARY KEY (device, seq)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS samples_by_series ON samples (series, ts);
-CREATE TABLE IF NOT EXISTS readings_hourly (
-  sensor TEXT NOT NULL, hour_ms INTEGER NOT NULL, device TEXT NOT NULL, unit TEXT NOT NULL,
-  min REAL NOT NULL, mean REAL NOT NULL, max REAL NOT NULL, count INTEGER NOT NULL,
-  PRIMARY KEY (sensor, hour_ms)
-) WITHOUT ROWID;
-`;
-
 /** A sample (x) decoded back to the strings a caller sees, through its series (s) and device (d). */
 const DECODED_COLUMNS = "d.device, s.sensor, s.unit, x.seq, x.ts, x.value, x.quality, x.clock, x.warning";
-const DECODED = `SELECT ${DECODED_COLUMNS} FROM samples x JOIN series s ON s.id = x.series JOIN devices d ON d.id = x.device`;
-
-/**
- * Files written before dictionary coding kept one `readings` table of strings: moved into the
- * coded tables once, in one transaction, when such a file is opened.
- */
-const MIGRATE_STRING_ROWS = `
-INSERT OR IGNORE INTO devices (device) SELECT DISTINCT device FROM readings;
-INSERT OR IGNORE INTO series (device, sensor, unit)
-  SELECT DISTINCT d.id, r.sensor, r.unit FROM readings r JOIN devices d ON d.device = r.device;
-INSERT OR IGNORE INTO samples (device, seq, series, ts, value, quality, clock, warning)
-  SELECT d.id, r.seq, s.id, r.ts, r.value,
-    ${"CASE r.quality " + QUALITY_CODES.map((q, i) => `WHEN '${q}' THEN ${i}`).join(" ") + " END"},
-    ${"CASE r.clock " + CLOCK_CODES.map((c, i) => `WHEN '${c}' THEN ${i}`).join(" ") + " END"},
-    r.warning
-  FROM readings r JOIN devices d ON d.device = r.device JOIN series s ON s.device = d.id AND s.sensor = r.sensor AND s.unit = r.unit;
-DROP TABLE readings;
-`;
+const DECODED = `SELECT ${DECODED_COLUMNS} FROM samples x JOIN series s ON s.id = x.series JOIN devices d ON d.id = s.device`;
 
 type Row = Omit<StoredReading, "warning" | "quality" | "clock"> & { quality: number; clock: number; warning: string | null };
 
@@ -112,13 +70,14 @@ export class EmbeddedStore implements Store {
   async start(): Promise<void> {
     mkdirSync(this.o.dataDir, { recursive: true });
     const db = new Database(this.path);
-    // A commit writes its changed pages (a readings leaf and an index leaf) to the WAL and the fsync
+    // A commit writes its changed pages (a samples leaf and its parents) to the WAL and the fsync
     // writes whole 4 KiB blocks: 1 KiB pages halve the SD card writes of a village's small batches.
     // Takes effect on new files only.
     db.pragma("page_size = 1024");
     db.pragma("journal_mode = WAL");
     db.exec(SCHEMA);
-    migrateStringRows(db, this.path);
+    rekeyDeviceKeyedSamples(db, this.path);
+    moveStringRows(db, this.path);
     this.db = db;
     this.writerError = undefined;
     const writer = new Worker(new URL("./sqlite-writer-thread.js", import.meta.url), { workerData: { path: this.path } });
@@ -186,12 +145,12 @@ export class EmbeddedStore implements Store {
   async latest(): Promise<StoredReading[]> {
     // The newest sample of each series, then of each sensor (a sensor may have had two units or
     // two devices); a tie in time goes to the higher sequence number.
-    // CROSS JOIN keeps series outermost, so each lookup is one probe of samples_by_series.
+    // CROSS JOIN keeps series outermost, so each lookup is one probe of the samples key.
     const rows = this.open()
       .prepare(
         `SELECT ${DECODED_COLUMNS}
          FROM series s CROSS JOIN samples x ON x.series = s.id AND x.ts = (SELECT max(ts) FROM samples WHERE series = s.id)
-         JOIN devices d ON d.id = x.device ORDER BY s.sensor, x.ts DESC, x.seq DESC`,
+         JOIN devices d ON d.id = s.device ORDER BY s.sensor, x.ts DESC, x.seq DESC`,
       )
       .all() as Row[];
     const seen = new Set<string>();
@@ -260,17 +219,10 @@ export class EmbeddedStore implements Store {
 
 /** Every stored sequence number of a device, ascending, read from an open store file (also by the chaos run). */
 export function storedSequences(db: Database.Database, device: string): number[] {
-  return db.prepare("SELECT seq FROM samples WHERE device = (SELECT id FROM devices WHERE device = ?) ORDER BY seq").pluck().all(device) as number[];
-}
-
-function migrateStringRows(db: Database.Database, path: string): void {
-  const old = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'readings'").get();
-  if (!old) return;
-  try {
-    db.transaction(() => db.exec(MIGRATE_STRING_ROWS))();
-  } catch (err) {
-    throw new Error(`embedded store ${path}: moving readings into the coded tables failed, nothing changed: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return db
+    .prepare("SELECT x.seq FROM samples x WHERE x.series IN (SELECT s.id FROM series s JOIN devices d ON d.id = s.device WHERE d.device = ?) ORDER BY x.seq")
+    .pluck()
+    .all(device) as number[];
 }
 
 function fromRow(row: Row): StoredReading {

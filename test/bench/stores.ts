@@ -3,6 +3,7 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { EmbeddedStore } from "../../gateway/store/embedded-store.ts";
+import { SAMPLES_TABLE } from "../../gateway/store/embedded-schema.ts";
 import { InfluxStore } from "../../gateway/store/influx-store.ts";
 import type { StoredReading } from "../../gateway/store/store.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
@@ -40,18 +41,16 @@ async function embeddedVsRawOnce(total: number, batch: number): Promise<{ store:
   db.pragma("page_size = 1024");
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
-  db.exec(`CREATE TABLE samples (device INTEGER NOT NULL, seq INTEGER NOT NULL, series INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL,
-    quality INTEGER NOT NULL, clock INTEGER NOT NULL, warning TEXT, PRIMARY KEY (device, seq)) WITHOUT ROWID;
-    CREATE INDEX samples_by_series ON samples (series, ts);`);
+  db.exec(SAMPLES_TABLE("samples"));
   const ROWS = 100;
-  const insert = db.prepare(`INSERT OR IGNORE INTO samples (device, seq, series, ts, value, quality, clock, warning) VALUES ${Array(ROWS).fill("(?,?,?,?,?,?,?,?)").join(",")}`);
-  const args: Array<number | null> = new Array(ROWS * 8).fill(null);
+  const insert = db.prepare(`INSERT OR IGNORE INTO samples (series, ts, seq, value, quality, clock, warning) VALUES ${Array(ROWS).fill("(?,?,?,?,?,?,?)").join(",")}`);
+  const args: Array<number | null> = new Array(ROWS * 7).fill(null);
   const write = db.transaction((rows: StoredReading[]) => {
     for (let i = 0; i < rows.length; i += ROWS) {
       // batch is a multiple of ROWS here
       for (let j = 0; j < ROWS; j++) {
         const r = rows[i + j];
-        args.splice(j * 8, 8, 1, r.seq, 1, r.ts, r.value, 0, 0, null);
+        args.splice(j * 7, 7, 1, r.ts, r.seq, r.value, 0, 0, null);
       }
       insert.run(args);
     }

@@ -51,3 +51,59 @@ describe("embedded store file from before dictionary coding", () => {
     dir.remove();
   });
 });
+
+/** A readings.db as the store wrote it before samples were keyed by series and time: (device, seq) and an index. */
+function writeDeviceKeyedFile(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, "readings.db"));
+  db.pragma("page_size = 1024");
+  db.pragma("journal_mode = WAL");
+  db.exec(`CREATE TABLE devices (id INTEGER PRIMARY KEY, device TEXT NOT NULL UNIQUE);
+    CREATE TABLE series (id INTEGER PRIMARY KEY, device INTEGER NOT NULL REFERENCES devices (id), sensor TEXT NOT NULL, unit TEXT NOT NULL, UNIQUE (device, sensor, unit));
+    CREATE INDEX series_by_sensor ON series (sensor);
+    CREATE TABLE samples (device INTEGER NOT NULL, seq INTEGER NOT NULL, series INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL,
+      quality INTEGER NOT NULL, clock INTEGER NOT NULL, warning TEXT, PRIMARY KEY (device, seq)) WITHOUT ROWID;
+    CREATE INDEX samples_by_series ON samples (series, ts);
+    CREATE TABLE readings_hourly (sensor TEXT NOT NULL, hour_ms INTEGER NOT NULL, device TEXT NOT NULL, unit TEXT NOT NULL,
+      min REAL NOT NULL, mean REAL NOT NULL, max REAL NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (sensor, hour_ms)) WITHOUT ROWID;
+    INSERT INTO devices VALUES (1, 'water-main'), (2, 'power-main');
+    INSERT INTO series VALUES (1, 1, 'tank-north-level', 'L'), (2, 1, 'cistern-level', 'L'), (3, 2, 'battery-voltage', 'V');`);
+  const insert = db.prepare("INSERT INTO samples VALUES (?,?,?,?,?,?,?,?)");
+  insert.run(1, 1, 1, T0, 5000, 0, 0, null);
+  insert.run(1, 2, 1, T0 + 1000, null, 1, 2, "echo lost");
+  insert.run(1, 3, 2, T0 + 2000, 20000, 0, 1, null);
+  insert.run(2, 7, 3, T0 + 500, 51.2, 0, 0, null);
+  db.close();
+}
+
+describe("embedded store file from before samples were keyed by series and time", () => {
+  it("re-keys every sample on open, decoded unchanged, and keeps one copy of a resent reading", async () => {
+    const dir = tempDir();
+    writeDeviceKeyedFile(dir.path);
+    const store = new EmbeddedStore({ dataDir: dir.path });
+    await store.start();
+    expect(await store.sequences("water-main")).toEqual([1, 2, 3]);
+    expect(await store.sequences("power-main")).toEqual([7]);
+    expect(await store.query({ sensor: "tank-north-level", fromMs: T0, toMs: T0 + 1000 })).toEqual([
+      { device: "water-main", seq: 1, sensor: "tank-north-level", ts: T0, value: 5000, unit: "L", quality: "good", clock: "synced" },
+      { device: "water-main", seq: 2, sensor: "tank-north-level", ts: T0 + 1000, value: null, unit: "L", quality: "invalid", clock: "estimated", warning: "echo lost" },
+    ]);
+    const latest = Object.fromEntries((await store.latest()).map((r) => [r.sensor, r]));
+    expect(latest["cistern-level"]).toMatchObject({ seq: 3, clock: "corrected", value: 20000 });
+    expect(latest["battery-voltage"]).toMatchObject({ device: "power-main", seq: 7, unit: "V", value: 51.2 });
+    await store.write([
+      { device: "water-main", seq: 3, sensor: "cistern-level", ts: T0 + 2000, value: 20000, unit: "L", quality: "good", clock: "corrected" },
+      { device: "water-main", seq: 4, sensor: "cistern-level", ts: T0 + 3000, value: 19990, unit: "L", quality: "good", clock: "synced" },
+    ]);
+    expect(await store.sequences("water-main")).toEqual([1, 2, 3, 4]);
+    await store.stop();
+
+    const db = new Database(join(dir.path, "readings.db"), { readonly: true });
+    const columns = db.prepare("SELECT name FROM pragma_table_info('samples')").pluck().all();
+    expect(columns).toEqual(["series", "ts", "seq", "value", "quality", "clock", "warning"]);
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'samples_by_series'").get()).toBeUndefined();
+    expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+    db.close();
+    dir.remove();
+  });
+});
