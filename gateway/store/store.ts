@@ -25,8 +25,9 @@ export interface Store {
   start(): Promise<void>;
   stop(): Promise<void>;
   /**
-   * Writes durably, all or nothing. Idempotent by (device, seq): writing the same reading twice
-   * leaves one. Rejects when the store cannot take the batch; the caller then does not acknowledge.
+   * Writes durably, all or nothing. Idempotent: writing the same reading (device, seq, sensor,
+   * time) twice leaves one; both stores key a reading by its series, time and seq. Rejects when the
+   * store cannot take the batch; the caller then does not acknowledge.
    */
   write(readings: readonly StoredReading[]): Promise<void>;
   /** The latest reading of every sensor. */
