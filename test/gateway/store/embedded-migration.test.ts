@@ -24,22 +24,27 @@ function writeStringRowsFile(dataDir: string): void {
   db.close();
 }
 
+/** What both old files hold, as a caller must see it after the move. */
+async function expectTheFourReadings(store: EmbeddedStore): Promise<void> {
+  expect(await store.sequences("water-main")).toEqual([1, 2, 3]);
+  expect(await store.sequences("power-main")).toEqual([7]);
+  expect(await store.query({ sensor: "tank-north-level", fromMs: T0, toMs: T0 + 1000 })).toEqual([
+    { device: "water-main", seq: 1, sensor: "tank-north-level", ts: T0, value: 5000, unit: "L", quality: "good", clock: "synced" },
+    { device: "water-main", seq: 2, sensor: "tank-north-level", ts: T0 + 1000, value: null, unit: "L", quality: "invalid", clock: "estimated", warning: "echo lost" },
+  ]);
+  const latest = Object.fromEntries((await store.latest()).map((r) => [r.sensor, r]));
+  expect(latest["cistern-level"]).toMatchObject({ seq: 3, clock: "corrected", value: 20000 });
+  expect(latest["battery-voltage"]).toMatchObject({ device: "power-main", seq: 7, unit: "V", value: 51.2 });
+}
+
 describe("embedded store file from before dictionary coding", () => {
   it("moves every string row into the coded tables on open, decoded unchanged", async () => {
     const dir = tempDir();
     writeStringRowsFile(dir.path);
     const store = new EmbeddedStore({ dataDir: dir.path });
     await store.start();
-    expect(await store.sequences("water-main")).toEqual([1, 2, 3]);
-    expect(await store.sequences("power-main")).toEqual([7]);
-    expect(await store.query({ sensor: "tank-north-level", fromMs: T0, toMs: T0 + 1000 })).toEqual([
-      { device: "water-main", seq: 1, sensor: "tank-north-level", ts: T0, value: 5000, unit: "L", quality: "good", clock: "synced" },
-      { device: "water-main", seq: 2, sensor: "tank-north-level", ts: T0 + 1000, value: null, unit: "L", quality: "invalid", clock: "estimated", warning: "echo lost" },
-    ]);
-    const latest = Object.fromEntries((await store.latest()).map((r) => [r.sensor, r]));
-    expect(latest["cistern-level"]).toMatchObject({ seq: 3, clock: "corrected", value: 20000 });
-    expect(latest["battery-voltage"]).toMatchObject({ device: "power-main", seq: 7, unit: "V" });
-    // Still idempotent by (device, seq) across the move: a resent reading leaves one row.
+    await expectTheFourReadings(store);
+    // A resent reading leaves one row across the move.
     await store.write([{ device: "water-main", seq: 3, sensor: "cistern-level", ts: T0 + 2000, value: 1, unit: "L", quality: "good", clock: "synced" }]);
     expect(await store.sequences("water-main")).toEqual([1, 2, 3]);
     await store.stop();
@@ -82,15 +87,7 @@ describe("embedded store file from before samples were keyed by series and time"
     writeDeviceKeyedFile(dir.path);
     const store = new EmbeddedStore({ dataDir: dir.path });
     await store.start();
-    expect(await store.sequences("water-main")).toEqual([1, 2, 3]);
-    expect(await store.sequences("power-main")).toEqual([7]);
-    expect(await store.query({ sensor: "tank-north-level", fromMs: T0, toMs: T0 + 1000 })).toEqual([
-      { device: "water-main", seq: 1, sensor: "tank-north-level", ts: T0, value: 5000, unit: "L", quality: "good", clock: "synced" },
-      { device: "water-main", seq: 2, sensor: "tank-north-level", ts: T0 + 1000, value: null, unit: "L", quality: "invalid", clock: "estimated", warning: "echo lost" },
-    ]);
-    const latest = Object.fromEntries((await store.latest()).map((r) => [r.sensor, r]));
-    expect(latest["cistern-level"]).toMatchObject({ seq: 3, clock: "corrected", value: 20000 });
-    expect(latest["battery-voltage"]).toMatchObject({ device: "power-main", seq: 7, unit: "V", value: 51.2 });
+    await expectTheFourReadings(store);
     await store.write([
       { device: "water-main", seq: 3, sensor: "cistern-level", ts: T0 + 2000, value: 20000, unit: "L", quality: "good", clock: "corrected" },
       { device: "water-main", seq: 4, sensor: "cistern-level", ts: T0 + 3000, value: 19990, unit: "L", quality: "good", clock: "synced" },
