@@ -204,7 +204,7 @@ describe("journal", () => {
     const { clock } = manualClock(NOW);
     const journal = new Journal({ path, clock, maxBytes: 64 * 1024, firstSeq: 1 });
     journal.open();
-    // Warnings that do not compress, so the deflated batches fill the budget.
+    // A distinct warning per reading (100 bytes each, in every batch), so the batches fill the budget.
     for (let i = 0; i < 5000; i++) journal.append({ ...sample(i), warning: randomBytes(75).toString("base64") });
     journal.commit();
     const stats = journal.stats();
