@@ -1,8 +1,10 @@
 // Runs the trigger matrix: loads and checks the rule file against the figures reserves provide,
 // evaluates on every batch of readings (never waiting for a store flush) and on a tick, for `for`
 // durations and silent sensors. Under a stream of batches (a backlog replay, a benchmark) it
-// evaluates at most once per minEvalIntervalMs: an evaluation builds every figure of the village,
-// about 100 us, and a village's boards send a few batches a second.
+// evaluates at most once per minEvalIntervalMs, by default ten times what the last evaluation
+// took: an evaluation builds every figure of the village (about 100 us idle, several times that on
+// a loaded machine), so it keeps to a tenth of the event loop, while a village's boards, sending a
+// few batches a second, see every batch evaluated at once.
 import type { Logger } from "pino";
 import { fileURLToPath } from "node:url";
 import type { Bus } from "../bus.ts";
@@ -23,7 +25,7 @@ export interface TriggersServiceOptions {
   log: Logger;
   now?: () => number;
   tickMs?: number;
-  /** Least time between two evaluations caused by readings; 5 ms by default. */
+  /** Least time between two evaluations caused by readings; by default ten times the last one took. */
   minEvalIntervalMs?: number;
   /** Where rule command actions go; without it, rules with commands are refused. */
   commands?: CommandService;
@@ -37,6 +39,7 @@ export class TriggersService {
   private timer: NodeJS.Timeout | undefined;
   private scheduled: { cancel(): void } | undefined;
   private lastEvalMs = -Infinity;
+  private lastEvalTookMs = 0;
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: TriggersServiceOptions) {
@@ -85,6 +88,7 @@ export class TriggersService {
   evaluateNow(): void {
     this.lastEvalMs = performance.now();
     this.engine?.evaluate(this.o.reserves.figures());
+    this.lastEvalTookMs = performance.now() - this.lastEvalMs;
   }
 
   /** Readings that arrive in one tick are evaluated together, and no sooner than the interval allows. */
@@ -94,7 +98,7 @@ export class TriggersService {
       this.scheduled = undefined;
       this.evaluateNow();
     };
-    const waitMs = this.lastEvalMs + (this.o.minEvalIntervalMs ?? 5) - performance.now();
+    const waitMs = this.lastEvalMs + (this.o.minEvalIntervalMs ?? 10 * this.lastEvalTookMs) - performance.now();
     if (waitMs > 0) {
       const timer = setTimeout(run, waitMs);
       this.scheduled = { cancel: () => clearTimeout(timer) };

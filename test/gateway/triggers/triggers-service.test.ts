@@ -8,6 +8,7 @@ import type { Reserves } from "../../../gateway/reserves/reserves.ts";
 import { figure } from "../../../gateway/reserves/figures.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { testLog } from "../../helpers/test-log.ts";
+import { waitFor } from "../../helpers/wait-for.ts";
 
 const nextTick = () => new Promise((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,34 +26,56 @@ describe("triggers service", () => {
     dir.remove();
   });
 
-  it("evaluates a stream of readings batches at most once per interval, the first at once", async () => {
+  /** A service over reserves that count their evaluations and take `busyMs` each. */
+  function countingService(options: { minEvalIntervalMs?: number; busyMs?: number }) {
     const rulesFile = join(dir.path, "rules.yaml");
     writeFileSync(rulesFile, "rules:\n  - { id: low, when: water.stockLitres < 10, clear: water.stockLitres > 20, urgency: Routine, actions: [{ alert: low }] }\n");
-    let evaluations = 0;
+    const counted = { evaluations: 0 };
     // Only what the service asks of reserves: the figure names to check rules against, and figures.
     const reserves = {
       figureNames: () => ["water.stockLitres"],
       figures: () => {
-        evaluations++;
+        counted.evaluations++;
+        for (const until = performance.now() + (options.busyMs ?? 0); performance.now() < until; );
         return { "water.stockLitres": figure(1000, "L") };
       },
     } as unknown as Reserves;
     const bus = new Bus(testLog);
-    const service = new TriggersService({ village: "riverbend", rulesFile, bus, reserves, state, log: testLog, minEvalIntervalMs: 100 });
+    const service = new TriggersService({ village: "riverbend", rulesFile, bus, reserves, state, log: testLog, minEvalIntervalMs: options.minEvalIntervalMs });
+    return { service, bus, counted };
+  }
+
+  it("evaluates a stream of readings batches at most once per interval, the first at once", async () => {
+    const { service, bus, counted } = countingService({ minEvalIntervalMs: 100 });
     await service.start();
-    expect(evaluations).toBe(1); // at start
+    expect(counted.evaluations).toBe(1); // at start
     await sleep(120);
     bus.emit("readings", []);
     bus.emit("readings", []);
     await nextTick();
-    expect(evaluations).toBe(2); // one tick's batches together, at once after a quiet interval
+    expect(counted.evaluations).toBe(2); // one tick's batches together, at once after a quiet interval
     for (let i = 0; i < 5; i++) {
       bus.emit("readings", []);
       await nextTick();
     }
-    expect(evaluations).toBe(2); // within the interval: waiting
-    await sleep(120);
-    expect(evaluations).toBe(3); // the five batches in one evaluation
+    expect(counted.evaluations).toBe(2); // within the interval: waiting
+    await waitFor("the evaluation at the end of the interval", () => counted.evaluations === 3);
+    await sleep(150);
+    expect(counted.evaluations).toBe(3); // the five batches in one evaluation
+    await service.stop();
+  });
+
+  it("waits by default ten times what the last evaluation took", async () => {
+    const { service, bus, counted } = countingService({ busyMs: 10 });
+    await service.start(); // one evaluation of 10 ms
+    const startedAt = performance.now();
+    bus.emit("readings", []);
+    await nextTick();
+    expect(counted.evaluations).toBe(1); // waiting out about 100 ms
+    await sleep(50);
+    expect(counted.evaluations).toBe(1);
+    await waitFor("the evaluation after the interval", () => counted.evaluations === 2);
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(99);
     await service.stop();
   });
 });
