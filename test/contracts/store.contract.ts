@@ -74,6 +74,16 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       expect(rows.map((r) => r.seq).sort()).toEqual([7, 8]);
     });
 
+    it("keeps every digit of sequence numbers across a million and at a clock-based journal start", async () => {
+      // A journal started with the clock set numbers from unix seconds x 1000 (edge/journal).
+      const seqs = [999_999, 1_000_000, 1_000_001, 1_764_690_000_001, 1_764_690_999_999, 1_764_691_000_000];
+      const device = "seq-digits";
+      await store.write(seqs.map((seq, i) => reading(seq, { device, sensor: "seq-digits-level", ts: T0 + 3_000 + i })));
+      expect(await store.sequences(device)).toEqual(seqs);
+      const rows = await store.query({ sensor: "seq-digits-level", fromMs: T0 + 3_000, toMs: T0 + 3_005 });
+      expect(rows.map((r) => [r.seq, r.ts])).toEqual(seqs.map((seq, i) => [seq, T0 + 3_000 + i]));
+    });
+
     it("gives the latest reading of every sensor", async () => {
       await store.write([reading(9, { sensor: "cistern-level", value: 20_000, ts: T0 + 5 })]);
       const latest = await store.latest();
