@@ -116,7 +116,13 @@ export class Reserves {
     for (const r of readings) {
       const prev = this.latest.get(r.sensor);
       if (prev && prev.tsMs > r.ts) continue; // an older replayed reading is history, not "latest"
-      this.latest.set(r.sensor, { value: r.value, tsMs: r.ts, quality: r.quality, warning: r.warning });
+      // Updated in place, not a new object per reading: this runs for every reading the village takes.
+      if (prev) {
+        prev.value = r.value;
+        prev.tsMs = r.ts;
+        prev.quality = r.quality;
+        prev.warning = r.warning;
+      } else this.latest.set(r.sensor, { value: r.value, tsMs: r.ts, quality: r.quality, warning: r.warning });
       if (r.sensor === this.o.config.reserves.water.flowSensor && r.value !== null) this.waterFlow.add(r.ts, r.value);
       const domain = this.domains.get(r.sensor);
       if (!domain) continue;
