@@ -1,10 +1,12 @@
 // Runs the trigger matrix: loads and checks the rule file against the figures reserves provide,
 // evaluates on every batch of readings (never waiting for a store flush) and on a tick, for `for`
 // durations and silent sensors. Under a stream of batches (a backlog replay, a benchmark) it
-// evaluates at most once per minEvalIntervalMs, by default ten times what the last evaluation
-// took: an evaluation builds every figure of the village (about 100 us idle, several times that on
-// a loaded machine), so it keeps to a tenth of the event loop, while a village's boards, sending a
-// few batches a second, see every batch evaluated at once.
+// evaluates at most once per minEvalIntervalMs: by default ten times what the last evaluation
+// took, and never more than 5 ms. An evaluation builds every figure of the village (about 100 us
+// idle, several times that on a loaded machine), so it keeps to about a tenth of the event loop,
+// while a village's boards, sending a few batches a second, see every batch evaluated at once. The
+// cap bounds what the interval can add to an alert: uncapped, one evaluation stalled for 90 ms (a
+// busy disk under a trigger-state checkpoint, a machine short of CPU) would hold the next 900 ms.
 import type { Logger } from "pino";
 import { fileURLToPath } from "node:url";
 import type { Bus } from "../bus.ts";
@@ -25,12 +27,17 @@ export interface TriggersServiceOptions {
   log: Logger;
   now?: () => number;
   tickMs?: number;
-  /** Least time between two evaluations caused by readings; by default ten times the last one took. */
+  /** Least time between two evaluations caused by readings; by default evalIntervalMs(). */
   minEvalIntervalMs?: number;
   /** Where rule command actions go; without it, rules with commands are refused. */
   commands?: CommandService;
   /** "device/output" of every output, for validating command actions. */
   knownOutputs?: ReadonlySet<string>;
+}
+
+/** Ten times what the last evaluation took, at most 5 ms. */
+export function evalIntervalMs(lastTookMs: number): number {
+  return Math.min(5, 10 * lastTookMs);
 }
 
 export class TriggersService {
@@ -98,7 +105,7 @@ export class TriggersService {
       this.scheduled = undefined;
       this.evaluateNow();
     };
-    const waitMs = this.lastEvalMs + (this.o.minEvalIntervalMs ?? 10 * this.lastEvalTookMs) - performance.now();
+    const waitMs = this.lastEvalMs + (this.o.minEvalIntervalMs ?? evalIntervalMs(this.lastEvalTookMs)) - performance.now();
     if (waitMs > 0) {
       const timer = setTimeout(run, waitMs);
       this.scheduled = { cancel: () => clearTimeout(timer) };
