@@ -1,8 +1,11 @@
 // How the journal keeps a batch of readings on disk: the `readings` blob of a `batches` row, in the
 // format its `format` column names. Format 1 (deflated JSON) is still read; new batches are written
 // in format 2, a packed binary layout built in one pass: deflate cost the edge more CPU per reading
-// (about 1.4 us, with its stream set up per batch) than SQLite's insert of the batch, and format 2
-// is as small (about 12 bytes a reading). What is published stays the JSON the journal serialises.
+// (about 1.4 us, with its stream set up per batch) than SQLite's insert of the batch. Format 2 takes
+// about 13 bytes a reading plus the batch's sensor and unit names once, somewhat more than deflated
+// JSON (1.3 KB for 100 readings against about 0.9), but the bytes written per reading did not
+// change: the WAL's 4 KiB blocks decide them. What is published stays the JSON the journal
+// serialises.
 import { inflateRawSync } from "node:zlib";
 import type { Reading } from "../../protocol/payloads.ts";
 import { CsError } from "../../protocol/errors.ts";
