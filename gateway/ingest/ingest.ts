@@ -8,7 +8,7 @@ import type { AedesPublishPacket, Client } from "aedes";
 import type { Logger } from "pino";
 import { isCsError, type ErrorCode } from "../../protocol/errors.ts";
 import { deviceStatusSchema } from "../../protocol/payloads.ts";
-import { SeqRangeSet, toRanges } from "../../protocol/seq-ranges.ts";
+import { SeqRangeSet, toRanges, type SeqRange } from "../../protocol/seq-ranges.ts";
 import { deviceTopic, parseDeviceTopic } from "../../protocol/topics.ts";
 import type { Bus } from "../bus.ts";
 import type { Store, StoredReading } from "../store/store.ts";
@@ -145,7 +145,7 @@ export class Ingest {
     }
     this.counters.duplicates += readings.length - fresh.length;
     // The edge resent what we already have: our acknowledgement was lost, so send it again.
-    if (alreadyStored.length) this.acknowledge(device, alreadyStored);
+    if (alreadyStored.length) this.acknowledge(device, toRanges(alreadyStored));
     if (fresh.length === 0) return;
     this.counters.accepted += fresh.length;
     this.o.bus.emit("readings", fresh);
@@ -192,9 +192,10 @@ export class Ingest {
     }
     for (const [device, seqs] of byDevice) {
       const set = this.storedSeqs.get(device) ?? new SeqRangeSet();
-      for (const [from, to] of toRanges(seqs)) set.add(from, to);
+      const ranges = toRanges(seqs);
+      for (const [from, to] of ranges) set.add(from, to);
       this.storedSeqs.set(device, set);
-      this.acknowledge(device, seqs);
+      this.acknowledge(device, ranges);
     }
     this.o.bus.emit("stored", batch);
   }
@@ -219,8 +220,8 @@ export class Ingest {
     }, this.o.retryMs);
   }
 
-  private acknowledge(device: string, seqs: number[]): void {
-    const payload = JSON.stringify({ device, ranges: toRanges(seqs) });
+  private acknowledge(device: string, ranges: SeqRange[]): void {
+    const payload = JSON.stringify({ device, ranges });
     this.o.broker.publish(deviceTopic("ack", device), payload, { qos: 1 }, (err) => {
       if (err) this.o.log.warn({ device, err: err.message }, "acknowledgement not sent; the edge will resend");
     });
