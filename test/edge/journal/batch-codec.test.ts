@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { deflateRawSync } from "node:zlib";
 import { decodeBatch, encodeBatch, FORMAT_DEFLATED_JSON, FORMAT_PACKED, type Entry } from "../../../edge/journal/batch-codec.ts";
 import { units } from "../../../protocol/units.ts";
 import { isCsError } from "../../../protocol/errors.ts";
+import { deflatedJsonBatch } from "../../helpers/deflated-json-batch.ts";
 
 const TS = Date.UTC(2026, 11, 2, 6, 0, 0);
 
@@ -82,9 +82,7 @@ describe("journal batch codec", () => {
 
   it("still reads batches written as deflated JSON (format 1)", () => {
     const entries: Entry[] = [{ seq: 7, sensor: "bin-grain", value: 412.5, unit: "kg", quality: "good", ts: TS, clock: "synced" }];
-    const dictionary = Buffer.from('"clock":"corrected"},{"seq":"clock":"estimated"},{"seq":,"warning":"check the ,"quality":"invalid","ts":,"unit":"L","quality":"good","ts":,"clock":"synced"},{"seq":,"sensor":"","value":');
-    const blob = deflateRawSync(JSON.stringify(entries), { level: 1, dictionary });
-    expect(decodeBatch(FORMAT_DEFLATED_JSON, blob, "journal.db", 7)).toEqual(entries);
+    expect(decodeBatch(FORMAT_DEFLATED_JSON, deflatedJsonBatch(entries), "journal.db", 7)).toEqual(entries);
   });
 
   it("names the file and batch of a blob that does not decode, for every truncation and an unknown format", () => {

@@ -2,12 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { deflateRawSync } from "node:zlib";
 import { inspectJournal, Journal } from "../../../edge/journal/journal.ts";
 import type { Clock } from "../../../edge/journal/clock.ts";
 import type { Sample } from "../../../edge/sensors/sample.ts";
 import type { Reading } from "../../../protocol/payloads.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
+import { deflatedJsonBatch } from "../../helpers/deflated-json-batch.ts";
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 
@@ -354,13 +354,12 @@ describe("journal", () => {
     first.open();
     first.close();
     // Rows as the agent before the packed format wrote them: format 1, the JSON array deflated.
-    const dictionary = Buffer.from('"clock":"corrected"},{"seq":"clock":"estimated"},{"seq":,"warning":"check the ,"quality":"invalid","ts":,"unit":"L","quality":"good","ts":,"clock":"synced"},{"seq":,"sensor":"","value":');
     const synced = [1, 2, 3].map((seq) => ({ seq, sensor: "tank-north-level", value: seq, unit: "L", quality: "good", ts: NOW + seq, clock: "synced" }));
     const unsynced = [{ seq: 4, sensor: "tank-north-level", value: 4, unit: "L", quality: "good", ts: null, clock: "unsynced", mono: 0 }];
     const db = new Database(path);
     const insert = db.prepare("INSERT INTO batches (first_seq, last_seq, unsynced, boot, format, readings) VALUES (?,?,?,?,1,?)");
-    insert.run(1, 3, 0, "1", deflateRawSync(JSON.stringify(synced), { level: 1, dictionary }));
-    insert.run(4, 4, 1, "1", deflateRawSync(JSON.stringify(unsynced), { level: 1, dictionary }));
+    insert.run(1, 3, 0, "1", deflatedJsonBatch(synced));
+    insert.run(4, 4, 1, "1", deflatedJsonBatch(unsynced));
     db.close();
     m.c.wall = NOW; // this boot starts with the clock set
     const journal = new Journal({ path, clock: m.clock });
