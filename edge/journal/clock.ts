@@ -17,5 +17,10 @@ export const systemClock: Clock = {
 };
 
 export function isClockSet(clock: Clock): boolean {
-  return clock.now() >= CLOCK_VALID_AFTER_MS;
+  return isSetTime(clock.now());
+}
+
+/** Whether a wall-clock reading comes from a clock that has been set. */
+export function isSetTime(wallMs: number): boolean {
+  return wallMs >= CLOCK_VALID_AFTER_MS;
 }

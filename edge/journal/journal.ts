@@ -15,7 +15,7 @@ import { EventEmitter } from "node:events";
 import type { Reading } from "../../protocol/payloads.ts";
 import { CsError } from "../../protocol/errors.ts";
 import type { Sample } from "../sensors/sample.ts";
-import { CLOCK_VALID_AFTER_MS, isClockSet, type Clock } from "./clock.ts";
+import { isClockSet, isSetTime, type Clock } from "./clock.ts";
 import { WalFlush, type FlushFile } from "./wal-flush.ts";
 import { SeqRangeSet } from "../../protocol/seq-ranges.ts";
 import { decodeBatch, encodeBatch, FORMAT_PACKED, type Entry } from "./batch-codec.ts";
@@ -250,7 +250,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     if (!this.db) throw new Error("journal is not open");
     const clock = this.options.clock;
     const nowMs = clock.now();
-    const synced = nowMs >= CLOCK_VALID_AFTER_MS; // isClockSet without reading the clock twice
+    const synced = isSetTime(nowMs); // the clock read once for both
     // Numbered now, in the order taken: one object per reading from here to the publisher.
     const entry: Entry = {
       seq: this.seq + this.buffer.length + 1,
