@@ -8,7 +8,7 @@ import { Gateway } from "../../gateway/gateway.ts";
 import { loadBoardDir } from "../../edge/board/load.ts";
 import { startInfluxd } from "../helpers/start-influxd.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
-import { fullPath, journalWear, rawAedes } from "./throughput.ts";
+import { fullPath, journalWear, rawAedes, type CpuPerReading } from "./throughput.ts";
 import { embeddedVsRaw, influxBatchVsSingle } from "./stores.ts";
 import { measureRss } from "./rss.ts";
 import { alertLatency } from "./alert-latency.ts";
@@ -35,20 +35,27 @@ try {
   const readings = n(100_000, 5_000);
   // Rates on a shared machine swing by half between runs: each figure is the median of three,
   // interleaved so that a slow minute hits every side alike.
-  const rawRuns: number[] = [];
-  const embeddedRuns: Array<{ perSec: number; lost: number }> = [];
-  const influxRuns: Array<{ perSec: number; lost: number }> = [];
+  const rawRuns: Array<{ perSec: number; cpu: CpuPerReading }> = [];
+  const embeddedRuns: Array<{ perSec: number; lost: number; cpu: CpuPerReading }> = [];
+  const influxRuns: Array<{ perSec: number; lost: number; cpu: CpuPerReading }> = [];
   for (let i = 0; i < n(3, 1); i++) {
     rawRuns.push(await rawAedes(readings));
     embeddedRuns.push(await fullPath(readings, "embedded"));
-    influxRuns.push(await fullPath(readings, { influxUrl: influxd.url }));
+    influxRuns.push(await fullPath(readings, { influxUrl: influxd.url, influxdPid: influxd.pid() }));
   }
-  const raw = median(rawRuns);
+  const raw = median(rawRuns.map((r) => r.perSec));
   const embedded = { perSec: median(embeddedRuns.map((r) => r.perSec)), lost: Math.max(...embeddedRuns.map((r) => r.lost)) };
   const influx = { perSec: median(influxRuns.map((r) => r.perSec)), lost: Math.max(...influxRuns.map((r) => r.lost)) };
   add("full path (embedded) / raw aedes QoS 1", `${embedded.perSec.toFixed(0)} vs ${raw.toFixed(0)} readings/s`, embedded.perSec / raw, ">= 0.5", embedded.perSec / raw >= 0.5);
   add("full path (InfluxDB) / raw aedes QoS 1", `${influx.perSec.toFixed(0)} vs ${raw.toFixed(0)} readings/s`, influx.perSec / raw, ">= 0.5", influx.perSec / raw >= 0.5);
   add("readings lost on the full path", `${embedded.lost + influx.lost} of ${2 * readings}`, embedded.lost + influx.lost, "0", embedded.lost + influx.lost === 0);
+  // Where each path spends CPU, by process (median of the runs): on 2 cores, the processes of a
+  // path compete for the same cycles, so the sum bounds its rate.
+  for (const [path, runs] of [["raw aedes", rawRuns], ["full path (embedded)", embeddedRuns], ["full path (InfluxDB)", influxRuns]] as const) {
+    const byProcess = Object.keys(runs[0].cpu).map((proc) => [proc, median(runs.map((r) => r.cpu[proc]))] as const);
+    const total = byProcess.reduce((sum, [, us]) => sum + us, 0);
+    add(`${path}: CPU per reading (µs)`, byProcess.map(([proc, us]) => `${proc} ${us.toFixed(1)}`).join(" + "), total, "(README)", null);
+  }
 
   // Before the InfluxDB writer: influxd compacts what it was sent for a while afterwards.
   const sqlite = await embeddedVsRaw(n(200_000, 20_000), 5_000);

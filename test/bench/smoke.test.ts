@@ -8,12 +8,15 @@ describe("benchmark smoke run", () => {
   it("runs every benchmark, writes bench-results/bench.json and loses no reading", () => {
     const run = spawnSync(process.execPath, ["--import", "tsx", "test/bench/run.ts", "--smoke"], { encoding: "utf8", timeout: 240_000 });
     expect(run.status, run.stderr.slice(-2000)).toBe(0);
-    const report = JSON.parse(readFileSync("bench-results/bench.json", "utf8")) as { smoke: boolean; rows: { name: string; ratio: number }[] };
+    const report = JSON.parse(readFileSync("bench-results/bench.json", "utf8")) as { smoke: boolean; rows: { name: string; measured: string; ratio: number }[] };
     expect(report.smoke).toBe(true);
     expect(report.rows.map((r) => r.name)).toEqual([
       "full path (embedded) / raw aedes QoS 1",
       "full path (InfluxDB) / raw aedes QoS 1",
       "readings lost on the full path",
+      "raw aedes: CPU per reading (µs)",
+      "full path (embedded): CPU per reading (µs)",
+      "full path (InfluxDB): CPU per reading (µs)",
       "embedded store / raw better-sqlite3 (batch 5000)",
       "InfluxDB writer batch 5000 / batch 1",
       "edge journal bytes written per reading (5 per commit)",
@@ -25,6 +28,18 @@ describe("benchmark smoke run", () => {
       "hub: full region rematch (ms)",
       "edge agent RSS / bare MQTT.js publisher (same V8 limits)",
     ]);
-    expect(report.rows.find((r) => r.name === "readings lost on the full path")!.ratio).toBe(0);
+    const row = (name: string) => report.rows.find((r) => r.name === name)!;
+    expect(row("readings lost on the full path").ratio).toBe(0);
+    // Every process of each path is measured, and used some CPU.
+    const us = String.raw`\d+\.\d`;
+    const cpu: Array<[string, RegExp]> = [
+      ["raw aedes", new RegExp(`^publisher ${us} \\+ broker and subscriber ${us}$`)],
+      ["full path (embedded)", new RegExp(`^edge ${us} \\+ gateway ${us}$`)],
+      ["full path (InfluxDB)", new RegExp(`^edge ${us} \\+ gateway ${us} \\+ influxd ${us}$`)],
+    ];
+    for (const [path, shape] of cpu) {
+      expect(row(`${path}: CPU per reading (µs)`).measured).toMatch(shape);
+      expect(row(`${path}: CPU per reading (µs)`).ratio).toBeGreaterThan(0);
+    }
   }, 300_000);
 });

@@ -20,11 +20,24 @@ const log = pino({ level: "silent" });
 const BATCH = 100;
 const BENCH_RATE = 1_000_000;
 
+/** CPU time per reading (µs), by process: where a path spends its cycles on a shared machine. */
+export type CpuPerReading = Record<string, number>;
+
+/** CPU time (ms) another process has used so far, from /proc (Linux's clock tick is 10 ms). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name may hold spaces: count fields from after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const cpuUs = (used: NodeJS.CpuUsage, readings: number) => (used.user + used.system) / readings;
+
 /**
  * Raw aedes: readings/s of QoS 1 messages of 100 readings, publisher -> broker -> subscriber, the
  * publisher in its own process like the edge in fullPath.
  */
-export async function rawAedes(readings: number): Promise<number> {
+export async function rawAedes(readings: number): Promise<{ perSec: number; cpu: CpuPerReading }> {
   // Bare aedes on a TCP listener: the gateway's broker adds a packet-size guard, access hooks and
   // limits, which belong to the full path being measured, not to the baseline.
   const aedes = await Aedes.createBroker();
@@ -42,18 +55,28 @@ export async function rawAedes(readings: number): Promise<number> {
   sub.on("message", () => received++);
   const child = spawn(process.execPath, ["--import", "tsx", "test/bench/raw-publisher.ts", broker.url, String(readings)], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
-  child.stdout.on("data", (d) => (out += d));
+  let cpuAtStart: NodeJS.CpuUsage | undefined;
+  child.stdout.on("data", (d) => {
+    cpuAtStart ??= process.cpuUsage();
+    out += d;
+  });
   await waitFor("raw messages received", () => received >= messages, { timeoutMs: 300_000, intervalMs: 1 });
   const ended = Date.now();
+  const brokerCpu = process.cpuUsage(cpuAtStart);
   await new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(null)));
-  const seconds = (ended - Number(out.trim().split("\n")[0])) / 1000;
+  const [startLine, cpuLine] = out.trim().split("\n");
+  const seconds = (ended - Number(startLine)) / 1000;
   await sub.endAsync();
   await broker.stop();
-  return readings / seconds;
+  const publisher = (JSON.parse(cpuLine) as { cpuUs: number }).cpuUs;
+  return { perSec: readings / seconds, cpu: { publisher, "broker and subscriber": cpuUs(brokerCpu, readings) } };
 }
 
-/** The full path: readings/s from journal append to acknowledged, and how many were lost. */
-export async function fullPath(readings: number, store: "embedded" | { influxUrl: string }): Promise<{ perSec: number; lost: number }> {
+/** The full path: readings/s from journal append to acknowledged, how many were lost, and CPU by process. */
+export async function fullPath(
+  readings: number,
+  store: "embedded" | { influxUrl: string; influxdPid?: number },
+): Promise<{ perSec: number; lost: number; cpu: CpuPerReading }> {
   const dir = tempDir("cs-bench-");
   const config = parseGatewayConfig(
     {
@@ -68,16 +91,31 @@ export async function fullPath(readings: number, store: "embedded" | { influxUrl
   );
   const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log });
   await gateway.start();
+  const influxdPid = store === "embedded" ? undefined : store.influxdPid;
   // The edge runs in its own process, as on a Pi; the gateway here.
   const child = spawn(process.execPath, [...(process.env.CS_BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof-edge"] : []), "--import", "tsx", "test/bench/edge-producer.ts", gateway.broker.url, String(readings)], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
-  child.stdout.on("data", (d) => (out += d));
+  // The CPU windows open when the child says its timed part starts, and close when it exits.
+  let gatewayAtStart: NodeJS.CpuUsage | undefined;
+  let influxdAtStart = 0;
+  child.stdout.on("data", (d) => {
+    if (!gatewayAtStart) {
+      gatewayAtStart = process.cpuUsage();
+      if (influxdPid) influxdAtStart = processCpuMs(influxdPid);
+    }
+    out += d;
+  });
   await new Promise((resolve) => child.once("exit", resolve));
-  const { perSec } = JSON.parse(out) as { perSec: number };
+  const gatewayCpu = process.cpuUsage(gatewayAtStart);
+  const influxdMs = influxdPid ? processCpuMs(influxdPid) - influxdAtStart : undefined;
+  const lines = out.trim().split("\n");
+  const { perSec, cpuUs: edge } = JSON.parse(lines[lines.length - 1]) as { perSec: number; cpuUs: number };
   const lost = await countLost(gateway.store, readings);
   await gateway.stop();
   dir.remove();
-  return { perSec, lost };
+  const cpu: CpuPerReading = { edge, gateway: cpuUs(gatewayCpu, readings) };
+  if (influxdMs !== undefined) cpu.influxd = (influxdMs * 1000) / readings;
+  return { perSec, lost, cpu };
 }
 
 async function countLost(store: Store, readings: number): Promise<number> {

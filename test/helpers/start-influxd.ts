@@ -15,6 +15,8 @@ export interface Influxd {
   start(): Promise<void>;
   /** Stops it and removes its data. */
   dispose(): Promise<void>;
+  /** The running server's process id, for benchmarks that read its CPU time. */
+  pid(): number | undefined;
 }
 
 export function requireInfluxd(): string {
@@ -84,6 +86,7 @@ bind-address = "127.0.0.1:${rpcPort}"
     url,
     start,
     stop,
+    pid: () => child?.pid,
     dispose: async () => {
       await stop();
       dir.remove();
