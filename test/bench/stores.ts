@@ -16,14 +16,18 @@ function readings(from: number, count: number): StoredReading[] {
   }));
 }
 
+/** The round whose ratio is the median of all rounds' ratios. */
+function medianRound<T>(results: T[], ratio: (r: T) => number): T {
+  return [...results].sort((a, b) => ratio(a) - ratio(b))[Math.floor(results.length / 2)];
+}
+
 export async function embeddedVsRaw(total: number, batch: number, rounds = 3): Promise<{ store: number; raw: number }> {
   // A warm-up round, so neither side pays the JIT for the other, then the round with the median
   // ratio: a burst of other work on the machine (influxd compacting) hits one round, not the figure.
   await embeddedVsRawOnce(total, batch);
   const results: Array<{ store: number; raw: number }> = [];
   for (let i = 0; i < rounds; i++) results.push(await embeddedVsRawOnce(total, batch));
-  results.sort((a, b) => a.store / a.raw - b.store / b.raw);
-  return results[Math.floor(results.length / 2)];
+  return medianRound(results, (r) => r.store / r.raw);
 }
 
 async function embeddedVsRawOnce(total: number, batch: number): Promise<{ store: number; raw: number }> {
@@ -80,6 +84,5 @@ export async function influxBatchVsSingle(url: string, batched: number, single: 
     results.push({ batched: batchedRate, single: singleRate });
   }
   await store.stop();
-  results.sort((a, b) => a.batched / a.single - b.batched / b.single);
-  return results[Math.floor(results.length / 2)];
+  return medianRound(results, (r) => r.batched / r.single);
 }
