@@ -36,7 +36,7 @@ export interface HourlyRow {
 }
 
 const DAY_MS = 86_400_000;
-/** Numbers per reading sent to the writer thread (see EmbeddedStore.write). */
+/** Numbers per reading sent to the writer thread (see EmbeddedStore.write); it is told this at start. */
 const COLUMNS = 6;
 
 const qualityCode = Object.fromEntries(QUALITY_CODES.map((q, i) => [q, i])) as Record<StoredReading["quality"], number>;
@@ -80,7 +80,7 @@ export class EmbeddedStore implements Store {
     moveStringRows(db, this.path);
     this.db = db;
     this.writerError = undefined;
-    const writer = new Worker(new URL("./sqlite-writer-thread.js", import.meta.url), { workerData: { path: this.path } });
+    const writer = new Worker(new URL("./sqlite-writer-thread.js", import.meta.url), { workerData: { path: this.path, columns: COLUMNS } });
     writer.on("message", (m: { id: number; ok: boolean; error?: string }) => {
       const reply = this.replies.get(m.id);
       this.replies.delete(m.id);

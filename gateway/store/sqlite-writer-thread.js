@@ -5,8 +5,11 @@
 import Database from "better-sqlite3";
 import { parentPort, workerData } from "node:worker_threads";
 
-/** @type {{ path: string }} The store's main thread has created the schema. */
-const { path } = workerData;
+/**
+ * @type {{ path: string, columns: number }} The store's main thread has created the schema;
+ * `columns` is how many numbers each reading takes in a batch (see EmbeddedStore.write).
+ */
+const { path, columns: COLUMNS } = workerData;
 const db = new Database(path);
 db.pragma("journal_mode = WAL");
 // FULL: the gateway acknowledges after commit and the edge then deletes its copy, so a commit
@@ -53,8 +56,7 @@ function seriesOf(device, sensor, unit) {
   return id;
 }
 
-/** Numbers per reading (see EmbeddedStore.write): series index, seq, ts, value (NaN: null), quality, clock. */
-const COLUMNS = 6;
+// A reading's numbers, in order: series index, seq, ts, value (NaN: null), quality, clock.
 /**
  * @param {number[]} ids @param {Float64Array} v
  * @param {Map<number, string> | undefined} warnings @param {number} n @param {unknown[]} out @param {number} o

@@ -2,7 +2,6 @@
 // aedes QoS 1 publish -> subscribe with the same payloads, in the same run.
 import mqtt from "mqtt";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
 import { loadBoardDir } from "../../edge/board/load.ts";
@@ -15,6 +14,7 @@ import { Gateway } from "../../gateway/gateway.ts";
 import type { Store } from "../../gateway/store/store.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { processCpuMs, processWriteBytes } from "./proc-stats.ts";
 
 const log = pino({ level: "silent" });
 const BATCH = 100;
@@ -22,14 +22,6 @@ const BENCH_RATE = 1_000_000;
 
 /** CPU time per reading (µs), by process: where a path spends its cycles on a shared machine. */
 export type CpuPerReading = Record<string, number>;
-
-/** CPU time (ms) another process has used so far, from /proc (Linux's clock tick is 10 ms). */
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name may hold spaces: count fields from after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 const cpuUs = (used: NodeJS.CpuUsage, readings: number) => (used.user + used.system) / readings;
 
@@ -123,16 +115,6 @@ async function countLost(store: Store, readings: number): Promise<number> {
   let lost = 0;
   for (let s = 1; s <= readings; s++) if (!seqs.has(s)) lost++;
   return lost;
-}
-
-/** Bytes this process has caused to be written to storage (Linux /proc/self/io). */
-export function processWriteBytes(): number {
-  try {
-    const io = readFileSync("/proc/self/io", "utf8");
-    return Number(/write_bytes: (\d+)/.exec(io)?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
 }
 
 /**

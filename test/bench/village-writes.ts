@@ -3,14 +3,10 @@
 // (/proc/<pid>/io write_bytes, counted in 4 KiB blocks) over a window after start-up, scaled to a
 // day, with the readings stored in the same window.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { freePort } from "../helpers/free-port.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { waitFor } from "../helpers/wait-for.ts";
-
-function writeBytes(pid: number): number {
-  return Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, "utf8"))?.[1] ?? 0);
-}
+import { processWriteBytes } from "./proc-stats.ts";
 
 export async function villageDailyWrites(seconds: number): Promise<{ bytesPerDay: number; readingsPerDay: number }> {
   const dir = tempDir("cs-bench-writes-");
@@ -27,9 +23,9 @@ export async function villageDailyWrites(seconds: number): Promise<{ bytesPerDay
     };
     await waitFor("the simulated village storing readings", () => stored().then((n) => n > 0, () => false), { timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 5_000)); // start-up writes (schemas, Node-RED's files) settle
-    const [b0, r0, t0] = [writeBytes(child.pid!), await stored(), Date.now()];
+    const [b0, r0, t0] = [processWriteBytes(child.pid!), await stored(), Date.now()];
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    const [b1, r1, t1] = [writeBytes(child.pid!), await stored(), Date.now()];
+    const [b1, r1, t1] = [processWriteBytes(child.pid!), await stored(), Date.now()];
     const perDay = 86_400_000 / (t1 - t0);
     return { bytesPerDay: (b1 - b0) * perDay, readingsPerDay: (r1 - r0) * perDay };
   } finally {
