@@ -3,12 +3,7 @@
 // --max-old-space-size=64 and --max-semi-space-size=2. The same flags for both, so the ratio is
 // what the agent adds.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-
-function rssKb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
+import { processRssKb } from "./proc-stats.ts";
 
 export async function measureRss(args: string[], seconds: number): Promise<number> {
   const child = spawn(process.execPath, ["--max-old-space-size=64", "--max-semi-space-size=2", "--import", "tsx", ...args], { stdio: ["ignore", "ignore", "pipe"] });
@@ -19,7 +14,7 @@ export async function measureRss(args: string[], seconds: number): Promise<numbe
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 250));
     if (child.exitCode !== null) throw new Error(`${args.join(" ")} exited ${child.exitCode}: ${stderr.slice(-500)}`);
-    peak = Math.max(peak, rssKb(child.pid!));
+    peak = Math.max(peak, processRssKb(child.pid!));
   }
   const gone = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
