@@ -7,10 +7,10 @@ import { Journal } from "../../edge/journal/journal.ts";
 import { systemClock } from "../../edge/journal/clock.ts";
 import { Publisher } from "../../edge/publish/publisher.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
+import { READINGS_IN_FLIGHT, READINGS_PER_MESSAGE as BATCH } from "./closed-loop.ts";
 
 const [url, countArg] = process.argv.slice(2);
 const readings = Number(countArg);
-const BATCH = 100;
 const dir = tempDir("cs-bench-edge-");
 const journal = new Journal({ path: join(dir.path, "journal.db"), clock: systemClock, firstSeq: 1 });
 journal.open();
@@ -24,11 +24,11 @@ const cpuAtStart = process.cpuUsage();
 for (let i = 0; i < readings; i += BATCH) {
   for (let k = 0; k < BATCH; k++) journal.append({ sensor: "tank-north-level", value: 5000 + k, unit: "L", quality: "good" });
   // Yield after each group commit, as an agent sampling on timers does, so sends and acks flow;
-  // closed loop: the producer stays within 10,000 unacknowledged readings of the gateway. A full
+  // closed loop: the producer stays within READINGS_IN_FLIGHT unacknowledged readings of the gateway. A full
   // window is waited out on a 1 ms timer, not by spinning on setImmediate: on a 2-core machine the
   // spin took CPU from the gateway and influxd that the raw baseline's publisher leaves them.
   await new Promise((r) => setImmediate(r));
-  while (journal.nextSeq - 1 - publisher.acknowledged > 100 * BATCH) await new Promise((r) => setTimeout(r, 1));
+  while (journal.nextSeq - 1 - publisher.acknowledged > READINGS_IN_FLIGHT) await new Promise((r) => setTimeout(r, 1));
 }
 while (publisher.acknowledged < readings) await new Promise((r) => setTimeout(r, 1));
 const seconds = (performance.now() - started) / 1000;

@@ -15,9 +15,9 @@ import type { Store } from "../../gateway/store/store.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { processCpuMs, processWriteBytes } from "./proc-stats.ts";
+import { READINGS_PER_MESSAGE } from "./closed-loop.ts";
 
 const log = pino({ level: "silent" });
-const BATCH = 100;
 const BENCH_RATE = 1_000_000;
 
 /** CPU time per reading (µs), by process: where a path spends its cycles on a shared machine. */
@@ -27,7 +27,7 @@ const cpuUs = (used: NodeJS.CpuUsage, readings: number) => (used.user + used.sys
 
 /**
  * Raw aedes: readings/s of QoS 1 messages of 100 readings, publisher -> broker -> subscriber, the
- * publisher in its own process like the edge in fullPath.
+ * publisher in its own process like the edge in fullPath and with as many readings in flight.
  */
 export async function rawAedes(readings: number): Promise<{ perSec: number; cpu: CpuPerReading }> {
   // Bare aedes on a TCP listener: the gateway's broker adds a packet-size guard, access hooks and
@@ -42,7 +42,7 @@ export async function rawAedes(readings: number): Promise<{ perSec: number; cpu:
   };
   const sub = await mqtt.connectAsync(broker.url, { clientId: "bench-sub" });
   await sub.subscribeAsync("bench/#", { qos: 1 });
-  const messages = readings / BATCH;
+  const messages = readings / READINGS_PER_MESSAGE;
   let received = 0;
   sub.on("message", () => received++);
   const child = spawn(process.execPath, ["--import", "tsx", "test/bench/raw-publisher.ts", broker.url, String(readings)], { stdio: ["ignore", "pipe", "inherit"] });
