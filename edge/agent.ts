@@ -43,6 +43,8 @@ export class EdgeAgent {
   readonly publisher: Publisher;
   readonly instruments: Instruments;
   private readonly o: AgentOptions;
+  /** The caller's logger bound to this board, for every line the agent and its parts write. */
+  private readonly log: Logger;
   private io: IoPlugin | undefined;
   private channels: Channel[] = [];
   outputs: Outputs | undefined;
@@ -55,14 +57,15 @@ export class EdgeAgent {
 
   constructor(options: AgentOptions) {
     this.o = options;
+    this.log = options.log.child({ board: options.board.id });
     const clock = options.clock ?? systemClock;
     this.journal = new Journal({ path: join(options.dataDir, `journal-${options.board.id}.db`), clock, ...options.journal });
-    this.instruments = new Instruments(options.board, options.log, options.instruments);
+    this.instruments = new Instruments(options.board, this.log, options.instruments);
     this.publisher = new Publisher({
       device: options.board.id,
       gatewayUrl: options.gatewayUrl,
       journal: this.journal,
-      log: options.log.child({ module: "publisher" }),
+      log: this.log.child({ module: "publisher" }),
       username: options.username,
       password: options.password,
       warnings: () => [...(this.outputs?.warnings.values() ?? []), ...this.instruments.warnings(), ...this.ioWarnings(), ...this.sensorWarnings()],
@@ -76,7 +79,8 @@ export class EdgeAgent {
   }
 
   async start(): Promise<void> {
-    const { board, log } = this.o;
+    const { board } = this.o;
+    const log = this.log;
     mkdirSync(this.o.dataDir, { recursive: true });
     this.journal.open();
     this.journal.on("flushFailed", (err) => log.error({ err: err.message }, "journal flush failed; readings wait in the journal until a flush succeeds"));
@@ -127,7 +131,7 @@ export class EdgeAgent {
     this.publisher.start();
     this.sampler = setInterval(() => this.sampleNow(), intervalMs);
     this.statusTimer = setInterval(() => this.publisher.publishStatus(true), this.o.statusIntervalMs ?? 30_000);
-    log.info({ board: board.id, sensors: board.sensors.length, intervalMs }, "edge agent started");
+    log.info({ sensors: board.sensors.length, intervalMs }, "edge agent started");
   }
 
   /** A bus-level complaint of the IO plugin (the Pi's I2C bus keeps its last error). */
@@ -172,7 +176,7 @@ export class EdgeAgent {
     this.io?.close?.();
     const transport = (this.io as { transport?: { close?: (cb: () => void) => void; isOpen?: boolean } } | undefined)?.transport;
     if (transport?.isOpen && transport.close) await new Promise<void>((resolve) => transport.close!(() => resolve()));
-    this.o.log.info({ board: this.o.board.id }, "edge agent stopped");
+    this.log.info("edge agent stopped");
   }
 
   private openIo(): Promise<IoPlugin> {

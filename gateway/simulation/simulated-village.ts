@@ -36,7 +36,7 @@ export class SimulatedVillage {
             board,
             gatewayUrl: o.gatewayUrl,
             dataDir: join(o.dataDir, "edge"),
-            log: o.log.child({ module: "edge", board: board.id }),
+            log: o.log, // the agent binds its board; a module here would repeat as its parts bind theirs
             model: this.model,
             simNowMs,
             clock: { now: simNowMs, monotonicMs: () => performance.now() },

@@ -3,6 +3,8 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/temp-dir.ts";
+import { repeatedKeys } from "../helpers/repeated-keys.ts";
+import { waitFor } from "../helpers/wait-for.ts";
 
 describe("gateway command line", () => {
   it("the gateway refuses a wrong village file naming file and field", () => {
@@ -54,6 +56,14 @@ describe("gateway command line", () => {
         body: JSON.stringify({ client_id: "node-red-admin", grant_type: "password", scope: "*", username: "maintenance", password }),
       });
       expect(token.status).toBe(200);
+      // Every agent has started and connected: each log line names its board once, and no line
+      // repeats a key (a board and a module bound twice did, before 2026-12-03).
+      const lines = () => out.split("\n").filter((l) => l.startsWith("{")).map((l) => ({ text: l, json: JSON.parse(l) as { msg: string; board?: string } }));
+      await waitFor("four agents connected", () => lines().filter((l) => l.json.msg === "connected to gateway").length === 4, { timeoutMs: 30_000 });
+      const started = lines().filter((l) => l.json.msg === "edge agent started").map((l) => l.json.board);
+      expect(started.sort()).toEqual(["greenhouse-main", "pantry-main", "power-main", "water-main"]);
+      expect(lines().filter((l) => l.json.msg === "connected to gateway").map((l) => l.json.board).sort()).toEqual(started);
+      expect(lines().flatMap((l) => repeatedKeys(l.text).map((k) => `${k} in ${l.text}`))).toEqual([]);
     } finally {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
