@@ -1,5 +1,5 @@
 // Entry point of a real edge agent: `npm run edge -- --board boards/x.yaml --gateway mqtt://host:1883`.
-import { parseArgs } from "node:util";
+import { numberFlag, parseCommandLine, usageError } from "../protocol/command-line.ts";
 import { readFileSync, statSync } from "node:fs";
 import pino from "pino";
 import { loadBoardFile } from "./board/load.ts";
@@ -8,7 +8,8 @@ import { isCsError } from "../protocol/errors.ts";
 
 const log = pino({ name: "edge" });
 
-const { values } = parseArgs({
+const USAGE = "npm run edge -- --board boards/<file>.yaml [--gateway mqtt://host:1883] [--data-dir ./data] [--credentials f | --username u --password p] [--sample-interval-ms 10000] [--ca f]";
+const { values } = parseCommandLine({
   options: {
     board: { type: "string" },
     gateway: { type: "string", default: process.env.CS_GATEWAY_URL ?? "mqtt://127.0.0.1:1883" },
@@ -21,12 +22,11 @@ const { values } = parseArgs({
     /** For an mqtts:// gateway: the village CA certificate (PEM). */
     ca: { type: "string", default: process.env.CS_GATEWAY_CA },
   },
-});
+}, USAGE);
 
-if (!values.board) {
-  console.error("usage: npm run edge -- --board boards/<file>.yaml [--gateway mqtt://host:1883] [--data-dir ./data]");
-  process.exit(2);
-}
+if (!values.board) usageError("--board is required", USAGE);
+// As a board file's sampleIntervalMs may be.
+const sampleIntervalMs = numberFlag("--sample-interval-ms", values["sample-interval-ms"], { min: 100, max: 3_600_000 }, USAGE);
 
 try {
   const { board } = loadBoardFile(values.board);
@@ -44,7 +44,7 @@ try {
     log,
     username,
     password,
-    sampleIntervalMs: values["sample-interval-ms"] ? Number(values["sample-interval-ms"]) : undefined,
+    sampleIntervalMs,
     publisher: values.ca ? { ca: readFileSync(values.ca) } : undefined,
   });
   await agent.start();

@@ -1,7 +1,7 @@
 // Entry point of the federation hub: `npm run hub -- --villages riverbend,hillside,...`. With
 // `--redis redis://host:6379` it is one node of a hub that several processes (or machines) share;
 // `--tls-cert/--tls-key` make its listener mqtts:// for links that leave the building.
-import { parseArgs } from "node:util";
+import { numberFlag, parseCommandLine, usageError } from "../protocol/command-line.ts";
 import pino from "pino";
 import { idSchema } from "../protocol/payloads.ts";
 import { FederationHub } from "./federation/hub.ts";
@@ -10,7 +10,8 @@ import { isCsError } from "../protocol/errors.ts";
 
 const log = pino({ name: "hub" });
 const env = process.env;
-const { values } = parseArgs({
+const USAGE = "npm run hub -- --villages riverbend,hillside | --region region.yaml [--mqtt-port 1884] [--http-port 1881] [--redis redis://host:6379 --node-id hub-a] [--tls-cert f --tls-key f]";
+const { values } = parseCommandLine({
   options: {
     villages: { type: "string", default: env.CS_HUB_VILLAGES },
     host: { type: "string", default: env.CS_HOST ?? "0.0.0.0" },
@@ -22,7 +23,7 @@ const { values } = parseArgs({
     "tls-cert": { type: "string", default: env.CS_HUB_TLS_CERT },
     "tls-key": { type: "string", default: env.CS_HUB_TLS_KEY },
   },
-});
+}, USAGE);
 
 let region: Region | undefined;
 try {
@@ -35,16 +36,15 @@ try {
 const villages = region ? regionVillages(region) : (values.villages ?? "").split(",").map((v) => v.trim()).filter(Boolean);
 const bad = villages.filter((v) => !idSchema.safeParse(v).success);
 if (villages.length === 0 || bad.length) {
-  console.error(`usage: npm run hub -- --villages riverbend,hillside | --region region.yaml [--mqtt-port 1884] [--http-port 1881] [--redis redis://host:6379 --node-id hub-a] [--tls-cert f --tls-key f]${bad.length ? `\ninvalid village ids: ${bad.join(", ")}` : ""}`);
-  process.exit(2);
+  usageError(bad.length ? `invalid village ids: ${bad.join(", ")}` : "--villages or --region is required", USAGE);
 }
+const mqttPort = numberFlag("--mqtt-port", values["mqtt-port"], { min: 0, max: 65_535 }, USAGE)!;
+const httpPort = numberFlag("--http-port", values["http-port"], { min: 0, max: 65_535 }, USAGE)!;
 if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) {
-  console.error("--tls-cert and --tls-key go together");
-  process.exit(2);
+  usageError("--tls-cert and --tls-key go together", USAGE);
 }
 if (values.redis && !/^redis:\/\/[^/]+/.test(values.redis)) {
-  console.error(`--redis: ${values.redis} is not a redis://host:port URL`);
-  process.exit(2);
+  usageError(`--redis: ${values.redis} is not a redis://host:port URL`, USAGE);
 }
 const hub = new FederationHub({
   villages,
@@ -53,10 +53,10 @@ const hub = new FederationHub({
   nodeId: values["node-id"],
   mqtt: {
     host: values.host!,
-    port: Number(values["mqtt-port"]),
+    port: mqttPort,
     ...(values["tls-cert"] ? { tls: { certFile: values["tls-cert"], keyFile: values["tls-key"]! } } : {}),
   },
-  http: { host: values.host!, port: Number(values["http-port"]) },
+  http: { host: values.host!, port: httpPort },
   log,
 });
 try {

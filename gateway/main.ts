@@ -1,6 +1,6 @@
 // Entry point of the village gateway. `npm start` runs it with --simulate: embedded defaults and a
 // simulated edge agent for every board in boards/.
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "../protocol/command-line.ts";
 import pino from "pino";
 import { loadBoardDir } from "../edge/board/load.ts";
 import { CsError, isCsError } from "../protocol/errors.ts";
@@ -14,7 +14,8 @@ import bcrypt from "bcryptjs";
 const log = pino({ name: "gateway" });
 const env = process.env;
 
-const { values } = parseArgs({
+const USAGE = "npm run gateway -- [--config village.yaml] [--simulate] [--data-dir ./data] [--host h] [--mqtt-port 1883] [--http-port 1880] [--influx-url http://host:8086/db] [--speed 1]";
+const { values } = parseCommandLine({
   options: {
     config: { type: "string", default: env.CS_CONFIG },
     simulate: { type: "boolean", default: false },
@@ -25,7 +26,7 @@ const { values } = parseArgs({
     "influx-url": { type: "string", default: env.CS_INFLUX_URL },
     speed: { type: "string", default: env.CS_SPEED ?? "1" },
   },
-});
+}, USAGE);
 
 function withOverrides(input: GatewayConfigInput): unknown {
   // The simulated village is a demo on one machine: it listens on loopback unless told otherwise.

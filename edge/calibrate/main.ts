@@ -1,7 +1,7 @@
 // `npm run calibrate -- --board boards/<file>.yaml --sensor <id>`: walks a maintenance circle
 // through taking calibration points on the real board and writes the result into the board file,
 // comments intact. Exits 1 naming file and field when the board file or the sensor is wrong.
-import { parseArgs } from "node:util";
+import { numberFlag, parseCommandLine, usageError } from "../../protocol/command-line.ts";
 import { createInterface } from "node:readline/promises";
 import { loadBoardFile } from "../board/load.ts";
 import { isCsError } from "../../protocol/errors.ts";
@@ -11,20 +11,22 @@ import { calibratable, isCalibratable, walkCalibration } from "./steps.ts";
 import { rawReader } from "./raw-reader.ts";
 import { writeCalibration } from "./board-file-writer.ts";
 
-const { values } = parseArgs({
+const USAGE = "npm run calibrate -- --board boards/<file>.yaml --sensor <id> [--samples 10]";
+const { values } = parseCommandLine({
   options: {
     board: { type: "string" },
     sensor: { type: "string" },
     samples: { type: "string", default: "10" },
   },
-});
+}, USAGE);
 
-const fail = (message: string, code = 1): never => {
+const fail = (message: string): never => {
   console.error(message);
-  process.exit(code);
+  process.exit(1);
 };
 
-if (!values.board || !values.sensor) fail("usage: npm run calibrate -- --board boards/<file>.yaml --sensor <id> [--samples 10]", 2);
+if (!values.board || !values.sensor) usageError("--board and --sensor are required", USAGE);
+const samples = numberFlag("--samples", values.samples, { min: 1, max: 1_000 }, USAGE)!;
 const file = values.board!;
 let board;
 try {
@@ -45,7 +47,7 @@ try {
   const calibration = await walkCalibration(sensor, {
     ask: (q) => rl.question(`${q} `),
     say: (line) => console.log(line),
-    readRaw: rawReader(j5, io, sensor, Number(values.samples)),
+    readRaw: rawReader(j5, io, sensor, samples),
   });
   writeCalibration(file, sensor.id, calibration);
   console.log(`Written to ${file}: ${sensor.id}.calibration = ${JSON.stringify(calibration)}`);

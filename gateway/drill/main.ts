@@ -3,17 +3,15 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseCommandLine, usageError } from "../../protocol/command-line.ts";
 import { isCsError } from "../../protocol/errors.ts";
 import { runDrill } from "./run-drill.ts";
 import { loadScenarioFile } from "./scenario.ts";
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { out: { type: "string", default: "drill-results" } } });
+const USAGE = "npm run drill -- <storm|blackout|drought|supply-collapse|path/to/scenario.yaml> [--out drill-results]";
+const { positionals, values } = parseCommandLine({ allowPositionals: true, options: { out: { type: "string", default: "drill-results" } } }, USAGE);
 const arg = positionals[0];
-if (!arg) {
-  console.error("usage: npm run drill -- <storm|blackout|drought|supply-collapse|path/to/scenario.yaml> [--out drill-results]");
-  process.exit(2);
-}
+if (!arg) usageError("a scenario is required", USAGE);
 const shipped = fileURLToPath(new URL(`./scenarios/${arg}.yaml`, import.meta.url));
 const file = existsSync(arg) ? arg : shipped;
 

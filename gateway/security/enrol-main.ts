@@ -3,14 +3,15 @@
 // the edge to credentials-<device>.json with mode 0600. `--observer <name>` enrols a read-only
 // client (a dashboard, a stand-alone Node-RED); `--revoke <name>` revokes one. Run it on the
 // gateway; the gateway reads identities at start.
-import { parseArgs } from "node:util";
+import { parseCommandLine, usageError } from "../../protocol/command-line.ts";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadBoardFile } from "../../edge/board/load.ts";
 import { isCsError } from "../../protocol/errors.ts";
 import { IdentityStore } from "./identities.ts";
 
-const { values } = parseArgs({
+const USAGE = "npm run enrol -- --board boards/<file>.yaml [--out <dir>] | --observer <name> | --revoke <name>  [--data-dir ./data]";
+const { values } = parseCommandLine({
   options: {
     board: { type: "string" },
     observer: { type: "string" },
@@ -18,7 +19,7 @@ const { values } = parseArgs({
     "data-dir": { type: "string", default: process.env.CS_DATA_DIR ?? "./data" },
     out: { type: "string", default: "." },
   },
-});
+}, USAGE);
 
 try {
   const dataDir = values["data-dir"]!;
@@ -30,10 +31,7 @@ try {
     process.exit(0);
   }
   const name = values.board ? loadBoardFile(values.board).board.id : values.observer;
-  if (!name) {
-    console.error("usage: npm run enrol -- --board boards/<file>.yaml [--out <dir>] | --observer <name> | --revoke <name>  [--data-dir ./data]");
-    process.exit(2);
-  }
+  if (!name) usageError("--board, --observer or --revoke is required", USAGE);
   const secret = await store.enrol(name, values.board ? "device" : "observer");
   mkdirSync(values.out!, { recursive: true });
   const file = join(values.out!, `credentials-${name}.json`);

@@ -15,4 +15,21 @@ describe("edge agent command line", () => {
     expect(run.stderr).toContain(`${file}: sensors[0].driver: unknown driver "sonar"`);
     dir.remove();
   });
+
+  it("refuses an unknown flag and a sample interval setInterval would take for 1 ms, with status 2 and the usage", () => {
+    const dir = tempDir(); // where a journal would go, had the agent started
+    const agent = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "edge/main.ts", "--board", "boards/water.yaml", "--gateway", "mqtt://127.0.0.1:1", "--data-dir", dir.path, ...args], { encoding: "utf8", timeout: 30_000 });
+    for (const [args, problem] of [
+      [["--sample-intervall-ms", "1000"], "Unknown option '--sample-intervall-ms'"],
+      [["--sample-interval-ms", "ten"], '--sample-interval-ms: "ten" is not a whole number from 100 to 3600000'],
+      [["--sample-interval-ms", "50"], '--sample-interval-ms: "50" is not a whole number from 100 to 3600000'],
+      [["--sample-interval-ms", ""], '--sample-interval-ms: "" is not a whole number from 100 to 3600000'],
+    ] as const) {
+      const run = agent(...args);
+      expect(run.status, args.join(" ")).toBe(2);
+      expect(run.stderr).toContain(problem);
+      expect(run.stderr).toContain("usage: npm run edge -- --board boards/<file>.yaml");
+    }
+    dir.remove();
+  });
 });

@@ -18,6 +18,18 @@ describe("gateway command line", () => {
     dir.remove();
   });
 
+  it("the gateway and the hub refuse an unknown flag or a port that is not a number, with status 2 and the usage", () => {
+    const run = (file: string, ...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", file, ...args], { encoding: "utf8", timeout: 30_000 });
+    const gateway = run("gateway/main.ts", "--simulate", "--mqtt-prot", "1883");
+    expect(gateway.status).toBe(2);
+    expect(gateway.stderr).toContain("Unknown option '--mqtt-prot'");
+    expect(gateway.stderr).toContain("usage: npm run gateway --");
+    const hub = run("gateway/hub-main.ts", "--villages", "riverbend,hillside", "--http-port", "18x1");
+    expect(hub.status).toBe(2);
+    expect(hub.stderr).toContain('--http-port: "18x1" is not a whole number from 0 to 65535');
+    expect(hub.stderr).toContain("usage: npm run hub --");
+  });
+
   it("the gateway names a reserves sensor no board declares", () => {
     const dir = tempDir();
     const file = join(dir.path, "village.yaml");
