@@ -1,5 +1,5 @@
 // Entry point of a real edge agent: `npm run edge -- --board boards/x.yaml --gateway mqtt://host:1883`.
-import { numberFlag, parseCommandLine, usageError } from "../protocol/command-line.ts";
+import { numberFlag, parseCommandLine, urlFlag, usageError } from "../protocol/command-line.ts";
 import { readFileSync, statSync } from "node:fs";
 import pino from "pino";
 import { loadBoardFile } from "./board/load.ts";
@@ -26,6 +26,7 @@ const { values } = parseCommandLine({
 
 if (!values.board) usageError("--board is required", USAGE);
 // As a board file's sampleIntervalMs may be.
+const gatewayUrl = urlFlag("--gateway", values.gateway!, ["mqtt", "mqtts"], USAGE);
 const sampleIntervalMs = numberFlag("--sample-interval-ms", values["sample-interval-ms"], { min: 100, max: 3_600_000 }, USAGE);
 
 try {
@@ -39,7 +40,7 @@ try {
   }
   const agent = new EdgeAgent({
     board,
-    gatewayUrl: values.gateway!,
+    gatewayUrl,
     dataDir: values["data-dir"]!,
     log,
     username,

@@ -1,7 +1,7 @@
 // Entry point of the federation hub: `npm run hub -- --villages riverbend,hillside,...`. With
 // `--redis redis://host:6379` it is one node of a hub that several processes (or machines) share;
 // `--tls-cert/--tls-key` make its listener mqtts:// for links that leave the building.
-import { numberFlag, parseCommandLine, usageError } from "../protocol/command-line.ts";
+import { numberFlag, parseCommandLine, urlFlag, usageError } from "../protocol/command-line.ts";
 import pino from "pino";
 import { idSchema } from "../protocol/payloads.ts";
 import { FederationHub } from "./federation/hub.ts";
@@ -43,9 +43,7 @@ const httpPort = numberFlag("--http-port", values["http-port"], { min: 0, max: 6
 if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) {
   usageError("--tls-cert and --tls-key go together", USAGE);
 }
-if (values.redis && !/^redis:\/\/[^/]+/.test(values.redis)) {
-  usageError(`--redis: ${values.redis} is not a redis://host:port URL`, USAGE);
-}
+if (values.redis) urlFlag("--redis", values.redis, ["redis"], USAGE);
 const hub = new FederationHub({
   villages,
   region,

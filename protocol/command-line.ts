@@ -35,3 +35,17 @@ export function numberFlag(
   }
   return n;
 }
+
+/** A flag that holds a URL with one of `protocols` (without the colon) and a host. */
+export function urlFlag(flag: string, text: string, protocols: readonly string[], usage: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    // reported below with the rest
+  }
+  if (!url || !protocols.includes(url.protocol.slice(0, -1)) || !url.hostname) {
+    return usageError(`${flag}: ${JSON.stringify(text)} is not a URL of the form ${protocols.map((p) => `${p}://host:port`).join(" or ")}`, usage);
+  }
+  return text;
+}

@@ -16,7 +16,7 @@ describe("edge agent command line", () => {
     dir.remove();
   });
 
-  it("refuses an unknown flag and a sample interval setInterval would take for 1 ms, with status 2 and the usage", () => {
+  it("refuses an unknown flag, a sample interval setInterval would take for 1 ms and a gateway that is not an MQTT URL, with status 2 and the usage", () => {
     const dir = tempDir(); // where a journal would go, had the agent started
     const agent = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "edge/main.ts", "--board", "boards/water.yaml", "--gateway", "mqtt://127.0.0.1:1", "--data-dir", dir.path, ...args], { encoding: "utf8", timeout: 30_000 });
     for (const [args, problem] of [
@@ -24,6 +24,8 @@ describe("edge agent command line", () => {
       [["--sample-interval-ms", "ten"], '--sample-interval-ms: "ten" is not a whole number from 100 to 3600000'],
       [["--sample-interval-ms", "50"], '--sample-interval-ms: "50" is not a whole number from 100 to 3600000'],
       [["--sample-interval-ms", ""], '--sample-interval-ms: "" is not a whole number from 100 to 3600000'],
+      [["--gateway", "gateway.local:1883"], '--gateway: "gateway.local:1883" is not a URL of the form mqtt://host:port or mqtts://host:port'],
+      [["--gateway", "http://gateway.local:1883"], '--gateway: "http://gateway.local:1883" is not a URL of the form mqtt://host:port or mqtts://host:port'],
     ] as const) {
       const run = agent(...args);
       expect(run.status, args.join(" ")).toBe(2);
