@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "pino";
 import { apiErrorHandler, apiRouter, type ApiDeps } from "./routes.ts";
+import { CsError } from "../../protocol/errors.ts";
 
 export interface HttpServerOptions extends Partial<ApiDeps> {
   host: string;
@@ -42,6 +43,8 @@ export class HttpServer {
     this.o.routes?.(router);
     if (this.o.store && this.o.registry) router.use(apiRouter({ ...this.o, store: this.o.store, registry: this.o.registry }));
     else router.get("/health", (_req, res) => res.json(this.o.health()));
+    // After every route: an API client gets a code it can read, not express's HTML page.
+    router.use((req, _res, next) => next(new CsError("CS_ERR_ROUTE_UNKNOWN", `${req.method} ${req.originalUrl.split("?")[0]}`)));
     router.use(apiErrorHandler);
     this.app.use("/api", router);
     const server = createServer(this.app);

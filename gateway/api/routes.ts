@@ -13,10 +13,10 @@ export interface ApiDeps {
   now?: () => number;
 }
 
-const timeParam = z.union([
-  z.string().regex(/^\d+$/).transform(Number),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-]);
+const timeParam = z.union(
+  [z.string().regex(/^\d+$/).transform(Number), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))],
+  { error: "expected milliseconds since 1970 or an ISO 8601 time such as 2026-12-03T06:00:00Z" },
+);
 
 const readingsQuery = z.strictObject({
   sensor: z.string().min(1),
@@ -66,6 +66,8 @@ export function apiRouter(deps: ApiDeps): express.Router {
       }
       const toMs = q.to ?? now();
       const fromMs = q.from ?? toMs - 24 * 3_600_000;
+      // An empty answer would read as "no readings then", not as a question asked backwards.
+      if (fromMs > toMs) throw new CsError("CS_ERR_QUERY_INVALID", `from: ${new Date(fromMs).toISOString()} is after to (${new Date(toMs).toISOString()})`);
       const rows = await deps.store.query({ sensor: q.sensor, fromMs, toMs, limit: q.limit });
       res.json({ sensor: q.sensor, from: fromMs, to: toMs, readings: rows });
     } catch (err) {
@@ -79,7 +81,8 @@ export function apiRouter(deps: ApiDeps): express.Router {
 /** Errors of every /api route: a code and a message, never a stack. */
 export function apiErrorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
   if (isCsError(err)) {
-    const status = err.code === "CS_ERR_STORE_UNAVAILABLE" ? 503 : err.code === "CS_ERR_SENSOR_UNKNOWN" || err.code === "CS_ERR_COMMAND_TARGET" ? 404 : 400;
+    const notFound: ReadonlyArray<string> = ["CS_ERR_SENSOR_UNKNOWN", "CS_ERR_COMMAND_TARGET", "CS_ERR_ROUTE_UNKNOWN"];
+    const status = err.code === "CS_ERR_STORE_UNAVAILABLE" ? 503 : notFound.includes(err.code) ? 404 : 400;
     res.status(status).json({ code: err.code, message: err.message });
     return;
   }

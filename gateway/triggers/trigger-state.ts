@@ -193,8 +193,9 @@ export class TriggerState {
     this.run("INSERT INTO notifications (at, kind, ref, text) VALUES (?,?,?,?)", n.at, n.kind, n.ref, n.text);
   }
 
+  /** The newest 500, oldest first: a year of a village's announcements need not come in one answer. */
   notifications(): Notification[] {
-    return this.sql("SELECT * FROM notifications ORDER BY id").all() as Notification[];
+    return this.sql("SELECT * FROM (SELECT * FROM notifications ORDER BY id DESC LIMIT 500) ORDER BY id").all() as Notification[];
   }
 
   /** Assessments people entered (crop loss): figures that no sensor will send again. */

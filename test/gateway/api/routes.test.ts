@@ -50,5 +50,19 @@ describe("HTTP API", () => {
     expect(unknown).toMatchObject({ status: 404, body: { code: "CS_ERR_SENSOR_UNKNOWN" } });
     const badTime = await getJson(`${base}/readings?sensor=tank-north-level&from=yesterday`);
     expect(badTime).toMatchObject({ status: 400, body: { code: "CS_ERR_QUERY_INVALID" } });
+    expect(badTime.body.message).toContain("from: expected milliseconds since 1970 or an ISO 8601 time");
+    const backwards = await getJson(`${base}/readings?sensor=tank-north-level&from=${NOW}&to=${NOW - 60_000}`);
+    expect(backwards).toMatchObject({ status: 400, body: { code: "CS_ERR_QUERY_INVALID" } });
+    expect(backwards.body.message).toContain(`from: ${new Date(NOW).toISOString()} is after to (${new Date(NOW - 60_000).toISOString()})`);
+  });
+
+  it("answers a path it does not serve with a code, not an HTML page", async () => {
+    const res = await fetch(`${base}/reading?sensor=tank-north-level`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    expect(await res.json()).toEqual({ code: "CS_ERR_ROUTE_UNKNOWN", message: "no such API route: GET /api/reading" });
+    const post = await fetch(`${base}/latest`, { method: "POST" });
+    expect(post.status).toBe(404);
+    expect(await post.json()).toMatchObject({ code: "CS_ERR_ROUTE_UNKNOWN" });
   });
 });

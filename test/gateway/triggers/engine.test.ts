@@ -58,6 +58,13 @@ describe("trigger engine", () => {
     dir.remove();
   });
 
+  it("lists the newest 500 notifications, oldest first", () => {
+    for (let i = 1; i <= 501; i++) state.notify({ at: new Date(T0 + i * MIN).toISOString(), kind: "alert-raised", ref: `r${i}`, text: `n${i}` });
+    const listed = state.notifications();
+    expect(listed).toHaveLength(500);
+    expect([listed[0].ref, listed[499].ref]).toEqual(["r2", "r501"]);
+  });
+
   it("fires an aid request once and withdraws it when stock recovers", () => {
     const e = engine();
     for (let m = 0; m <= 30; m++) {
