@@ -21,9 +21,9 @@ describe("edge agent command line", () => {
     const agent = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "edge/main.ts", "--board", "boards/water.yaml", "--gateway", "mqtt://127.0.0.1:1", "--data-dir", dir.path, ...args], { encoding: "utf8", timeout: 30_000 });
     for (const [args, problem] of [
       [["--sample-intervall-ms", "1000"], "Unknown option '--sample-intervall-ms'"],
-      [["--sample-interval-ms", "ten"], '--sample-interval-ms: "ten" is not a whole number from 100 to 3600000'],
-      [["--sample-interval-ms", "50"], '--sample-interval-ms: "50" is not a whole number from 100 to 3600000'],
-      [["--sample-interval-ms", ""], '--sample-interval-ms: "" is not a whole number from 100 to 3600000'],
+      [["--sample-interval-ms", "ten"], '--sample-interval-ms: "ten" is not a whole number from 10 to 3600000'],
+      [["--sample-interval-ms", "0"], '--sample-interval-ms: "0" is not a whole number from 10 to 3600000'],
+      [["--sample-interval-ms", ""], '--sample-interval-ms: "" is not a whole number from 10 to 3600000'],
       [["--gateway", "gateway.local:1883"], '--gateway: "gateway.local:1883" is not a URL of the form mqtt://host:port or mqtts://host:port'],
       [["--gateway", "http://gateway.local:1883"], '--gateway: "http://gateway.local:1883" is not a URL of the form mqtt://host:port or mqtts://host:port'],
     ] as const) {
