@@ -1,10 +1,11 @@
 // Entry point of a real edge agent: `npm run edge -- --board boards/x.yaml --gateway mqtt://host:1883`.
 import { numberFlag, parseCommandLine, urlFlag, usageError } from "../protocol/command-line.ts";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import pino from "pino";
 import { loadBoardFile } from "./board/load.ts";
 import { EdgeAgent } from "./agent.ts";
-import { isCsError } from "../protocol/errors.ts";
+import { CsError, isCsError } from "../protocol/errors.ts";
+import { readCredentials } from "./credentials.ts";
 
 const log = pino({ name: "edge" });
 
@@ -31,15 +32,19 @@ const gatewayUrl = urlFlag("--gateway", values.gateway!, ["mqtt", "mqtts"], USAG
 // would have setInterval sample every millisecond.
 const sampleIntervalMs = numberFlag("--sample-interval-ms", values["sample-interval-ms"], { min: 10, max: 3_600_000 }, USAGE);
 
+function readCa(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new CsError("CS_ERR_CONFIG_INVALID", `--ca: ${(err as Error).message}`);
+  }
+}
+
 try {
   const { board } = loadBoardFile(values.board);
   let username = values.username ?? board.id;
   let password = values.password;
-  if (values.credentials) {
-    const mode = statSync(values.credentials).mode & 0o777;
-    if (mode & 0o077) log.warn({ file: values.credentials, mode: mode.toString(8) }, "credentials file is readable by others: chmod 600 it");
-    ({ username, password } = JSON.parse(readFileSync(values.credentials, "utf8")) as { username: string; password: string });
-  }
+  if (values.credentials) ({ username, password } = readCredentials(values.credentials, log));
   const agent = new EdgeAgent({
     board,
     gatewayUrl,
@@ -48,7 +53,7 @@ try {
     username,
     password,
     sampleIntervalMs,
-    publisher: values.ca ? { ca: readFileSync(values.ca) } : undefined,
+    publisher: values.ca ? { ca: readCa(values.ca) } : undefined,
   });
   await agent.start();
   const shutdown = async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/temp-dir.ts";
 
@@ -31,6 +31,28 @@ describe("edge agent command line", () => {
       expect(run.status, args.join(" ")).toBe(2);
       expect(run.stderr).toContain(problem);
       expect(run.stderr).toContain("usage: npm run edge -- --board boards/<file>.yaml");
+    }
+    dir.remove();
+  });
+
+  it("stops naming the file when the credentials file is missing, not JSON or lacks the password", () => {
+    const dir = tempDir();
+    const agent = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "edge/main.ts", "--board", "boards/water.yaml", "--gateway", "mqtt://127.0.0.1:1", "--data-dir", dir.path, ...args], { encoding: "utf8", timeout: 30_000 });
+    const cut = join(dir.path, "cut.json");
+    const noPassword = join(dir.path, "no-password.json");
+    writeFileSync(cut, '{"username":"water-main"');
+    writeFileSync(noPassword, '{"username":"water-main"}');
+    for (const f of [cut, noPassword]) chmodSync(f, 0o600);
+    for (const [args, problem] of [
+      [["--credentials", join(dir.path, "absent.json")], `CS_ERR_CONFIG_INVALID: configuration is invalid: --credentials: ENOENT: no such file or directory, stat '${join(dir.path, "absent.json")}'`],
+      [["--credentials", cut], `CS_ERR_CONFIG_INVALID: configuration is invalid: ${cut}: not the JSON npm run enrol writes: `],
+      [["--credentials", noPassword], `CS_ERR_CONFIG_INVALID: configuration is invalid: ${noPassword}: password: `],
+      [["--gateway", "mqtts://127.0.0.1:1", "--ca", join(dir.path, "absent.pem")], `CS_ERR_CONFIG_INVALID: configuration is invalid: --ca: ENOENT`],
+    ] as const) {
+      const run = agent(...args);
+      expect(run.status, args.join(" ")).toBe(1);
+      expect(run.stderr).toContain(problem);
+      expect(run.stderr).not.toContain("    at "); // no stack trace
     }
     dir.remove();
   });

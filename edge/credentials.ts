@@ -1,0 +1,27 @@
+// Reads the credentials file `npm run enrol` wrote for this board (--credentials). A missing,
+// unreadable or malformed file stops the agent with the file named, before anything starts.
+import { readFileSync, statSync } from "node:fs";
+import type { Logger } from "pino";
+import { CsError } from "../protocol/errors.ts";
+import { credentialsFileSchema } from "../protocol/payloads.ts";
+import { describeIssues } from "../protocol/zod-issues.ts";
+
+export function readCredentials(path: string, log: Logger): { username: string; password: string } {
+  let text: string;
+  try {
+    const mode = statSync(path).mode & 0o777;
+    if (mode & 0o077) log.warn({ file: path, mode: mode.toString(8) }, "credentials file is readable by others: chmod 600 it");
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new CsError("CS_ERR_CONFIG_INVALID", `--credentials: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new CsError("CS_ERR_CONFIG_INVALID", `${path}: not the JSON npm run enrol writes: ${(err as Error).message}`);
+  }
+  const parsed = credentialsFileSchema.safeParse(json);
+  if (!parsed.success) throw new CsError("CS_ERR_CONFIG_INVALID", describeIssues(parsed.error).map((issue) => `${path}: ${issue}`).join("; "));
+  return parsed.data;
+}
