@@ -31,7 +31,13 @@ export function loadBoardFile(file: string): LoadedBoard {
 }
 
 export function listBoardFiles(dir: string): string[] {
-  return readdirSync(dir)
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    return fail([`${dir}: cannot read the boards directory: ${(err as Error).message}`]);
+  }
+  return names
     .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
     .sort()
     .map((f) => join(dir, f));

@@ -107,4 +107,11 @@ sensors:
     );
     dir.remove();
   });
+
+  it("names a boards directory that cannot be read instead of throwing the file system's error", () => {
+    const dir = tempDir();
+    const missing = join(dir.path, "bords");
+    expect(problemsOf(() => loadBoardDir(missing))).toEqual([`${missing}: cannot read the boards directory: ENOENT: no such file or directory, scandir '${missing}'`]);
+    dir.remove();
+  });
 });
