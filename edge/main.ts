@@ -1,6 +1,6 @@
 // Entry point of a real edge agent: `npm run edge -- --board boards/x.yaml --gateway mqtt://host:1883`.
 import { numberFlag, parseCommandLine, urlFlag, usageError } from "../protocol/command-line.ts";
-import { readFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync } from "node:fs";
 import pino from "pino";
 import { loadBoardFile } from "./board/load.ts";
 import { EdgeAgent } from "./agent.ts";
@@ -32,6 +32,17 @@ const gatewayUrl = urlFlag("--gateway", values.gateway!, ["mqtt", "mqtts"], USAG
 // would have setInterval sample every millisecond.
 const sampleIntervalMs = numberFlag("--sample-interval-ms", values["sample-interval-ms"], { min: 10, max: 3_600_000 }, USAGE);
 
+/** The journal's directory, created if missing, before the agent opens anything. */
+function readyDataDir(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new CsError("CS_ERR_CONFIG_INVALID", `--data-dir: ${(err as Error).message}`);
+  }
+  return dir;
+}
+
 function readCa(path: string): Buffer {
   try {
     return readFileSync(path);
@@ -48,7 +59,7 @@ try {
   const agent = new EdgeAgent({
     board,
     gatewayUrl,
-    dataDir: values["data-dir"]!,
+    dataDir: readyDataDir(values["data-dir"]!),
     log,
     username,
     password,

@@ -23,7 +23,7 @@ import { TriggerState } from "./triggers/trigger-state.ts";
 import { TriggersService } from "./triggers/triggers-service.ts";
 import { FederationLink } from "./federation/link.ts";
 import { buildSummary } from "./federation/summary.ts";
-import { checkReserveSensors, checkTlsFiles } from "./config/check.ts";
+import { checkDataDir, checkReserveSensors, checkTlsFiles } from "./config/check.ts";
 import { invalidFiles } from "../protocol/errors.ts";
 import { CommandService } from "./control/command-service.ts";
 
@@ -66,6 +66,12 @@ export class Gateway {
       "pantry",
       config.reserves.food.staples.map((s) => ({ sensor: countSensorOf(s.name), unit: "kg" as const, label: `${s.name} (counted by hand)` })),
     );
+    // Before anything opens a file in the data directory.
+    const problems = [...checkReserveSensors(config, this.registry), ...checkTlsFiles(config), ...checkDataDir(config)];
+    if (problems.length) {
+      const where = options.configSource ?? "configuration";
+      throw invalidFiles("CS_ERR_CONFIG_INVALID", problems.map((p) => `${where}: ${p}`));
+    }
     this.store =
       options.store ??
       (config.influx
@@ -91,11 +97,6 @@ export class Gateway {
       log: log.child({ module: "ingest" }),
       ...config.ingest,
     });
-    const problems = [...checkReserveSensors(config, this.registry), ...checkTlsFiles(config)];
-    if (problems.length) {
-      const where = options.configSource ?? "configuration";
-      throw invalidFiles("CS_ERR_CONFIG_INVALID", problems.map((p) => `${where}: ${p}`));
-    }
     const now = options.now ?? Date.now;
     this.reserves = new Reserves({ config, bus: this.bus, store: this.store, registry: this.registry, now });
     this.triggerState = new TriggerState(config.dataDir, {

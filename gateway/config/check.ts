@@ -1,6 +1,6 @@
-// Pass two of the village configuration: the sensors it names for reserves exist on its boards, and
-// the certificate files it names can be read.
-import { accessSync, constants } from "node:fs";
+// Pass two of the village configuration: the sensors it names for reserves exist on its boards,
+// the certificate files it names can be read, and its data directory can be written.
+import { accessSync, constants, mkdirSync } from "node:fs";
 import type { DeviceRegistry } from "../ingest/device-registry.ts";
 import type { GatewayConfig } from "./schema.ts";
 
@@ -44,4 +44,15 @@ export function checkTlsFiles(config: GatewayConfig): string[] {
   if (fed.tls && Boolean(fed.tls.certFile) !== Boolean(fed.tls.keyFile)) problems.push("federation.tls: certFile and keyFile go together");
   if (fed.hubUrl && fed.hubUrls) problems.push("federation: give hubUrl or hubUrls, not both");
   return problems;
+}
+
+/** Creates the data directory if it is missing; a path that cannot hold one is a problem. */
+export function checkDataDir(config: GatewayConfig): string[] {
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    accessSync(config.dataDir, constants.W_OK);
+    return [];
+  } catch (err) {
+    return [`dataDir: ${(err as Error).message}`];
+  }
 }

@@ -35,7 +35,7 @@ describe("edge agent command line", () => {
     dir.remove();
   });
 
-  it("stops naming the file when the credentials file is missing, not JSON or lacks the password", () => {
+  it("stops naming the file when the credentials file is missing, not JSON or lacks the password, or the data directory cannot be made", () => {
     const dir = tempDir();
     const agent = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "edge/main.ts", "--board", "boards/water.yaml", "--gateway", "mqtt://127.0.0.1:1", "--data-dir", dir.path, ...args], { encoding: "utf8", timeout: 30_000 });
     const cut = join(dir.path, "cut.json");
@@ -48,6 +48,7 @@ describe("edge agent command line", () => {
       [["--credentials", cut], `CS_ERR_CONFIG_INVALID: configuration is invalid: ${cut}: not the JSON npm run enrol writes: `],
       [["--credentials", noPassword], `CS_ERR_CONFIG_INVALID: configuration is invalid: ${noPassword}: password: `],
       [["--gateway", "mqtts://127.0.0.1:1", "--ca", join(dir.path, "absent.pem")], `CS_ERR_CONFIG_INVALID: configuration is invalid: --ca: ENOENT`],
+      [["--data-dir", join(cut, "data")], `CS_ERR_CONFIG_INVALID: configuration is invalid: --data-dir: ENOTDIR: not a directory, mkdir '${join(cut, "data")}'`],
     ] as const) {
       const run = agent(...args);
       expect(run.status, args.join(" ")).toBe(1);

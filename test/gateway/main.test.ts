@@ -30,6 +30,17 @@ describe("gateway command line", () => {
     expect(hub.stderr).toContain("usage: npm run hub --");
   });
 
+  it("the gateway names a data directory it cannot make before it opens anything", () => {
+    const dir = tempDir();
+    const file = join(dir.path, "not-a-dir");
+    writeFileSync(file, "");
+    const run = spawnSync(process.execPath, ["--import", "tsx", "gateway/main.ts", "--data-dir", join(file, "data"), "--mqtt-port", "0", "--http-port", "0", "--host", "127.0.0.1"], { encoding: "utf8", timeout: 30_000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`command line: dataDir: ENOTDIR: not a directory, mkdir '${join(file, "data")}'`);
+    expect(run.stderr).not.toContain("    at ");
+    dir.remove();
+  });
+
   it("the gateway names a reserves sensor no board declares", () => {
     const dir = tempDir();
     const file = join(dir.path, "village.yaml");
