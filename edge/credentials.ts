@@ -2,9 +2,15 @@
 // unreadable or malformed file stops the agent with the file named, before anything starts.
 import { readFileSync, statSync } from "node:fs";
 import type { Logger } from "pino";
+import { z } from "zod";
 import { CsError } from "../protocol/errors.ts";
-import { credentialsFileSchema } from "../protocol/payloads.ts";
 import { describeIssues } from "../protocol/zod-issues.ts";
+
+/**
+ * What `npm run enrol` writes (gateway/security/enrol-main.ts): the MQTT user name and secret of a
+ * device identity, which is a board's id, never a person's. A file on the Pi, not a payload.
+ */
+const credentialsFileSchema = z.strictObject({ username: z.string().min(1), password: z.string().min(1) });
 
 export function readCredentials(path: string, log: Logger): { username: string; password: string } {
   let text: string;

@@ -51,9 +51,6 @@ export function readingValueIssue(r: { quality: string; value: number | null }):
   return undefined;
 }
 
-/** The file `npm run enrol` writes for a device or an observer, and `--credentials` reads. */
-export const credentialsFileSchema = z.strictObject({ username: z.string().min(1), password: z.string().min(1) });
-
 /** Gateway -> edge: these sequence numbers are durably stored and may leave the journal. */
 export const ackSchema = z.strictObject({
   device: idSchema,
