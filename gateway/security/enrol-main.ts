@@ -2,7 +2,7 @@
 // secret, kept at the gateway only as a scrypt hash (dataDir/identities.json) and written once for
 // the edge to credentials-<device>.json with mode 0600. `--observer <name>` enrols a read-only
 // client (a dashboard, a stand-alone Node-RED); `--revoke <name>` revokes one. Run it on the
-// gateway; the gateway reads identities at start.
+// gateway, with its data directory; a running gateway follows the file within a second.
 import { parseCommandLine, usageError } from "../../protocol/command-line.ts";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -152,4 +152,28 @@ describe("npm run enrol", () => {
     await gw.stop();
     dir.remove();
   }, 60_000);
+
+  it("a board enrolled while the gateway runs connects without a restart", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tempDir } = await import("../../helpers/temp-dir.ts");
+    const dir = tempDir();
+    const gw = await startTestGateway({ dataDir: join(dir.path, "gw"), mqtt: { host: "127.0.0.1", port: 0, requireIdentity: true } });
+    try {
+      const run = spawnSync(process.execPath, ["--import", "tsx", "gateway/security/enrol-main.ts", "--board", "boards/power.yaml", "--data-dir", join(dir.path, "gw"), "--out", dir.path], { encoding: "utf8" });
+      expect(run.status, run.stderr).toBe(0);
+      const credentials = JSON.parse(readFileSync(join(dir.path, "credentials-power-main.json"), "utf8")) as { username: string; password: string };
+      const connected = await waitFor(
+        "the new identity accepted",
+        async () => (await connect(gw.gateway.broker.url, { clientId: "power-main-edge", ...credentials })).client,
+        { timeoutMs: 10_000, intervalMs: 200 },
+      );
+      expect(connected.connected).toBe(true);
+      await connected.endAsync();
+    } finally {
+      await gw.stop();
+      dir.remove();
+    }
+  }, 60_000);
 });
