@@ -18,6 +18,7 @@ export const errorCatalog = {
   CS_ERR_JOURNAL_CORRUPT: "the journal failed its integrity check",
   CS_ERR_QUERY_INVALID: "query parameters are invalid",
   CS_ERR_ROUTE_UNKNOWN: "no such API route",
+  CS_ERR_ALERT_UNKNOWN: "no such alert",
   CS_ERR_RULES_INVALID: "trigger rules are invalid",
   CS_ERR_SCENARIO_INVALID: "drill scenario is invalid",
   CS_ERR_VILLAGE_UNKNOWN: "village is not a member of this federation",

@@ -57,7 +57,7 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
     router.get("/alerts", (req, res) => res.json(deps.state.alerts(req.query.active === "1")));
     router.post("/alerts/:id/acknowledged", (req, res, next) => {
       const alert = deps.state.acknowledgeAlert(req.params.id, new Date().toISOString());
-      if (!alert) return next(new CsError("CS_ERR_QUERY_INVALID", `no alert ${req.params.id}`));
+      if (!alert) return next(new CsError("CS_ERR_ALERT_UNKNOWN", req.params.id));
       res.json(alert);
     });
     router.get("/aid-requests", (_req, res) => res.json(deps.state.aidRequests()));

@@ -64,5 +64,8 @@ describe("HTTP API", () => {
     const post = await fetch(`${base}/latest`, { method: "POST" });
     expect(post.status).toBe(404);
     expect(await post.json()).toMatchObject({ code: "CS_ERR_ROUTE_UNKNOWN" });
+    const noAlert = await fetch(`${base}/alerts/no-such-alert/acknowledged`, { method: "POST" });
+    expect(noAlert.status).toBe(404);
+    expect(await noAlert.json()).toEqual({ code: "CS_ERR_ALERT_UNKNOWN", message: "no such alert: no-such-alert" });
   });
 });
