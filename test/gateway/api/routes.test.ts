@@ -56,7 +56,7 @@ describe("HTTP API", () => {
     expect(backwards.body.message).toContain(`from: ${new Date(NOW).toISOString()} is after to (${new Date(NOW - 60_000).toISOString()})`);
   });
 
-  it("answers a path it does not serve with a code, not an HTML page", async () => {
+  it("answers a path it does not serve, or an alert it does not know, with a 404 and a code, not an HTML page", async () => {
     const res = await fetch(`${base}/reading?sensor=tank-north-level`);
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toContain("application/json");
