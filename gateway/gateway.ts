@@ -16,7 +16,7 @@ import { HttpServer } from "./api/http-server.ts";
 import { EmbeddedNodeRed } from "./dashboard/node-red.ts";
 import { IdentityStore } from "./security/identities.ts";
 import { Accounts } from "./security/accounts.ts";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { reservesRoutes } from "./api/reserves-routes.ts";
 import { Reserves } from "./reserves/reserves.ts";
 import { TriggerState } from "./triggers/trigger-state.ts";
@@ -77,10 +77,8 @@ export class Gateway {
       (config.influx
         ? new InfluxStore({ url: config.influx.url, database: config.influx.database })
         : new EmbeddedStore({ dataDir: config.dataDir, ...config.store }));
-    if (config.mqtt.requireIdentity) {
-      mkdirSync(config.dataDir, { recursive: true });
-      this.identities = new IdentityStore(config.dataDir);
-    } else log.warn("mqtt.requireIdentity is off: the broker accepts any client on the network (enrol devices with npm run enrol and turn it back on)");
+    if (config.mqtt.requireIdentity) this.identities = new IdentityStore(config.dataDir); // checkDataDir made the directory
+    else log.warn("mqtt.requireIdentity is off: the broker accepts any client on the network (enrol devices with npm run enrol and turn it back on)");
     this.broker = new Broker({
       host: config.mqtt.host,
       port: config.mqtt.port,

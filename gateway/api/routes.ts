@@ -78,11 +78,12 @@ export function apiRouter(deps: ApiDeps): express.Router {
   return router;
 }
 
+const NOT_FOUND: ReadonlySet<string> = new Set(["CS_ERR_SENSOR_UNKNOWN", "CS_ERR_COMMAND_TARGET", "CS_ERR_ROUTE_UNKNOWN", "CS_ERR_ALERT_UNKNOWN"]);
+
 /** Errors of every /api route: a code and a message, never a stack. */
 export function apiErrorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
   if (isCsError(err)) {
-    const notFound: ReadonlyArray<string> = ["CS_ERR_SENSOR_UNKNOWN", "CS_ERR_COMMAND_TARGET", "CS_ERR_ROUTE_UNKNOWN", "CS_ERR_ALERT_UNKNOWN"];
-    const status = err.code === "CS_ERR_STORE_UNAVAILABLE" ? 503 : notFound.includes(err.code) ? 404 : 400;
+    const status = err.code === "CS_ERR_STORE_UNAVAILABLE" ? 503 : NOT_FOUND.has(err.code) ? 404 : 400;
     res.status(status).json({ code: err.code, message: err.message });
     return;
   }
