@@ -24,9 +24,10 @@ const cpuAtStart = process.cpuUsage();
 for (let i = 0; i < readings; i += BATCH) {
   for (let k = 0; k < BATCH; k++) journal.append({ sensor: "tank-north-level", value: 5000 + k, unit: "L", quality: "good" });
   // Yield after each group commit, as an agent sampling on timers does, so sends and acks flow;
-  // closed loop: the producer stays within READINGS_IN_FLIGHT unacknowledged readings of the gateway. A full
-  // window is waited out on a 1 ms timer, not by spinning on setImmediate: on a 2-core machine the
-  // spin took CPU from the gateway and influxd that the raw baseline's publisher leaves them.
+  // closed loop: the producer stays within READINGS_IN_FLIGHT unacknowledged readings of the
+  // gateway. A full window is waited out on a 1 ms timer, not by spinning on setImmediate: on a
+  // 2-core machine the spin took CPU from the gateway and influxd that the raw baseline's
+  // publisher leaves them.
   await new Promise((r) => setImmediate(r));
   while (journal.nextSeq - 1 - publisher.acknowledged > READINGS_IN_FLIGHT) await new Promise((r) => setTimeout(r, 1));
 }
