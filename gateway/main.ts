@@ -49,10 +49,11 @@ function withOverrides(input: GatewayConfigInput): unknown {
 try {
   const source = values.config ?? "command line";
   let config = parseGatewayConfig(withOverrides(values.config ? loadGatewayConfigFile(values.config) : {}), source);
-  // The demo village gets a one-off editor account so the flow editor can be seen; a real
-  // village lists its circles' accounts (bcrypt hashes) in its configuration.
+  // The demo village gets a one-off account, printed below, so that writes and the flow editor can
+  // be tried; a real village lists its circles' accounts (bcrypt hashes) in its configuration, and
+  // without any its gateway is read-only.
   let demoPassword: string | undefined;
-  if (values.simulate && config.nodeRed.enabled && config.nodeRed.accounts.length === 0) {
+  if (values.simulate && config.nodeRed.accounts.length === 0) {
     demoPassword = randomBytes(9).toString("base64url");
     const demo = { account: "maintenance", password: bcrypt.hashSync(demoPassword, 10), permissions: "*" as const };
     config = parseGatewayConfig({ ...config, nodeRed: { ...config.nodeRed, accounts: [demo] } }, source);
@@ -69,6 +70,7 @@ try {
     village = new SimulatedVillage({
       boards,
       gatewayUrl: gateway.broker.url,
+      gatewayKey: gateway.commands.publicKeyPem,
       dataDir: config.dataDir,
       log,
       headCount: config.village.headCount,
@@ -87,8 +89,11 @@ try {
   console.log(`  Aid requests  ${gateway.http.url}/api/aid-requests`);
   if (gateway.nodeRed) {
     console.log(`  Dashboards    ${gateway.http.url}/dashboard  (water-power, pantry, greenhouse, aid, village)`);
-    if (demoPassword) console.log(`  Flow editor   ${gateway.http.url}/admin  (account maintenance, password ${demoPassword})`);
+    if (demoPassword) console.log(`  Flow editor   ${gateway.http.url}/admin`);
   }
+  if (demoPassword) console.log(`  Log in        ${gateway.http.url}/login  (demo account maintenance, password ${demoPassword})`);
+  else if (gateway.accounts.access === "read-only") console.log("  Writes        off: no accounts in nodeRed.accounts, figures are read-only");
+  else if (gateway.accounts.access === "anonymous") console.log("  Writes        OPEN TO ANYONE on the network (http.anonymousWrites)");
   console.log(`  Store         ${gateway.store.kind}${config.influx ? ` (${config.influx.url})` : ` (${config.dataDir})`}`);
   if (village) console.log(`  Simulation    ${village.agents.length} edge agents, model speed x${values.speed}\n`);
   const shutdown = async () => {

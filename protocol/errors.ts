@@ -6,6 +6,12 @@ export const errorCatalog = {
   CS_ERR_CONFIG_INVALID: "configuration is invalid",
   CS_ERR_FLOWS_INVALID: "flow files are invalid",
   CS_ERR_LOGIN_REQUIRED: "a login with write permission is needed",
+  CS_ERR_LOGIN_FAILED: "unknown account or wrong password",
+  CS_ERR_LOGIN_THROTTLED: "too many failed logins from here or for this account: wait and try again",
+  CS_ERR_LOGIN_BUSY: "too many logins are being checked: try again in a moment",
+  CS_ERR_WRITES_DISABLED: "writes are off on this gateway",
+  CS_ERR_ORIGIN_REFUSED: "request from another site refused",
+  CS_ERR_CSRF_TOKEN: "the request lacks this session's CSRF token",
   CS_ERR_PAYLOAD_TOO_LARGE: "payload exceeds the maximum size",
   CS_ERR_PAYLOAD_NOT_JSON: "payload is not valid JSON",
   CS_ERR_PAYLOAD_SCHEMA: "payload does not match its schema",
@@ -30,6 +36,7 @@ export const errorCatalog = {
   CS_ERR_COMMAND_ISSUER: "this identity may not command devices",
   CS_ERR_COMMAND_TARGET: "no such device or output",
   CS_ERR_COMMAND_INTERLOCKED: "a local safety loop holds this output",
+  CS_ERR_COMMAND_UNPROVEN: "command does not carry a valid signature of this device's gateway",
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;

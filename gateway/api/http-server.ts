@@ -1,10 +1,26 @@
-// The gateway's HTTP server: the API under /api; Node-RED and the dashboards mount the rest.
+// The gateway's HTTP server: the API under /api, the login page; Node-RED and the dashboards mount
+// the rest. HTTP, or HTTPS with the village's certificate; security headers on every answer.
 import express from "express";
+import helmet from "helmet";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { readFileSync } from "node:fs";
 import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "pino";
 import { apiErrorHandler, apiRouter, type ApiDeps } from "./routes.ts";
 import { CsError } from "../../protocol/errors.ts";
+import type { Accounts } from "../security/accounts.ts";
+import { writeGuard } from "./write-guard.ts";
+import { loginRoutes, sessionRoute } from "./login-routes.ts";
+
+/** One change made through the API, and the account that made it (an office, never a person). */
+export interface WriteRecord {
+  at: string;
+  account: string | null;
+  method: string;
+  path: string;
+  status: number;
+}
 
 export interface HttpServerOptions extends Partial<ApiDeps> {
   host: string;
@@ -13,10 +29,14 @@ export interface HttpServerOptions extends Partial<ApiDeps> {
   health: () => Record<string, unknown>;
   /** Further routes under /api, added by the services that own them. */
   routes?: (router: express.Router) => void;
-  /** Runs before every /api route: writes need an account (gateway/security/accounts.ts). */
-  guard?: express.RequestHandler;
-  /** GET /login, when there are accounts. */
-  login?: express.RequestHandler;
+  /** Given: writes need an account it establishes, and /login serves a form. Absent: every write is refused. */
+  accounts?: Accounts;
+  /** Origins besides the gateway's own that may write (a reverse proxy's public name). */
+  allowedOrigins?: readonly string[];
+  /** Given: HTTPS with this certificate chain and key (PEM files). */
+  tls?: { certFile: string; keyFile: string };
+  /** Called for every write the API answered, accepted or refused. */
+  audit?: (record: WriteRecord) => void;
 }
 
 export class HttpServer {
@@ -31,15 +51,28 @@ export class HttpServer {
   }
 
   get url(): string {
-    return `http://${this.o.host === "0.0.0.0" ? "127.0.0.1" : this.o.host}:${this.boundPort}`;
+    return `${this.o.tls ? "https" : "http"}://${this.o.host === "0.0.0.0" ? "127.0.0.1" : this.o.host}:${this.boundPort}`;
   }
 
   async start(): Promise<void> {
     this.app.disable("x-powered-by");
+    // The dashboards and the editor run scripts of their own, so a content policy is set on the
+    // API and login only; framing by other sites (clickjacking a pump button) is refused everywhere.
+    // Referrer policy same-origin, not helmet's no-referrer: under no-referrer a browser sends
+    // "Origin: null" with the gateway's own form posts, and the origin check must see the origin.
+    this.app.use(helmet({ contentSecurityPolicy: false, strictTransportSecurity: Boolean(this.o.tls), frameguard: { action: "sameorigin" }, referrerPolicy: { policy: "same-origin" } }));
+    const strictCsp = helmet.contentSecurityPolicy({ directives: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], formAction: ["'self'"], frameAncestors: ["'none'"] } });
+    const accounts = this.o.accounts;
+    if (accounts) {
+      this.app.use(["/login", "/logout"], strictCsp);
+      loginRoutes(this.app, { accounts, allowedOrigins: this.o.allowedOrigins ?? [], secureCookies: Boolean(this.o.tls) });
+    }
     const router = express.Router();
-    if (this.o.guard) router.use(this.o.guard);
-    if (this.o.login) this.app.get("/login", this.o.login);
+    router.use(strictCsp);
+    router.use(this.auditWrites());
+    router.use(accounts ? writeGuard(accounts, this.o.allowedOrigins) : refuseWrites);
     router.use(express.json({ limit: "64kb" }));
+    if (accounts) router.get("/session", sessionRoute(accounts));
     this.o.routes?.(router);
     if (this.o.store && this.o.registry) router.use(apiRouter({ ...this.o, store: this.o.store, registry: this.o.registry }));
     else router.get("/health", (_req, res) => res.json(this.o.health()));
@@ -47,7 +80,9 @@ export class HttpServer {
     router.use((req, _res, next) => next(new CsError("CS_ERR_ROUTE_UNKNOWN", `${req.method} ${req.originalUrl.split("?")[0]}`)));
     router.use(apiErrorHandler);
     this.app.use("/api", router);
-    const server = createServer(this.app);
+    const server = this.o.tls
+      ? createHttpsServer({ cert: readFileSync(this.o.tls.certFile), key: readFileSync(this.o.tls.keyFile) }, this.app)
+      : createServer(this.app);
     server.on("connection", (s) => {
       this.sockets.add(s);
       s.once("close", () => this.sockets.delete(s));
@@ -70,4 +105,27 @@ export class HttpServer {
       for (const s of this.sockets) s.destroy();
     });
   }
+
+  /** Every write, once answered, with the account the guard established (null: none). */
+  private auditWrites(): express.RequestHandler {
+    return (req, res, next) => {
+      const audit = this.o.audit;
+      if (!audit || req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
+      res.once("finish", () => {
+        const record: WriteRecord = { at: new Date().toISOString(), account: (res.locals.account as string | undefined) ?? null, method: req.method, path: req.originalUrl.split("?")[0].slice(0, 200), status: res.statusCode };
+        try {
+          audit(record);
+        } catch (err) {
+          this.o.log.error({ err: (err as Error).message, ...record }, "write not recorded in the audit");
+        }
+      });
+      next();
+    };
+  }
 }
+
+/** A server without accounts (the federation hub's) changes nothing over HTTP. */
+const refuseWrites: express.RequestHandler = (req, res, next) => {
+  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
+  res.status(403).json({ code: "CS_ERR_WRITES_DISABLED", message: new CsError("CS_ERR_WRITES_DISABLED", "this server's API is read-only").message });
+};

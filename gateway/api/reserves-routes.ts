@@ -68,8 +68,9 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
       res.json(fulfilled);
     });
     router.get("/notifications", (_req, res) => res.json(deps.state.notifications()));
+    // Every change made through the API and the account (a circle's office) that made it.
+    router.get("/audit", (_req, res) => res.json(deps.state.writes()));
 
-    // Changing things will need a login (issue: Node-RED flows and access); reading never does.
     router.post("/assessments", (req, res, next) => {
       const parsed = assessmentSchema.safeParse(req.body);
       if (!parsed.success) return next(new CsError("CS_ERR_ASSESSMENT_INVALID", describeIssues(parsed.error).join("; ")));
@@ -96,7 +97,7 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
     });
 
     router.get("/commands", (_req, res) => res.json(deps.commands.audit()));
-    // A manual override from the dashboard; will need a login with that role (issue #7/#8).
+    // A manual override: the output holds it for ttlSeconds, then returns to its safe state.
     router.post("/commands", (req, res, next) => {
       const parsed = commandRequestSchema.safeParse(req.body);
       if (!parsed.success) return next(new CsError("CS_ERR_COMMAND_INVALID", describeIssues(parsed.error).join("; ")));

@@ -11,6 +11,7 @@ import type { Identity, IdentityStore } from "../security/identities.ts";
 import { IDENTITY_NAME } from "../security/identities.ts";
 import { canPublish, canSubscribe } from "../security/acl.ts";
 import { guardedSocket } from "./packet-size-guard.ts";
+import { ADDRESS_POLICY, LoginThrottle } from "../security/login-throttle.ts";
 
 export interface BrokerOptions {
   host: string;
@@ -65,6 +66,14 @@ export type ClientPublishListener = (packet: AedesPublishPacket, client: Client)
 
 const GATEWAY_ONLY = /^cs\/v1\/dev\/[^/]+\/(commands|ack)$/;
 
+/** Secret checks at once; more wait for none and are refused (CONNACK 3), so a flood stays cheap. */
+const MAX_CONCURRENT_CHECKS = 8;
+
+/** An identity's client ids: its name, or its name, a colon and anything (identity names have no colon). */
+export function ownsClientId(identity: string, clientId: string): boolean {
+  return clientId === identity || clientId.startsWith(`${identity}:`);
+}
+
 export class Broker {
   aedes: Aedes | undefined;
   private server: Server | undefined;
@@ -76,7 +85,11 @@ export class Broker {
   private readonly listeners = new Set<ClientPublishListener>();
   /** The latest refusals (connect, publish, subscribe), for /api/health; counted in full. */
   readonly refused: Refusal[] = [];
-  readonly refusedCount = { connect: 0, publish: 0, subscribe: 0, oversized: 0, overConnections: 0, overRate: 0 };
+  readonly refusedCount = { connect: 0, publish: 0, subscribe: 0, oversized: 0, overConnections: 0, overRate: 0, throttled: 0 };
+  private readonly authThrottle = new LoginThrottle(ADDRESS_POLICY);
+  private checking = 0;
+  /** The remote address behind each stream aedes sees (the packet-size guard wraps the socket). */
+  private readonly addressOf = new WeakMap<object, string>();
   private readonly limits: BrokerLimits;
   private readonly perAddress = new Map<string, number>();
   private readonly buckets = new WeakMap<Client, { tokens: number; atMs: number }>();
@@ -124,16 +137,37 @@ export class Broker {
         this.refuse(client, "connect", "", "no identity given");
         return done(Object.assign(new Error("not authorized"), { returnCode: 5 }) as never, false);
       }
+      // A client may use only its own identity's client id: an observer taking a board's id would
+      // push the board off the broker [MQTT-3.1.4-2]. Checked before the secret, which costs more.
+      if (!ownsClientId(username, client.id)) {
+        this.refuse(client, "connect", "", `client id ${client.id} is not identity ${username}'s: use ${username} or ${username}:<suffix>`);
+        return done(Object.assign(new Error("identifier rejected"), { returnCode: 2 }) as never, false);
+      }
+      // Each check is a scrypt on libuv's thread pool, which the disk flushes share: an address
+      // that keeps failing waits, and only a few checks run at once.
+      const address = this.addressOf.get(client.conn as object) ?? "?";
+      if (this.authThrottle.waitMs(address) > 0 || this.checking >= MAX_CONCURRENT_CHECKS) {
+        this.refusedCount.throttled++;
+        this.refuse(client, "connect", "", this.checking >= MAX_CONCURRENT_CHECKS ? "too many logins being checked" : `too many failed logins from ${address}`);
+        return done(Object.assign(new Error("server unavailable"), { returnCode: 3 }) as never, false);
+      }
+      this.checking++;
       identities.authenticate(username, password?.toString("utf8")).then(
         (identity) => {
+          this.checking--;
           if (!identity) {
+            this.authThrottle.failed(address);
             this.refuse(client, "connect", "", `identity ${username}: unknown, revoked or wrong secret`);
             return done(Object.assign(new Error("bad user name or password"), { returnCode: 4 }) as never, false);
           }
+          this.authThrottle.succeeded(address);
           this.identityOf.set(client, identity);
           done(null, true);
         },
-        (err: Error) => done(Object.assign(err, { returnCode: 3 }) as never, false),
+        (err: Error) => {
+          this.checking--;
+          done(Object.assign(err, { returnCode: 3 }) as never, false);
+        },
       );
     };
     aedes.authorizePublish = (client, packet, callback) => {
@@ -206,6 +240,7 @@ export class Broker {
         this.refusedCount.oversized++;
         this.o.log.warn({ address, announced }, `connection cut: packet over ${this.limits.maxPacketBytes} bytes`);
       });
+      this.addressOf.set(guarded, address);
       aedes.handle(guarded as unknown as Socket);
     };
     const server = this.o.tls

@@ -37,6 +37,8 @@ export function checkTlsFiles(config: GatewayConfig): string[] {
   };
   readable("mqtt.tls.certFile", config.mqtt.tls?.certFile);
   readable("mqtt.tls.keyFile", config.mqtt.tls?.keyFile);
+  readable("http.tls.certFile", config.http.tls?.certFile);
+  readable("http.tls.keyFile", config.http.tls?.keyFile);
   const fed = config.federation;
   readable("federation.tls.caFile", fed.tls?.caFile);
   readable("federation.tls.certFile", fed.tls?.certFile);

@@ -87,7 +87,7 @@ export const gatewayConfigSchema = z.strictObject({
       hubUrls: z.array(hubUrlSchema).min(1).max(16).optional(),
       /** For mqtts:// hubs: the CA certificate to trust, and a client certificate if the hub asks for one (PEM files). */
       tls: z.strictObject({ caFile: z.string().min(1), certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional() }).optional(),
-      /** The village gateway's identity at the hub (a village, not a person) and its secret. */
+      /** The village gateway's identity at the hub (default: the village id, as `npm run enrol -- --village <id>` names it) and its secret. */
       identity: z.string().optional(),
       secret: z.string().optional(),
       /**
@@ -126,7 +126,19 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .prefault({}),
   http: z
-    .strictObject({ host: z.string().min(1).default("0.0.0.0"), port: portSchema.default(1880) })
+    .strictObject({
+      host: z.string().min(1).default("0.0.0.0"),
+      port: portSchema.default(1880),
+      /** Given: the API and dashboards are served over HTTPS only, with this certificate and key (PEM files). */
+      tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+      /**
+       * Anyone on the network may change things without a login. Off by default: without accounts a
+       * gateway is read-only. Only for a village that chose it; the gateway warns at every start.
+       */
+      anonymousWrites: z.boolean().default(false),
+      /** Origins besides the gateway's own from which a browser may write (a reverse proxy's https://name). */
+      allowedOrigins: z.array(z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin)).max(16).default([]),
+    })
     .prefault({}),
   /** Absent: the embedded SQLite store in dataDir. */
   influx: z

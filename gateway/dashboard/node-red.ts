@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join, resolve } from "node:path";
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import type { Server } from "node:http";
+import type { IncomingHttpHeaders, Server } from "node:http";
 import type express from "express";
 import type { Logger } from "pino";
 import RED from "node-red";
@@ -15,6 +15,7 @@ import { invalidFiles } from "../../protocol/errors.ts";
 import { loadFlowFiles, unknownTypes } from "./flow-files.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import type { Accounts } from "../security/accounts.ts";
+import { isSameOrigin } from "../api/origin-check.ts";
 
 export interface NodeRedOptions {
   config: GatewayConfig["nodeRed"];
@@ -22,9 +23,35 @@ export interface NodeRedOptions {
   server: Server;
   app: express.Express;
   log: Logger;
+  /** Origins besides the gateway's own whose pages may use the dashboards' socket. */
+  allowedOrigins: readonly string[];
   /** The gateway's own HTTP URL, for the flows' cs-gateway config node (${CS_GATEWAY_HTTP_URL}). */
   gatewayUrl: () => string;
   accounts: Accounts;
+}
+
+interface DashboardSocket {
+  request: { headers: IncomingHttpHeaders };
+}
+
+/**
+ * The editor's token endpoint: an address that failed too often waits before its next attempt is
+ * even checked (the per-account part is in Accounts.login, which the editor's authenticate uses).
+ */
+function editorLoginThrottle(accounts: Accounts): express.RequestHandler {
+  return (req, res, next) => {
+    const address = req.socket.remoteAddress ?? "?";
+    const wait = accounts.addressWaitMs(address);
+    if (wait > 0) {
+      accounts.counts.throttled++;
+      res.set("retry-after", String(Math.ceil(wait / 1000)));
+      return void res.status(429).json({ code: "CS_ERR_LOGIN_THROTTLED", message: "too many failed logins from here: wait and try again" });
+    }
+    res.once("finish", () => {
+      if (res.statusCode === 401 || res.statusCode === 403) accounts.addressFailed(address);
+    });
+    next();
+  };
 }
 
 const require = createRequire(import.meta.url);
@@ -52,7 +79,7 @@ export class EmbeddedNodeRed {
     // the token its flows write with, and whether a dashboard user must be logged in to write.
     process.env.CS_GATEWAY_HTTP_URL = this.o.gatewayUrl();
     process.env.CS_GATEWAY_TOKEN = this.o.accounts.flowsToken;
-    process.env.CS_DASHBOARD_LOGIN = String(this.o.accounts.required);
+    process.env.CS_DASHBOARD_LOGIN = String(this.o.accounts.access !== "anonymous");
     const editor = config.editor && config.accounts.length > 0;
     if (config.editor && !editor) log.warn("Node-RED editor is off: no accounts in nodeRed.accounts (it never runs without a login)");
     const settings: Record<string, unknown> = {
@@ -63,18 +90,35 @@ export class EmbeddedNodeRed {
       httpNodeRoot: "/",
       disableEditor: !editor,
       nodesDir: [DASHBOARD_DIR, PROJECT_NODES_DIR],
+      // The editor's logins go through the gateway's accounts: checked off the event loop and
+      // throttled like every other login (editorLoginThrottle below adds the per-address part).
       adminAuth: editor
-        ? { type: "credentials", users: config.accounts.map((a) => ({ username: a.account, password: a.password, permissions: a.permissions })) }
+        ? {
+            type: "credentials",
+            users: async (username: string) => {
+              const a = config.accounts.find((x) => x.account === username);
+              return a ? { username: a.account, permissions: a.permissions } : null;
+            },
+            authenticate: async (username: string, password: string) => {
+              const outcome = await this.o.accounts.login(String(username), String(password), undefined);
+              return outcome.ok ? { username: outcome.account.name, permissions: outcome.account.permissions } : null;
+            },
+          }
         : undefined,
-      // A dashboard user who logged in at /login sends the account with the socket's handshake;
-      // the commons-sense plugin puts it into msg._client for the nodes that write.
       dashboard: {
-        ioMiddleware: (socket: { request: { headers: Record<string, string | undefined> }; data: Record<string, unknown> }, next: () => void) => {
-          const account = this.o.accounts.fromBasic(socket.request.headers.authorization);
-          if (account) socket.data.account = account;
+        ioMiddleware: (socket: DashboardSocket, next: (err?: Error) => void) => {
+          // Cross-site websocket hijacking: a page elsewhere must not drive the dashboards with a
+          // visitor's login. (This replaces Dashboard 2's default middleware, which checked xdomain.)
+          if (!isSameOrigin(socket.request.headers, this.o.allowedOrigins)) {
+            log.warn({ origin: socket.request.headers.origin }, "dashboard connection from another origin refused");
+            return next(new Error("origin refused"));
+          }
           next();
         },
       },
+      // Read by the commons-sense plugin: the account of a dashboard connection, from its session
+      // cookie, looked up on every message (a logout takes effect at once).
+      commonsSense: { accountOf: (socket: DashboardSocket) => this.o.accounts.sessionAccount(socket.request.headers) },
       functionExternalModules: false,
       externalModules: { autoInstall: false, palette: { allowInstall: false }, modules: { allowInstall: false } },
       telemetry: { enabled: false, updateNotification: false },
@@ -92,7 +136,10 @@ export class EmbeddedNodeRed {
       },
     };
     RED.init(this.o.server, settings);
-    if (RED.httpAdmin) this.o.app.use("/admin", RED.httpAdmin);
+    if (RED.httpAdmin) {
+      this.o.app.post("/admin/auth/token", editorLoginThrottle(this.o.accounts));
+      this.o.app.use("/admin", RED.httpAdmin);
+    }
     this.o.app.use("/", RED.httpNode);
     running = true;
     await RED.start();

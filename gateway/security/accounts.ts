@@ -1,38 +1,154 @@
 // Circles' role accounts (nodeRed.accounts in the village configuration: bcrypt hashes, never
-// passwords): who may change things from a browser. Reading never needs one. The flows running
-// inside the gateway write with a token made at each start, and say which account they act for.
+// passwords): who may change things. Reading never needs one. The account behind a write is
+// established here, by the server, from a login session (cookie), HTTP Basic (scripts, a
+// stand-alone Node-RED) or the gateway's own flows (a token made at each start, which name the
+// dashboard account they act for); nothing a message says about itself is believed.
+// Without accounts a gateway is read-only, unless the village opened writes to anonymous callers.
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import bcrypt from "bcryptjs";
-import type { RequestHandler } from "express";
+import type { IncomingHttpHeaders } from "node:http";
+import type { ErrorCode } from "../../protocol/errors.ts";
+import { PasswordChecker } from "./password-checker.ts";
+import { ACCOUNT_POLICY, ADDRESS_POLICY, LoginThrottle } from "./login-throttle.ts";
+import { Sessions, sessionIdOf, type Session } from "./sessions.ts";
 
 export interface Account {
   name: string;
   permissions: "*" | "read";
 }
 
+export interface AccountEntry {
+  account: string;
+  password: string;
+  permissions: "*" | "read";
+}
+
+/** Who may write: accounts with "*", nobody (no accounts configured), or anyone (opened on purpose). */
+export type WriteAccess = "accounts" | "read-only" | "anonymous";
+
+export type LoginOutcome =
+  | { ok: true; account: Account }
+  | { ok: false; code: Extract<ErrorCode, "CS_ERR_LOGIN_FAILED" | "CS_ERR_LOGIN_THROTTLED" | "CS_ERR_LOGIN_BUSY">; retryAfterMs?: number };
+
+/** Who a request is, as far as the server can tell. */
+export type Caller =
+  | { via: "flows"; name: string }
+  | { via: "session"; account: Account; session: Session }
+  | { via: "basic"; account: Account }
+  | { via: "none" }
+  | { via: "refused"; outcome: Extract<LoginOutcome, { ok: false }> };
+
+export interface AccountsOptions {
+  /** Writes from anyone, without a login: only where the village chose it (`http.anonymousWrites`). */
+  anonymousWrites?: boolean;
+  now?: () => number;
+}
+
+/** The account name the gateway's flows say they act for: a dashboard user's, set by the server. */
+const ACTING_FOR = /^[a-z0-9_-]{2,32}$/;
+
 export class Accounts {
   /** Bearer token of the gateway's own flows; changes at every start. */
   readonly flowsToken = randomBytes(24).toString("base64url");
-  private readonly verified = new Map<string, Account | null>();
+  readonly sessions: Sessions;
+  readonly counts = { succeeded: 0, failed: 0, throttled: 0, busy: 0 };
+  private readonly byName: Map<string, AccountEntry>;
+  private readonly checker = new PasswordChecker();
+  private readonly perAddress: LoginThrottle;
+  private readonly perAccount: LoginThrottle;
+  /** Basic headers already proven, so a script's every request does not cost a bcrypt check. */
+  private readonly proven = new Map<string, Account>();
+  private readonly anonymousWrites: boolean;
 
-  constructor(private readonly list: ReadonlyArray<{ account: string; password: string; permissions: "*" | "read" }>) {}
-
-  /** Are there accounts at all? Without any, writes stay open (and the gateway says so). */
-  get required(): boolean {
-    return this.list.length > 0;
+  constructor(list: ReadonlyArray<AccountEntry>, options: AccountsOptions = {}) {
+    this.byName = new Map(list.map((a) => [a.account, a]));
+    this.anonymousWrites = options.anonymousWrites ?? false;
+    const now = options.now ?? Date.now;
+    this.sessions = new Sessions(undefined, now);
+    this.perAddress = new LoginThrottle(ADDRESS_POLICY, now);
+    this.perAccount = new LoginThrottle(ACCOUNT_POLICY, now);
   }
 
-  /** The account an Authorization: Basic header proves, if any (bcrypt checks are cached). */
-  fromBasic(header: string | undefined): Account | undefined {
-    if (!header?.startsWith("Basic ")) return undefined;
-    const cached = this.verified.get(header);
-    if (cached !== undefined) return cached ?? undefined;
-    const [name, ...rest] = Buffer.from(header.slice(6), "base64").toString("utf8").split(":");
-    const entry = this.list.find((a) => a.account === name);
-    const account = entry && bcrypt.compareSync(rest.join(":"), entry.password) ? { name, permissions: entry.permissions } : null;
-    if (this.verified.size > 1000) this.verified.clear();
-    this.verified.set(header, account);
-    return account ?? undefined;
+  get access(): WriteAccess {
+    if (this.byName.size > 0) return "accounts";
+    return this.anonymousWrites ? "anonymous" : "read-only";
+  }
+
+  /** Are there accounts at all? */
+  get required(): boolean {
+    return this.byName.size > 0;
+  }
+
+  /**
+   * Checks a password, throttled per address and per account: a throttled attempt is refused
+   * before any hashing. Unknown accounts count as failures too.
+   */
+  async login(name: string, password: string, address: string | undefined): Promise<LoginOutcome> {
+    const wait = Math.max(address === undefined ? 0 : this.perAddress.waitMs(address), this.perAccount.waitMs(name));
+    if (wait > 0) {
+      this.counts.throttled++;
+      return { ok: false, code: "CS_ERR_LOGIN_THROTTLED", retryAfterMs: wait };
+    }
+    const entry = this.byName.get(name);
+    let ok = false;
+    if (entry) {
+      const checked = this.checker.check(password, entry.password);
+      if (!checked) {
+        this.counts.busy++;
+        return { ok: false, code: "CS_ERR_LOGIN_BUSY", retryAfterMs: 1_000 };
+      }
+      ok = await checked;
+    }
+    if (!ok) {
+      this.counts.failed++;
+      if (address !== undefined) this.perAddress.failed(address);
+      this.perAccount.failed(name);
+      return { ok: false, code: "CS_ERR_LOGIN_FAILED" };
+    }
+    this.counts.succeeded++;
+    if (address !== undefined) this.perAddress.succeeded(address);
+    this.perAccount.succeeded(name);
+    return { ok: true, account: { name: entry!.account, permissions: entry!.permissions } };
+  }
+
+  /** Who the request is: the flows' token, a session cookie, or HTTP Basic (checked as a login). */
+  async caller(headers: IncomingHttpHeaders, address: string): Promise<Caller> {
+    const authorization = headers.authorization;
+    if (this.isFlows(authorization)) {
+      const actingFor = headers["x-cs-account"];
+      return { via: "flows", name: typeof actingFor === "string" && ACTING_FOR.test(actingFor) ? actingFor : "flows" };
+    }
+    if (authorization?.startsWith("Basic ")) {
+      const known = this.proven.get(authorization);
+      if (known && this.byName.has(known.name)) return { via: "basic", account: known };
+      const decoded = Buffer.from(authorization.slice(6), "base64").toString("utf8");
+      const colon = decoded.indexOf(":");
+      const outcome = await this.login(decoded.slice(0, Math.max(0, colon)), decoded.slice(colon + 1), address);
+      if (!outcome.ok) return { via: "refused", outcome };
+      if (this.proven.size >= 1000) this.proven.clear();
+      this.proven.set(authorization, outcome.account);
+      return { via: "basic", account: outcome.account };
+    }
+    const session = this.sessions.get(sessionIdOf(headers.cookie));
+    if (session && this.byName.has(session.account.name)) return { via: "session", account: session.account, session };
+    return { via: "none" };
+  }
+
+  /**
+   * For a login checked elsewhere (the flow editor's token endpoint, whose password check runs
+   * through login() without the address): how long this address must wait, and its failures.
+   */
+  addressWaitMs(address: string): number {
+    return this.perAddress.waitMs(address);
+  }
+
+  addressFailed(address: string): void {
+    this.perAddress.failed(address);
+  }
+
+  /** The account of a logged-in browser (its session cookie), for the dashboards' socket. */
+  sessionAccount(headers: IncomingHttpHeaders): Account | undefined {
+    const session = this.sessions.get(sessionIdOf(headers.cookie));
+    return session && this.byName.has(session.account.name) ? session.account : undefined;
   }
 
   isFlows(header: string | undefined): boolean {
@@ -42,28 +158,16 @@ export class Accounts {
     return given.length === mine.length && timingSafeEqual(given, mine);
   }
 
-  /** Writes (anything but GET) need an account with write permission, or the gateway's flows. */
-  writeGuard(): RequestHandler {
-    return (req, res, next) => {
-      if (!this.required || req.method === "GET" || req.method === "HEAD") return next();
-      if (this.isFlows(req.headers.authorization)) return next();
-      const account = this.fromBasic(req.headers.authorization);
-      if (account?.permissions === "*") return next();
-      res.status(account ? 403 : 401)
-        .set(account ? {} : { "www-authenticate": 'Basic realm="Commons Sense"' })
-        .json({ code: "CS_ERR_LOGIN_REQUIRED", message: account ? `account ${account.name} may only read` : "changing things needs a login: GET /login" });
+  health() {
+    return {
+      writes: this.access,
+      accounts: this.byName.size,
+      sessions: this.sessions.size,
+      logins: { ...this.counts },
     };
   }
 
-  /** GET /login: the browser asks for an account, then goes to the dashboards carrying it. */
-  loginRoute(): RequestHandler {
-    return (req, res) => {
-      const account = this.fromBasic(req.headers.authorization);
-      if (!account) {
-        res.status(401).set("www-authenticate", 'Basic realm="Commons Sense"').send("Log in with your circle's account.");
-        return;
-      }
-      res.redirect(302, typeof req.query.to === "string" && req.query.to.startsWith("/dashboard") ? req.query.to : "/dashboard");
-    };
+  async close(): Promise<void> {
+    await this.checker.close();
   }
 }

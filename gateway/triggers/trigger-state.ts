@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS aid_requests (id TEXT PRIMARY KEY, body TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, text TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS assessments (figure TEXT PRIMARY KEY, value REAL NOT NULL, ts_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS commands (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS writes (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, account TEXT, method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0);
 `;
 
@@ -219,6 +220,16 @@ export class TriggerState {
   commands<T>(): T[] {
     const rows = this.sql("SELECT body FROM commands ORDER BY rowid DESC LIMIT 500").all() as { body: string }[];
     return rows.map((r) => JSON.parse(r.body) as T);
+  }
+
+  /** A write made through the API and the account that made it (an office such as a circle). */
+  recordWrite(w: { at: string; account: string | null; method: string; path: string; status: number }): void {
+    this.run("INSERT INTO writes (at, account, method, path, status) VALUES (?,?,?,?,?)", w.at, w.account, w.method, w.path, w.status);
+  }
+
+  /** The newest 500 writes, newest first. */
+  writes(): { at: string; account: string | null; method: string; path: string; status: number }[] {
+    return this.sql("SELECT at, account, method, path, status FROM writes ORDER BY id DESC LIMIT 500").all() as ReturnType<TriggerState["writes"]>;
   }
 
   enqueue(topic: string, payload: string): void {

@@ -51,7 +51,7 @@ describe("gateway command line", () => {
     dir.remove();
   });
 
-  it("npm start's command runs the simulated village with dashboards and a one-off editor account", async () => {
+  it("npm start's command runs the simulated village with dashboards and a printed one-off demo account", async () => {
     const { spawn } = await import("node:child_process");
     const dir = tempDir();
     const child = spawn(process.execPath, ["--import", "tsx", "gateway/main.ts", "--simulate", "--data-dir", dir.path, "--mqtt-port", "0", "--http-port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
@@ -62,7 +62,7 @@ describe("gateway command line", () => {
       const urls = await new Promise<RegExpMatchArray>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no start-up banner:\n${out.slice(-2000)}`)), 60_000);
         child.stdout.on("data", () => {
-          const m = /Dashboards +(http:\/\/[^ ]+)\/dashboard[\s\S]*Flow editor +\S+ +\(account maintenance, password (\S+)\)/.exec(out);
+          const m = /Dashboards +(http:\/\/[^ ]+)\/dashboard[\s\S]*Log in +\S+ +\(demo account maintenance, password (\S+)\)/.exec(out);
           if (m) {
             clearTimeout(timer);
             resolve(m);

@@ -9,7 +9,10 @@ import { testLog } from "./test-log.ts";
 export async function startTestGateway(overrides: Partial<GatewayConfigInput> = {}, boards = loadBoardDir("boards")) {
   const dir = tempDir("cs-gw-");
   const config = parseGatewayConfig(
-    { dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false }, ...overrides },
+    // A harness for ingest and API tests: writes open to anyone on loopback, as a village would have
+    // to choose on purpose (http.anonymousWrites). The security tests override http and start from
+    // the defaults (test/gateway/security/).
+    { dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false }, http: { host: "127.0.0.1", port: 0, anonymousWrites: true }, nodeRed: { enabled: false }, ...overrides },
     "test",
   );
   const gateway = new Gateway({ config, boards, log: testLog });

@@ -38,7 +38,7 @@ describe("broker access with identities", () => {
   });
 
   const as = async (name: string) => {
-    const { client } = await connect(gw.gateway.broker.url, { clientId: `t-${name}-${clients.length}`, username: name, password: secrets.get(name) });
+    const { client } = await connect(gw.gateway.broker.url, { clientId: `${name}:t-${clients.length}`, username: name, password: secrets.get(name) });
     clients.push(client!);
     return client!;
   };
@@ -52,11 +52,11 @@ describe("broker access with identities", () => {
   it("refuses unknown identities, wrong secrets, no identity and ids with wildcards [MQTT-3.2.2-*]", async () => {
     const url = gw.gateway.broker.url;
     expect((await connect(url, { clientId: "x1" })).code).toBe(5); // not authorised
-    expect((await connect(url, { clientId: "x2", username: "water-main", password: "guess" })).code).toBe(4); // bad user name or password
-    expect((await connect(url, { clientId: "x3", username: "ghost", password: "x" })).code).toBe(4);
+    expect((await connect(url, { clientId: "water-main", username: "water-main", password: "guess" })).code).toBe(4); // bad user name or password
+    expect((await connect(url, { clientId: "ghost", username: "ghost", password: "x" })).code).toBe(4);
     expect((await connect(url, { clientId: "evil/#", username: "water-main", password: secrets.get("water-main") })).code).toBe(2); // identifier rejected
     expect((await connect(url, { clientId: "x4", username: "water+main", password: "x" })).code).toBe(2);
-    const ok = await connect(url, { clientId: "water-main-edge", username: "water-main", password: secrets.get("water-main") });
+    const ok = await connect(url, { clientId: "water-main:edge", username: "water-main", password: secrets.get("water-main") });
     expect(ok.client?.connected).toBe(true);
     await ok.client!.endAsync();
   });
@@ -122,7 +122,7 @@ describe("broker access with identities", () => {
     // `npm run enrol -- --revoke dashboard` in another process: a store of its own on the same file.
     new IdentityStore(gw.gateway.config.dataDir).revoke("dashboard");
     await closed;
-    expect((await connect(gw.gateway.broker.url, { clientId: "dash-again", username: "dashboard", password: secrets.get("dashboard") })).code).toBe(4);
+    expect((await connect(gw.gateway.broker.url, { clientId: "dashboard", username: "dashboard", password: secrets.get("dashboard") })).code).toBe(4);
   });
 });
 
@@ -166,7 +166,7 @@ describe("npm run enrol", () => {
       const credentials = JSON.parse(readFileSync(join(dir.path, "credentials-power-main.json"), "utf8")) as { username: string; password: string };
       const connected = await waitFor(
         "the new identity accepted",
-        async () => (await connect(gw.gateway.broker.url, { clientId: "power-main-edge", ...credentials })).client,
+        async () => (await connect(gw.gateway.broker.url, { clientId: "power-main", ...credentials })).client,
         { timeoutMs: 10_000, intervalMs: 200 },
       );
       expect(connected.connected).toBe(true);
