@@ -14,6 +14,7 @@ import type { VillageModel } from "./simulation/village-model.ts";
 import { Outputs } from "./control/outputs.ts";
 import { SafetyLoops } from "./control/safety-loops.ts";
 import { CommandHandler } from "./control/command-handler.ts";
+import { gatewayPublicKey } from "../protocol/command-signature.ts";
 import { Instruments } from "./instruments/instruments.ts";
 
 export interface AgentOptions {
@@ -32,6 +33,8 @@ export interface AgentOptions {
   statusIntervalMs?: number;
   username?: string;
   password?: string;
+  /** The village gateway's public key (PEM), from the credentials file: only commands it signed are obeyed. */
+  gatewayKey?: string;
   journal?: Partial<Pick<JournalOptions, "commitEveryMs" | "commitEveryReadings" | "maxBytes">>;
   publisher?: Partial<Pick<PublisherOptions, "replayRatePerSec" | "replayBatch" | "ackTimeoutMs" | "maxInFlight" | "reconnectPeriodMs" | "ca">>;
   /** Serial instruments: how soon a lost port is reopened, how often a meter is polled. */
@@ -68,7 +71,13 @@ export class EdgeAgent {
       log: this.log.child({ module: "publisher" }),
       username: options.username,
       password: options.password,
-      warnings: () => [...(this.outputs?.warnings.values() ?? []), ...this.instruments.warnings(), ...this.ioWarnings(), ...this.sensorWarnings()],
+      warnings: () => [
+        ...(this.outputs?.warnings.values() ?? []),
+        ...(this.commands?.warning() ? [this.commands.warning()!] : []),
+        ...this.instruments.warnings(),
+        ...this.ioWarnings(),
+        ...this.sensorWarnings(),
+      ],
       outputs: () => (this.o.board.actuators.length ? this.outputs?.snapshot() : undefined),
       ...options.publisher,
     });
@@ -111,6 +120,7 @@ export class EdgeAgent {
     this.safety = new SafetyLoops(board.safety, outputs);
     this.commands = new CommandHandler({
       device: board.id,
+      gatewayKey: this.o.gatewayKey ? gatewayPublicKey(this.o.gatewayKey) : undefined,
       outputs,
       safety: this.safety,
       seen: kv,

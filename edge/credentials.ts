@@ -5,14 +5,27 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { CsError } from "../protocol/errors.ts";
 import { describeIssues } from "../protocol/zod-issues.ts";
+import { gatewayPublicKey } from "../protocol/command-signature.ts";
 
 /**
  * What `npm run enrol` writes (gateway/security/enrol-main.ts): the MQTT user name and secret of a
  * device identity, which is a board's id, never a person's. A file on the Pi, not a payload.
  */
-const credentialsFileSchema = z.strictObject({ username: z.string().min(1), password: z.string().min(1) });
+const credentialsFileSchema = z.strictObject({
+  username: z.string().min(1),
+  password: z.string().min(1),
+  /** The gateway's command-signing public key (PEM): the agent obeys only commands it signed. */
+  gatewayKey: z.string().refine((pem) => {
+    try {
+      gatewayPublicKey(pem);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "not an Ed25519 public key in PEM: enrol the board again").optional(),
+});
 
-export function readCredentials(path: string, log: Logger): { username: string; password: string } {
+export function readCredentials(path: string, log: Logger): z.infer<typeof credentialsFileSchema> {
   let text: string;
   try {
     const mode = statSync(path).mode & 0o777;

@@ -9,14 +9,15 @@ import { readCredentials } from "./credentials.ts";
 
 const log = pino({ name: "edge" });
 
-const USAGE = "npm run edge -- --board boards/<file>.yaml [--gateway mqtt://host:1883] [--data-dir ./data] [--credentials f | --username u --password p] [--sample-interval-ms 10000] [--ca f]";
+const USAGE = "npm run edge -- --board boards/<file>.yaml [--gateway mqtt://host:1883] [--data-dir ./data] [--credentials f] [--sample-interval-ms 10000] [--ca f]";
 const { values } = parseCommandLine({
   options: {
     board: { type: "string" },
     gateway: { type: "string", default: process.env.CS_GATEWAY_URL ?? "mqtt://127.0.0.1:1883" },
     "data-dir": { type: "string", default: process.env.CS_DATA_DIR ?? "./data" },
+    // No --password: a flag shows in `ps` to every user of the Pi. The secret comes from the
+    // credentials file or the environment (CS_DEVICE_USERNAME, CS_DEVICE_PASSWORD, CS_GATEWAY_KEY).
     username: { type: "string", default: process.env.CS_DEVICE_USERNAME },
-    password: { type: "string", default: process.env.CS_DEVICE_PASSWORD },
     "sample-interval-ms": { type: "string" },
     /** credentials-<device>.json from `npm run enrol` (mode 0600). */
     credentials: { type: "string", default: process.env.CS_CREDENTIALS },
@@ -54,8 +55,10 @@ function readCa(path: string): Buffer {
 try {
   const { board } = loadBoardFile(values.board);
   let username = values.username ?? board.id;
-  let password = values.password;
-  if (values.credentials) ({ username, password } = readCredentials(values.credentials, log));
+  let password = process.env.CS_DEVICE_PASSWORD;
+  let gatewayKey = process.env.CS_GATEWAY_KEY;
+  if (values.credentials) ({ username, password, gatewayKey } = readCredentials(values.credentials, log));
+  if (!gatewayKey) log.warn("no gateway key (credentials file from npm run enrol, or CS_GATEWAY_KEY): every command to this board's outputs will be refused");
   const agent = new EdgeAgent({
     board,
     gatewayUrl,
@@ -63,6 +66,7 @@ try {
     log,
     username,
     password,
+    gatewayKey,
     sampleIntervalMs,
     publisher: values.ca ? { ca: readCa(values.ca) } : undefined,
   });

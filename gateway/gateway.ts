@@ -106,6 +106,7 @@ export class Gateway {
       state: this.triggerState,
       log: log.child({ module: "commands" }),
       now,
+      dataDir: config.dataDir,
     });
     this.triggers = new TriggersService({
       village: config.village.id,
@@ -131,7 +132,7 @@ export class Gateway {
             ...(fedTls.certFile ? { cert: readFileSync(fedTls.certFile) } : {}),
             ...(fedTls.keyFile ? { key: readFileSync(fedTls.keyFile) } : {}),
           },
-          username: config.federation.identity ?? `village-${config.village.id}`,
+          username: config.federation.identity ?? config.village.id,
           password: config.federation.secret,
           state: this.triggerState,
           summary,
@@ -140,14 +141,15 @@ export class Gateway {
           log: log.child({ module: "federation" }),
         })
       : undefined;
-    this.accounts = new Accounts(config.nodeRed.accounts);
-    if (!this.accounts.required) log.warn("no accounts in nodeRed.accounts: anyone on the network may change things through the API");
+    this.accounts = new Accounts(config.nodeRed.accounts, { anonymousWrites: config.http.anonymousWrites });
     this.http = new HttpServer({
       host: config.http.host,
       port: config.http.port,
+      tls: config.http.tls,
       log: log.child({ module: "http" }),
-      guard: this.accounts.writeGuard(),
-      login: this.accounts.required ? this.accounts.loginRoute() : undefined,
+      accounts: this.accounts,
+      allowedOrigins: config.http.allowedOrigins,
+      audit: (w) => this.triggerState.recordWrite(w),
       store: this.store,
       registry: this.registry,
       health: () => this.health(),
@@ -239,6 +241,7 @@ export class Gateway {
     await this.triggers.start();
     await this.link?.start();
     await this.http.start();
+    this.announceAccess();
     if (this.config.nodeRed.enabled) {
       this.nodeRed = new EmbeddedNodeRed({
         config: this.config.nodeRed,
@@ -248,6 +251,7 @@ export class Gateway {
         log: this.log.child({ module: "node-red" }),
         gatewayUrl: () => this.http.url,
         accounts: this.accounts,
+        allowedOrigins: this.config.http.allowedOrigins,
       });
       try {
         await this.nodeRed.start();
@@ -258,10 +262,19 @@ export class Gateway {
     }
   }
 
+  /** Who may change things, said at every start (and in /api/health). */
+  private announceAccess(): void {
+    const access = this.accounts.access;
+    if (access === "anonymous") this.log.warn("http.anonymousWrites is on: ANYONE on the network may change counts, settings and outputs without a login");
+    else if (access === "read-only") this.log.warn("no accounts in nodeRed.accounts: figures are read-only, nobody can change anything through the API or the dashboards");
+    else this.log.info({ accounts: this.config.nodeRed.accounts.length }, "writes need a login with write permission");
+  }
+
   async stop(): Promise<void> {
     await this.nodeRed?.stop();
     this.nodeRed = undefined;
     await this.http.stop();
+    await this.accounts.close();
     await this.link?.stop();
     await this.triggers.stop();
     this.commands.stop();
@@ -287,6 +300,7 @@ export class Gateway {
       status,
       village: this.config.village.id,
       uptimeMs: Date.now() - this.startedAt,
+      access: this.accounts.health(),
       components: {
         broker,
         store: { kind: this.store.kind, ...store },

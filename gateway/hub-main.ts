@@ -7,10 +7,12 @@ import { idSchema } from "../protocol/payloads.ts";
 import { FederationHub } from "./federation/hub.ts";
 import { loadRegionFile, regionVillages, type Region } from "./federation/region.ts";
 import { isCsError } from "../protocol/errors.ts";
+import { IdentityStore } from "./security/identities.ts";
+import { mkdirSync } from "node:fs";
 
 const log = pino({ name: "hub" });
 const env = process.env;
-const USAGE = "npm run hub -- --villages riverbend,hillside | --region region.yaml [--mqtt-port 1884] [--http-port 1881] [--redis redis://host:6379 --node-id hub-a] [--tls-cert f --tls-key f]";
+const USAGE = "npm run hub -- --villages riverbend,hillside | --region region.yaml [--data-dir ./hub-data] [--mqtt-port 1884] [--http-port 1881] [--redis redis://host:6379 --node-id hub-a] [--tls-cert f --tls-key f] [--open-broker]";
 const { values } = parseCommandLine({
   options: {
     villages: { type: "string", default: env.CS_HUB_VILLAGES },
@@ -22,6 +24,10 @@ const { values } = parseCommandLine({
     "node-id": { type: "string", default: env.CS_HUB_NODE_ID },
     "tls-cert": { type: "string", default: env.CS_HUB_TLS_CERT },
     "tls-key": { type: "string", default: env.CS_HUB_TLS_KEY },
+    /** The villages' hub identities (npm run enrol -- --village <id> --data-dir <this>). */
+    "data-dir": { type: "string", default: env.CS_DATA_DIR ?? "./hub-data" },
+    /** Any client may connect and publish for any village: test harnesses only, and said loudly. */
+    "open-broker": { type: "boolean", default: false },
   },
 }, USAGE);
 
@@ -44,7 +50,23 @@ if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) {
   usageError("--tls-cert and --tls-key go together", USAGE);
 }
 if (values.redis) urlFlag("--redis", values.redis, ["redis"], USAGE);
+let identities: IdentityStore | undefined;
+if (values["open-broker"]) {
+  log.warn("--open-broker: ANY client may connect and publish summaries and aid requests in any village's name");
+} else {
+  try {
+    mkdirSync(values["data-dir"]!, { recursive: true });
+    identities = new IdentityStore(values["data-dir"]!);
+  } catch (err) {
+    console.error(`CS_ERR_CONFIG_INVALID: --data-dir: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  const enrolled = new Set(identities.list().filter((i) => i.role === "village" && !i.revokedAt).map((i) => i.name));
+  const missing = villages.filter((v) => !enrolled.has(v));
+  if (missing.length) log.warn({ missing }, `villages without a hub identity cannot connect: npm run enrol -- --village <id> --data-dir ${values["data-dir"]}`);
+}
 const hub = new FederationHub({
+  identities,
   villages,
   region,
   redisUrl: values.redis,
@@ -57,6 +79,7 @@ const hub = new FederationHub({
   http: { host: values.host!, port: httpPort },
   log,
 });
+const unwatch = identities?.watch((names) => names.forEach((n) => hub.broker.disconnectIdentity(n)));
 try {
   await hub.start();
 } catch (err) {
@@ -68,6 +91,7 @@ console.log(`Commons Sense federation hub for ${villages.length} villages${regio
 console.log(`  MQTT       ${hub.broker.url}`);
 console.log(`  Proposals  ${hub.http.url}/api/federation/proposals`);
 const shutdown = async () => {
+  unwatch?.();
   await hub.stop();
   process.exit(0);
 };

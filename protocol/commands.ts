@@ -16,7 +16,10 @@ export const commandSchema = z.strictObject({
   /** Why: a rule id or "manual override"; never a person. */
   reason: z.string().max(200).optional(),
   issuedAt: z.iso.datetime(),
+  /** The end of the command's lease: the output returns to its safe state then, unless renewed. */
   expiresAt: z.iso.datetime(),
+  /** The gateway's Ed25519 signature (protocol/command-signature.ts); without a valid one the edge refuses. */
+  signature: z.string().max(200).optional(),
 });
 export type Command = z.infer<typeof commandSchema>;
 

@@ -246,7 +246,10 @@ const veDirectUnits: Record<string, Unit> = { V: "V", VPV: "V", I: "A", IL: "A",
 const actuatorBase = {
   id: idSchema,
   label: z.string().min(1).max(80).optional(),
-  /** Longest the output may stay on; then it returns to its safe state whatever asked for it. */
+  /**
+   * Longest the output may stay on, and longest a command may hold it away from its safe state
+   * (a valve that is safe open, closed); then it returns to its safe state whatever asked for it.
+   */
   maxOnTime: durationSchema,
   /** Load-shedding tier: 1 is essential (pumps, clinic fridge), higher tiers are shed first. */
   tier: z.number().int().min(1).max(5).optional(),

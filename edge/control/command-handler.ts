@@ -2,6 +2,8 @@
 // loops before any pin changes; executed at most once per id (ids survive restarts in the
 // journal); every outcome is answered and logged with the issuer.
 import type { Logger } from "pino";
+import type { KeyObject } from "node:crypto";
+import { isSignedBy } from "../../protocol/command-signature.ts";
 import { commandSchema, GATEWAY_ISSUER, type Command, type CommandReply } from "../../protocol/commands.ts";
 import type { ErrorCode } from "../../protocol/errors.ts";
 import { errorCatalog } from "../../protocol/errors.ts";
@@ -11,6 +13,8 @@ import type { SafetyLoops } from "./safety-loops.ts";
 
 export interface CommandHandlerOptions {
   device: string;
+  /** The village gateway's public key (from the credentials file); without it every command is refused. */
+  gatewayKey: KeyObject | undefined;
   outputs: Outputs;
   safety: SafetyLoops;
   seen: KeyValueStore;
@@ -22,6 +26,9 @@ export interface CommandHandlerOptions {
 export class CommandHandler {
   private readonly o: CommandHandlerOptions;
   executed = 0;
+  /** Commands refused for want of the gateway's signature, and when the last came. */
+  unproven = 0;
+  private lastUnprovenMs = 0;
 
   constructor(options: CommandHandlerOptions) {
     this.o = options;
@@ -46,6 +53,13 @@ export class CommandHandler {
       this.o.reply(JSON.parse(previous) as CommandReply);
       return;
     }
+    // Before anything else about it is believed: a rogue broker can say anything but cannot sign.
+    // Not remembered (a forger could fill the journal with ids), but counted and shown in the status.
+    if (!this.o.gatewayKey || !isSignedBy(cmd, this.o.gatewayKey)) {
+      this.unproven++;
+      this.lastUnprovenMs = this.o.now();
+      return this.reject(cmd.id, "CS_ERR_COMMAND_UNPROVEN", this.o.gatewayKey ? "signature missing or wrong" : "this board has no gateway key: enrol it and start it with --credentials", undefined);
+    }
     if (cmd.issuer !== GATEWAY_ISSUER) return this.reject(cmd.id, "CS_ERR_COMMAND_ISSUER", cmd.issuer, cmd);
     if (cmd.target.device !== this.o.device || !this.o.outputs.has(cmd.target.output)) {
       return this.reject(cmd.id, "CS_ERR_COMMAND_TARGET", `${cmd.target.device}/${cmd.target.output}`, cmd);
@@ -60,10 +74,18 @@ export class CommandHandler {
     if (holder) return this.reject(cmd.id, "CS_ERR_COMMAND_INTERLOCKED", `${holder.id} holds ${cmd.target.output} (${holder.when})`, cmd);
 
     this.answer(cmd.id, "accepted");
-    this.o.outputs.set(cmd.target.output, wanted, "command", `${cmd.id} from ${cmd.issuer}`);
+    // The lease is the command's lifetime as the gateway set it, counted from its arrival here.
+    const leaseMs = Date.parse(cmd.expiresAt) - Date.parse(cmd.issuedAt);
+    this.o.outputs.hold(cmd.target.output, wanted, leaseMs, `${cmd.id} from ${cmd.issuer}`);
     this.executed++;
     this.o.log.info({ id: cmd.id, issuer: cmd.issuer, output: cmd.target.output, action: cmd.action }, "command done");
     this.remember(this.answer(cmd.id, "done"));
+  }
+
+  /** For the device status: a person should look for whoever sends commands the gateway did not sign. */
+  warning(): string | undefined {
+    if (!this.unproven) return undefined;
+    return `${this.unproven} command(s) refused without the gateway's signature, the last at ${new Date(this.lastUnprovenMs).toISOString()}: something other than the gateway commands this board`;
   }
 
   private reject(id: string, code: ErrorCode, detail: string, cmd: Command | undefined): void {

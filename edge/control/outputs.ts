@@ -1,6 +1,6 @@
 // The board's outputs: relays, motorised valves, PWM fans and vent motors. Every output starts in
-// its safe state before anything else runs, returns to it after a board reconnect and after its
-// maximum on-time, and is written through the IO plugin directly: johnny-five's Relay sets the
+// its safe state before anything else runs, returns to it after a board reconnect, after its
+// maximum on-time and when a command's lease ends, and is written through the IO plugin directly: johnny-five's Relay sets the
 // pin to OUTPUT first, which drives it LOW for an instant and switches an active-low board ON.
 import type { ActuatorDefinition } from "../board/schema.ts";
 import { parseDurationMs } from "../../protocol/expression.ts";
@@ -19,7 +19,7 @@ export type OutputState = "on" | "off" | number;
 export interface OutputChange {
   output: string;
   state: OutputState;
-  source: "boot" | "reconnect" | "shutdown" | "command" | "safety" | "max-on-time";
+  source: "boot" | "reconnect" | "shutdown" | "command" | "safety" | "max-on-time" | "lease-ended";
   detail?: string;
 }
 
@@ -28,6 +28,12 @@ interface Output {
   maxOnMs: number;
   state: OutputState;
   onSinceMs: number | null;
+  /**
+   * Set while a command holds the output away from its safe state: when the command's lease ends,
+   * and since when it is away. Either limit returns it to its safe state, whichever way that is
+   * (a main valve that is safe open is never held closed past maxOnTime either).
+   */
+  lease: { untilMs: number; awaySinceMs: number } | null;
   /** A valve with an end-switch: what it should read, and by when. */
   expect?: { open: boolean; byMs: number };
 }
@@ -47,7 +53,7 @@ export class Outputs {
     this.io = io;
     this.now = now;
     for (const def of actuators) {
-      this.outputs.set(def.id, { def, maxOnMs: parseDurationMs(def.maxOnTime), state: def.safeState, onSinceMs: null });
+      this.outputs.set(def.id, { def, maxOnMs: parseDurationMs(def.maxOnTime), state: def.safeState, onSinceMs: null, lease: null });
     }
   }
 
@@ -91,9 +97,26 @@ export class Outputs {
   set(id: string, state: OutputState, source: OutputChange["source"], detail?: string): void {
     const o = this.outputs.get(id);
     if (!o) throw new RangeError(`no output ${id}`);
+    // Anything but a command (a safety loop, a reconnect) takes the output out of a command's lease.
+    if (source !== "command") o.lease = null;
     if (o.state === state) return;
     this.write(o, state, false);
     this.record(o, state, source, detail);
+  }
+
+  /**
+   * A command's state, held for `leaseMs` (the command's own lifetime, measured on this board's
+   * clock from now, so a gateway clock that is off cannot stretch it). A command to the safe state
+   * needs no lease. A renewal (the same state again) extends it.
+   */
+  hold(id: string, state: OutputState, leaseMs: number, detail: string): void {
+    const o = this.outputs.get(id);
+    if (!o) throw new RangeError(`no output ${id}`);
+    const now = this.now();
+    const away = state !== o.def.safeState;
+    const awaySinceMs = o.lease && o.state !== o.def.safeState ? o.lease.awaySinceMs : now;
+    this.set(id, state, "command", detail);
+    o.lease = away ? { untilMs: now + Math.max(0, leaseMs), awaySinceMs } : null;
   }
 
   /** Returns outputs that overstayed their maximum on-time to their safe state; checks valves. */
@@ -109,7 +132,16 @@ export class Outputs {
           this.warnings.set(o.def.id, `${o.def.id} did not report ${o.expect.open ? "open" : "closed"} within ${o.def.kind !== "pwm" ? o.def.travelTime : ""}: check the valve motor and its end switch`);
         }
       }
-      if (o.onSinceMs !== null && now - o.onSinceMs >= o.maxOnMs) {
+      if (o.lease && now >= o.lease.untilMs) {
+        o.lease = null;
+        this.write(o, o.def.safeState, false);
+        this.record(o, o.def.safeState, "lease-ended", "the command's lease ended without renewal");
+      } else if (o.lease && now - o.lease.awaySinceMs >= o.maxOnMs) {
+        o.lease = null;
+        this.write(o, o.def.safeState, false);
+        this.record(o, o.def.safeState, "max-on-time", `held away from its safe state for longer than ${o.def.maxOnTime}`);
+      } else if (o.onSinceMs !== null && now - o.onSinceMs >= o.maxOnMs) {
+        o.lease = null;
         this.write(o, o.def.safeState, false);
         this.record(o, o.def.safeState, "max-on-time", `on for longer than ${o.def.maxOnTime}`);
       }

@@ -21,6 +21,7 @@ import { Broker } from "../broker/broker.ts";
 import { HttpServer } from "../api/http-server.ts";
 import { matchNeeds, type RegionView } from "./matching.ts";
 import type { Region } from "./region.ts";
+import type { IdentityStore } from "../security/identities.ts";
 
 export interface HubOptions {
   villages: readonly string[];
@@ -33,6 +34,11 @@ export interface HubOptions {
   nodeId?: string;
   /** A hub for a whole region: its federations (whose villages are the members) and stockpiles. */
   region?: Region;
+  /**
+   * Given: every village proves its hub identity (`npm run enrol -- --village <id>`) and may
+   * publish only its own summary, requests and answers. Absent: any client may connect.
+   */
+  identities?: IdentityStore;
 }
 
 export class FederationHub {
@@ -76,6 +82,7 @@ export class FederationHub {
       tls: options.mqtt.tls,
       redisUrl: options.redisUrl,
       nodeId: options.nodeId,
+      identities: options.identities,
       log: options.log.child({ module: "hub-broker", node: options.nodeId }),
     });
     this.http = new HttpServer({
@@ -101,6 +108,10 @@ export class FederationHub {
           requests: this.requests.size,
           received: this.received.length,
           rejected: this.rejected,
+          access: broker.access,
+          // Villages refused at the broker: another village's topics, an unknown identity.
+          refused: broker.refused,
+          lastRefusals: broker.lastRefusals,
         };
       },
     });

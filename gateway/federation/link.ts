@@ -57,7 +57,8 @@ export class FederationLink {
       ...servers[0],
       ...this.o.tls,
       rejectUnauthorized: true,
-      clientId: `village-${this.o.village}`,
+      // The village's own identity's client id: the hub refuses any other (see ownsClientId).
+      clientId: this.o.username ?? this.o.village,
       // A persistent session: what the hub has for this village while the link is down (a
       // neighbour's request, new proposals) waits in the session, on Redis for a hub of several
       // nodes, and arrives at whichever node the link reaches next.

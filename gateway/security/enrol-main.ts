@@ -9,12 +9,15 @@ import { join } from "node:path";
 import { loadBoardFile } from "../../edge/board/load.ts";
 import { isCsError } from "../../protocol/errors.ts";
 import { IdentityStore } from "./identities.ts";
+import { loadOrCreateCommandKey } from "./command-key.ts";
 
-const USAGE = "npm run enrol -- --board boards/<file>.yaml [--out <dir>] | --observer <name> | --revoke <name>  [--data-dir ./data]";
+const USAGE = "npm run enrol -- --board boards/<file>.yaml [--out <dir>] | --observer <name> | --village <id> | --revoke <name>  [--data-dir ./data]";
 const { values } = parseCommandLine({
   options: {
     board: { type: "string" },
     observer: { type: "string" },
+    /** A village's identity at the federation hub: run with the hub's --data-dir. */
+    village: { type: "string" },
     revoke: { type: "string" },
     "data-dir": { type: "string", default: process.env.CS_DATA_DIR ?? "./data" },
     out: { type: "string", default: "." },
@@ -30,14 +33,20 @@ try {
     console.log(`revoked ${values.revoke}: it can no longer connect, and a running gateway drops its connections within a second`);
     process.exit(0);
   }
-  const name = values.board ? loadBoardFile(values.board).board.id : values.observer;
-  if (!name) usageError("--board, --observer or --revoke is required", USAGE);
-  const secret = await store.enrol(name, values.board ? "device" : "observer");
+  const name = values.board ? loadBoardFile(values.board).board.id : (values.observer ?? values.village);
+  if (!name) usageError("--board, --observer, --village or --revoke is required", USAGE);
+  const role = values.board ? "device" : values.village ? "village" : "observer";
+  const secret = await store.enrol(name, role);
   mkdirSync(values.out!, { recursive: true });
   const file = join(values.out!, `credentials-${name}.json`);
-  writeFileSync(file, JSON.stringify({ username: name, password: secret }, null, 2) + "\n", { mode: 0o600 });
+  // A board also learns the key that proves its commands come from this gateway.
+  const extra = role === "device" ? { gatewayKey: loadOrCreateCommandKey(dataDir).publicKeyPem } : {};
+  writeFileSync(file, JSON.stringify({ username: name, password: secret, ...extra }, null, 2) + "\n", { mode: 0o600 });
   chmodSync(file, 0o600); // an existing file keeps its mode otherwise
-  console.log(`enrolled ${name} (${values.board ? "device" : "observer"}); its secret is in ${file} (mode 0600): copy it to the edge and start it with --credentials ${file}`);
+  const how = role === "village"
+    ? `put its username and password into the village's configuration as federation.identity and federation.secret`
+    : `copy it to the edge and start it with --credentials ${file}`;
+  console.log(`enrolled ${name} (${role}); its secret is in ${file} (mode 0600): ${how}`);
 } catch (err) {
   console.error(isCsError(err) ? `${err.code}: ${err.message}` : (err as Error).message);
   process.exit(1);

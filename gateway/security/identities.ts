@@ -5,7 +5,8 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:c
 import { existsSync, readFileSync, renameSync, unwatchFile, watchFile, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export type Role = "device" | "observer";
+/** A board, a read-only client (a dashboard), or a village at the federation hub. */
+export type Role = "device" | "observer" | "village";
 
 export interface Identity {
   name: string;

@@ -17,6 +17,8 @@ export interface SimulatedVillageOptions {
   /** The simulated clock, shared with the gateway so reserves and triggers see the same time. */
   simNowMs?: () => number;
   agent?: Partial<Pick<AgentOptions, "sampleIntervalMs" | "journal" | "publisher" | "statusIntervalMs">>;
+  /** The gateway's command-signing public key (PEM), as enrolment would give a real board. */
+  gatewayKey?: string;
 }
 
 export class SimulatedVillage {
@@ -42,6 +44,7 @@ export class SimulatedVillage {
             clock: { now: simNowMs, monotonicMs: () => performance.now() },
             // Sampling keeps its simulated interval (at least 200 ms of real time).
             sampleIntervalMs: Math.max(200, Math.round(board.sampleIntervalMs / speed)),
+            gatewayKey: o.gatewayKey,
             ...o.agent,
           }),
       );

@@ -25,7 +25,7 @@ export interface EngineOptions {
   /** Called when the federation outbox has something new. */
   onOutbox?: () => void;
   /** Called for each command action once its commit is on the disk (load shedding and its restore). */
-  onCommand?: (c: { device: string; output: string; action: "on" | "off" | "set"; value?: number; reason: string; ttlMs: number }) => void;
+  onCommand?: (c: { device: string; output: string; action: "on" | "off" | "set"; value?: number; reason: string; ttlMs: number; hold: boolean }) => void;
 }
 
 type EngineCommand = Parameters<NonNullable<EngineOptions["onCommand"]>>[0];
@@ -128,18 +128,35 @@ export class TriggerEngine {
   private pendingCommands: EngineCommand[] = [];
 
   private command(rule: Rule, which: "onRaise" | "onClear", s: RuleState): void {
-    for (const c of rule.commands) {
+    this.pendingCommands.push(...this.commandsOf(rule, which, s));
+  }
+
+  /**
+   * A raised rule's commands hold their outputs for as long as it stays raised (the command
+   * service renews their leases); a clear's command is a single lease.
+   */
+  private commandsOf(rule: Rule, which: "onRaise" | "onClear", s: RuleState): EngineCommand[] {
+    return rule.commands.flatMap((c) => {
       const state = c[which];
-      if (state === undefined) continue;
-      this.pendingCommands.push({
+      if (state === undefined) return [];
+      return [{
         device: c.device,
         output: c.output,
-        action: typeof state === "number" ? "set" : state,
+        action: typeof state === "number" ? ("set" as const) : state,
         ...(typeof state === "number" ? { value: state } : {}),
         reason: `${rule.id}#${s.episode} ${which === "onRaise" ? "raised" : "cleared"}`,
         ttlMs: c.expiresInMs,
-      });
-    }
+        hold: which === "onRaise",
+      }];
+    });
+  }
+
+  /** The commands of every rule raised now: after a restart, their holds are taken up again. */
+  heldCommands(): EngineCommand[] {
+    return this.rules.flatMap((rule) => {
+      const s = this.o.state.ruleState(rule.id);
+      return s.phase === "active" ? this.commandsOf(rule, "onRaise", s) : [];
+    });
   }
 
   private notify(kind: Notification["kind"], ref: string, text: string, now: number): void {

@@ -11,7 +11,7 @@ import type { Logger } from "pino";
 import { fileURLToPath } from "node:url";
 import type { Bus } from "../bus.ts";
 import type { Reserves } from "../reserves/reserves.ts";
-import { TriggerEngine } from "./engine.ts";
+import { TriggerEngine, type EngineOptions } from "./engine.ts";
 import { loadRulesFile } from "./rules.ts";
 import type { TriggerState } from "./trigger-state.ts";
 import type { CommandService } from "../control/command-service.ts";
@@ -67,19 +67,23 @@ export class TriggersService {
         this.o.bus.emit("notification", n);
       },
       onOutbox: () => this.o.bus.emit("outbox", undefined),
-      onCommand: (c) => {
-        try {
-          this.o.commands?.issue(c);
-        } catch (err) {
-          this.o.log.error({ err: (err as Error).message, device: c.device, output: c.output }, "rule command not issued");
-        }
-      },
+      onCommand: (c) => this.issue(c),
     });
     return this.engine;
   }
 
+  private issue(c: Parameters<NonNullable<EngineOptions["onCommand"]>>[0]): void {
+    try {
+      this.o.commands?.issue(c);
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).message, device: c.device, output: c.output }, "rule command not issued");
+    }
+  }
+
   async start(): Promise<void> {
     this.engine ??= this.load();
+    // Holds of rules that were raised before a restart: their leases lapsed with the gateway.
+    for (const c of this.engine.heldCommands()) this.issue(c);
     this.unsubscribe = this.o.bus.on("readings", () => this.schedule());
     this.timer = setInterval(() => this.evaluateNow(), this.o.tickMs ?? 10_000);
     this.evaluateNow();

@@ -23,7 +23,7 @@ function aidRequest(village: string, version: number): AidRequest {
 
 async function startNode(redisUrl: string | undefined, id: string): Promise<{ mqttUrl: string; api: string; child: ChildProcess }> {
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
-  const args = ["--import", "tsx", "gateway/hub-main.ts", "--villages", VILLAGES.join(","), "--host", "127.0.0.1", "--mqtt-port", String(mqttPort), "--http-port", String(httpPort)];
+  const args = ["--import", "tsx", "gateway/hub-main.ts", "--villages", VILLAGES.join(","), "--host", "127.0.0.1", "--mqtt-port", String(mqttPort), "--http-port", String(httpPort), "--open-broker"];
   if (redisUrl) args.push("--redis", redisUrl, "--node-id", id);
   const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, LOG_LEVEL: "warn" } });
   const api = `http://127.0.0.1:${httpPort}/api`;

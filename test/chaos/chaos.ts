@@ -7,7 +7,7 @@
 // or still in its journal, counted by (device, sequence); the hub must hold no duplicate open
 // request and no request the village has withdrawn; SQLite integrity checks pass on every database.
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { freePort } from "../helpers/free-port.ts";
@@ -18,6 +18,7 @@ import { storedSequences } from "../../gateway/store/embedded-store.ts";
 import { inspectJournal } from "../../edge/journal/journal.ts";
 import { writeCropRules } from "../helpers/crop-rules.ts";
 import { postCropLoss } from "../helpers/crop-assessment.ts";
+import { IdentityStore } from "../../gateway/security/identities.ts";
 
 export interface ChaosReport {
   seed: number;
@@ -92,17 +93,22 @@ export async function runChaos(o: {
   const gwDir = join(o.dir, "gateway");
   const configFile = join(o.dir, "village.json");
   const triggersFile = writeCropRules(o.dir);
+  // The village's identity at the hub, enrolled as `npm run enrol -- --village riverbend` would.
+  const hubDir = join(o.dir, "hub");
+  mkdirSync(hubDir, { recursive: true });
+  const hubSecret = await new IdentityStore(hubDir).enrol("riverbend", "village");
   writeFileSync(
     configFile,
     JSON.stringify({
       village: { id: "riverbend", name: "Riverbend", headCount: 180 },
       dataDir: gwDir,
       mqtt: { host: "127.0.0.1", port: mqttPort, requireIdentity: false }, // the agents are not enrolled
-      http: { host: "127.0.0.1", port: httpPort },
+      // The crop assessments below are posted by the run itself, without a login.
+      http: { host: "127.0.0.1", port: httpPort, anonymousWrites: true },
       nodeRed: { enabled: false },
       ingest: { flushMs: 100 },
       triggersFile,
-      federation: { hubUrl: `mqtt://127.0.0.1:${hubMqttPort}` },
+      federation: { hubUrl: `mqtt://127.0.0.1:${hubMqttPort}`, secret: hubSecret },
       ...(influxd ? { influx: { url: influxd.url, database: "chaos" } } : {}),
     }),
   );
@@ -110,7 +116,7 @@ export async function runChaos(o: {
   const hubApi = `http://127.0.0.1:${hubHttpPort}/api`;
   const api = `http://127.0.0.1:${httpPort}/api`;
   const startHub = () =>
-    spawn(process.execPath, ["--import", "tsx", "gateway/hub-main.ts", "--villages", "riverbend", "--host", "127.0.0.1", "--mqtt-port", String(hubMqttPort), "--http-port", String(hubHttpPort)], {
+    spawn(process.execPath, ["--import", "tsx", "gateway/hub-main.ts", "--villages", "riverbend", "--host", "127.0.0.1", "--mqtt-port", String(hubMqttPort), "--http-port", String(hubHttpPort), "--data-dir", hubDir], {
       stdio: ["ignore", "ignore", "ignore"],
     });
   const startGateway = () => spawn(process.execPath, ["--import", "tsx", "gateway/main.ts", "--config", configFile], { stdio: ["ignore", "ignore", "ignore"] });

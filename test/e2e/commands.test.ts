@@ -43,6 +43,7 @@ describe("commands from the gateway to the edge", () => {
       board: loadBoardFile("boards/power.yaml").board,
       io,
       gatewayUrl: gw.gateway.broker.url,
+      gatewayKey: gw.gateway.commands.publicKeyPem,
       dataDir: join(dir.path, "edge"),
       log: testLog,
       sampleIntervalMs: 3_600_000,

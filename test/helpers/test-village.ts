@@ -29,7 +29,8 @@ export async function startTestVillage(
     {
       dataDir: dir.path,
       mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false },
-      http: { host: "127.0.0.1", port: 0 },
+      // Writes open on loopback for the end-to-end tests of other things; see test-gateway.ts.
+      http: { host: "127.0.0.1", port: 0, anonymousWrites: true },
       ...(options.influxUrl ? { influx: { url: options.influxUrl, database: `village_${++villageCount}` } } : {}),
       ingest: { flushMs: 100 },
       nodeRed: { enabled: false },
@@ -43,6 +44,7 @@ export async function startTestVillage(
   const village = new SimulatedVillage({
     boards,
     gatewayUrl: gateway.broker.url,
+    gatewayKey: gateway.commands.publicKeyPem,
     dataDir: dir.path,
     log: testLog,
     headCount: 180,

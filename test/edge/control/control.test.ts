@@ -6,13 +6,18 @@ import { loadBoardFile } from "../../../edge/board/load.ts";
 import type { BoardDefinition } from "../../../edge/board/schema.ts";
 import { analogLinear } from "../../../edge/drivers/analog-linear.ts";
 import { SimulatedIo } from "../../../edge/io/simulated-io.ts";
-import { GATEWAY_ISSUER, type CommandReply } from "../../../protocol/commands.ts";
+import { GATEWAY_ISSUER, type Command, type CommandReply } from "../../../protocol/commands.ts";
+import { signCommand } from "../../../protocol/command-signature.ts";
+import { generateKeyPairSync } from "node:crypto";
 import { freePort } from "../../helpers/free-port.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { testLog } from "../../helpers/test-log.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+/** The village gateway's signing key, as enrolment gives its public half to the board. */
+const gatewayKeys = generateKeyPairSync("ed25519");
+const GATEWAY_KEY_PEM = gatewayKeys.publicKey.export({ type: "spki", format: "pem" }).toString();
 
 /** Real units on each analog pin, turned into the counts the board's calibration expects. */
 function rig(board: BoardDefinition, values: Record<string, number>, digital: (pin: number) => 0 | 1 = () => 0) {
@@ -39,20 +44,20 @@ async function startAgent(board: BoardDefinition, values: Record<string, number>
     log: testLog,
     clock: { now: () => clock.t, monotonicMs: () => clock.t - T0 },
     sampleIntervalMs: 3_600_000, // samples are taken by the test
+    gatewayKey: GATEWAY_KEY_PEM,
   });
   await agent.start();
   agent.publisher.reply = (r) => replies.push(r);
   await waitFor("first analog reports", () => io.pins[io.analogPins[0]].value > 0 || Object.keys(values).length === 0);
   const writesOf = (pin: number) => io.writes.filter((w) => w.pin === pin).map((w) => w.value);
-  const command = (over: Record<string, unknown>) =>
-    agent.commands!.handle(
-      Buffer.from(
-        JSON.stringify({
-          id: "c1", target: { device: board.id, output: "cistern-pump" }, action: "on", issuer: GATEWAY_ISSUER,
-          issuedAt: new Date(clock.t).toISOString(), expiresAt: new Date(clock.t + 60_000).toISOString(), ...over,
-        }),
-      ),
-    );
+  /** A command as the gateway signs it; `signWith` null sends it unsigned, a key signs with that one. */
+  const command = (over: Record<string, unknown>, signWith: typeof gatewayKeys.privateKey | null = gatewayKeys.privateKey) => {
+    const unsigned = {
+      id: "c1", target: { device: board.id, output: "cistern-pump" }, action: "on", issuer: GATEWAY_ISSUER,
+      issuedAt: new Date(clock.t).toISOString(), expiresAt: new Date(clock.t + 3 * 3_600_000).toISOString(), ...over,
+    } as Command;
+    agent.commands!.handle(Buffer.from(JSON.stringify(signWith ? signCommand(unsigned, signWith) : unsigned)));
+  };
   return {
     agent, io, clock, replies, writesOf, command,
     async stop() {
@@ -143,7 +148,7 @@ describe("provisioning control on the edge", () => {
 
   it("keeps no output on beyond its maximum on-time (within 1 s)", async () => {
     const r = track(await startAgent(water, healthyWater));
-    r.command({ id: "long-fill" });
+    r.command({ id: "long-fill", expiresAt: new Date(r.clock.t + 5 * 3_600_000).toISOString() }); // a lease past the limit
     r.clock.t += 3 * 3_600_000 - 1; // just under 3 h
     r.agent.outputs!.tick();
     expect(r.agent.outputs!.state("cistern-pump")).toBe("on");
@@ -222,5 +227,69 @@ describe("provisioning control on the edge", () => {
     r.command({ id: "x3", action: "set", value: 50 });
     expect(r.replies.map((x) => x.code)).toEqual(["CS_ERR_COMMAND_INVALID", "CS_ERR_COMMAND_ISSUER", "CS_ERR_COMMAND_TARGET", "CS_ERR_COMMAND_INVALID"]);
     expect(r.io.writes.length).toBe(before);
+  });
+
+  it("refuses a command its gateway did not sign, changing no pin, and says so in the device status", async () => {
+    const r = track(await startAgent(water, healthyWater));
+    const before = r.io.writes.length;
+    r.command({ id: "forged-unsigned" }, null);
+    r.command({ id: "forged-other-key" }, generateKeyPairSync("ed25519").privateKey);
+    // A signed command altered on the way: valid until 2099 instead of what the gateway said.
+    const signed = signCommand({ id: "altered", target: { device: "water-main", output: "cistern-pump" }, action: "on", issuer: GATEWAY_ISSUER, issuedAt: new Date(r.clock.t).toISOString(), expiresAt: new Date(r.clock.t + 60_000).toISOString() }, gatewayKeys.privateKey);
+    r.agent.commands!.handle(Buffer.from(JSON.stringify({ ...signed, expiresAt: "2099-01-01T00:00:00.000Z" })));
+    expect(r.replies.map((x) => [x.id, x.status, x.code])).toEqual([
+      ["forged-unsigned", "rejected", "CS_ERR_COMMAND_UNPROVEN"],
+      ["forged-other-key", "rejected", "CS_ERR_COMMAND_UNPROVEN"],
+      ["altered", "rejected", "CS_ERR_COMMAND_UNPROVEN"],
+    ]);
+    expect(r.io.writes.length).toBe(before);
+    expect(r.agent.outputs!.state("cistern-pump")).toBe("off");
+    expect(r.agent.commands!.warning()).toMatch(/^3 command\(s\) refused without the gateway's signature/);
+    // The genuine command still runs.
+    r.command({ id: "genuine" });
+    expect(r.agent.outputs!.state("cistern-pump")).toBe("on");
+  });
+
+  it("a board without its gateway's key obeys no command", async () => {
+    const r = track(await startAgent({ ...water }, healthyWater));
+    (r.agent.commands as unknown as { o: { gatewayKey: undefined } }).o.gatewayKey = undefined;
+    r.command({ id: "any" });
+    expect(r.replies.at(-1)).toMatchObject({ status: "rejected", code: "CS_ERR_COMMAND_UNPROVEN" });
+    expect(r.replies.at(-1)!.reason).toContain("no gateway key");
+    expect(r.agent.outputs!.state("cistern-pump")).toBe("off");
+  });
+
+  it("returns a commanded output to its safe state when its lease ends without renewal; a renewal extends it", async () => {
+    const r = track(await startAgent(water, healthyWater));
+    const lease = (id: string) => r.command({ id, issuedAt: new Date(r.clock.t).toISOString(), expiresAt: new Date(r.clock.t + 60_000).toISOString() });
+    lease("pump-60s");
+    expect(r.agent.outputs!.state("cistern-pump")).toBe("on");
+    r.clock.t += 50_000;
+    lease("pump-60s-renewed");
+    r.clock.t += 50_000; // 100 s after the first command, 50 s into the renewal
+    r.agent.outputs!.tick();
+    expect(r.agent.outputs!.state("cistern-pump")).toBe("on");
+    r.clock.t += 10_000;
+    await waitFor("the control tick", () => r.agent.outputs!.state("cistern-pump") === "off", { timeoutMs: 1_000 });
+    expect(r.agent.outputs!.changes.at(-1)).toMatchObject({ source: "lease-ended", output: "cistern-pump", state: "off" });
+    expect(r.writesOf(8).at(-1)).toBe(1); // active-low relay: HIGH is off
+  });
+
+  it("never holds a valve whose safe state is open closed past its limit, however often the close is renewed", async () => {
+    const r = track(await startAgent(water, healthyWater));
+    const limitMs = 6 * 3_600_000; // main-valve: maxOnTime 6h
+    const close = (id: string) =>
+      r.command({ id, target: { device: "water-main", output: "main-valve" }, action: "off", issuedAt: new Date(r.clock.t).toISOString(), expiresAt: new Date(r.clock.t + 600_000).toISOString() });
+    close("close-0");
+    expect(r.agent.outputs!.state("main-valve")).toBe("off");
+    for (let i = 1; r.clock.t - T0 < limitMs - 300_000; i++) {
+      r.clock.t += 300_000;
+      close(`close-${i}`);
+      r.agent.outputs!.tick();
+      expect(r.agent.outputs!.state("main-valve")).toBe("off");
+    }
+    r.clock.t = T0 + limitMs;
+    await waitFor("the control tick", () => r.agent.outputs!.state("main-valve") === "on", { timeoutMs: 1_000 });
+    expect(r.agent.outputs!.changes.at(-1)).toMatchObject({ source: "max-on-time", output: "main-valve", state: "on" });
   });
 });

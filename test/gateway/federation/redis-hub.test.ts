@@ -28,7 +28,8 @@ async function startHubNode(redis: string, nodeId: string): Promise<HubNode> {
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "gateway/hub-main.ts", "--villages", "riverbend,hillside,millbrook", "--host", "127.0.0.1", "--mqtt-port", String(mqttPort), "--http-port", String(httpPort), "--redis", redis, "--node-id", nodeId],
+    // --open-broker: this suite is about failover; hub identities are test/gateway/federation/hub-identities.test.ts.
+    ["--import", "tsx", "gateway/hub-main.ts", "--villages", "riverbend,hillside,millbrook", "--host", "127.0.0.1", "--mqtt-port", String(mqttPort), "--http-port", String(httpPort), "--redis", redis, "--node-id", nodeId, "--open-broker"],
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   const api = `http://127.0.0.1:${httpPort}/api`;
@@ -187,7 +188,7 @@ describe("federation hub on Redis, two nodes", () => {
 
   it("a hub node whose Redis does not answer stops with a message naming it", async () => {
     const nobody = `redis://127.0.0.1:${await freePort()}`;
-    const run = spawnSync(process.execPath, ["--import", "tsx", "gateway/hub-main.ts", "--villages", "riverbend", "--host", "127.0.0.1", "--mqtt-port", "0", "--http-port", "0", "--redis", nobody], { encoding: "utf8", timeout: 30_000 });
+    const run = spawnSync(process.execPath, ["--import", "tsx", "gateway/hub-main.ts", "--villages", "riverbend", "--host", "127.0.0.1", "--mqtt-port", "0", "--http-port", "0", "--redis", nobody, "--open-broker"], { encoding: "utf8", timeout: 30_000 });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`the hub did not start: cannot reach Redis at ${nobody}`);
   }, 40_000);
