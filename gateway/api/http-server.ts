@@ -16,7 +16,7 @@ import { loginRoutes, sessionRoute } from "./login-routes.ts";
 /** One change made through the API, and the account that made it (an office, never a person). */
 export interface WriteRecord {
   at: string;
-  account: string | null;
+  account: string;
   method: string;
   path: string;
   status: number;
@@ -106,13 +106,18 @@ export class HttpServer {
     });
   }
 
-  /** Every write, once answered, with the account the guard established (null: none). */
+  /**
+   * Every write the guard let through, once answered, with the account it established. Refused
+   * ones are counted, not recorded: a flood of them must not grow the disk or stall the loop.
+   */
   private auditWrites(): express.RequestHandler {
     return (req, res, next) => {
       const audit = this.o.audit;
       if (!audit || req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
       res.once("finish", () => {
-        const record: WriteRecord = { at: new Date().toISOString(), account: (res.locals.account as string | undefined) ?? null, method: req.method, path: req.originalUrl.split("?")[0].slice(0, 200), status: res.statusCode };
+        const account = res.locals.account as string | undefined;
+        if (account === undefined) return;
+        const record: WriteRecord = { at: new Date().toISOString(), account, method: req.method, path: req.originalUrl.split("?")[0].slice(0, 200), status: res.statusCode };
         try {
           audit(record);
         } catch (err) {

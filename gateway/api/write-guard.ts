@@ -18,7 +18,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   CS_ERR_LOGIN_BUSY: 503,
 };
 
+/** Writes refused, by code: what /api/health shows under access.refusedWrites. */
+export type RefusedWrites = Partial<Record<ErrorCode, number>>;
+
 export function refuse(res: Response, err: CsError, status = STATUS[err.code] ?? 401, retryAfterMs?: number): void {
+  const counts = res.locals.refusedWrites as RefusedWrites | undefined;
+  if (counts) counts[err.code] = (counts[err.code] ?? 0) + 1;
   if (retryAfterMs) res.set("retry-after", String(Math.ceil(retryAfterMs / 1000)));
   res.status(status).json({ code: err.code, message: err.message });
 }
@@ -26,6 +31,7 @@ export function refuse(res: Response, err: CsError, status = STATUS[err.code] ??
 export function writeGuard(accounts: Accounts, allowedOrigins: readonly string[] = []): RequestHandler {
   return async (req, res, next) => {
     if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
+    res.locals.refusedWrites = accounts.refusedWrites;
     if (!isSameOrigin(req.headers, allowedOrigins)) {
       return refuse(res, new CsError("CS_ERR_ORIGIN_REFUSED", `a page on ${req.headers.origin ?? "another site"} may not change anything here`));
     }

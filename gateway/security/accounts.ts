@@ -51,6 +51,8 @@ export class Accounts {
   readonly flowsToken = randomBytes(24).toString("base64url");
   readonly sessions: Sessions;
   readonly counts = { succeeded: 0, failed: 0, throttled: 0, busy: 0 };
+  /** Writes refused by the guard, by error code (gateway/api/write-guard.ts). */
+  readonly refusedWrites: Partial<Record<ErrorCode, number>> = {};
   private readonly byName: Map<string, AccountEntry>;
   private readonly checker = new PasswordChecker();
   private readonly perAddress: LoginThrottle;
@@ -164,6 +166,7 @@ export class Accounts {
       accounts: this.byName.size,
       sessions: this.sessions.size,
       logins: { ...this.counts },
+      refusedWrites: { ...this.refusedWrites },
     };
   }
 

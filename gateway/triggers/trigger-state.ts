@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS aid_requests (id TEXT PRIMARY KEY, body TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, text TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS assessments (figure TEXT PRIMARY KEY, value REAL NOT NULL, ts_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS commands (id TEXT PRIMARY KEY, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS writes (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, account TEXT, method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS writes (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, account TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0);
 `;
 
@@ -223,12 +223,12 @@ export class TriggerState {
   }
 
   /** A write made through the API and the account that made it (an office such as a circle). */
-  recordWrite(w: { at: string; account: string | null; method: string; path: string; status: number }): void {
+  recordWrite(w: { at: string; account: string; method: string; path: string; status: number }): void {
     this.run("INSERT INTO writes (at, account, method, path, status) VALUES (?,?,?,?,?)", w.at, w.account, w.method, w.path, w.status);
   }
 
   /** The newest 500 writes, newest first. */
-  writes(): { at: string; account: string | null; method: string; path: string; status: number }[] {
+  writes(): { at: string; account: string; method: string; path: string; status: number }[] {
     return this.sql("SELECT at, account, method, path, status FROM writes ORDER BY id DESC LIMIT 500").all() as ReturnType<TriggerState["writes"]>;
   }
 

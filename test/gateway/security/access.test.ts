@@ -115,6 +115,24 @@ describe("broker access with identities", () => {
     await waitFor("the acknowledgement", () => acks.length > 0);
   });
 
+  it("an identity may use only its own client id: an observer cannot push a board off the broker", async () => {
+    const board = (await connect(gw.gateway.broker.url, { clientId: "pantry-main", username: "pantry-main", password: secrets.get("pantry-main") })).client!;
+    clients.push(board);
+    let boardClosed = false;
+    board.on("close", () => (boardClosed = true));
+    for (const clientId of ["pantry-main", "pantry-main:x", "water-main"]) {
+      expect((await connect(gw.gateway.broker.url, { clientId, username: "dashboard", password: secrets.get("dashboard") })).code, clientId).toBe(2);
+    }
+    // The board took no harm: it still publishes and is answered.
+    const acks: string[] = [];
+    await board.subscribeAsync("cs/v1/dev/pantry-main/ack", { qos: 1 });
+    board.on("message", (topic) => acks.push(topic));
+    await board.publishAsync("cs/v1/dev/pantry-main/readings", JSON.stringify({ device: "pantry-main", readings: [{ seq: 1, sensor: "grain-bin", value: 500, unit: "kg", quality: "good", ts: Date.now(), clock: "synced" }] }), { qos: 1 });
+    await waitFor("the board's acknowledgement", () => acks.length > 0);
+    expect(boardClosed).toBe(false);
+    expect(gw.gateway.broker.refused.filter((r) => r.action === "connect" && r.reason.includes("is not identity dashboard's")).length).toBe(3);
+  });
+
   it("a revoked identity is dropped at once and cannot reconnect, so it reads no retained message", async () => {
     const observer = await as("dashboard");
     gw.gateway.broker.publish("cs/v1/dev/pantry-main/status", JSON.stringify({ retained: true }), { qos: 1, retain: true });

@@ -1,0 +1,209 @@
+// Changing things through the gateway's web side, tried as an attacker on the village network would:
+// a dashboard message that claims an account, a page on another origin (its socket, its POSTs, in a
+// real browser too), a session without its CSRF token, and a flood of wrong passwords. The gateway
+// here is the real one with a village's accounts, not the demo; reading stays open to everyone.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { io, type Socket } from "socket.io-client";
+import { startTestGateway } from "../../helpers/test-gateway.ts";
+import { getJson } from "../../helpers/get-json.ts";
+import { waitFor } from "../../helpers/wait-for.ts";
+import { requestFrom } from "../../helpers/http-from.ts";
+import { spawn } from "node:child_process";
+import { launchChromium } from "../../helpers/browser.ts";
+import { startGatewayProcess, type GatewayProcess } from "../../helpers/gateway-process.ts";
+
+// bcrypt of "village-test-pw" (cost 8): the configuration holds hashes only.
+const HASH = "$2b$08$GAcw/sYHeWWh3jS0Uo5LY.LUlfibuUclfCINKb7zO8NNkEEwOySiW";
+const EVIL = "http://evil.example";
+
+describe("writes through the web side need an account the server established", () => {
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  let base: string;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      http: { host: "127.0.0.1", port: 0 }, // the defaults: no anonymous writes
+      nodeRed: {
+        enabled: true,
+        accounts: [
+          { account: "maintenance", password: HASH },
+          { account: "kitchen", password: HASH },
+          { account: "visitors", password: HASH, permissions: "read" },
+        ],
+      },
+    });
+    base = gw.gateway.http.url;
+  }, 120_000);
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await gw?.stop();
+  });
+
+  const countsOf = async (staple: string) => (await gw.gateway.store.latest()).filter((r) => r.sensor === `count-${staple}`);
+  const login = async (account: string) => {
+    const res = await fetch(`${base}/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ account, password: "village-test-pw" }) });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get("set-cookie")!.split(";")[0];
+    return { cookie, ...((await res.json()) as { csrfToken: string }) };
+  };
+  /** A dashboard connection, as a page of the gateway opens it (or one claiming another origin). */
+  beforeAll(async () => {
+    // Node-RED starts its flows, and with them the dashboard's socket, after the gateway is up.
+    await waitFor("the dashboard's socket", async () => (await fetch(`${base}/dashboard/socket.io/?EIO=4&transport=polling`, { headers: { origin: base } })).ok, { timeoutMs: 30_000 });
+  }, 60_000);
+  const dashboardSocket = (headers: Record<string, string>) =>
+    new Promise<Socket>((resolve, reject) => {
+      const socket = io(base, { path: "/dashboard/socket.io", transports: ["polling"], extraHeaders: headers, reconnection: false });
+      sockets.push(socket);
+      socket.once("connect", () => resolve(socket));
+      socket.once("connect_error", reject);
+    });
+
+  it("a dashboard message carrying its own _client account changes nothing; a logged-in page's does", async () => {
+    const anonymous = await dashboardSocket({ origin: base });
+    anonymous.emit("widget-action", "form-count", { payload: { staple: "legumes", kg: 1 }, _client: { account: "maintenance", permissions: "*" } });
+    anonymous.emit("widget-action", "form-count", { payload: { staple: "legumes", kg: 2 }, _client: { socketId: "x", account: "kitchen", permissions: "*" } });
+    const { cookie } = await login("kitchen");
+    const kitchen = await dashboardSocket({ origin: base, cookie });
+    kitchen.emit("widget-action", "form-count", { payload: { staple: "oil", kg: 77 } });
+    // The logged-in count arrives: the forged ones, sent before it, have been handled by then.
+    await waitFor("the kitchen's count", async () => (await countsOf("oil")).some((r) => r.value === 77));
+    expect(await countsOf("legumes")).toEqual([]);
+    // Logging out takes effect on the open socket at once.
+    await fetch(`${base}/logout`, { method: "POST", headers: { cookie, origin: base }, redirect: "manual" });
+    kitchen.emit("widget-action", "form-count", { payload: { staple: "grain", kg: 5 } });
+    kitchen.emit("widget-action", "form-count", { payload: { staple: "oil", kg: 78 } });
+    const after = await login("kitchen");
+    const again = await dashboardSocket({ origin: base, cookie: after.cookie });
+    again.emit("widget-action", "form-count", { payload: { staple: "oil", kg: 79 } });
+    await waitFor("the count after logging in again", async () => (await countsOf("oil")).some((r) => r.value === 79));
+    expect((await countsOf("grain")).length + (await countsOf("oil")).filter((r) => r.value === 78).length).toBe(0);
+  });
+
+  it("a dashboard socket opened by a page on another origin is refused", async () => {
+    await expect(dashboardSocket({ origin: EVIL })).rejects.toThrow();
+    await expect(dashboardSocket({ origin: "null" })).rejects.toThrow();
+    expect((await dashboardSocket({ origin: base })).connected).toBe(true);
+  });
+
+  it("a cross-origin POST is refused even with a valid login; a session's write needs its CSRF token", async () => {
+    const basic = { authorization: `Basic ${Buffer.from("kitchen:village-test-pw").toString("base64")}`, "content-type": "application/json" };
+    const post = (headers: Record<string, string>) => fetch(`${base}/api/village`, { method: "POST", headers, body: JSON.stringify({ headCount: 1 }) });
+    for (const origin of [EVIL, "null"]) {
+      const res = await post({ ...basic, origin });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ code: "CS_ERR_ORIGIN_REFUSED" });
+    }
+    expect((await post({ ...basic, "sec-fetch-site": "cross-site" })).status).toBe(403);
+    const loginElsewhere = await fetch(`${base}/login`, { method: "POST", headers: { "content-type": "application/json", origin: EVIL }, body: JSON.stringify({ account: "kitchen", password: "village-test-pw" }) });
+    expect(loginElsewhere.status).toBe(403);
+
+    const { cookie, csrfToken } = await login("kitchen");
+    const noToken = await post({ cookie, origin: base, "content-type": "application/json" });
+    expect(noToken.status).toBe(403);
+    expect(await noToken.json()).toMatchObject({ code: "CS_ERR_CSRF_TOKEN" });
+    expect((await post({ cookie, origin: base, "content-type": "application/json", "x-csrf-token": "guess" })).status).toBe(403);
+    expect((await getJson(`${base}/api/village`)).body.headCount).toBe(180);
+    const withToken = await fetch(`${base}/api/village`, { method: "POST", headers: { cookie, origin: base, "content-type": "application/json", "x-csrf-token": csrfToken }, body: JSON.stringify({ headCount: 181 }) });
+    expect(withToken.status).toBe(200);
+    const session = (await fetch(`${base}/api/session`, { headers: { cookie } }).then((r) => r.json())) as { account: string; csrfToken: string };
+    expect(session).toMatchObject({ account: "kitchen", csrfToken });
+    // A read-only account may log in but not write.
+    const visitors = await login("visitors");
+    const refused = await fetch(`${base}/api/village`, { method: "POST", headers: { cookie: visitors.cookie, "x-csrf-token": visitors.csrfToken, "content-type": "application/json" }, body: "{\"headCount\":2}" });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: "CS_ERR_LOGIN_REQUIRED" });
+  });
+
+  it("a page on another origin in a real browser cannot change anything, logged in or not", async () => {
+    const browser = await launchChromium();
+    // The attacker's page: another origin on this machine, posting to the gateway as a page can.
+    const evil: Server = createServer((_req, res) => {
+      res.setHeader("content-type", "text/html");
+      res.end(`<!doctype html><form id=f method=post action="${base}/api/village" enctype=text/plain><input name='{"headCount":1,"x":"' value='"}'></form>
+<script>fetch("${base}/api/village", { method: "POST", mode: "no-cors", credentials: "include", headers: { "content-type": "text/plain" }, body: JSON.stringify({ headCount: 2 }) }).finally(() => document.getElementById("f").submit());</script>`);
+    });
+    await new Promise<void>((r) => evil.listen(0, "127.0.0.1", () => r()));
+    const evilUrl = `http://localhost:${(evil.address() as AddressInfo).port}/`;
+    try {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${base}/login`);
+      await page.getByLabel("Account").fill("maintenance");
+      await page.getByLabel("Password").fill("village-test-pw");
+      await page.getByRole("button", { name: "Log in" }).click();
+      await page.waitForURL(/\/dashboard/);
+      const before = (await getJson(`${base}/api/village`)).body.headCount;
+      const refused = async () => (await getJson(`${base}/api/health`)).body.access.refusedWrites.CS_ERR_ORIGIN_REFUSED ?? 0;
+      const refusedBefore = await refused();
+      await page.goto(evilUrl);
+      // The fetch, then the form: both reach the gateway and both are refused for their origin.
+      await waitFor("both attempts refused", async () => (await refused()) >= refusedBefore + 2);
+      expect((await getJson(`${base}/api/village`)).body.headCount).toBe(before);
+    } finally {
+      await browser.close();
+      await new Promise((r) => evil.close(r));
+    }
+  });
+
+  it("every write is recorded with the account that made it (an office, not a person)", async () => {
+    const audit = (await getJson(`${base}/api/audit`)).body as { account: string; method: string; path: string; status: number }[];
+    expect(audit.find((w) => w.path === "/api/village" && w.status === 200)).toMatchObject({ account: "kitchen", method: "POST" });
+    // The dashboard's counts went through the flows, acting for the logged-in account.
+    expect(audit.find((w) => w.path === "/api/pantry/counts" && w.status === 201)).toMatchObject({ account: "kitchen" });
+    // Refused writes are counted, not recorded: a flood of them must not fill the disk.
+    expect(audit.every((w) => typeof w.account === "string")).toBe(true);
+  });
+
+});
+
+describe("logins cannot stall the gateway", () => {
+  let gw: GatewayProcess;
+  beforeAll(async () => {
+    // A real gateway process with its village's accounts; the flood and the probe are elsewhere.
+    gw = await startGatewayProcess({
+      nodeRed: { enabled: false, accounts: [{ account: "maintenance", password: HASH }, { account: "kitchen", password: HASH }, { account: "visitors", password: HASH, permissions: "read" }] },
+    });
+  }, 90_000);
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it("1,000 wrong passwords from 20 addresses leave health answering within 50 ms p99, and are counted", async () => {
+    const latencies: number[] = [];
+    let flooding = true;
+    const probe = (async () => {
+      while (flooding) {
+        const t = performance.now();
+        const res = await fetch(`${gw.base}/api/health`);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    // The flood comes from a process of its own, 50 at a time from 20 addresses.
+    // (Not spawnSync: the gateway answers on this process's event loop.)
+    const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/login-flood.ts", gw.base, "1000"], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const code = await new Promise((r) => child.once("exit", r));
+    flooding = false;
+    expect(code).toBe(0);
+    const statuses = new Map(Object.entries(JSON.parse(out) as Record<string, number>).map(([k, v]) => [Number(k), v]));
+    expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(1_000);
+    await probe;
+    latencies.sort((a, b) => a - b);
+    const p99 = latencies[Math.floor(latencies.length * 0.99)];
+    expect(latencies.length).toBeGreaterThan(20);
+    expect(p99, `health p99 ${p99.toFixed(1)} ms over ${latencies.length} probes`).toBeLessThan(50);
+    expect([...statuses.keys()].every((s) => s === 401 || s === 429 || s === 503)).toBe(true);
+    const logins = (await getJson(`${gw.base}/api/health`)).body.access.logins;
+    expect(logins.failed + logins.throttled + logins.busy).toBe(1_000);
+    expect(logins.throttled).toBeGreaterThan(500); // most never reached a password check
+    // Someone at another machine with the right password still gets in to an account not flooded.
+    const ok = await requestFrom("127.0.0.99", `${gw.base}/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ account: "visitors", password: "village-test-pw" }) });
+    expect(ok.status).toBe(200);
+  }, 120_000);
+});
