@@ -249,7 +249,7 @@ export class Gateway {
         server: this.http.server!,
         app: this.http.app,
         log: this.log.child({ module: "node-red" }),
-        gatewayUrl: () => this.http.url,
+        gatewayUrl: () => this.http.localUrl,
         accounts: this.accounts,
         allowedOrigins: this.config.http.allowedOrigins,
       });

@@ -42,6 +42,7 @@ export interface HttpServerOptions extends Partial<ApiDeps> {
 export class HttpServer {
   readonly app = express();
   server: Server | undefined;
+  private local: Server | undefined;
   private readonly o: HttpServerOptions;
   private boundPort = 0;
   private readonly sockets = new Set<Socket>();
@@ -52,6 +53,15 @@ export class HttpServer {
 
   get url(): string {
     return `${this.o.tls ? "https" : "http"}://${this.o.host === "0.0.0.0" ? "127.0.0.1" : this.o.host}:${this.boundPort}`;
+  }
+
+  /**
+   * Where processes on this machine reach the API: the gateway's own flows. With TLS, a plain
+   * listener on 127.0.0.1 only, since the flows would not trust the village's certificate and
+   * loopback traffic never leaves the machine; writes there need the same credentials.
+   */
+  get localUrl(): string {
+    return this.local ? `http://127.0.0.1:${(this.local.address() as AddressInfo).port}` : this.url;
   }
 
   async start(): Promise<void> {
@@ -93,17 +103,27 @@ export class HttpServer {
     });
     this.boundPort = (server.address() as AddressInfo).port;
     this.server = server;
-    this.o.log.info({ url: this.url }, "http listening");
+    if (this.o.tls) {
+      const local = createServer(this.app);
+      local.on("connection", (s) => {
+        this.sockets.add(s);
+        s.once("close", () => this.sockets.delete(s));
+      });
+      await new Promise<void>((resolve, reject) => {
+        local.once("error", reject);
+        local.listen(0, "127.0.0.1", () => resolve());
+      });
+      this.local = local;
+    }
+    this.o.log.info({ url: this.url, ...(this.local ? { localUrl: this.localUrl } : {}) }, "http listening");
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const s of this.sockets) s.destroy();
-    });
+    const servers = [this.server, this.local].filter((s): s is Server => s !== undefined);
+    this.server = this.local = undefined;
+    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const s of this.sockets) s.destroy(); // keep-alive clients would hold close() open
+    await closed;
   }
 
   /**
