@@ -12,7 +12,7 @@ import { postCropLoss } from "../helpers/crop-assessment.ts";
 describe("gateway restarts", () => {
   const dir = tempDir();
   afterAll(() => dir.remove());
-  const config = parseGatewayConfig({ dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false } }, "test");
+  const config = parseGatewayConfig({ dataDir: dir.path, mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false }, http: { host: "127.0.0.1", port: 0, anonymousWrites: true }, nodeRed: { enabled: false } }, "test");
   const boards = loadBoardDir("boards");
   const start = async () => {
     const g = new Gateway({ config, boards, log: testLog });
