@@ -1,0 +1,129 @@
+// Real firmware in the loop: StandardFirmata's Uno build (from the npm package avrgirl-arduino) on
+// an emulated ATmega328P (Debian's simavr), its UART on a pseudo-terminal the edge agent opens as a
+// serial port. The harness (uno-harness.c) is built here with gcc; the test feeds the ADC, watches
+// every pin from power-on, and can hang, reset or unplug the board. A machine without simavr or gcc
+// fails with how to install them, never a skip.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { waitFor } from "./wait-for.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const OUT = resolve(HERE, "../../test-results/hil");
+const SOURCE = join(HERE, "uno-harness.c");
+const HARNESS = join(OUT, "uno-harness");
+export const FIRMWARE = join(OUT, "package/junk/hex/uno/StandardFirmata.cpp.hex");
+const INSTALL = "apt-get install -y simavr libsimavr-dev libsimavrparts1 gcc";
+
+/** Builds the harness and fetches the firmware once per checkout (test-results/hil/). */
+export function prepareUnoEmulator(): void {
+  mkdirSync(OUT, { recursive: true });
+  if (!existsSync("/usr/include/simavr/sim_avr.h")) throw new Error(`the hardware-in-the-loop tests need simavr's headers and libraries: ${INSTALL}`);
+  if (!existsSync(HARNESS) || statSync(HARNESS).mtimeMs < statSync(SOURCE).mtimeMs) {
+    try {
+      // Built beside and renamed: test files running at once must not run a half-written binary.
+      execFileSync("gcc", ["-O2", "-o", `${HARNESS}.${process.pid}`, SOURCE, "-I/usr/include/simavr", "-lsimavr", "-lsimavrparts", "-lpthread"], { stdio: "pipe" });
+      renameSync(`${HARNESS}.${process.pid}`, HARNESS);
+    } catch (err) {
+      throw new Error(`building the simavr harness failed (${INSTALL}): ${(err as { stderr?: Buffer }).stderr?.toString() ?? err}`);
+    }
+  }
+  if (!existsSync(FIRMWARE)) {
+    // The package's tarball only: its dependencies are not needed (one of them is not on the registry).
+    const scratch = mkdtempSync(join(OUT, "pack-"));
+    const tgz = execFileSync("npm", ["pack", "avrgirl-arduino@5.0.1", "--silent", "--pack-destination", scratch], { encoding: "utf8" }).trim().split("\n").at(-1)!;
+    execFileSync("tar", ["xzf", join(scratch, tgz), "-C", scratch, "package/junk/hex/uno/StandardFirmata.cpp.hex"]);
+    mkdirSync(dirname(FIRMWARE), { recursive: true });
+    renameSync(join(scratch, "package/junk/hex/uno/StandardFirmata.cpp.hex"), FIRMWARE);
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+export interface PinEvent {
+  pin: number;
+  mode: "o" | "i";
+  level: "0" | "1" | "z";
+  us: number;
+}
+
+export class UnoEmulator {
+  readonly events: PinEvent[] = [];
+  path = "";
+  private readonly child: ChildProcess;
+  private buffer = "";
+
+  constructor() {
+    this.child = spawn(HARNESS, [FIRMWARE], { stdio: ["pipe", "pipe", "inherit"] });
+    this.child.stdout!.setEncoding("utf8");
+    this.child.stdout!.on("data", (d: string) => {
+      this.buffer += d;
+      let nl;
+      while ((nl = this.buffer.indexOf("\n")) >= 0) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        const pty = /^pty (\S+)$/.exec(line);
+        if (pty) this.path = pty[1];
+        const pin = /^pin (\d+) ([oi]) ([01z]) (\d+)$/.exec(line);
+        if (pin) this.events.push({ pin: Number(pin[1]), mode: pin[2] as "o" | "i", level: pin[3] as "0" | "1" | "z", us: Number(pin[4]) });
+      }
+    });
+  }
+
+  static async start(): Promise<UnoEmulator> {
+    prepareUnoEmulator();
+    const uno = new UnoEmulator();
+    await waitFor("the emulated Uno's serial port", () => uno.path !== "" || (uno.child.exitCode !== null ? Promise.reject(new Error("the harness exited")) : false), { timeoutMs: 10_000 });
+    return uno;
+  }
+
+  private send(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  /** Millivolts on an analog input (AVCC is 5,000 mV: 5,000 mV reads 1023). */
+  adc(channel: number, millivolts: number): void {
+    this.send(`adc ${channel} ${Math.round(millivolts)}`);
+  }
+
+  /** The firmware stops: not a byte more (a hung board). */
+  pause(): void {
+    this.send("pause");
+  }
+
+  resume(): void {
+    this.send("resume");
+  }
+
+  /** A brown-out: the firmware starts again, forgetting every pin mode and report. */
+  reset(): void {
+    this.send("reset");
+  }
+
+  /** The board's state at emulated time `us` on a pin, from the events. */
+  pinAt(pin: number, us: number): PinEvent | undefined {
+    return this.events.filter((e) => e.pin === pin && e.us <= us).at(-1);
+  }
+
+  /** Microseconds since power-on that the pin spent in the given state, up to `untilUs`. */
+  timeIn(pin: number, state: (e: PinEvent) => boolean, untilUs: number): number {
+    const mine = this.events.filter((e) => e.pin === pin && e.us <= untilUs);
+    let total = 0;
+    mine.forEach((e, i) => {
+      if (state(e)) total += (mine[i + 1]?.us ?? untilUs) - e.us;
+    });
+    return total;
+  }
+
+  /** Emulated microseconds since power-on (the last event's time, at least). */
+  get nowUs(): number {
+    return this.events.at(-1)?.us ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const gone = new Promise((r) => this.child.once("exit", r));
+    this.child.kill("SIGKILL"); // the board loses power
+    await gone;
+  }
+}
