@@ -15,6 +15,8 @@ import { Outputs } from "./control/outputs.ts";
 import { SafetyLoops } from "./control/safety-loops.ts";
 import { CommandHandler } from "./control/command-handler.ts";
 import { gatewayPublicKey } from "../protocol/command-signature.ts";
+import { LinkWatch, type LinkState } from "./io/link-watch.ts";
+import { invalidSample, type Sample } from "./sensors/sample.ts";
 import { Instruments } from "./instruments/instruments.ts";
 
 export interface AgentOptions {
@@ -57,6 +59,12 @@ export class EdgeAgent {
   private sampler: NodeJS.Timeout | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private readonly lastInvalid = new Map<string, string>();
+  private link: LinkWatch | undefined;
+  /** Set while the board's link is down and being reopened. */
+  private linkProblem: { state: Exclude<LinkState, "up">; sinceMs: number } | undefined;
+  private reopening = false;
+  private reopenTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(options: AgentOptions) {
     this.o = options;
@@ -94,8 +102,23 @@ export class EdgeAgent {
     this.journal.open();
     this.journal.on("flushFailed", (err) => log.error({ err: err.message }, "journal flush failed; readings wait in the journal until a flush succeeds"));
     await this.instruments.start();
-    this.io = this.o.io ?? (await this.openIo());
-    const io = this.io;
+    await this.attachHardware(this.o.io ?? (await this.openIo()));
+    const intervalMs = this.o.sampleIntervalMs ?? board.sampleIntervalMs;
+    this.controlTimer = setInterval(() => this.outputs?.tick(), 250);
+    this.publisher.start();
+    this.sampler = setInterval(() => this.sampleNow(), intervalMs);
+    this.statusTimer = setInterval(() => this.publisher.publishStatus(true), this.o.statusIntervalMs ?? 30_000);
+    log.info({ sensors: board.sensors.length, intervalMs }, "edge agent started");
+  }
+
+  /**
+   * The board's side: outputs in their safe state the moment it is ready, safety loops, commands,
+   * and a channel per sensor. Run at start and again each time the link to the board is reopened.
+   */
+  private async attachHardware(io: IoPlugin): Promise<void> {
+    const { board } = this.o;
+    const log = this.log;
+    this.io = io;
     const clock = this.o.clock ?? systemClock;
     const kv = { get: (key: string) => this.journal.getMeta(key), set: (key: string, value: string) => this.journal.setMeta(key, value) };
     // Outputs go to their safe state the moment the board is ready, and again on every reconnect.
@@ -106,7 +129,13 @@ export class EdgeAgent {
       io.on("ready", () => outputs.applySafeStates("reconnect"));
     });
     if (io.isReady) outputs.applySafeStates("boot");
-    const j5 = await readyBoard(board.id, io);
+    // A port that cannot be opened (a pulled cable) fails this attempt at once; later errors of a
+    // link (writes to a port that went away) are logged, never a crash: the link watch acts on them.
+    const failed = new Promise<never>((_, reject) => io.once("error", reject));
+    io.on("error", (err: Error) => log.warn({ err: err.message }, "board link error"));
+    const j5 = await Promise.race([readyBoard(board.id, io), failed]);
+    // The outputs' history goes on across a reopened link (it shows why they went safe).
+    if (this.outputs) outputs.changes.unshift(...this.outputs.changes);
     this.outputs = outputs;
     // A change of a pump or valve shows on the dashboards at once, not with the next status.
     let statusSoon: NodeJS.Timeout | undefined;
@@ -137,11 +166,56 @@ export class EdgeAgent {
       now: () => clock.now(),
       pollMs: Math.min(intervalMs, 2_000),
     });
-    this.controlTimer = setInterval(() => outputs.tick(), 250);
-    this.publisher.start();
-    this.sampler = setInterval(() => this.sampleNow(), intervalMs);
-    this.statusTimer = setInterval(() => this.publisher.publishStatus(true), this.o.statusIntervalMs ?? 30_000);
-    log.info({ sensors: board.sensors.length, intervalMs }, "edge agent started");
+    // Only a real board's link can fail; a simulated one cannot.
+    const transport = (io as { transport?: unknown }).transport;
+    this.link = board.io.kind === "firmata" && transport ? new LinkWatch(io as ConstructorParameters<typeof LinkWatch>[0], () => clock.now()) : undefined;
+  }
+
+  /**
+   * The link to the board failed: what it feeds is invalid from this round on, the outputs are
+   * sent to their safe state (as far as a dead link lets them), and the link is opened again with
+   * a doubling pause (1 s to a minute) until the board answers.
+   */
+  private linkDown(state: Exclude<LinkState, "up">): void {
+    if (this.reopening) return;
+    this.reopening = true;
+    this.linkProblem = { state, sinceMs: (this.o.clock ?? systemClock).now() };
+    this.log.warn({ state, path: this.o.board.io.kind === "firmata" ? this.o.board.io.path : undefined }, "board link lost: its readings are invalid, outputs to their safe state, reopening");
+    this.outputs?.applySafeStates("link-lost");
+    void this.reopen(0);
+  }
+
+  private async reopen(attempt: number): Promise<void> {
+    if (this.stopped) return;
+    this.link?.detach();
+    this.link = undefined;
+    for (const channel of this.channels) channel.stop?.();
+    this.channels = [];
+    await this.closeIo();
+    try {
+      const io = await this.openIo();
+      await withTimeout(this.attachHardware(io), 15_000, "the board did not answer within 15 s");
+      if (this.stopped) return;
+      this.log.info({ attempt }, "board link back: outputs set to their safe state again, readings resume");
+      this.reopening = false;
+      this.linkProblem = undefined;
+    } catch (err) {
+      const delayMs = Math.min(60_000, 1_000 * 2 ** attempt);
+      this.log.warn({ attempt, delayMs, err: (err as Error).message }, "board link not reopened; trying again");
+      this.reopenTimer = setTimeout(() => void this.reopen(attempt + 1), delayMs);
+    }
+  }
+
+  private async closeIo(): Promise<void> {
+    const io = this.io;
+    this.io = undefined;
+    try {
+      io?.close?.();
+      const transport = (io as { transport?: { close?: (cb: () => void) => void; isOpen?: boolean } } | undefined)?.transport;
+      if (transport?.isOpen && transport.close) await new Promise<void>((resolve) => transport.close!(() => resolve()));
+    } catch {
+      // a port that is gone cannot be closed any further
+    }
   }
 
   /** A bus-level complaint of the IO plugin (the Pi's I2C bus keeps its last error). */
@@ -158,13 +232,31 @@ export class EdgeAgent {
   /** Takes one sample of every sensor into the journal. */
   sampleNow(): void {
     const clock = this.o.clock ?? systemClock;
-    const samples = sampleAll(this.channels, clock.now());
+    const link = this.link?.check() ?? "up";
+    if (link !== "up") this.linkDown(link);
+    let samples = sampleAll(this.channels, clock.now());
+    if (this.linkProblem) samples = this.withLinkDown(samples, clock.now());
     for (const s of samples) {
       if (s.quality === "invalid") this.lastInvalid.set(s.sensor, s.warning ?? "invalid");
       else this.lastInvalid.delete(s.sensor);
     }
     for (const sample of samples) this.journal.append(sample);
     this.safety?.evaluate(new Map(samples.map((s) => [s.sensor, s.value])));
+  }
+
+  /**
+   * While the board's link is down, every sensor it feeds is published invalid (serial
+   * instruments on the Pi's own ports are not: they have links of their own).
+   */
+  private withLinkDown(samples: Sample[], nowMs: number): Sample[] {
+    const problem = this.linkProblem!;
+    const where = this.o.board.io.kind === "firmata" ? ` on ${this.o.board.io.path}` : "";
+    const seconds = Math.round((nowMs - problem.sinceMs) / 1000);
+    const why = problem.state === "restarted" ? "the board restarted and is being set up again" : `no answer from the board${where} for ${seconds} s (${problem.state}): check its USB cable and power`;
+    const fedByLink = new Set(this.o.board.sensors.filter((s) => !("port" in s)).map((s) => s.id));
+    const seen = new Set(samples.map((s) => s.sensor));
+    const missing = this.o.board.sensors.filter((s) => fedByLink.has(s.id) && !seen.has(s.id)).map((s) => invalidSample(s.id, s.unit, why));
+    return [...samples.map((s) => (fedByLink.has(s.sensor) ? invalidSample(s.sensor, s.unit, why) : s)), ...missing];
   }
 
   /** Stops taking readings; what is journalled keeps draining to the gateway. */
@@ -175,6 +267,9 @@ export class EdgeAgent {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reopenTimer) clearTimeout(this.reopenTimer);
+    this.link?.detach();
     if (this.sampler) clearInterval(this.sampler);
     for (const channel of this.channels) channel.stop?.();
     await this.instruments.stop();
@@ -183,9 +278,7 @@ export class EdgeAgent {
     this.outputs?.applySafeStates("shutdown");
     await this.publisher.stop();
     this.journal.close();
-    this.io?.close?.();
-    const transport = (this.io as { transport?: { close?: (cb: () => void) => void; isOpen?: boolean } } | undefined)?.transport;
-    if (transport?.isOpen && transport.close) await new Promise<void>((resolve) => transport.close!(() => resolve()));
+    await this.closeIo();
     this.log.info("edge agent stopped");
   }
 
@@ -201,4 +294,9 @@ export function readyBoard(id: string, io: IoPlugin): Promise<five.Board> {
     board.on("ready", () => resolve(board));
     board.on("error", (err: Error) => reject(err));
   });
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
 }

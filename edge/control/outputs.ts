@@ -19,7 +19,7 @@ export type OutputState = "on" | "off" | number;
 export interface OutputChange {
   output: string;
   state: OutputState;
-  source: "boot" | "reconnect" | "shutdown" | "command" | "safety" | "max-on-time" | "lease-ended";
+  source: "boot" | "reconnect" | "shutdown" | "link-lost" | "command" | "safety" | "max-on-time" | "lease-ended";
   detail?: string;
 }
 
@@ -85,7 +85,7 @@ export class Outputs {
   }
 
   /** Drives every output to its safe state: the first thing after boot and after a reconnect. */
-  applySafeStates(source: "boot" | "reconnect" | "shutdown"): void {
+  applySafeStates(source: "boot" | "reconnect" | "shutdown" | "link-lost"): void {
     for (const o of this.outputs.values()) {
       // Level before mode: on an AVR, writing HIGH to an input turns on its pull-up, and switching
       // to OUTPUT then keeps it HIGH, so an active-low relay never sees LOW on the way.

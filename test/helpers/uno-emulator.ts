@@ -121,7 +121,7 @@ export class UnoEmulator {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const gone = new Promise((r) => this.child.once("exit", r));
     this.child.kill("SIGKILL"); // the board loses power
     await gone;
