@@ -30,10 +30,37 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
   let constants: number[][] | undefined;
   const latest = new Latest<number[]>();
   const maxAgeMs = 3 * o.pollMs;
+  /** The last answer that was not one: an empty or short reply. Cleared by a whole answer. */
+  let badReply: string | undefined;
+  let lostContact = false;
+  /** One question per register at a time; one never answered is taken back before the next. */
+  const outstanding = new Map<number, { handler: (b: number[]) => void; sinceMs: number }>();
 
   const read = (register: number, bytes: number, handler: (b: number[]) => void) => {
-    if (register < 0) io.i2cReadOnce(sensor.address, bytes, handler);
-    else io.i2cReadOnce(sensor.address, register, bytes, handler);
+    const waiting = outstanding.get(register);
+    if (waiting) {
+      if (o.now() - waiting.sinceMs < maxAgeMs) return;
+      // Never answered (a read the firmware dropped): remove its listener, or every poll of an
+      // unplugged chip would leave one behind (firmata-io's event for the reply).
+      (io as Partial<Pick<NodeJS.EventEmitter, "removeListener">>).removeListener?.(`I2C-reply-${sensor.address}-${Math.max(0, register)}`, waiting.handler);
+    }
+    const answered = (reply: number[]) => {
+      outstanding.delete(register);
+      // StandardFirmata answers a read the chip did not acknowledge with an empty reply, and a
+      // short one when it stopped part way: neither is a reading of zero.
+      if (reply.length < bytes) {
+        lostContact = true; // whatever it answers next, it may have lost power and its settings
+        badReply = reply.length === 0
+          ? `I2C device ${hex} (${sensor.driver}) gave an empty reply: it did not acknowledge, check SDA/SCL, its supply and its address`
+          : `I2C device ${hex} (${sensor.driver}) answered ${reply.length} of ${bytes} bytes: check SDA/SCL and its supply`;
+        return;
+      }
+      badReply = undefined;
+      handler(reply);
+    };
+    outstanding.set(register, { handler: answered, sinceMs: o.now() });
+    if (register < 0) io.i2cReadOnce(sensor.address, bytes, answered);
+    else io.i2cReadOnce(sensor.address, register, bytes, answered);
   };
   const setUp = () => {
     for (const w of plan.setup) io.i2cWrite(sensor.address, w.register < 0 ? w.bytes : [w.register, ...w.bytes]);
@@ -48,7 +75,11 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
     if (wanted.length === 0) constants = [];
   };
   const poll = () => {
-    if (latest.fresh(o.now(), maxAgeMs) === undefined) setUp(); // new, or back after a silence
+    // New, back after a silence, or after an empty reply: set it up again.
+    if (latest.fresh(o.now(), maxAgeMs) === undefined || lostContact) {
+      lostContact = false;
+      setUp();
+    }
     const parts: number[][] = [];
     plan.sample.forEach((r, k) =>
       read(r.register, r.bytes, (bytes) => {
@@ -64,6 +95,7 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
     sensor,
     stop,
     read(): Sample {
+      if (badReply) return invalidSample(sensor.id, sensor.unit, badReply);
       const bytes = latest.fresh(o.now(), maxAgeMs);
       if (!bytes) {
         return invalidSample(sensor.id, sensor.unit, `I2C device ${hex} (${sensor.driver}) does not answer: check SDA/SCL, its supply and its address`);

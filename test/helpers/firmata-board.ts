@@ -87,6 +87,8 @@ export function fakeFirmataBoard(values: {
   oneWire?: ReadonlyMap<number, Array<{ rom: number[]; scratchpad: () => number[] }>>;
   /** Echo length in microseconds on a pin; given, the board announces PingFirmata's mode. */
   ping?: (pin: number) => number;
+  /** True: a read the chip does not acknowledge gets no reply at all (a firmware that drops it). */
+  i2cDropsNacks?: () => boolean;
 }): FirmataBoardFake {
   const path = `/dev/ttyFAKE${++boards}`;
   SerialPortMock.binding.createPort(path, { echo: false, record: true });
@@ -117,10 +119,13 @@ export function fakeFirmataBoard(values: {
     if (mode !== 1) return;
     const [register, length] = data.length >= 2 ? [data[0], data[1]] : [null, data[0]];
     const bytes = chip?.read(register, length);
+    if (!bytes && values.i2cDropsNacks?.()) return;
     if (!bytes) {
-      // What StandardFirmata prints when a device does not acknowledge.
+      // What StandardFirmata 2.5.9 does when a device does not acknowledge: it prints a string and
+      // still sends the reply, with no data bytes (readAndReportData).
       const text = [..."I2C: Too few bytes received"].flatMap((c) => [c.charCodeAt(0) & 0x7f, 0]);
-      return send([START_SYSEX, STRING_DATA, ...text, END_SYSEX]);
+      send([START_SYSEX, STRING_DATA, ...text, END_SYSEX]);
+      return send([START_SYSEX, I2C_REPLY, ...sevenBit([address]), ...sevenBit([register ?? 0]), END_SYSEX]);
     }
     send([START_SYSEX, I2C_REPLY, ...sevenBit([address]), ...sevenBit([register ?? 0]), ...sevenBit(bytes), END_SYSEX]);
   };
