@@ -16,6 +16,7 @@ import { measureRss } from "./rss.ts";
 import { alertLatency } from "./alert-latency.ts";
 import { villageDailyWrites } from "./village-writes.ts";
 import { hubThroughput, regionRematchMs } from "./hub.ts";
+import { healthUnderLoginFlood } from "./login-flood.ts";
 
 const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false } } });
 const smoke = values.smoke;
@@ -95,6 +96,10 @@ try {
   const latency = await alertLatency(n(20, 3));
   add("sensor publish -> alert p99 at 1,000 readings/s", `${latency.alertP99Ms.toFixed(1)} ms (${latency.alerts} alerts and clears, ${latency.missed} missed)`, latency.alertP99Ms, "<= 50 ms", latency.alertP99Ms <= 50 && latency.missed === 0);
   add("alert p99 - raw aedes pub->sub p99", `${latency.alertP99Ms.toFixed(1)} - ${latency.rawP99Ms.toFixed(1)} ms`, latency.alertP99Ms - latency.rawP99Ms, "<= 20 ms", latency.alertP99Ms - latency.rawP99Ms <= 20);
+
+  // Logins cannot stall the gateway (issue #22): health answers while wrong passwords flood in.
+  const flood = await healthUnderLoginFlood(n(1_000, 200));
+  add("health p99 under 1,000 wrong passwords (ms)", `${flood.healthP99Ms.toFixed(1)} ms over ${flood.probes} probes; ${flood.logins.throttled} throttled, ${flood.logins.failed} checked`, flood.healthP99Ms, "< 50 ms", flood.healthP99Ms < 50);
 
   // The federation hub (issue #9): throughput with one node and with two on Redis, region rematch.
   const hubOne = await hubThroughput(1, n(10_000, 1_000));

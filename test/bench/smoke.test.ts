@@ -24,6 +24,7 @@ describe("benchmark smoke run", () => {
       "simulated village: storage writes per day (MB)",
       "sensor publish -> alert p99 at 1,000 readings/s",
       "alert p99 - raw aedes pub->sub p99",
+      "health p99 under 1,000 wrong passwords (ms)",
       "hub: aid-request versions/s, two nodes on Redis / one node",
       "hub: full region rematch (ms)",
       "edge agent RSS / bare MQTT.js publisher (same V8 limits)",

@@ -93,15 +93,15 @@ export function ioPluginContract(name: string, make: () => Promise<IoFixture>): 
       await f.dispose();
     });
 
-    it("gives no I2C reply for an address where nothing answers", async () => {
+    it("gives no data for an address where nothing answers: no reply, or an empty one (StandardFirmata 2.5.9)", async () => {
       const f = await make();
       await waitFor("ready", () => f.io.isReady);
       f.io.i2cConfig({ delay: 0 });
-      let replied = false;
-      f.io.i2cReadOnce(0x41, 0x00, 2, () => (replied = true));
+      let replied: number[] | undefined;
+      f.io.i2cReadOnce(0x41, 0x00, 2, (bytes) => (replied = bytes));
       const answered = await new Promise<number[]>((resolve) => f.io.i2cReadOnce(0x40, 0x00, 1, resolve)); // a later read still works
       expect(answered).toEqual([0x12]);
-      expect(replied).toBe(false);
+      expect(replied === undefined || replied.length === 0, `replied ${JSON.stringify(replied)}`).toBe(true);
       await f.dispose();
     });
 

@@ -1,0 +1,55 @@
+// Logins cannot stall the gateway (issue #22): a real gateway process with a village's accounts,
+// a flood of wrong passwords from a process of its own (20 loopback addresses, 50 at a time, half
+// to POST /login and half as HTTP Basic on a write), and /api/health probed meanwhile from here.
+import { spawn } from "node:child_process";
+import { startGatewayProcess } from "../helpers/gateway-process.ts";
+
+// bcrypt of "village-test-pw" (cost 8).
+const HASH = "$2b$08$GAcw/sYHeWWh3jS0Uo5LY.LUlfibuUclfCINKb7zO8NNkEEwOySiW";
+
+export interface LoginFloodResult {
+  healthP99Ms: number;
+  probes: number;
+  /** Answers the flood got, by HTTP status. */
+  statuses: Record<string, number>;
+  logins: { succeeded: number; failed: number; throttled: number; busy: number };
+  /** Someone with the right password, from an address not in the flood, afterwards. */
+  rightPasswordStatus: number;
+}
+
+export async function healthUnderLoginFlood(attempts: number): Promise<LoginFloodResult> {
+  const gw = await startGatewayProcess({
+    nodeRed: { enabled: false, accounts: [{ account: "maintenance", password: HASH }, { account: "kitchen", password: HASH }, { account: "visitors", password: HASH, permissions: "read" }] },
+  });
+  try {
+    const latencies: number[] = [];
+    let flooding = true;
+    const probe = (async () => {
+      while (flooding) {
+        const t = performance.now();
+        await (await fetch(`${gw.base}/api/health`)).arrayBuffer();
+        latencies.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/login-flood.ts", gw.base, String(attempts)], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const code = await new Promise((r) => child.once("exit", r));
+    flooding = false;
+    await probe;
+    if (code !== 0) throw new Error(`the login flood exited with ${code}`);
+    latencies.sort((a, b) => a - b);
+    const health = (await (await fetch(`${gw.base}/api/health`)).json()) as { access: { logins: LoginFloodResult["logins"] } };
+    const right = await fetch(`${gw.base}/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ account: "visitors", password: "village-test-pw" }) });
+    return {
+      healthP99Ms: latencies[Math.floor(latencies.length * 0.99)],
+      probes: latencies.length,
+      statuses: JSON.parse(out) as Record<string, number>,
+      logins: health.access.logins,
+      rightPasswordStatus: right.status,
+    };
+  } finally {
+    await gw.stop();
+  }
+}
