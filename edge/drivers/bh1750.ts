@@ -5,7 +5,10 @@ import { u16be } from "./bytes.ts";
 import type { I2cPlan } from "./i2c-driver.ts";
 
 export function bh1750Lux(bytes: number[]): number {
-  return u16be(bytes) / 1.2;
+  const counts = u16be(bytes);
+  // Full scale (65535 counts, 54,612 lx in H-resolution mode): the true light may be anything above.
+  if (counts === 0xffff) throw new Error("BH1750 is saturated (65535 counts, 54612 lx or more): shade it or lower its measurement time");
+  return counts / 1.2;
 }
 
 export function bh1750(): I2cPlan<unknown> {

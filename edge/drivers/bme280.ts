@@ -83,6 +83,8 @@ export function bme280Convert(burst: number[], trim: Bme280Trim, quantity: Clima
   return bme280Humidity(raw.adcH, tFine, trim);
 }
 
+const BME280_CHIP_ID = 0x60;
+
 export function bme280(_config: { quantity: ClimateQuantity }): I2cPlan<{ quantity: ClimateQuantity }> {
   return {
     setup: [
@@ -90,8 +92,14 @@ export function bme280(_config: { quantity: ClimateQuantity }): I2cPlan<{ quanti
       { register: 0xf5, bytes: [0xa0] }, // config: 1000 ms standby, filter off
       { register: 0xf4, bytes: [0x27] }, // ctrl_meas: temperature x1, pressure x1, normal mode
     ],
-    constants: [{ register: 0x88, bytes: 26 }, { register: 0xe1, bytes: 7 }],
+    // 0xD0 is the chip id, 0x60 on a BME280 (datasheet §5.4.1): a BMP280 (0x58) has no humidity,
+    // and a chip that reset or a wrong part at the address must not be read with these constants.
+    constants: [{ register: 0x88, bytes: 26 }, { register: 0xe1, bytes: 7 }, { register: 0xd0, bytes: 1 }],
     sample: [{ register: 0xf7, bytes: 8 }], // burst read: the pointer advances (§5.2.1)
-    convert: (bytes, constants, c) => bme280Convert(bytes, bme280Trim(constants[0], constants[1]), c.quantity),
+    convert: (bytes, constants, c) => {
+      const id = constants[2]?.[0];
+      if (id !== BME280_CHIP_ID) throw new Error(`chip id 0x${(id ?? 0).toString(16)} is not a BME280's 0x60 (a BMP280 reads 0x58): check the part at this address`);
+      return bme280Convert(bytes, bme280Trim(constants[0], constants[1]), c.quantity);
+    },
   };
 }

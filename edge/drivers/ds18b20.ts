@@ -21,6 +21,9 @@ export function crc8Maxim(bytes: ArrayLike<number>, length = bytes.length): numb
 export function ds18b20Celsius(scratchpad: number[]): number {
   if (scratchpad.length !== 9) throw new Error(`DS18B20 scratchpad has ${scratchpad.length} bytes, 9 expected`);
   if (scratchpad.every((b) => b === 0xff)) throw new Error("DS18B20 does not answer (all ones): check the data line and its 4.7 kOhm pull-up");
+  // All zeros passes the CRC (CRC-8 of zeros is 0) but is no conversion: a data line shorted to
+  // ground, or a bus master that read nothing. A real scratchpad has 0xFF in byte 5 (reserved).
+  if (scratchpad.every((b) => b === 0)) throw new Error("DS18B20 frame is all zeros: the data line is held low, check it for a short to ground");
   if (crc8Maxim(scratchpad, 8) !== scratchpad[8]) throw new Error("DS18B20 scratchpad CRC mismatch: noise on a long cable, check the pull-up");
   const celsius = s16le(scratchpad) / 16;
   if (celsius === 85) throw new Error("DS18B20 reads its power-on value 85 °C: no conversion took place, check its supply");

@@ -26,6 +26,7 @@ function bme280Chip() {
   const regs: Record<number, number> = {};
   const a = [27504, 26435, -1000, 36477, -10685, 3024, 2855, 140, -7, 15500, -14600, 6000].flatMap(le16);
   [...a, 0x00, 75].forEach((b, k) => (regs[0x88 + k] = b));
+  regs[0xd0] = 0x60; // chip id
   [...le16(362), 0, 313 >> 4, ((50 & 0x0f) << 4) | (313 & 0x0f), 50 >> 4, 30].forEach((b, k) => (regs[0xe1 + k] = b));
   const [adcP, adcT, adcH] = [415148, 519888, 30000];
   [adcP >> 12, (adcP >> 4) & 0xff, (adcP & 0x0f) << 4, adcT >> 12, (adcT >> 4) & 0xff, (adcT & 0x0f) << 4, adcH >> 8, adcH & 0xff]

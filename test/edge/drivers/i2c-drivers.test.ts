@@ -72,6 +72,10 @@ describe("BH1750 light sensor", () => {
   it("gives the datasheet's example: 0x83 0x90 is about 28067 lx", () => {
     expect(bh1750().convert([0x83, 0x90], [], undefined)).toBeCloseTo(28066.67, 1);
   });
+  it("flags full scale (0xFFFF) as saturated, not as 54,612 lx", () => {
+    expect(() => bh1750().convert([0xff, 0xff], [], undefined)).toThrow(/saturated/);
+    expect(bh1750().convert([0xff, 0xfe], [], undefined)).toBeCloseTo(54611.67, 1);
+  });
 });
 
 describe("BME280", () => {
@@ -102,16 +106,22 @@ describe("BME280", () => {
   it("gives Bosch's example: 25.08 °C and 1006.53 hPa", () => {
     const data = burst(415148, 519888, 30000);
     const c = (quantity: "temperature" | "pressure" | "humidity") => ({ quantity });
-    expect(bme280(c("temperature")).convert(data, [calibA, calibB], c("temperature"))).toBeCloseTo(25.08, 2);
-    expect(bme280(c("pressure")).convert(data, [calibA, calibB], c("pressure"))).toBeCloseTo(1006.5327, 2);
-    const rh = bme280(c("humidity")).convert(data, [calibA, calibB], c("humidity"));
-    const wetter = bme280(c("humidity")).convert(burst(415148, 519888, 34000), [calibA, calibB], c("humidity"));
+    expect(bme280(c("temperature")).convert(data, [calibA, calibB, [0x60]], c("temperature"))).toBeCloseTo(25.08, 2);
+    expect(bme280(c("pressure")).convert(data, [calibA, calibB, [0x60]], c("pressure"))).toBeCloseTo(1006.5327, 2);
+    const rh = bme280(c("humidity")).convert(data, [calibA, calibB, [0x60]], c("humidity"));
+    const wetter = bme280(c("humidity")).convert(burst(415148, 519888, 34000), [calibA, calibB, [0x60]], c("humidity"));
     expect(rh).toBeGreaterThan(0);
     expect(rh).toBeLessThan(100);
     expect(wetter).toBeGreaterThan(rh);
   });
 
+  it("refuses a chip whose id is not a BME280's (0x60): a BMP280 (0x58), or one not read", () => {
+    const data = burst(415148, 519888, 30000);
+    expect(() => bme280({ quantity: "temperature" }).convert(data, [calibA, calibB, [0x58]], { quantity: "temperature" })).toThrow(/chip id 0x58 is not a BME280's 0x60/);
+    expect(() => bme280({ quantity: "temperature" }).convert(data, [calibA, calibB], { quantity: "temperature" })).toThrow(/chip id 0x0/);
+  });
+
   it("refuses the reset value that means no measurement was taken", () => {
-    expect(() => bme280({ quantity: "temperature" }).convert(burst(0x80000, 0x80000, 0x8000), [calibA, calibB], { quantity: "temperature" })).toThrow(/not measured/);
+    expect(() => bme280({ quantity: "temperature" }).convert(burst(0x80000, 0x80000, 0x8000), [calibA, calibB, [0x60]], { quantity: "temperature" })).toThrow(/not measured/);
   });
 });

@@ -26,6 +26,8 @@ describe("DS18B20", () => {
     bad[0] ^= 0x01;
     expect(() => ds18b20Celsius(bad)).toThrow(/CRC/);
     expect(() => ds18b20Celsius(Array(9).fill(0xff))).toThrow(/pull-up/);
+    expect(crc8Maxim(Array(8).fill(0))).toBe(0); // why the CRC alone does not catch it
+    expect(() => ds18b20Celsius(Array(9).fill(0))).toThrow(/all zeros/);
     expect(() => ds18b20Celsius(scratchpad(0x0550))).toThrow(/power-on/);
   });
 });
