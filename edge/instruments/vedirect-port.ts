@@ -10,7 +10,14 @@ export interface VeDirectPortOptions extends SerialInstrumentOptions {
 
 export class VeDirectPort extends SerialInstrument {
   private readonly parser = new VeDirectParser();
-  private latest: { fields: VeDirectFields; atMs: number } | undefined;
+  /**
+   * Every field from every valid block, each with when it last came: a BMV-712 sends its readings
+   * (V, I, SOC ...) and its history (H1 ...) in blocks of their own, one each second in turn, so a
+   * field stays current as long as its own block keeps coming, whatever block came last.
+   */
+  private readonly fields: VeDirectFields = {};
+  private readonly fieldAtMs = new Map<string, number>();
+  private lastBlockAtMs: number | undefined;
   private lastError: { reason: string; atMs: number } | undefined;
   badBlocks = 0;
   goodBlocks = 0;
@@ -19,7 +26,12 @@ export class VeDirectPort extends SerialInstrument {
     super({ ...o, baudRate: 19200 });
     this.parser.on("frame", (fields) => {
       this.goodBlocks++;
-      this.latest = { fields, atMs: this.now() };
+      const now = this.now();
+      this.lastBlockAtMs = now;
+      for (const [name, value] of Object.entries(fields)) {
+        this.fields[name] = value;
+        this.fieldAtMs.set(name, now);
+      }
     });
     this.parser.on("error", (reason) => {
       this.badBlocks++;
@@ -35,16 +47,21 @@ export class VeDirectPort extends SerialInstrument {
   /** A field's value now; throws with what to check when there is none to trust. */
   read(field: VeDirectField): number {
     const staleMs = this.o.staleMs ?? 5_000;
-    if (!this.latest || this.now() - this.latest.atMs > staleMs) {
-      const why = this.link.problem ?? (this.lastError && this.now() - this.lastError.atMs <= staleMs ? this.lastError.reason : undefined);
+    const now = this.now();
+    if (this.lastBlockAtMs === undefined || now - this.lastBlockAtMs > staleMs) {
+      const why = this.link.problem ?? (this.lastError && now - this.lastError.atMs <= staleMs ? this.lastError.reason : undefined);
       throw new Error(`no valid VE.Direct block from ${this.o.path} for ${Math.round(staleMs / 1000)} s${why ? `: ${why}` : ": check the VE.Direct cable (TX to RX, 5 V or 3.3 V levels)"}`);
     }
-    return veDirectValue(this.latest.fields, field);
+    const atMs = this.fieldAtMs.get(field);
+    if (atMs !== undefined && now - atMs > staleMs) {
+      throw new Error(`${field} has not come in any VE.Direct block from ${this.o.path} for ${Math.round((now - atMs) / 1000)} s, though other blocks do`);
+    }
+    return veDirectValue(this.fields, field);
   }
 
   /** The instrument's own error and alarm reports, plus recent broken blocks. */
   warnings(): string[] {
-    const out = this.latest ? veDirectWarnings(this.latest.fields) : [];
+    const out = this.lastBlockAtMs !== undefined ? veDirectWarnings(this.fields) : [];
     if (this.lastError && this.now() - this.lastError.atMs < 60_000) out.push(`${this.o.path}: ${this.lastError.reason} (${this.badBlocks} rejected so far)`);
     if (this.link.problem && this.link.problem !== "not opened yet") out.push(this.link.problem);
     return out;

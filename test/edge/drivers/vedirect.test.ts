@@ -126,6 +126,28 @@ describe("VE.Direct over a pseudo-terminal", () => {
   });
 });
 
+describe("a battery monitor's two blocks (BMV-712)", () => {
+  let pty: Pty | undefined;
+  let port: VeDirectPort | undefined;
+  afterEach(async () => {
+    await port?.stop();
+    await pty?.close();
+  });
+
+  it("keeps each field from its own block: state of charge stays readable after a history block", async () => {
+    pty = await openPty();
+    port = new VeDirectPort({ path: pty.path, log: testLog, staleMs: 60_000 });
+    port.start();
+    await waitFor("port open", () => port!.link.problem === undefined);
+    // The BMV-712 sends its readings and its history (H1 ...) in turn, one block a second.
+    const history: Array<[string, string]> = [["H1", "-102345"], ["H2", "-30000"], ["H3", "-67000"], ["H4", "12"], ["H5", "0"], ["H6", "-9000000"], ["H7", "23900"], ["H8", "29000"], ["H9", "3600"], ["H10", "5"], ["H11", "0"], ["H12", "0"], ["H17", "1200"], ["H18", "1400"]];
+    for (let i = 0; i < 20; i++) pty.send(veDirectBlock(i % 2 ? history : bmv));
+    await waitFor("twenty blocks", () => port!.goodBlocks >= 19); // the first may be joined mid-way
+    expect(port.read("SOC")).toBeCloseTo(87.6, 6); // the last block was the history block
+    expect(port.read("V")).toBeCloseTo(24.12, 6);
+  });
+});
+
 describe("VE.Direct cable pulled and plugged back in", () => {
   it("reopens the port by its stable name and reads again", async () => {
     const dir = tempDir();
