@@ -90,6 +90,11 @@ function checkBusUse(board: BoardDefinition, i: number, owners: Map<string, numb
     return [];
   }
   const other = board.sensors[owner];
+  // The ADS1115 converts one input at a time, in the mode its setup writes: two sensors on one chip
+  // with different inputs would both read whichever was configured last.
+  if (sensor.driver === "ads1115-current-loop" && other.driver === sensor.driver && "channel" in sensor && "channel" in other && sensor.channel !== other.channel) {
+    return [`sensors[${i}].channel: AIN${sensor.channel} on the ADS1115 at 0x${(sensor as { address: number }).address.toString(16)} would read AIN${other.channel} of sensors[${owner}] (${other.id}): the agent reads one input per chip; give the second loop a chip of its own (ADDR pin: 0x48-0x4b)`];
+  }
   if (other.driver === sensor.driver) {
     const sameSettings = !("baudRate" in sensor) || ("baudRate" in other && other.baudRate === sensor.baudRate);
     return sameSettings ? [] : [`sensors[${i}].baudRate: ${sensor.port} is opened at another rate by sensors[${owner}] (${other.id})`];

@@ -83,6 +83,21 @@ sensors:
     ]));
   });
 
+  it("refuses two inputs of one ADS1115: the agent reads one input per chip", () => {
+    const file = boardFile(`id: x
+domain: water
+name: X
+io: { kind: firmata, path: /dev/ttyACM0 }
+sensors:
+  - { id: a, driver: ads1115-current-loop, address: 0x48, channel: 0, shuntOhms: 150, span: [0, 300], unit: "%" }
+  - { id: b, driver: ads1115-current-loop, address: 0x48, channel: 1, shuntOhms: 150, span: [0, 300], unit: "%" }
+  - { id: c, driver: ads1115-current-loop, address: 0x49, channel: 1, shuntOhms: 150, span: [0, 300], unit: "%" }
+`);
+    expect(problemsOf(() => loadBoardFile(file))).toEqual([
+      `${file}: sensors[1].channel: AIN1 on the ADS1115 at 0x48 would read AIN0 of sensors[0] (a): the agent reads one input per chip; give the second loop a chip of its own (ADDR pin: 0x48-0x4b)`,
+    ]);
+  });
+
   it("refuses hardware drivers on a simulated board and a malformed filter", () => {
     const file = boardFile(`id: x
 domain: greenhouse
