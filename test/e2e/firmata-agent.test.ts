@@ -113,4 +113,13 @@ describe("edge agent on Firmata", () => {
     expect(rows["cistern-east-level"].value).toBeCloseTo(21_250, 0);
     expect(written).toEqual(expect.arrayContaining([0x75])); // PING_READ requests went out
   });
+
+  it("a tank kit flashed with StandardFirmata (no PingFirmata): the ultrasonic level is invalid and says why; the rest goes on", async () => {
+    const adc = { write: () => undefined, read: (register: number | null) => (register === 0x00 ? [0x38, 0x40] : undefined) };
+    // No `ping`: the board announces no ping mode, as StandardFirmata does not.
+    const { rows } = await kitOverFirmata("tank-node", { analog: () => 0, digital: () => 0, i2c: new Map([[0x48, adc]]) }, ["cistern-east-level"]);
+    const level = await waitFor("the level's refusal", () => rows["tank-east-level"]);
+    expect(level).toMatchObject({ quality: "invalid", value: null });
+    expect(level.warning).toMatch(/cannot time an echo \(Please upload PingFirmata to the board\): flash PingFirmata/);
+  });
 });
