@@ -72,6 +72,7 @@ function buildChannel(board: five.Board, sensor: SensorDefinition, ctx: ChannelC
     }
     case "digital-input": {
       const component = new five.Sensor({ pin: sensor.pin, type: "digital", board, freq: 1000 });
+      if (sensor.activeLow) enablePullUp(ctx.io, Number(sensor.pin));
       return {
         sensor,
         read() {
@@ -184,6 +185,23 @@ function i2cPlanOf(sensor: I2cSensor): { plan: I2cPlan<never>; config: never } {
 }
 
 /** Channels in declaration order, with derived sensors after the sensors they read. */
+/**
+ * A contact to ground (a float switch) reads LOW when closed and floats when open: its input needs
+ * the chip's pull-up. Firmata's PIN_MODE_PULLUP where the firmware offers it; older StandardFirmata
+ * builds (such as the Uno build avrgirl-arduino ships, whose capability report has no PULLUP) take
+ * the AVR's own way: an input written HIGH turns its pull-up on (ATmega328P datasheet §14.2.1).
+ */
+function enablePullUp(io: object, pin: number): void {
+  const firmata = io as { MODES?: { INPUT: number; PULLUP?: number }; pins?: Array<{ supportedModes?: number[] }>; pinMode?(pin: number, mode: number): unknown; digitalWrite?(pin: number, value: number): unknown };
+  const { MODES } = firmata;
+  if (MODES?.PULLUP === undefined) return; // not Firmata: a simulated or Pi-only board
+  if (firmata.pins?.[pin]?.supportedModes?.includes(MODES.PULLUP)) firmata.pinMode?.(pin, MODES.PULLUP);
+  else {
+    firmata.pinMode?.(pin, MODES.INPUT);
+    firmata.digitalWrite?.(pin, 1);
+  }
+}
+
 export function buildChannels(board: five.Board, def: BoardDefinition, ctx: ChannelContext): Channel[] {
   const direct = def.sensors.filter((s) => s.driver !== "coulomb-soc");
   const derived = def.sensors.filter((s) => s.driver === "coulomb-soc");

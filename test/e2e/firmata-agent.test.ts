@@ -65,12 +65,14 @@ describe("edge agent on Firmata", () => {
    * Runs a kit from boards/kits on a fake Firmata board into a gateway that knows the village and
    * the kits; resolves with the latest stored reading of each sensor once the named ones are good.
    */
+  let kitRuns = 0;
   async function kitOverFirmata(kitId: string, values: Parameters<typeof fakeFirmataBoard>[0], good: string[]) {
     const kits = loadBoardDir("boards/kits");
     const kit = kits.find((k) => k.board.id === kitId)!.board;
     const kitGateway = await startTestGateway({}, [...loadBoardDir("boards"), ...kits]);
     const kitBoard = fakeFirmataBoard(values);
-    const kitAgent = agentOverFirmata(kit, kitBoard, kitGateway.gateway.broker.url, dir.path, 200);
+    // A journal of its own: one kit's readings left from an earlier test must not replay here.
+    const kitAgent = agentOverFirmata(kit, kitBoard, kitGateway.gateway.broker.url, `${dir.path}/kit-${++kitRuns}`, 200);
     try {
       await kitAgent.start();
       const rows = await waitFor(`stored: ${good.join(", ")}`, async () => {

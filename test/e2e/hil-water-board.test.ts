@@ -12,7 +12,9 @@ import { tempDir } from "../helpers/temp-dir.ts";
 import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
-const water = loadBoardFile("boards/water.yaml").board;
+// The pump's running contact wired to ground, as a float switch is: active low, on the pull-up.
+const reference = loadBoardFile("boards/water.yaml").board;
+const water = { ...reference, sensors: reference.sensors.map((s) => (s.id === "pump-running" ? { ...s, activeLow: true } : s)) };
 /** Volts a 0.5-4.5 V transducer gives for litres of a tank (the board file's calibration: 102-921 counts). */
 const volts = (litres: number, capacity: number) => 0.5 + (4 * litres) / capacity;
 
@@ -55,6 +57,14 @@ describe("the water board on StandardFirmata (emulated ATmega328P)", () => {
     expect(latest("cistern-level")!.value).toBeCloseTo(21_000, -2);
     uno.adc(0, volts(3_000, 10_000) * 1000);
     await waitFor("the north tank's new level", () => Math.abs(latest("tank-north-level")!.value! - 3_000) < 30, { timeoutMs: 10_000 });
+  });
+
+  it("turns on the chip's pull-up for a contact to ground (pin 7), so an open contact reads open, not floating", async () => {
+    // (StandardFirmata's Uno build has no PULLUP mode: the agent writes the input HIGH instead.)
+    await waitFor("pin 7 an input with its pull-up", () => uno.events.filter((e) => e.pin === 7).at(-1)?.level === "1", { timeoutMs: 3_000 });
+    expect(uno.events.filter((e) => e.pin === 7).at(-1)).toMatchObject({ mode: "i", level: "1" });
+    // The open contact reads HIGH through the pull-up: active low, so the pump is not running.
+    await waitFor("a reading of the contact", () => latest("pump-running")?.value === 0, { timeoutMs: 5_000 });
   });
 
   it("measures each output's time outside its safe state from power-on", () => {
