@@ -82,6 +82,7 @@ export class EdgeAgent {
       warnings: () => [
         ...(this.outputs?.warnings.values() ?? []),
         ...(this.commands?.warning() ? [this.commands.warning()!] : []),
+        ...this.journalWarnings(),
         ...this.instruments.warnings(),
         ...this.ioWarnings(),
         ...this.sensorWarnings(),
@@ -101,6 +102,7 @@ export class EdgeAgent {
     mkdirSync(this.o.dataDir, { recursive: true });
     this.journal.open();
     this.journal.on("flushFailed", (err) => log.error({ err: err.message }, "journal flush failed; readings wait in the journal until a flush succeeds"));
+    this.journal.on("quarantined", (batch) => log.error(batch, "journal batch unreadable: moved to table quarantine, its readings counted as lost; sampling goes on"));
     await this.instruments.start();
     await this.attachHardware(this.o.io ?? (await this.openIo()));
     const intervalMs = this.o.sampleIntervalMs ?? board.sampleIntervalMs;
@@ -216,6 +218,12 @@ export class EdgeAgent {
     } catch {
       // a port that is gone cannot be closed any further
     }
+  }
+
+  /** Readings the journal could not keep, said where a person looks (the device's status). */
+  private journalWarnings(): string[] {
+    const { quarantined } = this.journal.stats();
+    return quarantined ? [`${quarantined} reading(s) lost to unreadable journal batches, kept in table quarantine of journal-${this.o.board.id}.db: check the SD card`] : [];
   }
 
   /** A bus-level complaint of the IO plugin (the Pi's I2C bus keeps its last error). */

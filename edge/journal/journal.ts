@@ -55,6 +55,8 @@ export function firstSeqFor(clock: Clock): number {
 export interface JournalStats {
   pending: number;
   overflowDropped: number;
+  /** Readings in batches that could not be read back (a corrupt row), moved to table quarantine. */
+  quarantined: number;
   bytes: number;
   nextSeq: number;
   /** The first sequence number this journal file gave out. */
@@ -82,6 +84,10 @@ CREATE TABLE IF NOT EXISTS batches (
   format INTEGER NOT NULL, readings BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS quarantine (
+  first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, format INTEGER NOT NULL, readings BLOB NOT NULL,
+  reason TEXT NOT NULL, at_ms INTEGER NOT NULL
+);
 `;
 
 /**
@@ -105,7 +111,7 @@ export function inspectJournal(path: string): { firstSeq: number; lastSeq: numbe
 /** Journals written before batches existed kept one reading per row in a table `readings`. */
 type LegacyRow = Omit<Entry, "warning" | "mono"> & { boot: string; mono: number; warning: string | null };
 
-export class Journal extends EventEmitter<{ committed: [readings: Reading[], json: string]; corrected: []; flushFailed: [err: Error] }> {
+export class Journal extends EventEmitter<{ committed: [readings: Reading[], json: string]; corrected: []; flushFailed: [err: Error]; quarantined: [batch: { firstSeq: number; lastSeq: number; lost: number; reason: string }] }> {
   private readonly options: Required<Omit<JournalOptions, "firstSeq" | "flushFile">> & Pick<JournalOptions, "firstSeq" | "flushFile">;
   /** Flushes the WAL file, opened beside SQLite's own handle. */
   private wal: WalFlush<{ upTo: number; batches: Array<{ readings: Reading[]; json: string }> }> | undefined;
@@ -134,6 +140,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
   private seq = 0;
   private first = 1;
   private overflowDropped = 0;
+  private quarantined = 0;
   /** Batches taken before the clock was set exist; checked so commits need not look for them. */
   private hasUnsynced = false;
   private statements!: {
@@ -209,6 +216,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     // meta.seq is written whenever batches are deleted; inserts alone leave it behind max(last_seq).
     this.seq = Math.max(Number(this.getMeta("seq") ?? 0), maxRow.s ?? 0);
     this.overflowDropped = Number(this.getMeta("overflowDropped") ?? 0);
+    this.quarantined = Number(this.getMeta("quarantined") ?? 0);
     this.boot = String(Number(this.getMeta("boots") ?? 0) + 1); // journals from before held UUIDs: earlier boots all the same
     this.setMeta("boots", this.boot);
     this.hasUnsynced = db.prepare("SELECT 1 FROM batches WHERE unsynced = 1 LIMIT 1").get() !== undefined;
@@ -316,14 +324,41 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     const out: Reading[] = [];
     beforeSeq = Math.min(beforeSeq, this.durableSeq + 1); // nothing that is not yet on the device
     if (limit <= 0) return out;
+    const corrupt: Array<{ row: BatchRow; err: Error }> = [];
     for (const row of this.statements.pendingAfter.iterate({ after: afterSeq, before: beforeSeq }) as IterableIterator<BatchRow>) {
-      for (const r of decodeBatch(row.format, row.readings, this.options.path, row.first_seq) as Reading[]) {
+      let readings: Reading[];
+      try {
+        readings = decodeBatch(row.format, row.readings, this.options.path, row.first_seq) as Reading[];
+      } catch (err) {
+        corrupt.push({ row, err: err as Error });
+        continue;
+      }
+      for (const r of readings) {
         if (r.seq > afterSeq && r.seq < beforeSeq && !this.acked.has(r.seq)) out.push(r);
         if (out.length >= limit) break;
       }
       if (out.length >= limit) break;
     }
+    for (const { row, err } of corrupt) this.quarantine(row, err);
     return out;
+  }
+
+  /**
+   * A batch that cannot be read back (a corrupt row, a bit flipped on an SD card) must not stop the
+   * agent, which would then sample nothing and run no safety loop: it moves, bytes untouched, to
+   * table quarantine for a person to look at, its readings are counted as lost, and the rest of
+   * the journal goes on.
+   */
+  private quarantine(row: BatchRow, err: Error): void {
+    const lost = row.last_seq - row.first_seq + 1 - this.ackedWithin(row.first_seq, row.last_seq);
+    this.db!.transaction(() => {
+      this.db!.prepare("INSERT OR REPLACE INTO quarantine (first_seq, last_seq, format, readings, reason, at_ms) VALUES (?,?,?,?,?,?)")
+        .run(row.first_seq, row.last_seq, row.format, row.readings, err.message.slice(0, 500), this.options.clock.now());
+      this.db!.prepare("DELETE FROM batches WHERE first_seq = ?").run(row.first_seq);
+      this.quarantined += lost;
+      this.statements.setMeta.run("quarantined", String(this.quarantined));
+    })();
+    this.emit("quarantined", { firstSeq: row.first_seq, lastSeq: row.last_seq, lost, reason: err.message });
   }
 
   /** The gateway stored these inclusive ranges: they leave the journal (with the next commit). */
@@ -387,7 +422,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     const stored = (this.statements.total.get() as { n: number }).n;
     const pending = stored - this.ackedWithin(-Infinity, Infinity) + this.buffer.length;
     const bytes = (this.statements.size.get() as { bytes: number }).bytes;
-    return { pending, overflowDropped: this.overflowDropped, bytes, nextSeq: this.nextSeq, firstSeq: this.first };
+    return { pending, overflowDropped: this.overflowDropped, quarantined: this.quarantined, bytes, nextSeq: this.nextSeq, firstSeq: this.first };
   }
 
   getMeta(key: string): string | undefined {
@@ -430,12 +465,20 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     this.hasUnsynced = false;
     const now = this.options.clock.now();
     const mono = this.options.clock.monotonicMs();
-    const rows = this.db.prepare("SELECT first_seq, boot, format, readings FROM batches WHERE unsynced = 1").all() as BatchRow[];
+    const rows = this.db.prepare("SELECT first_seq, last_seq, boot, format, readings FROM batches WHERE unsynced = 1").all() as BatchRow[];
     if (rows.length === 0) return;
     const update = this.db.prepare(`UPDATE batches SET unsynced = 0, format = ${FORMAT_PACKED}, readings = ? WHERE first_seq = ?`);
+    const corrupt: Array<{ row: BatchRow; err: Error }> = [];
     this.db.transaction(() => {
       for (const row of rows) {
-        const entries = decodeBatch(row.format, row.readings, this.options.path, row.first_seq).map(({ mono: taken, ...e }): Entry =>
+        let decoded: Entry[];
+        try {
+          decoded = decodeBatch(row.format, row.readings, this.options.path, row.first_seq);
+        } catch (err) {
+          corrupt.push({ row, err: err as Error });
+          continue;
+        }
+        const entries = decoded.map(({ mono: taken, ...e }): Entry =>
           row.boot === this.boot
             ? { ...e, ts: Math.trunc(now - (mono - (taken ?? mono))), clock: "corrected" as const }
             : { ...e, ts: Math.trunc(now - mono), clock: "estimated" as const },
@@ -443,6 +486,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
         update.run(encodeBatch(entries), row.first_seq);
       }
     })();
+    for (const { row, err } of corrupt) this.quarantine(row, err);
     // Corrected readings were never sent; the publisher picks them up as backlog.
     this.emit("corrected");
   }

@@ -376,4 +376,35 @@ describe("journal", () => {
     ]);
     after.close();
   });
+
+  it("moves a corrupt batch to quarantine, counts its readings as lost, and hands out the rest", async () => {
+    const { clock } = manualClock(NOW);
+    const journal = new Journal({ path, clock, firstSeq: 1, commitEveryReadings: 10, minFlushIntervalMs: 0 });
+    journal.open();
+    const quarantined: unknown[] = [];
+    journal.on("quarantined", (b) => quarantined.push(b));
+    for (let i = 0; i < 30; i++) journal.append(sample(i));
+    journal.commit();
+    await journal.flushed();
+    // A bit flipped on the SD card: the second batch's bytes no longer decode.
+    const other = new Database(path);
+    other.prepare("UPDATE batches SET readings = x'0badf00d' WHERE first_seq = 11").run();
+    other.close();
+    const out = journal.pending(0, Number.MAX_SAFE_INTEGER, 1_000).map((r) => r.seq);
+    expect(out).toEqual([...Array.from({ length: 10 }, (_, i) => i + 1), ...Array.from({ length: 10 }, (_, i) => i + 21)]);
+    expect(journal.stats()).toMatchObject({ quarantined: 10, pending: 20 });
+    expect(quarantined).toEqual([expect.objectContaining({ firstSeq: 11, lastSeq: 20, lost: 10, reason: expect.stringMatching(/batch 11/) })]);
+    // Its bytes are kept for a person, and the count survives a restart.
+    journal.close();
+    const kept = new Database(path, { readonly: true }).prepare("SELECT first_seq, last_seq, hex(readings) AS hex, reason FROM quarantine").all();
+    expect(kept).toEqual([{ first_seq: 11, last_seq: 20, hex: "0BADF00D", reason: expect.stringMatching(/batch 11/) }]);
+    const again = new Journal({ path, clock });
+    again.open();
+    expect(again.stats().quarantined).toBe(10);
+    again.append(sample(99)); // and it goes on journalling
+    again.commit();
+    await again.flushed();
+    expect(again.pending(20, Number.MAX_SAFE_INTEGER, 100).map((r) => r.value)).toEqual([...Array.from({ length: 10 }, (_, i) => i + 20), 99]);
+    again.close();
+  });
 });
