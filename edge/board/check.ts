@@ -103,6 +103,18 @@ function checkBusUse(board: BoardDefinition, i: number, owners: Map<string, numb
   return [`sensors[${i}].${field}: ${shown} is already used by sensors[${owner}] (${other.id}, ${other.driver})`];
 }
 
+/**
+ * What an output does while its pin is driven LOW (StandardFirmata's start-up state, measured in
+ * test/e2e/hil-water-board.test.ts), when that is not its safe state.
+ */
+function unsafeAtBoot(a: BoardDefinition["actuators"][number]): string | undefined {
+  if (a.kind === "pwm") return a.safeState > 0 ? `is at 0 % instead of its safe ${a.safeState} %` : undefined;
+  const energised = a.activeLow; // LOW energises an active-low board's coil
+  const loadOn = energised !== (a.contact === "NC");
+  if (loadOn === (a.safeState === "on")) return undefined;
+  return loadOn ? "is switched ON instead of its safe off" : "is switched OFF instead of its safe on";
+}
+
 function checkControl(board: BoardDefinition, pinOwner: Map<string, number>, problems: string[]): void {
   const outputs = new Set<string>();
   board.actuators.forEach((a, i) => {
@@ -114,6 +126,10 @@ function checkControl(board: BoardDefinition, pinOwner: Map<string, number>, pro
       const owner = pinOwner.get(String(pin));
       if (owner !== undefined) problems.push(`actuators[${i}].pin: ${pin} is already used by sensors[${owner}] (${board.sensors[owner].id})`);
       else pinOwner.set(String(pin), -1 - i);
+    }
+    const unsafe = board.io.kind === "firmata" ? unsafeAtBoot(a) : undefined;
+    if (unsafe && !a.bootGuard) {
+      problems.push(`actuators[${i}].bootGuard: ${a.id} ${unsafe} while StandardFirmata drives pin ${a.pin} LOW at start-up, until the agent takes over (52 ms measured with the agent already waiting, longer if it starts later); rewire it (an active-high board, the NC contact) or declare the hardware measure that keeps it safe (for example the relay board's JD-VCC switched on after the agent starts)`);
     }
     try {
       parseDurationMs(a.maxOnTime);

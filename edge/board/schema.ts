@@ -253,6 +253,13 @@ const actuatorBase = {
   maxOnTime: durationSchema,
   /** Load-shedding tier: 1 is essential (pumps, clinic fridge), higher tiers are shed first. */
   tier: z.number().int().min(1).max(5).optional(),
+  /**
+   * On a Firmata board whose wiring is not safe while the firmware drives the pin LOW at start-up
+   * (an active-low relay, a safe-open valve on an NO contact): the hardware measure that keeps the
+   * load safe meanwhile, in words, e.g. "relay board's JD-VCC switched on by the Pi after start".
+   * Without one the board check refuses the wiring.
+   */
+  bootGuard: z.string().min(10).max(200).optional(),
 };
 
 export const relaySchema = z.strictObject({

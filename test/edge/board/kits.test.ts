@@ -1,4 +1,5 @@
 // The real-hardware kits in boards/kits/ and the board-file rules the new drivers bring.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -81,6 +82,33 @@ sensors:
       `${file}: sensors[4].geometry.points[2]: heights must rise (0.8 after 1)`,
       `${file}: sensors[5].driver: soil-moisture needs pins, and this board's io is "instruments" (serial ports only)`,
     ]));
+  });
+
+  it("refuses outputs a Firmata board's start-up would switch out of their safe state, unless a hardware guard is declared", () => {
+    const file = boardFile(`id: x
+domain: water
+name: X
+io: { kind: firmata, path: /dev/ttyACM0 }
+sensors:
+  - { id: level, driver: analog-linear, pin: A0, unit: L, calibration: { counts: [0, 1023], values: [0, 1000] } }
+actuators:
+  - { id: pump, kind: relay, pin: 8, activeLow: true, safeState: off, maxOnTime: 1h }
+  - { id: main-valve, kind: valve, pin: 9, safeState: on, maxOnTime: 6h }
+  - { id: fridge, kind: relay, pin: 10, activeLow: true, contact: NC, safeState: off, maxOnTime: 1h }
+  - { id: fan, kind: pwm, pin: 11, safeState: 30, maxOnTime: 1h }
+  - { id: heater, kind: relay, pin: 12, safeState: off, maxOnTime: 1h }
+  - { id: guarded, kind: relay, pin: 13, activeLow: true, safeState: off, maxOnTime: 1h, bootGuard: "relay board's JD-VCC switched on after the agent starts" }
+`);
+    const problems = problemsOf(() => loadBoardFile(file));
+    expect(problems.map((p) => p.replace(/ while StandardFirmata.*/, ""))).toEqual([
+      `${file}: actuators[0].bootGuard: pump is switched ON instead of its safe off`,
+      `${file}: actuators[1].bootGuard: main-valve is switched OFF instead of its safe on`,
+      `${file}: actuators[3].bootGuard: fan is at 0 % instead of its safe 30 %`,
+    ]);
+    expect(problems[0]).toContain("while StandardFirmata drives pin 8 LOW at start-up");
+    // The same wiring on a simulated board has no firmware start-up to fear.
+    const simulated = boardFile(readFileSync(file, "utf8").replace("{ kind: firmata, path: /dev/ttyACM0 }", "{ kind: simulated }").replace("values: [0, 1000] } }", "values: [0, 1000] }, sim: water.tankNorth.litres }"));
+    expect(() => loadBoardFile(simulated)).not.toThrow();
   });
 
   it("refuses two inputs of one ADS1115: the agent reads one input per chip", () => {
