@@ -11,9 +11,14 @@ import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { generateKeyPairSync } from "node:crypto";
+import { signCommand } from "../../protocol/command-signature.ts";
+import { GATEWAY_ISSUER } from "../../protocol/commands.ts";
 
 // The pump's running contact wired to ground, as a float switch is: active low, on the pull-up.
 const reference = loadBoardFile("boards/water.yaml").board;
+const gatewayKeys = generateKeyPairSync("ed25519");
+const GATEWAY_KEY_PEM = gatewayKeys.publicKey.export({ type: "spki", format: "pem" }).toString();
 const water = { ...reference, sensors: reference.sensors.map((s) => (s.id === "pump-running" ? { ...s, activeLow: true } : s)) };
 /** Volts a 0.5-4.5 V transducer gives for litres of a tank (the board file's calibration: 102-921 counts). */
 const volts = (litres: number, capacity: number) => 0.5 + (4 * litres) / capacity;
@@ -31,7 +36,7 @@ describe("the water board on StandardFirmata (emulated ATmega328P)", () => {
     uno.adc(2, volts(21_000, 30_000) * 1000);
     uno.adc(3, 1000); // 4 mA on the flow loop: no flow
     const board = { ...water, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } };
-    agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: 200 });
+    agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: 200, gatewayKey: GATEWAY_KEY_PEM });
     // Every sample the agent journals, as the gateway would later receive it.
     const append = agent.journal.append.bind(agent.journal);
     agent.journal.append = (sample) => {
@@ -87,5 +92,19 @@ describe("the water board on StandardFirmata (emulated ATmega328P)", () => {
     // StandardFirmata drives every digital pin LOW as an output at start-up: the active-low pump
     // relay (pin 8) is ON from then until the agent writes its safe level. Recorded, not hidden.
     expect(report["cistern-pump"]).toBeGreaterThan(0);
+  });
+
+  it("a command's lease ends on the real firmware: the pump relay's pin goes back to its safe level", async () => {
+    const now = Date.now();
+    const command = signCommand({ id: "pump-1s", target: { device: "water-main", output: "cistern-pump" }, action: "on", issuer: GATEWAY_ISSUER, issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + 1_000).toISOString() }, gatewayKeys.privateKey);
+    agent.commands!.handle(Buffer.from(JSON.stringify(command)));
+    // Active-low board: the pump runs while pin 8 is an output driven LOW.
+    await waitFor("the pump relay on (pin 8 LOW)", () => uno.events.filter((e) => e.pin === 8).at(-1)?.level === "0", { timeoutMs: 3_000 });
+    const onAtUs = uno.events.filter((e) => e.pin === 8).at(-1)!.us;
+    await waitFor("the relay back off (pin 8 HIGH)", () => uno.events.filter((e) => e.pin === 8).at(-1)?.level === "1", { timeoutMs: 5_000 });
+    const heldMs = (uno.events.filter((e) => e.pin === 8).at(-1)!.us - onAtUs) / 1000;
+    expect(heldMs).toBeGreaterThan(900);
+    expect(heldMs).toBeLessThan(1_600); // the lease, plus at most the 250 ms control tick and the serial line
+    expect(agent.outputs!.changes.at(-1)).toMatchObject({ output: "cistern-pump", source: "lease-ended", state: "off" });
   });
 });
