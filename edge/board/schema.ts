@@ -44,11 +44,20 @@ export const analogLinearSchema = z.strictObject({
   driver: z.literal("analog-linear"),
   pin: analogPinSchema,
   unit: z.enum(units),
-  /** Two ADC counts and the values they mean, from the datasheet or a calibration. */
+  /**
+   * ADC counts and the values they mean, from the datasheet or a calibration: two points for a
+   * linear sensor, more (up to 16, rising counts) for one that is not, read piecewise between them.
+   */
   calibration: z.strictObject({
-    counts: z.tuple([z.number().int().min(0).max(1023), z.number().int().min(0).max(1023)]),
-    values: z.tuple([z.number(), z.number()]),
-  }).refine((c) => c.counts[0] !== c.counts[1], { message: "the two counts must differ", path: ["counts"] }),
+    counts: z.array(z.number().int().min(0).max(1023)).min(2).max(16),
+    values: z.array(z.number()).min(2).max(16),
+  })
+    .refine((c) => c.counts.length === c.values.length, { message: "as many values as counts", path: ["values"] })
+    .refine((c) => c.counts.every((n, i) => i === 0 || n > c.counts[i - 1]) || (c.counts.length === 2 && c.counts[0] !== c.counts[1]), { message: "the counts must differ (and rise, with more than two points)", path: ["counts"] })
+    .refine((c) => {
+      const d = c.values.slice(1).map((v, i) => Math.sign(v - c.values[i]));
+      return d.every((s) => s !== 0 && s === d[0]);
+    }, { message: "the values must all rise or all fall", path: ["values"] }),
 });
 
 export const digitalInputSchema = z.strictObject({

@@ -79,7 +79,7 @@ describe("calibration", () => {
     const file = join(dir.path, "power.yaml");
     copyFileSync("boards/power.yaml", file);
     const before = readFileSync(file, "utf8");
-    expect(() => writeCalibration(file, "battery-voltage", { counts: [12, 12], values: [0, 58] })).toThrow(/power.yaml is unchanged.*the two counts must differ/s);
+    expect(() => writeCalibration(file, "battery-voltage", { counts: [12, 12], values: [0, 58] })).toThrow(/power.yaml is unchanged.*the counts must differ/s);
     expect(readFileSync(file, "utf8")).toBe(before);
     dir.remove();
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { analogLinear, railWarning } from "../../../edge/drivers/analog-linear.ts";
+import { analogLinearSchema } from "../../../edge/board/schema.ts";
 import { digitalLevel } from "../../../edge/drivers/digital-input.ts";
 import { integrateSoc } from "../../../edge/drivers/coulomb-soc.ts";
 import { checkRange } from "../../../edge/sensors/sample.ts";
@@ -24,6 +25,31 @@ describe("analog-linear driver: ADC counts in, real units out", () => {
     const amps = analogLinear({ counts: [512, 921], values: [0, 100] });
     expect(amps.toValue(512)).toBe(0);
     expect(amps.toValue(307)).toBeCloseTo(-50.12, 2);
+  });
+
+  it("reads a sensor that is not linear through more points, piecewise, and back", () => {
+    // A transducer in a horizontal tank, calibrated with a bucket at four fill levels.
+    const tank = analogLinear({ counts: [102, 300, 600, 921], values: [0, 1000, 4500, 10000] });
+    expect(tank.toValue(201)).toBeCloseTo(500, 6);
+    expect(tank.toValue(450)).toBeCloseTo(2750, 6);
+    expect(tank.toValue(760.5)).toBeCloseTo(7250, 6);
+    expect(tank.toCounts(2750)).toBeCloseTo(450, 6);
+    expect(tank.toCounts(7250)).toBeCloseTo(760.5, 6);
+    // Beyond the points, along the end segments (the range check decides what is plausible).
+    expect(tank.toValue(1000)).toBeCloseTo(10000 + 79 * (5500 / 321), 6);
+    expect(tank.toValue(50)).toBeCloseTo(-52 * (1000 / 198), 6);
+  });
+
+  it("refuses calibrations that cannot be read back: counts not rising, values not monotonic, lengths apart", () => {
+    const problem = (calibration: unknown) => {
+      const r = analogLinearSchema.shape.calibration.safeParse(calibration);
+      return r.success ? undefined : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    };
+    expect(problem({ counts: [102, 600, 300], values: [0, 1, 2] })).toMatch(/^counts: the counts must differ/);
+    expect(problem({ counts: [102, 300, 600], values: [0, 5, 2] })).toMatch(/^values: the values must all rise or all fall/);
+    expect(problem({ counts: [102, 300, 600], values: [0, 5] })).toMatch(/^values: as many values as counts/);
+    expect(problem({ counts: [500, 500], values: [0, 5] })).toMatch(/counts must differ/);
+    expect(problem({ counts: [620, 290], values: [0, 100] })).toBeUndefined(); // two points in either order
   });
 
   it("flags counts pinned to a rail as a wiring fault", () => {
