@@ -3,9 +3,8 @@
 // to POST /login and half as HTTP Basic on a write), and /api/health probed meanwhile from here.
 import { spawn } from "node:child_process";
 import { startGatewayProcess } from "../helpers/gateway-process.ts";
+import { TEST_ACCOUNTS, TEST_PASSWORD } from "../helpers/test-accounts.ts";
 
-// bcrypt of "village-test-pw" (cost 8).
-const HASH = "$2b$08$GAcw/sYHeWWh3jS0Uo5LY.LUlfibuUclfCINKb7zO8NNkEEwOySiW";
 
 export interface LoginFloodResult {
   healthP99Ms: number;
@@ -19,7 +18,7 @@ export interface LoginFloodResult {
 
 export async function healthUnderLoginFlood(attempts: number): Promise<LoginFloodResult> {
   const gw = await startGatewayProcess({
-    nodeRed: { enabled: false, accounts: [{ account: "maintenance", password: HASH }, { account: "kitchen", password: HASH }, { account: "visitors", password: HASH, permissions: "read" }] },
+    nodeRed: { enabled: false, accounts: TEST_ACCOUNTS },
   });
   try {
     const latencies: number[] = [];
@@ -41,7 +40,7 @@ export async function healthUnderLoginFlood(attempts: number): Promise<LoginFloo
     if (code !== 0) throw new Error(`the login flood exited with ${code}`);
     latencies.sort((a, b) => a - b);
     const health = (await (await fetch(`${gw.base}/api/health`)).json()) as { access: { logins: LoginFloodResult["logins"] } };
-    const right = await fetch(`${gw.base}/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ account: "visitors", password: "village-test-pw" }) });
+    const right = await fetch(`${gw.base}/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ account: "visitors", password: TEST_PASSWORD }) });
     return {
       healthP99Ms: latencies[Math.floor(latencies.length * 0.99)],
       probes: latencies.length,

@@ -9,11 +9,10 @@ import { startTestVillage, type TestVillage } from "../helpers/test-village.ts";
 import { launchChromium } from "../helpers/browser.ts";
 import { getJson } from "../helpers/get-json.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { TEST_ACCOUNTS, TEST_PASSWORD } from "../helpers/test-accounts.ts";
 
 const SHOTS = "test-results/dashboards";
-// bcrypt of "village-test-pw": the configuration holds hashes only.
-const HASH = "$2b$08$GAcw/sYHeWWh3jS0Uo5LY.LUlfibuUclfCINKb7zO8NNkEEwOySiW";
-const LOGIN = { username: "kitchen", password: "village-test-pw" };
+const LOGIN = { username: "kitchen", password: TEST_PASSWORD };
 
 describe("dashboards", () => {
   let v: TestVillage;
@@ -26,11 +25,7 @@ describe("dashboards", () => {
       config: {
         nodeRed: {
           enabled: true,
-          accounts: [
-            { account: "maintenance", password: HASH },
-            { account: "kitchen", password: HASH },
-            { account: "visitors", password: HASH, permissions: "read" },
-          ],
+          accounts: TEST_ACCOUNTS,
         },
         // Potatoes in the cellar have no scale: the kitchen counts them.
         reserves: {

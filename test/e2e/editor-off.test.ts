@@ -2,12 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestVillage, type TestVillage } from "../helpers/test-village.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { TEST_ACCOUNTS } from "../helpers/test-accounts.ts";
 
 describe("Node-RED editor switched off", () => {
   let v: TestVillage;
   beforeAll(async () => {
-    const hash = "$2b$08$GAcw/sYHeWWh3jS0Uo5LY.LUlfibuUclfCINKb7zO8NNkEEwOySiW";
-    v = await startTestVillage({ config: { nodeRed: { enabled: true, editor: false, accounts: [{ account: "maintenance", password: hash }] } } });
+    v = await startTestVillage({ config: { nodeRed: { enabled: true, editor: false, accounts: [TEST_ACCOUNTS[0]] } } });
   }, 60_000);
   afterAll(() => v?.stop());
 

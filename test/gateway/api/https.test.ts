@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { startTestGateway } from "../../helpers/test-gateway.ts";
+import { TEST_ACCOUNTS } from "../../helpers/test-accounts.ts";
 import { makeTestCerts, type TestCerts } from "../../helpers/test-certs.ts";
 
-const HASH = "$2b$08$GAcw/sYHeWWh3jS0Uo5LY.LUlfibuUclfCINKb7zO8NNkEEwOySiW"; // bcrypt of "village-test-pw"
 
 function httpsJson(url: string, ca: Buffer, options: { method?: string; body?: string; headers?: Record<string, string> } = {}) {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
@@ -28,7 +28,7 @@ describe("HTTPS for the API and dashboards", () => {
     certs = makeTestCerts();
     gw = await startTestGateway({
       http: { host: "127.0.0.1", port: 0, tls: { certFile: certs.certFile, keyFile: certs.keyFile } },
-      nodeRed: { enabled: false, accounts: [{ account: "kitchen", password: HASH }] },
+      nodeRed: { enabled: false, accounts: TEST_ACCOUNTS },
     });
   });
   afterAll(async () => {

@@ -10,10 +10,9 @@ import { startTestGateway } from "../../helpers/test-gateway.ts";
 import { getJson } from "../../helpers/get-json.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
 import { launchChromium } from "../../helpers/browser.ts";
+import { TEST_ACCOUNTS } from "../../helpers/test-accounts.ts";
 import { healthUnderLoginFlood } from "../../bench/login-flood.ts";
 
-// bcrypt of "village-test-pw" (cost 8): the configuration holds hashes only.
-const HASH = "$2b$08$GAcw/sYHeWWh3jS0Uo5LY.LUlfibuUclfCINKb7zO8NNkEEwOySiW";
 const EVIL = "http://evil.example";
 
 describe("writes through the web side need an account the server established", () => {
@@ -25,11 +24,7 @@ describe("writes through the web side need an account the server established", (
       http: { host: "127.0.0.1", port: 0 }, // the defaults: no anonymous writes
       nodeRed: {
         enabled: true,
-        accounts: [
-          { account: "maintenance", password: HASH },
-          { account: "kitchen", password: HASH },
-          { account: "visitors", password: HASH, permissions: "read" },
-        ],
+        accounts: TEST_ACCOUNTS,
       },
     });
     base = gw.gateway.http.url;
