@@ -7,7 +7,7 @@ import type { BoardDefinition } from "../../edge/board/schema.ts";
 import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { fakeFirmataBoard, type FirmataBoardFake } from "../helpers/firmata-board.ts";
 import { loadBoardDir } from "../../edge/board/load.ts";
-import { registerChip } from "../../edge/io/simulated-i2c.ts";
+import { nau7802Chip } from "../helpers/nau7802-chip.ts";
 import { crc8Maxim } from "../../edge/drivers/ds18b20.ts";
 import { startTestGateway } from "../helpers/test-gateway.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
@@ -93,7 +93,7 @@ describe("edge agent on Firmata", () => {
     const { rows, written } = await kitOverFirmata("pantry-node", {
       analog: () => 0,
       digital: () => 0,
-      i2c: new Map([[0x2a, registerChip({ 0x12: 0x04, 0x13: 0x93, 0x14: 0xe0 })]]),
+      i2c: new Map([[0x2a, nau7802Chip(300_000)]]),
       oneWire: new Map([[5, [{ rom: [...rom, crc8Maxim(rom)], scratchpad: () => [...pad, crc8Maxim(pad)] }]]]),
     }, ["grain-bin-kg", "cold-store-probe"]);
     expect(rows["cold-store-probe"]).toMatchObject({ value: 3.5, unit: "°C" });

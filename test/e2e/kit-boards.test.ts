@@ -17,6 +17,7 @@ import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { getJson } from "../helpers/get-json.ts";
 import { openPty, type Pty } from "../helpers/pty.ts";
+import { nau7802Chip } from "../helpers/nau7802-chip.ts";
 import { floatRegisters, serveModbusMeter } from "../helpers/modbus-meter.ts";
 
 const le16 = (v: number) => [v & 0xff, (v >> 8) & 0xff];
@@ -164,7 +165,7 @@ describe("kit boards end to end", () => {
   it("pantry node: a bin on a NAU7802, a bin on a serial scale with its tare, the cold store probe", async () => {
     const scale = await openPty();
     ptys.push(scale);
-    const nau = registerChip({ 0x12: 0x04, 0x13: 0x93, 0x14: 0xe0 }); // 300000 counts
+    const nau = nau7802Chip(300_000);
     const io = new SimulatedIo({
       readAnalog: () => 0,
       readDigital: () => 0,
@@ -182,6 +183,7 @@ describe("kit boards end to end", () => {
     expect(rows["legume-bin-kg"].value).toBeCloseTo(93.7 - 18.5, 6); // the stable weight minus the empty bin
     expect(rows["cold-store-probe"]).toMatchObject({ value: 3.5, unit: "°C" });
     // NAU7802 brought up in the datasheet's order: reset, power up, gain, start.
-    expect(nau.writes.slice(0, 4)).toEqual([[0x00, 0x01], [0x00, 0x06], [0x01, 0x27], [0x00, 0x16]]);
+    expect(nau.writes.slice(0, 6)).toEqual([[0x00, 0x01], [0x00, 0x02], [0x01, 0x27], [0x00, 0x86], [0x00, 0x96], [0x02, 0x04]]);
+    expect(nau.registers[0x00] & 0x08).toBe(0x08); // the model says power-up ready, as the driver checked
   });
 });

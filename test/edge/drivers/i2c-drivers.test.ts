@@ -56,15 +56,22 @@ describe("INA219 and INA226 shunt monitors", () => {
 
 describe("NAU7802 load-cell ADC", () => {
   const c = { tareCounts: 100_000, spanCounts: 500_000, spanKg: 20 };
+  /** PU_CTRL with PUR set, and the revision id: what the setup reads back from a powered chip. */
+  const ready = [[0x9e], [0x0f]];
   it("reads 24-bit two's complement and applies tare and span", () => {
-    expect(nau7802(c).convert([0x04, 0x93, 0xe0], [], c)).toBeCloseTo(10, 6); // 300000 counts
-    expect(nau7802(c).convert([0xff, 0xff, 0xff], [], c)).toBeCloseTo(-5.00005, 4); // -1 count
+    expect(nau7802(c).convert([0x04, 0x93, 0xe0], ready, c)).toBeCloseTo(10, 6); // 300000 counts
+    expect(nau7802(c).convert([0xff, 0xff, 0xff], ready, c)).toBeCloseTo(-5.00005, 4); // -1 count
   });
   it("treats a rail reading as a broken wire", () => {
-    expect(() => nau7802(c).convert([0x7f, 0xff, 0xff], [], c)).toThrow(/full scale/);
+    expect(() => nau7802(c).convert([0x7f, 0xff, 0xff], ready, c)).toThrow(/full scale/);
   });
-  it("powers up and starts conversions in the datasheet's order", () => {
-    expect(nau7802(c).setup.map((w) => w.bytes[0])).toEqual([0x01, 0x06, 0x27, 0x16]);
+  it("powers up in §9.1's order: reset, digital, LDO and gain, analog on the internal LDO, conversions, offset calibration", () => {
+    expect(nau7802(c).setup.map((w) => [w.register, w.bytes[0]])).toEqual([[0x00, 0x01], [0x00, 0x02], [0x01, 0x27], [0x00, 0x86], [0x00, 0x96], [0x02, 0x04]]);
+    expect(nau7802(c).constants).toEqual([{ register: 0x00, bytes: 1 }, { register: 0x1f, bytes: 1 }]);
+  });
+  it("refuses a chip that is not power-up ready (PUR) or is not a NAU7802 (revision id)", () => {
+    expect(() => nau7802(c).convert([0x04, 0x93, 0xe0], [[0x96], [0x0f]], c)).toThrow(/power-up ready/);
+    expect(() => nau7802(c).convert([0x04, 0x93, 0xe0], [[0x9e], [0x00]], c)).toThrow(/revision id 0x0 is not a NAU7802/);
   });
 });
 
