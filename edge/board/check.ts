@@ -36,10 +36,12 @@ export function checkBoard({ board }: LoadedBoard): string[] {
       for (const p of geometryProblems(sensor.geometry)) problems.push(`sensors[${i}].geometry.${p}`);
       if (sensor.unit !== "L") problems.push(`sensors[${i}].unit: a sensor with a tank geometry measures litres (L), not ${sensor.unit}`);
     }
-    if (board.io.kind === "instruments" && !("port" in sensor) && sensor.driver !== "coulomb-soc") {
+    // Drivers that need no pins of an Arduino: serial instruments, derived figures, the Pi's 1-Wire.
+    const pinless = "port" in sensor || sensor.driver === "coulomb-soc" || sensor.driver === "ds18b20-w1";
+    if (board.io.kind === "instruments" && !pinless) {
       problems.push(`sensors[${i}].driver: ${sensor.driver} needs pins, and this board's io is "instruments" (serial ports only)`);
     }
-    if (board.io.kind === "linux-i2c" && !("port" in sensor) && !("address" in sensor) && sensor.driver !== "coulomb-soc") {
+    if (board.io.kind === "linux-i2c" && !pinless && !("address" in sensor)) {
       problems.push(`sensors[${i}].driver: ${sensor.driver} needs pins, and this board's io is "linux-i2c" (the Pi's I2C bus and serial ports only)`);
     }
     if (board.io.kind === "simulated" && !SIMULATED_DRIVERS.has(sensor.driver)) {

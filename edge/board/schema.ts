@@ -134,6 +134,18 @@ export const ds18b20Schema = z.strictObject({
   rom: z.string().regex(/^[0-9a-fA-F]{16}$/, "a 64-bit ROM code as 16 hex digits").optional(),
 });
 
+/**
+ * A DS18B20 on the Pi's own 1-Wire bus (dtoverlay=w1-gpio, one GPIO for any number of probes),
+ * read through the kernel's w1_therm driver: no Arduino needed.
+ */
+export const ds18b20W1Schema = z.strictObject({
+  ...sensorBase,
+  driver: z.literal("ds18b20-w1"),
+  /** The probe's directory under /sys/bus/w1/devices, as the kernel names it. */
+  w1Id: z.string().regex(/^28-[0-9a-f]{12}$/, "a DS18B20 as the kernel names it: 28- and 12 hex digits (ls /sys/bus/w1/devices)"),
+  unit: z.literal("°C").default("°C"),
+});
+
 const i2cBase = { ...sensorBase, bus: z.literal("i2c").default("i2c") };
 
 export const ads1115CurrentLoopSchema = z.strictObject({
@@ -215,7 +227,7 @@ export const serialScaleSchema = z.strictObject({
 
 export const driverNames = [
   "analog-linear", "digital-input", "coulomb-soc", "soil-moisture", "ultrasonic-level", "pulse-flow", "ds18b20",
-  "ads1115-current-loop", "ina219", "ina226", "nau7802", "bme280", "bh1750", "vedirect", "sdm120", "serial-scale",
+  "ds18b20-w1", "ads1115-current-loop", "ina219", "ina226", "nau7802", "bme280", "bh1750", "vedirect", "sdm120", "serial-scale",
 ] as const;
 
 /** Sensors are told apart by driver; an unknown driver is named with the list of known ones. */
@@ -223,7 +235,7 @@ const sensorVariants = z.discriminatedUnion(
     "driver",
     [
     analogLinearSchema, digitalInputSchema, coulombSocSchema, soilMoistureSchema, ultrasonicLevelSchema, pulseFlowSchema,
-    ds18b20Schema, ads1115CurrentLoopSchema, shuntMonitorSchema, nau7802Schema, bme280Schema, bh1750Schema, veDirectSchema,
+    ds18b20Schema, ds18b20W1Schema, ads1115CurrentLoopSchema, shuntMonitorSchema, nau7802Schema, bme280Schema, bh1750Schema, veDirectSchema,
       sdm120Schema, serialScaleSchema,
     ],
     {

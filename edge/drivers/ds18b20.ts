@@ -29,3 +29,18 @@ export function ds18b20Celsius(scratchpad: number[]): number {
   if (celsius === 85) throw new Error("DS18B20 reads its power-on value 85 °C: no conversion took place, check its supply");
   return celsius;
 }
+
+/**
+ * The kernel's w1_therm file for a probe on the Pi's 1-Wire bus (/sys/bus/w1/devices/28-xxxxxxxxxxxx/w1_slave):
+ * the nine scratchpad bytes, the kernel's CRC verdict, then the same bytes and t=<milli °C>.
+ *   72 01 4b 46 7f ff 0e 10 57 : crc=57 YES
+ *   72 01 4b 46 7f ff 0e 10 57 t=23125
+ * The bytes go through the same checks as over Firmata (CRC, all zeros, the 85 °C power-on value).
+ */
+export function w1SlaveCelsius(text: string): number {
+  const first = text.split("\n")[0]?.trim() ?? "";
+  const m = /^((?:[0-9a-f]{2} ){9}): crc=[0-9a-f]{2} (YES|NO)$/.exec(first);
+  if (!m) throw new Error(`w1_slave is not what the kernel's w1_therm writes: ${JSON.stringify(first.slice(0, 60))}`);
+  if (m[2] === "NO") throw new Error("DS18B20 scratchpad CRC mismatch (the kernel says NO): noise on a long cable, check the pull-up");
+  return ds18b20Celsius(m[1].trim().split(" ").map((h) => parseInt(h, 16)));
+}

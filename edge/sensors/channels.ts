@@ -20,6 +20,7 @@ import type { Instruments } from "../instruments/instruments.ts";
 import { i2cChannel } from "./i2c-channel.ts";
 import { oneWireChannel } from "./onewire-channel.ts";
 import { echoChannel } from "./echo-channel.ts";
+import { w1Channel } from "./w1-channel.ts";
 import { pulseChannel } from "./pulse-channel.ts";
 import { filterChain } from "./filters.ts";
 
@@ -127,6 +128,8 @@ function buildChannel(board: five.Board, sensor: SensorDefinition, ctx: ChannelC
     case "ds18b20":
       if (!hasOneWire(ctx.io)) return unsupported(sensor, "OneWire (ConfigurableFirmata)");
       return oneWireChannel({ io: ctx.io, sensor, pollMs: Math.max(ctx.pollMs, 1000), now: ctx.now });
+    case "ds18b20-w1":
+      return w1Channel({ sensor, pollMs: Math.max(ctx.pollMs, 1000), now: ctx.now });
     case "ultrasonic-level":
       if (!hasPing(ctx.io)) return unsupported(sensor, "pingRead (PingFirmata)");
       return echoChannel({ io: ctx.io, sensor, pollMs: ctx.pollMs, now: ctx.now });
@@ -184,7 +187,6 @@ function i2cPlanOf(sensor: I2cSensor): { plan: I2cPlan<never>; config: never } {
   }
 }
 
-/** Channels in declaration order, with derived sensors after the sensors they read. */
 /**
  * A contact to ground (a float switch) reads LOW when closed and floats when open: its input needs
  * the chip's pull-up. Firmata's PIN_MODE_PULLUP where the firmware offers it; older StandardFirmata
@@ -202,6 +204,7 @@ function enablePullUp(io: object, pin: number): void {
   }
 }
 
+/** Channels in declaration order, with derived sensors after the sensors they read. */
 export function buildChannels(board: five.Board, def: BoardDefinition, ctx: ChannelContext): Channel[] {
   const direct = def.sensors.filter((s) => s.driver !== "coulomb-soc");
   const derived = def.sensors.filter((s) => s.driver === "coulomb-soc");
