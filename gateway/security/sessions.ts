@@ -45,7 +45,7 @@ export class Sessions {
     if (id) this.byId.delete(id);
   }
 
-  /** An account removed from the configuration loses its sessions (a restart does that too). */
+  /** Sessions open now, for /api/health. */
   get size(): number {
     return this.byId.size;
   }
