@@ -4,7 +4,7 @@
 // goes into res.locals.account for the write audit. Reading is open to everyone.
 import type { RequestHandler, Response } from "express";
 import { CsError, type ErrorCode } from "../../protocol/errors.ts";
-import type { Accounts } from "../security/accounts.ts";
+import type { Accounts, RefusedWrites } from "../security/accounts.ts";
 import { isSameOrigin } from "./origin-check.ts";
 
 export const CSRF_HEADER = "x-csrf-token";
@@ -17,9 +17,6 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   CS_ERR_LOGIN_THROTTLED: 429,
   CS_ERR_LOGIN_BUSY: 503,
 };
-
-/** Writes refused, by code: what /api/health shows under access.refusedWrites. */
-export type RefusedWrites = Partial<Record<ErrorCode, number>>;
 
 export function refuse(res: Response, err: CsError, status = STATUS[err.code] ?? 401, retryAfterMs?: number): void {
   const counts = res.locals.refusedWrites as RefusedWrites | undefined;

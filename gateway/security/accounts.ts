@@ -22,6 +22,9 @@ export interface AccountEntry {
   permissions: "*" | "read";
 }
 
+/** Writes refused, by code: what /api/health shows under access.refusedWrites. */
+export type RefusedWrites = Partial<Record<ErrorCode, number>>;
+
 /** Who may write: accounts with "*", nobody (no accounts configured), or anyone (opened on purpose). */
 export type WriteAccess = "accounts" | "read-only" | "anonymous";
 
@@ -52,7 +55,7 @@ export class Accounts {
   readonly sessions: Sessions;
   readonly counts = { succeeded: 0, failed: 0, throttled: 0, busy: 0 };
   /** Writes refused by the guard, by error code (gateway/api/write-guard.ts). */
-  readonly refusedWrites: Partial<Record<ErrorCode, number>> = {};
+  readonly refusedWrites: RefusedWrites = {};
   private readonly byName: Map<string, AccountEntry>;
   private readonly checker = new PasswordChecker();
   private readonly perAddress: LoginThrottle;
@@ -73,11 +76,6 @@ export class Accounts {
   get access(): WriteAccess {
     if (this.byName.size > 0) return "accounts";
     return this.anonymousWrites ? "anonymous" : "read-only";
-  }
-
-  /** Are there accounts at all? */
-  get required(): boolean {
-    return this.byName.size > 0;
   }
 
   /**
