@@ -191,8 +191,10 @@ export class EdgeAgent {
     if (this.stopped) return;
     this.link?.detach();
     this.link = undefined;
-    for (const channel of this.channels) channel.stop?.();
-    this.channels = [];
+    // Serial instruments on the Pi's own ports have links of their own: they go on being read
+    // while the board is away (attachHardware builds them anew with the rest).
+    for (const channel of this.channels) if (!("port" in channel.sensor)) channel.stop?.();
+    this.channels = this.channels.filter((c) => "port" in c.sensor);
     await this.closeIo();
     try {
       const io = await this.openIo();
@@ -222,7 +224,7 @@ export class EdgeAgent {
 
   /** Readings the journal could not keep, said where a person looks (the device's status). */
   private journalWarnings(): string[] {
-    const { quarantined } = this.journal.stats();
+    const { quarantined } = this.journal;
     return quarantined ? [`${quarantined} reading(s) lost to unreadable journal batches, kept in table quarantine of journal-${this.o.board.id}.db: check the SD card`] : [];
   }
 

@@ -140,7 +140,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
   private seq = 0;
   private first = 1;
   private overflowDropped = 0;
-  private quarantined = 0;
+  private lostToQuarantine = 0;
   /** Batches taken before the clock was set exist; checked so commits need not look for them. */
   private hasUnsynced = false;
   private statements!: {
@@ -216,7 +216,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     // meta.seq is written whenever batches are deleted; inserts alone leave it behind max(last_seq).
     this.seq = Math.max(Number(this.getMeta("seq") ?? 0), maxRow.s ?? 0);
     this.overflowDropped = Number(this.getMeta("overflowDropped") ?? 0);
-    this.quarantined = Number(this.getMeta("quarantined") ?? 0);
+    this.lostToQuarantine = Number(this.getMeta("quarantined") ?? 0);
     this.boot = String(Number(this.getMeta("boots") ?? 0) + 1); // journals from before held UUIDs: earlier boots all the same
     this.setMeta("boots", this.boot);
     this.hasUnsynced = db.prepare("SELECT 1 FROM batches WHERE unsynced = 1 LIMIT 1").get() !== undefined;
@@ -355,8 +355,8 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
       this.db!.prepare("INSERT OR REPLACE INTO quarantine (first_seq, last_seq, format, readings, reason, at_ms) VALUES (?,?,?,?,?,?)")
         .run(row.first_seq, row.last_seq, row.format, row.readings, err.message.slice(0, 500), this.options.clock.now());
       this.db!.prepare("DELETE FROM batches WHERE first_seq = ?").run(row.first_seq);
-      this.quarantined += lost;
-      this.statements.setMeta.run("quarantined", String(this.quarantined));
+      this.lostToQuarantine += lost;
+      this.statements.setMeta.run("quarantined", String(this.lostToQuarantine));
     })();
     this.emit("quarantined", { firstSeq: row.first_seq, lastSeq: row.last_seq, lost, reason: err.message });
   }
@@ -413,6 +413,11 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     return this.first;
   }
 
+  /** Readings lost to unreadable batches (kept in table quarantine); costs no query, unlike stats(). */
+  get quarantined(): number {
+    return this.lostToQuarantine;
+  }
+
   get nextSeq(): number {
     return this.seq + 1 + this.buffer.length;
   }
@@ -422,7 +427,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     const stored = (this.statements.total.get() as { n: number }).n;
     const pending = stored - this.ackedWithin(-Infinity, Infinity) + this.buffer.length;
     const bytes = (this.statements.size.get() as { bytes: number }).bytes;
-    return { pending, overflowDropped: this.overflowDropped, quarantined: this.quarantined, bytes, nextSeq: this.nextSeq, firstSeq: this.first };
+    return { pending, overflowDropped: this.overflowDropped, quarantined: this.lostToQuarantine, bytes, nextSeq: this.nextSeq, firstSeq: this.first };
   }
 
   getMeta(key: string): string | undefined {
