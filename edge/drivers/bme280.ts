@@ -95,11 +95,15 @@ export function bme280(_config: { quantity: ClimateQuantity }): I2cPlan<{ quanti
     // 0xD0 is the chip id, 0x60 on a BME280 (datasheet §5.4.1): a BMP280 (0x58) has no humidity,
     // and a chip that reset or a wrong part at the address must not be read with these constants.
     constants: [{ register: 0x88, bytes: 26 }, { register: 0xe1, bytes: 7 }, { register: 0xd0, bytes: 1 }],
-    sample: [{ register: 0xf7, bytes: 8 }], // burst read: the pointer advances (§5.2.1)
+    // One burst from ctrl_meas through the data (the pointer advances, §5.2.1): the mode bits say
+    // whether the chip still runs as set up, the data follow three bytes later at 0xF7.
+    sample: [{ register: 0xf4, bytes: 11 }],
+    forgotSetup: (bytes) =>
+      (bytes[0] & 0x03) === 0x03 ? undefined : `BME280 left normal mode (ctrl_meas 0x${bytes[0].toString(16)}): it reset or lost power; setting it up again`,
     convert: (bytes, constants, c) => {
       const id = constants[2]?.[0];
       if (id !== BME280_CHIP_ID) throw new Error(`chip id 0x${(id ?? 0).toString(16)} is not a BME280's 0x60 (a BMP280 reads 0x58): check the part at this address`);
-      return bme280Convert(bytes, bme280Trim(constants[0], constants[1]), c.quantity);
+      return bme280Convert(bytes.slice(3), bme280Trim(constants[0], constants[1]), c.quantity);
     },
   };
 }

@@ -22,4 +22,9 @@ export interface I2cPlan<C> {
    */
   sample: I2cRead[];
   convert(bytes: number[], constants: number[][], config: C): number;
+  /**
+   * Why a sample shows the chip has lost its setup (a brown-out resets its registers while it
+   * still answers), or undefined: the channel sets the chip up again and the reading is invalid.
+   */
+  forgotSetup?(bytes: number[]): string | undefined;
 }

@@ -25,5 +25,29 @@ export function openFirmataIo(options: FirmataIoOptions): EventEmitter & { isRea
     board.reportVersion(() => undefined);
     board.queryFirmware(() => undefined);
   });
+  answerFailedReadsHonestly(io);
   return io;
+}
+
+/**
+ * StandardFirmata up to 2.5.8 (the Uno build in avrgirl-arduino among them) answers a read the
+ * chip did not acknowledge with the string "I2C: Too few bytes received", then a reply of the
+ * full length holding the previous read's bytes; 2.5.9 sends the string and a short reply. The
+ * string comes just before the reply it is about, so that reply is passed on as empty: nobody
+ * answered, whatever bytes came with it. (At the emit, not by wrapping the read: a reader that
+ * takes back an unanswered read removes the very listener it registered.)
+ */
+function answerFailedReadsHonestly(io: EventEmitter): void {
+  let tooFew = false;
+  io.on("string", (text: string) => {
+    if (/^I2C: Too few bytes/.test(text)) tooFew = true;
+  });
+  const emit = io.emit.bind(io);
+  io.emit = (event: string | symbol, ...args: unknown[]) => {
+    if (tooFew && typeof event === "string" && event.startsWith("I2C-reply-")) {
+      tooFew = false;
+      return emit(event, []);
+    }
+    return emit(event, ...args);
+  };
 }

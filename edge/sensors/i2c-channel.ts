@@ -33,6 +33,8 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
   /** The last answer that was not one: an empty or short reply. Cleared by a whole answer. */
   let badReply: string | undefined;
   let lostContact = false;
+  /** What the last sample showed the chip forgot (its setup, after a brown-out). */
+  let forgot: string | undefined;
   /** One question per register at a time; one never answered is taken back before the next. */
   const outstanding = new Map<number, { handler: (b: number[]) => void; sinceMs: number }>();
 
@@ -85,7 +87,10 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
       read(r.register, r.bytes, (bytes) => {
         parts[k] = bytes;
         if (parts.filter(Boolean).length < plan.sample.length) return;
-        latest.set(parts.flat(), o.now());
+        const sample = parts.flat();
+        forgot = plan.forgotSetup?.(sample);
+        if (forgot) lostContact = true; // set up again on the next poll
+        latest.set(sample, o.now());
       }),
     );
   };
@@ -96,6 +101,7 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
     stop,
     read(): Sample {
       if (badReply) return invalidSample(sensor.id, sensor.unit, badReply);
+      if (forgot) return invalidSample(sensor.id, sensor.unit, `${sensor.driver} at ${hex}: ${forgot}`);
       const bytes = latest.fresh(o.now(), maxAgeMs);
       if (!bytes) {
         return invalidSample(sensor.id, sensor.unit, `I2C device ${hex} (${sensor.driver}) does not answer: check SDA/SCL, its supply and its address`);

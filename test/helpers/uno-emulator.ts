@@ -47,8 +47,19 @@ export interface PinEvent {
   us: number;
 }
 
+/** A write the firmware made to a chip on the I2C bus (register -1: an opcode-only chip). */
+export interface I2cWriteEvent {
+  address: number;
+  register: number;
+  bytes: number[];
+}
+
+const hex = (bytes: number[]) => bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
+
 export class UnoEmulator {
   readonly events: PinEvent[] = [];
+  readonly i2cWrites: I2cWriteEvent[] = [];
+  private readonly i2cWatchers = new Set<(w: I2cWriteEvent) => void>();
   path = "";
   private readonly child: ChildProcess;
   private buffer = "";
@@ -65,6 +76,12 @@ export class UnoEmulator {
         const pty = /^pty (\S+)$/.exec(line);
         if (pty) this.path = pty[1];
         const pin = /^pin (\d+) ([oi]) ([01z]) (\d+)$/.exec(line);
+        const w = /^i2cw (\d+) (-?\d+) ([0-9a-f]*)$/.exec(line);
+        if (w) {
+          const write = { address: Number(w[1]), register: Number(w[2]), bytes: (w[3].match(/../g) ?? []).map((b) => parseInt(b, 16)) };
+          this.i2cWrites.push(write);
+          for (const watch of this.i2cWatchers) watch(write);
+        }
         if (pin) this.events.push({ pin: Number(pin[1]), mode: pin[2] as "o" | "i", level: pin[3] as "0" | "1" | "z", us: Number(pin[4]) });
       }
     });
@@ -98,6 +115,41 @@ export class UnoEmulator {
   /** A brown-out: the firmware starts again, forgetting every pin mode and report. */
   reset(): void {
     this.send("reset");
+  }
+
+  /** A chip's power-on register contents (what a brown-out returns it to). */
+  i2cRom(address: number, register: number, bytes: number[]): void {
+    this.send(`i2c-rom ${address} ${register} ${hex(bytes)}`);
+  }
+
+  /** New live register contents: a measurement the chip has made. */
+  i2cSet(address: number, register: number, bytes: number[]): void {
+    this.send(`i2c ${address} ${register} ${hex(bytes)}`);
+  }
+
+  /** A chip without registers: every read starts at its first byte, writes are opcodes. */
+  i2cPlain(address: number): void {
+    this.send(`i2c-plain ${address}`);
+  }
+
+  /** Unplugged: the chip no longer acknowledges its address. */
+  i2cUnplug(address: number): void {
+    this.send(`i2c-off ${address}`);
+  }
+
+  i2cPlug(address: number): void {
+    this.send(`i2c-on ${address}`);
+  }
+
+  /** The chip browns out: its registers go back to their power-on contents. */
+  i2cReset(address: number): void {
+    this.send(`i2c-reset ${address}`);
+  }
+
+  /** Called with every write the firmware makes to a chip, as a chip model reacts to them. */
+  onI2cWrite(watch: (w: I2cWriteEvent) => void): () => void {
+    this.i2cWatchers.add(watch);
+    return () => this.i2cWatchers.delete(watch);
   }
 
   /** The board's state at emulated time `us` on a pin, from the events. */

@@ -59,19 +59,23 @@ describe("NAU7802 load-cell ADC", () => {
   /** PU_CTRL with PUR set, and the revision id: what the setup reads back from a powered chip. */
   const ready = [[0x9e], [0x0f]];
   it("reads 24-bit two's complement and applies tare and span", () => {
-    expect(nau7802(c).convert([0x04, 0x93, 0xe0], ready, c)).toBeCloseTo(10, 6); // 300000 counts
-    expect(nau7802(c).convert([0xff, 0xff, 0xff], ready, c)).toBeCloseTo(-5.00005, 4); // -1 count
+    expect(nau7802(c).convert([0x9e, 0x04, 0x93, 0xe0], ready, c)).toBeCloseTo(10, 6); // 300000 counts
+    expect(nau7802(c).convert([0x9e, 0xff, 0xff, 0xff], ready, c)).toBeCloseTo(-5.00005, 4); // -1 count
   });
   it("treats a rail reading as a broken wire", () => {
-    expect(() => nau7802(c).convert([0x7f, 0xff, 0xff], ready, c)).toThrow(/full scale/);
+    expect(() => nau7802(c).convert([0x9e, 0x7f, 0xff, 0xff], ready, c)).toThrow(/full scale/);
   });
   it("powers up in §9.1's order: reset, digital, LDO and gain, analog on the internal LDO, conversions, offset calibration", () => {
     expect(nau7802(c).setup.map((w) => [w.register, w.bytes[0]])).toEqual([[0x00, 0x01], [0x00, 0x02], [0x01, 0x27], [0x00, 0x86], [0x00, 0x96], [0x02, 0x04]]);
     expect(nau7802(c).constants).toEqual([{ register: 0x00, bytes: 1 }, { register: 0x1f, bytes: 1 }]);
   });
+  it("sees from PU_CTRL in each sample that a chip which still answers has reset and stopped converting", () => {
+    expect(nau7802(c).forgotSetup!([0x9e, 0x04, 0x93, 0xe0])).toBeUndefined();
+    expect(nau7802(c).forgotSetup!([0x00, 0x00, 0x00, 0x00])).toMatch(/not converting \(PU_CTRL 0x0\)/); // §9.1: power-on value
+  });
   it("refuses a chip that is not power-up ready (PUR) or is not a NAU7802 (revision id)", () => {
-    expect(() => nau7802(c).convert([0x04, 0x93, 0xe0], [[0x96], [0x0f]], c)).toThrow(/power-up ready/);
-    expect(() => nau7802(c).convert([0x04, 0x93, 0xe0], [[0x9e], [0x00]], c)).toThrow(/revision id 0x0 is not a NAU7802/);
+    expect(() => nau7802(c).convert([0x9e, 0x04, 0x93, 0xe0], [[0x96], [0x0f]], c)).toThrow(/power-up ready/);
+    expect(() => nau7802(c).convert([0x9e, 0x04, 0x93, 0xe0], [[0x9e], [0x00]], c)).toThrow(/revision id 0x0 is not a NAU7802/);
   });
 });
 
@@ -100,7 +104,9 @@ describe("BME280", () => {
   ];
   // 0xE4..0xE6 pack H4 (12 bits) and H5 (12 bits) around a shared nibble.
   const calibB = [...le16(trim.H2), trim.H3, trim.H4 >> 4, ((trim.H5 & 0x0f) << 4) | (trim.H4 & 0x0f), trim.H5 >> 4, trim.H6];
+  // The sample burst from ctrl_meas (0xF4): normal mode as set up, config, 0xF6, then the data.
   const burst = (adcP: number, adcT: number, adcH: number) => [
+    0x27, 0xa0, 0x00,
     adcP >> 12, (adcP >> 4) & 0xff, (adcP & 0x0f) << 4,
     adcT >> 12, (adcT >> 4) & 0xff, (adcT & 0x0f) << 4,
     adcH >> 8, adcH & 0xff,
@@ -126,6 +132,12 @@ describe("BME280", () => {
     const data = burst(415148, 519888, 30000);
     expect(() => bme280({ quantity: "temperature" }).convert(data, [calibA, calibB, [0x58]], { quantity: "temperature" })).toThrow(/chip id 0x58 is not a BME280's 0x60/);
     expect(() => bme280({ quantity: "temperature" }).convert(data, [calibA, calibB], { quantity: "temperature" })).toThrow(/chip id 0x0/);
+  });
+
+  it("sees from ctrl_meas that a chip which still answers has reset (sleep mode) and lost its setup", () => {
+    expect(bme280({ quantity: "temperature" }).forgotSetup!(burst(415148, 519888, 30000))).toBeUndefined();
+    const afterReset = [0x00, 0x00, 0x00, ...burst(0x80000, 0x80000, 0x8000).slice(3)]; // §5.4.5: sleep at power-on
+    expect(bme280({ quantity: "temperature" }).forgotSetup!(afterReset)).toMatch(/left normal mode \(ctrl_meas 0x0\)/);
   });
 
   it("refuses the reset value that means no measurement was taken", () => {

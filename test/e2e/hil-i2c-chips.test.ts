@@ -1,0 +1,91 @@
+// Hardware in the loop, I2C: the greenhouse kit's BME280 and BH1750 as register models on the bus
+// of the emulated ATmega328P, read through StandardFirmata's real I2C code (Wire on the emulated
+// TWI). A chip that stops acknowledging and one that browns out but still answers must give
+// invalid readings naming the cause, then good ones again once the agent has set them up anew.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { EdgeAgent } from "../../edge/agent.ts";
+import { loadBoardFile } from "../../edge/board/load.ts";
+import { openFirmataIo } from "../../edge/io/firmata-io.ts";
+import { UnoEmulator } from "../helpers/uno-emulator.ts";
+import { bh1750OnUno, bme280OnUno } from "../helpers/uno-chips.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
+import { testLog } from "../helpers/test-log.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+const kit = loadBoardFile("boards/kits/greenhouse-node.yaml").board;
+// The I2C sensors and one soil probe; StandardFirmata has no OneWire (the kit runs ConfigurableFirmata).
+const board = { ...kit, sensors: kit.sensors.filter((s) => s.driver === "bme280" || s.driver === "bh1750" || s.id === "gh-bed1-moisture"), actuators: [], safety: [] };
+const ROUND_MS = 250;
+
+describe("the greenhouse kit's I2C chips on StandardFirmata (emulated ATmega328P)", () => {
+  const dir = tempDir("cs-hil-i2c-");
+  let uno: UnoEmulator;
+  let agent: EdgeAgent;
+  let climate: ReturnType<typeof bme280OnUno>;
+  const samples: Array<Parameters<EdgeAgent["journal"]["append"]>[0]> = [];
+  beforeAll(async () => {
+    uno = await UnoEmulator.start();
+    climate = bme280OnUno(uno, 0x76, { adcP: 415148, adcT: 519888, adcH: 30000 });
+    bh1750OnUno(uno, 0x23, 0x8390); // the datasheet's example: 28,067 lx
+    uno.adc(0, 2000);
+    agent = new EdgeAgent({ board: { ...board, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } }, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: ROUND_MS });
+    const append = agent.journal.append.bind(agent.journal);
+    agent.journal.append = (sample) => {
+      samples.push(sample);
+      return append(sample);
+    };
+    await agent.start();
+  }, 60_000);
+  afterAll(async () => {
+    await agent?.stop();
+    await uno?.stop();
+    dir.remove();
+  });
+
+  const latest = (sensor: string) => samples.filter((r) => r.sensor === sensor).at(-1);
+  const since = (sensor: string, from: number) => samples.slice(from).filter((r) => r.sensor === sensor);
+
+  it("sets the chips up through the firmware and reads Bosch's and ROHM's worked examples", async () => {
+    await waitFor("good climate and light readings", () => ["gh-air-temp", "gh-air-pressure", "gh-air-humidity", "gh-light"].every((s) => latest(s)?.quality === "good"), { timeoutMs: 20_000 });
+    expect(latest("gh-air-temp")!.value).toBeCloseTo(25.08, 2);
+    expect(latest("gh-air-pressure")!.value).toBeCloseTo(1006.53, 1);
+    expect(latest("gh-light")!.value).toBeCloseTo(28066.67, 1);
+    // ctrl_hum, config and ctrl_meas as the driver writes them, seen on the emulated bus.
+    expect(uno.i2cWrites.filter((w) => w.address === 0x76).map((w) => [w.register, ...w.bytes])).toEqual(expect.arrayContaining([[0xf2, 0x01], [0xf5, 0xa0], [0xf4, 0x27]]));
+    climate.measure({ adcP: 415148, adcT: 530000, adcH: 30000 });
+    await waitFor("the warmer air", () => latest("gh-air-temp")!.value! > 27, { timeoutMs: 5_000 });
+  });
+
+  it("a chip unplugged gives invalid readings naming the cause within two rounds, never the last bytes; plugged back, good again", async () => {
+    uno.i2cUnplug(0x76);
+    const from = samples.length;
+    // StandardFirmata answers with "I2C: Too few bytes received" and the previous reply's bytes.
+    await waitFor("the air temperature invalid", () => latest("gh-air-temp")?.quality === "invalid", { timeoutMs: 5_000 });
+    const temps = since("gh-air-temp", from);
+    expect(temps.findIndex((s) => s.quality === "invalid"), "rounds before the reading went invalid").toBeLessThanOrEqual(2);
+    expect(latest("gh-air-temp")!.warning).toMatch(/0x76 \(bme280\).*(empty reply|does not answer)/);
+    expect(latest("gh-air-temp")!.value).toBeNull();
+    expect(latest("gh-light")!.quality).toBe("good"); // the other chip on the bus is unaffected
+    const writesBefore = uno.i2cWrites.length;
+    uno.i2cPlug(0x76);
+    await waitFor("the air temperature good again", () => latest("gh-air-temp")?.quality === "good", { timeoutMs: 10_000 });
+    expect(uno.i2cWrites.slice(writesBefore).some((w) => w.address === 0x76 && w.register === 0xf4), "set up again after it came back").toBe(true);
+  });
+
+  it("a chip that browns out but still answers is seen to have lost its setup, and is set up again", async () => {
+    const from = samples.length;
+    const writesBefore = uno.i2cWrites.length;
+    const before = latest("gh-air-temp")!.value!;
+    climate.brownOut();
+    await waitFor("set up again (ctrl_meas written)", () => climate.measuring, { timeoutMs: 10_000 });
+    expect(uno.i2cWrites.slice(writesBefore).some((w) => w.address === 0x76 && w.register === 0xf4 && w.bytes[0] === 0x27)).toBe(true);
+    await waitFor("the air temperature good again", () => latest("gh-air-temp")?.quality === "good" && samples.length > from + 3, { timeoutMs: 10_000 });
+    const between = since("gh-air-temp", from);
+    // Whatever was read while the chip slept is invalid and says why; nothing of it is a reading.
+    for (const s of between.filter((r) => r.quality !== "good")) expect(s.warning).toMatch(/left normal mode|not measured/);
+    expect(between.some((r) => r.quality === "invalid"), "the sleeping chip was noticed").toBe(true);
+    // The chip measures the same air before and after: no reset value read as a temperature.
+    for (const r of between.filter((x) => x.quality === "good")) expect(r.value).toBeCloseTo(before, 6);
+  });
+});
