@@ -77,16 +77,10 @@ describe("the water board on StandardFirmata (emulated ATmega328P)", () => {
     const report: Record<string, number> = {};
     for (const a of water.actuators) {
       if (a.kind === "pwm") continue;
-      // The level that powers the load: active-low boards switch on with LOW, through NO or NC.
-      const energisedLevel = a.activeLow ? "0" : "1";
-      const loadOnLevel = (a.contact === "NC") ? (energisedLevel === "0" ? "1" : "0") : energisedLevel;
-      const safeIsOn = a.safeState === "on";
-      // Outside the safe state: driven to the level that does the unsafe thing.
-      const unsafe = (e: { mode: string; level: string }) => e.mode === "o" && (safeIsOn ? e.level !== loadOnLevel : e.level === loadOnLevel);
-      report[a.id] = uno.timeIn(a.pin, unsafe, until) / 1000;
+      const { us, safeNow } = uno.timeOutsideSafe(a, until);
+      report[a.id] = us / 1000;
       // After the agent took over, every output is in its safe state.
-      const now = uno.pinAt(a.pin, until)!;
-      expect(unsafe(now), `${a.id} at ${until} µs: ${JSON.stringify(now)}`).toBe(false);
+      expect(safeNow, `${a.id} at ${until} µs: ${JSON.stringify(uno.pinAt(a.pin, until))}`).toBe(true);
     }
     console.log(`time outside the safe state from power-on (ms): ${JSON.stringify(report)}`);
     // StandardFirmata drives every digital pin LOW as an output at start-up: the active-low pump

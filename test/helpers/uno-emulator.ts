@@ -167,6 +167,19 @@ export class UnoEmulator {
     return total;
   }
 
+  /**
+   * Microseconds since power-on, up to `untilUs`, that an output's pin spent driven to the level
+   * that does the unsafe thing (active-low boards switch on with LOW, through NO or NC).
+   */
+  timeOutsideSafe(a: { pin: number; activeLow?: boolean; contact?: "NO" | "NC"; safeState: unknown }, untilUs: number): { us: number; safeNow: boolean } {
+    const energised = a.activeLow ? "0" : "1";
+    const loadOn = a.contact === "NC" ? (energised === "0" ? "1" : "0") : energised;
+    const safeIsOn = a.safeState === "on";
+    const unsafe = (e: PinEvent) => e.mode === "o" && (safeIsOn ? e.level !== loadOn : e.level === loadOn);
+    const now = this.pinAt(a.pin, untilUs);
+    return { us: this.timeIn(a.pin, unsafe, untilUs), safeNow: now !== undefined && !unsafe(now) };
+  }
+
   /** Emulated microseconds since power-on (the last event's time, at least). */
   get nowUs(): number {
     return this.events.at(-1)?.us ?? 0;
