@@ -37,7 +37,7 @@ export interface AgentOptions {
   password?: string;
   /** The village gateway's public key (PEM), from the credentials file: only commands it signed are obeyed. */
   gatewayKey?: string;
-  journal?: Partial<Pick<JournalOptions, "commitEveryMs" | "commitEveryReadings" | "maxBytes">>;
+  journal?: Partial<Pick<JournalOptions, "commitEveryMs" | "commitEveryReadings" | "maxBytes" | "maxHeldReadings">>;
   publisher?: Partial<Pick<PublisherOptions, "replayRatePerSec" | "replayBatch" | "ackTimeoutMs" | "maxInFlight" | "reconnectPeriodMs" | "ca">>;
   /** Serial instruments: how soon a lost port is reopened, how often a meter is polled. */
   instruments?: { reopenMs?: number; pollMs?: number };
@@ -79,14 +79,7 @@ export class EdgeAgent {
       log: this.log.child({ module: "publisher" }),
       username: options.username,
       password: options.password,
-      warnings: () => [
-        ...(this.outputs?.warnings.values() ?? []),
-        ...(this.commands?.warning() ? [this.commands.warning()!] : []),
-        ...this.journalWarnings(),
-        ...this.instruments.warnings(),
-        ...this.ioWarnings(),
-        ...this.sensorWarnings(),
-      ],
+      warnings: () => this.warnings(),
       outputs: () => (this.o.board.actuators.length ? this.outputs?.snapshot() : undefined),
       ...options.publisher,
     });
@@ -102,6 +95,8 @@ export class EdgeAgent {
     mkdirSync(this.o.dataDir, { recursive: true });
     this.journal.open();
     this.journal.on("flushFailed", (err) => log.error({ err: err.message }, "journal flush failed; readings wait in the journal until a flush succeeds"));
+    this.journal.on("writeFailed", (err, held) => log.error({ err, held }, "journal cannot write (disk full?): readings are held in memory and sampling and safety loops go on"));
+    this.journal.on("writeRecovered", (unkept) => log.warn({ unkept }, "journal writes again; readings held in memory are journalled"));
     this.journal.on("quarantined", (batch) => log.error(batch, "journal batch unreadable: moved to table quarantine, its readings counted as lost; sampling goes on"));
     await this.instruments.start();
     await this.attachHardware(this.o.io ?? (await this.openIo()));
@@ -222,10 +217,28 @@ export class EdgeAgent {
     }
   }
 
+  /** What a person should know about this device, as its status carries it. */
+  warnings(): string[] {
+    return [
+      ...(this.outputs?.warnings.values() ?? []),
+      ...(this.commands?.warning() ? [this.commands.warning()!] : []),
+      ...this.journalWarnings(),
+      ...this.instruments.warnings(),
+      ...this.ioWarnings(),
+      ...this.sensorWarnings(),
+    ];
+  }
+
   /** Readings the journal could not keep, said where a person looks (the device's status). */
   private journalWarnings(): string[] {
     const { quarantined } = this.journal;
-    return quarantined ? [`${quarantined} reading(s) lost to unreadable journal batches, kept in table quarantine of journal-${this.o.board.id}.db: check the SD card`] : [];
+    const { writeError, unkept } = this.journal.trouble;
+    const file = `journal-${this.o.board.id}.db`;
+    return [
+      ...(writeError ? [`${file} cannot be written (${writeError}): readings wait in memory; free space on the SD card`] : []),
+      ...(unkept ? [`${unkept} reading(s) taken while ${file} could not be written were not kept`] : []),
+      ...(quarantined ? [`${quarantined} reading(s) lost to unreadable journal batches, kept in table quarantine of ${file}: check the SD card`] : []),
+    ];
   }
 
   /** A bus-level complaint of the IO plugin (the Pi's I2C bus keeps its last error). */

@@ -68,6 +68,8 @@ export const deviceStatusSchema = z.strictObject({
       pending: z.number().int().nonnegative(),
       /** Readings dropped because the journal hit its disk budget: counted, never silent. */
       overflowDropped: z.number().int().nonnegative(),
+      /** Readings taken while the journal could not write (a full disk) that memory could not hold. */
+      unkept: z.number().int().nonnegative().optional(),
       bytes: z.number().int().nonnegative(),
     })
     .optional(),

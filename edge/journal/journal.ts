@@ -34,6 +34,11 @@ export interface JournalOptions {
   /** Flushes the WAL file to the device: fs.fdatasync. Tests hold it to see what waits for it. */
   flushFile?: FlushFile;
   /**
+   * Readings held in memory while the journal cannot write (a full disk): the newest are kept,
+   * the oldest beyond this are counted as unkept. 5,000 by default, about an hour of a board.
+   */
+  maxHeldReadings?: number;
+  /**
    * Least time between the starts of two WAL flushes: under a stream of commits several share one
    * fsync (SD-card writes and CPU); a reading waits at most this much longer. 10 ms by default.
    */
@@ -57,6 +62,10 @@ export interface JournalStats {
   overflowDropped: number;
   /** Readings in batches that could not be read back (a corrupt row), moved to table quarantine. */
   quarantined: number;
+  /** Readings taken while the journal could not write (a full disk) beyond what memory holds. */
+  unkept: number;
+  /** Why the journal cannot write now (a full disk, an I/O error), or undefined. */
+  writeError: string | undefined;
   bytes: number;
   nextSeq: number;
   /** The first sequence number this journal file gave out. */
@@ -111,7 +120,7 @@ export function inspectJournal(path: string): { firstSeq: number; lastSeq: numbe
 /** Journals written before batches existed kept one reading per row in a table `readings`. */
 type LegacyRow = Omit<Entry, "warning" | "mono"> & { boot: string; mono: number; warning: string | null };
 
-export class Journal extends EventEmitter<{ committed: [readings: Reading[], json: string]; corrected: []; flushFailed: [err: Error]; quarantined: [batch: { firstSeq: number; lastSeq: number; lost: number; reason: string }] }> {
+export class Journal extends EventEmitter<{ committed: [readings: Reading[], json: string]; corrected: []; flushFailed: [err: Error]; quarantined: [batch: { firstSeq: number; lastSeq: number; lost: number; reason: string }]; writeFailed: [err: Error, held: number]; writeRecovered: [unkept: number] }> {
   private readonly options: Required<Omit<JournalOptions, "firstSeq" | "flushFile">> & Pick<JournalOptions, "firstSeq" | "flushFile">;
   /** Flushes the WAL file, opened beside SQLite's own handle. */
   private wal: WalFlush<{ upTo: number; batches: Array<{ readings: Reading[]; json: string }> }> | undefined;
@@ -141,6 +150,9 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
   private first = 1;
   private overflowDropped = 0;
   private lostToQuarantine = 0;
+  /** Readings dropped from memory while the journal could not write; persisted once it can. */
+  private unkept = 0;
+  private writeError: string | undefined;
   /** Batches taken before the clock was set exist; checked so commits need not look for them. */
   private hasUnsynced = false;
   private statements!: {
@@ -159,7 +171,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
 
   constructor(options: JournalOptions) {
     super();
-    this.options = { commitEveryReadings: 100, commitEveryMs: 1000, maxBytes: 64 * 1024 * 1024, minFlushIntervalMs: 10, ...options };
+    this.options = { commitEveryReadings: 100, commitEveryMs: 1000, maxBytes: 64 * 1024 * 1024, minFlushIntervalMs: 10, maxHeldReadings: 5000, ...options };
   }
 
   open(): void {
@@ -217,6 +229,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     this.seq = Math.max(Number(this.getMeta("seq") ?? 0), maxRow.s ?? 0);
     this.overflowDropped = Number(this.getMeta("overflowDropped") ?? 0);
     this.lostToQuarantine = Number(this.getMeta("quarantined") ?? 0);
+    this.unkept = Number(this.getMeta("unkept") ?? 0);
     this.boot = String(Number(this.getMeta("boots") ?? 0) + 1); // journals from before held UUIDs: earlier boots all the same
     this.setMeta("boots", this.boot);
     this.hasUnsynced = db.prepare("SELECT 1 FROM batches WHERE unsynced = 1 LIMIT 1").get() !== undefined;
@@ -275,7 +288,8 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
       this.hasUnsynced = true;
     }
     this.buffer.push(entry);
-    if (this.buffer.length >= this.options.commitEveryReadings) this.commit();
+    // While the disk refuses writes, commits are tried once a commit interval, not per reading.
+    if (this.buffer.length >= this.options.commitEveryReadings && !this.writeError) this.commit();
     else if (!this.timer) this.timer = setTimeout(() => this.commit(), this.options.commitEveryMs);
   }
 
@@ -295,22 +309,82 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
       else runs.push([e]);
     }
     const published: Array<{ readings: Reading[]; json: string }> = [];
-    this.db.transaction(() => {
-      for (const run of runs) {
-        const unsynced = run[0].clock === "unsynced";
-        const blob = encodeBatch(run);
-        this.statements.insert.run(run[0].seq, run[run.length - 1].seq, unsynced ? 1 : 0, this.boot, blob);
-        this.insertedSinceCheck += blob.length;
-        if (!unsynced) published.push({ readings: run as Reading[], json: JSON.stringify(run) });
+    let inserted = 0;
+    const write = () =>
+      this.db!.transaction(() => {
+        for (const run of runs) {
+          const unsynced = run[0].clock === "unsynced";
+          const blob = encodeBatch(run);
+          this.statements.insert.run(run[0].seq, run[run.length - 1].seq, unsynced ? 1 : 0, this.boot, blob);
+          inserted += blob.length;
+          if (!unsynced) published.push({ readings: run as Reading[], json: JSON.stringify(run) });
+        }
+        this.deleteAcked();
+        if (this.writeError) this.statements.setMeta.run("unkept", String(this.unkept));
+      })();
+    try {
+      try {
+        write();
+      } catch (err) {
+        if ((err as { code?: string }).code !== "SQLITE_FULL") throw err;
+        // Full: the oldest readings make room for the newest, as at the disk budget, and counted.
+        published.length = 0;
+        inserted = 0;
+        this.dropOldest();
+        write();
       }
-      this.deleteAcked();
-    })();
+    } catch (err) {
+      this.heldBack(entries, err as Error);
+      return;
+    }
+    this.insertedSinceCheck += inserted;
+    if (this.writeError) {
+      this.writeError = undefined;
+      this.emit("writeRecovered", this.unkept);
+    }
     // The file's size is asked for (three pragmas) once a 64th of the budget has been added, not
     // on every commit: the journal may pass its budget by that much until the next check.
     if (this.insertedSinceCheck >= this.options.maxBytes / 64) this.enforceBudget();
     if (this.hasUnsynced) this.correctClock();
     this.unflushed.push(...published);
     this.wal?.request();
+  }
+
+  /**
+   * The disk refused the commit: the readings go back to memory, in order, to be written with the
+   * next one; past maxHeldReadings the oldest are dropped and counted. Sampling goes on.
+   */
+  private heldBack(entries: Entry[], err: Error): void {
+    const first = !this.writeError;
+    this.seq = entries[0].seq - 1;
+    this.buffer = entries.concat(this.buffer);
+    const excess = this.buffer.length - this.options.maxHeldReadings;
+    if (excess > 0) {
+      this.buffer.splice(0, excess);
+      this.seq += excess; // given out and lost: the gateway sees the gap
+      this.unkept += excess;
+    }
+    this.writeError = `${(err as { code?: string }).code ?? "error"}: ${err.message}`;
+    if (first) this.emit("writeFailed", err, this.buffer.length);
+    this.timer ??= setTimeout(() => this.commit(), this.options.commitEveryMs);
+  }
+
+  /** Deletes the oldest tenth of the batches, counted as overflow (the budget's rule). */
+  private dropOldest(): void {
+    const { rows } = this.statements.total.get() as { rows: number };
+    if (rows === 0) return;
+    const upTo = (this.statements.oldest.get(Math.max(1, Math.ceil(rows / 10)) - 1) as { last_seq: number }).last_seq;
+    // The counters change only once the delete is committed: a full disk can refuse it too.
+    const lost = this.db!.transaction(() => {
+      const first = (this.db!.prepare("SELECT min(first_seq) AS s FROM batches").get() as { s: number }).s;
+      const n = (this.statements.overlap.get({ from: first, to: upTo }) as { n: number }).n - this.ackedWithin(first, upTo);
+      this.statements.deleteUpTo.run(upTo);
+      this.statements.setMeta.run("overflowDropped", String(this.overflowDropped + n));
+      this.statements.setMeta.run("seq", String(this.seq));
+      return n;
+    })();
+    this.acked.forgetBelow(upTo + 1);
+    this.overflowDropped += lost;
   }
 
   /** Resolves once everything committed so far is on the device and announced. */
@@ -373,7 +447,12 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     if (!this.db || this.acked.size === 0) return;
-    this.db.transaction(() => this.deleteAcked())();
+    try {
+      this.db.transaction(() => this.deleteAcked())();
+    } catch (err) {
+      // A full disk can refuse even a delete (the WAL grows): the acknowledgements wait for the next commit.
+      this.writeError ??= `${(err as { code?: string }).code ?? "error"}: ${(err as Error).message}`;
+    }
   }
 
   /** Deletes the batches wholly acknowledged; keeps only the ranges that still touch a batch. */
@@ -413,6 +492,11 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     return this.first;
   }
 
+  /** Why the journal cannot write now, and readings it could not keep; no query, unlike stats(). */
+  get trouble(): { writeError: string | undefined; unkept: number } {
+    return { writeError: this.writeError, unkept: this.unkept };
+  }
+
   /** Readings lost to unreadable batches (kept in table quarantine); costs no query, unlike stats(). */
   get quarantined(): number {
     return this.lostToQuarantine;
@@ -427,7 +511,7 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     const stored = (this.statements.total.get() as { n: number }).n;
     const pending = stored - this.ackedWithin(-Infinity, Infinity) + this.buffer.length;
     const bytes = (this.statements.size.get() as { bytes: number }).bytes;
-    return { pending, overflowDropped: this.overflowDropped, quarantined: this.lostToQuarantine, bytes, nextSeq: this.nextSeq, firstSeq: this.first };
+    return { pending, overflowDropped: this.overflowDropped, quarantined: this.lostToQuarantine, unkept: this.unkept, writeError: this.writeError, bytes, nextSeq: this.nextSeq, firstSeq: this.first };
   }
 
   getMeta(key: string): string | undefined {
@@ -436,12 +520,20 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
   }
 
   /**
-   * Durable when it returns, as before the asynchronous flushes: the agent keeps here what must
-   * survive a power cut at once (commands already carried out, pulse counter totals).
+   * Durable when it returns true, as before the asynchronous flushes: the agent keeps here what
+   * must survive a power cut at once (commands already carried out, pulse counter totals). False
+   * when the disk refused it.
    */
-  setMeta(key: string, value: string): void {
-    this.statements.setMeta.run(key, value);
+  setMeta(key: string, value: string): boolean {
+    try {
+      this.statements.setMeta.run(key, value);
+    } catch (err) {
+      // A full disk: the caller keeps the value in memory and sets it again with its next change.
+      this.writeError ??= `${(err as { code?: string }).code ?? "error"}: ${(err as Error).message}`;
+      return false;
+    }
     this.wal?.syncNow();
+    return true;
   }
 
   close(): void {
@@ -500,19 +592,8 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     this.insertedSinceCheck = 0;
     let bytes = (this.statements.size.get() as { bytes: number }).bytes;
     while (bytes > this.options.maxBytes) {
-      const { rows } = this.statements.total.get() as { rows: number };
-      if (rows === 0) return;
-      const drop = Math.max(1, Math.ceil(rows / 10));
-      const upTo = (this.statements.oldest.get(drop - 1) as { last_seq: number }).last_seq;
-      this.db!.transaction(() => {
-        const first = (this.db!.prepare("SELECT min(first_seq) AS s FROM batches").get() as { s: number }).s;
-        const lost = (this.statements.overlap.get({ from: first, to: upTo }) as { n: number }).n - this.ackedWithin(first, upTo);
-        this.statements.deleteUpTo.run(upTo);
-        this.acked.forgetBelow(upTo + 1);
-        this.overflowDropped += lost;
-        this.statements.setMeta.run("overflowDropped", String(this.overflowDropped));
-        this.statements.setMeta.run("seq", String(this.seq));
-      })();
+      if ((this.statements.total.get() as { rows: number }).rows === 0) return;
+      this.dropOldest();
       bytes = (this.statements.size.get() as { bytes: number }).bytes;
     }
   }

@@ -200,7 +200,7 @@ export class Publisher {
       device: this.o.device,
       online,
       ts: Date.now(),
-      journal: { pending: stats.pending, overflowDropped: stats.overflowDropped, bytes: stats.bytes },
+      journal: { pending: stats.pending, overflowDropped: stats.overflowDropped, unkept: stats.unkept, bytes: stats.bytes },
       warnings: (this.o.warnings?.() ?? []).slice(0, 50).map((w) => w.slice(0, 200)),
       outputs: this.o.outputs?.(),
     };
