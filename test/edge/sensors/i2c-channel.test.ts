@@ -11,6 +11,11 @@ import type { I2cIo } from "../../../edge/io/io-plugin.ts";
 import type { SensorDefinition } from "../../../edge/board/schema.ts";
 import { fakeFirmataBoard, type FirmataBoardFake } from "../../helpers/firmata-board.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
 
 // INA219 at 0x40: bus voltage register 0x02 = 12.0 V (bits 15..3, 4 mV a bit), shunt 0x01 = 0.
 const sensor = { id: "battery-voltage", driver: "ina219", address: 0x40, quantity: "voltage", shuntOhms: 0.1, unit: "V" } as unknown as SensorDefinition & { address: number };
@@ -51,7 +56,7 @@ describe("an I2C chip on Firmata that stops answering", () => {
     expect(r.chip.writes.length).toBeGreaterThan(setupsBefore); // its configuration written again
   });
 
-  it("3,000 reads of a chip whose firmware drops them leave at most one listener per register", async () => {
+  it("10,000 reads of a chip whose firmware drops them leave at most one listener per register, and the heap flat", async () => {
     const r = await rig({ dropsNacks: true });
     await waitFor("a first reading", () => r.channel.read(Date.now(), new Map()).quality === "good");
     stop!();
@@ -64,10 +69,24 @@ describe("an I2C chip on Firmata that stops answering", () => {
     };
     const fast = i2cChannel({ io: r.io, sensor, plan: ina219(sensor as never), config: sensor as never, pollMs: 1, now: Date.now });
     stop = fast.stop;
-    await waitFor("3,000 unanswered reads", () => reads >= 3_000, { timeoutMs: 50_000, intervalMs: 100 });
+    await waitFor("1,000 unanswered reads", () => reads >= 1_000, { timeoutMs: 50_000, intervalMs: 100 });
+    // The fake's own logs (every byte it was sent, every write to the chip) are not the agent's memory.
+    const forgetFakeLogs = () => {
+      board!.written.length = 0;
+      r.chip.writes.length = 0;
+    };
+    forgetFakeLogs();
+    gc();
+    const warm = process.memoryUsage().heapUsed;
+    await waitFor("10,000 unanswered reads", () => reads >= 10_000, { timeoutMs: 100_000, intervalMs: 100 });
+    forgetFakeLogs();
+    gc();
+    const grown = process.memoryUsage().heapUsed - warm;
+    console.log(`heap after 1,000 and after 10,000 failed reads: +${(grown / 1024).toFixed(0)} KiB`);
+    expect(grown, "heap growth over 9,000 failed reads").toBeLessThan(2 * 1024 * 1024);
     const replies = r.io.eventNames().filter((e) => String(e).startsWith("I2C-reply-64-"));
     expect(replies.length).toBeGreaterThan(0);
     for (const e of replies) expect(r.io.listenerCount(e), String(e)).toBeLessThanOrEqual(1);
     expect(fast.read(Date.now(), new Map()).quality).toBe("invalid");
-  }, 60_000);
+  }, 120_000);
 });
