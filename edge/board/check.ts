@@ -25,7 +25,11 @@ export function checkBoard({ board }: LoadedBoard): string[] {
     if ("pin" in sensor) {
       const pin = String(sensor.pin);
       const owner = pinOwner.get(pin);
-      if (owner !== undefined) {
+      const first = owner === undefined ? undefined : board.sensors[owner];
+      if (first?.driver === "ds18b20" && sensor.driver === "ds18b20") {
+        // Several probes on one OneWire pin are told apart by their ROM codes, each its own.
+        problems.push(...sharedOneWirePin(board, i, pin));
+      } else if (owner !== undefined) {
         problems.push(`sensors[${i}].pin: ${pin} is already used by sensors[${owner}] (${board.sensors[owner].id})`);
       } else pinOwner.set(pin, i);
     }
@@ -182,4 +186,15 @@ export function checkSensorIdsAcrossBoards(boards: LoadedBoard[]): string[] {
     });
   }
   return problems;
+}
+
+/** A second or later DS18B20 on a pin: every probe on it needs a ROM code, no two the same. */
+function sharedOneWirePin(board: BoardDefinition, i: number, pin: string): string[] {
+  const onPin = board.sensors.slice(0, i + 1).flatMap((s, k) => (s.driver === "ds18b20" && String(s.pin) === pin ? [{ s, k }] : []));
+  const problems = onPin.filter(({ s }) => !s.rom).map(({ s, k }) => `sensors[${k}].rom: ${s.id} shares OneWire pin ${pin} with another DS18B20: give each probe its ROM code, 16 hex digits (a wrong one is reported with the codes found on the bus)`);
+  const me = board.sensors[i] as { rom?: string; id: string };
+  const twin = onPin.find(({ s, k }) => k < i && s.rom && me.rom && s.rom.toLowerCase() === me.rom.toLowerCase());
+  if (twin) problems.push(`sensors[${i}].rom: ${me.rom} is already the ROM code of sensors[${twin.k}] (${twin.s.id})`);
+  // Reported once per pair, not once for every later probe.
+  return i === onPin[1]?.k ? problems : problems.filter((p) => p.startsWith(`sensors[${i}]`));
 }

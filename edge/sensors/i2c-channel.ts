@@ -76,11 +76,18 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
     );
     if (wanted.length === 0) constants = [];
   };
+  let setUpAtMs = -Infinity;
   const poll = () => {
-    // New, back after a silence, or after an empty reply: set it up again.
-    if (latest.fresh(o.now(), maxAgeMs) === undefined || lostContact) {
+    // New, back after a silence, after an empty reply or a sample showing it forgot its setup: set
+    // it up, and sample from the next poll on (a constant and a sample may share a register, and
+    // the firmware's replies are told apart by register only). While it stays silent, set up again
+    // at most once per stale time.
+    const silent = latest.fresh(o.now(), maxAgeMs) === undefined && o.now() - setUpAtMs >= maxAgeMs;
+    if (silent || lostContact) {
       lostContact = false;
+      setUpAtMs = o.now();
       setUp();
+      return;
     }
     const parts: number[][] = [];
     plan.sample.forEach((r, k) =>

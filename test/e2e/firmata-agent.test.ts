@@ -66,8 +66,9 @@ describe("edge agent on Firmata", () => {
    * the kits; resolves with the latest stored reading of each sensor once the named ones are good.
    */
   let kitRuns = 0;
-  async function kitOverFirmata(kitId: string, values: Parameters<typeof fakeFirmataBoard>[0], good: string[]) {
-    const kits = loadBoardDir("boards/kits");
+  async function kitOverFirmata(kitId: string, values: Parameters<typeof fakeFirmataBoard>[0], good: string[], edit: (b: BoardDefinition) => BoardDefinition = (b) => b) {
+    // The gateway knows the kit as edited: it refuses readings of sensors no board file declares.
+    const kits = loadBoardDir("boards/kits").map((k) => (k.board.id === kitId ? { ...k, board: edit(k.board) } : k));
     const kit = kits.find((k) => k.board.id === kitId)!.board;
     const kitGateway = await startTestGateway({}, [...loadBoardDir("boards"), ...kits]);
     const kitBoard = fakeFirmataBoard(values);
@@ -100,6 +101,32 @@ describe("edge agent on Firmata", () => {
     expect(rows["grain-bin-kg"].value).toBeCloseTo(((300_000 - 184_220) * 50) / (2_305_120 - 184_220), 6);
     // The host sent I2C_REQUEST (0x76) and OneWire (0x73) sysex messages over the serial line.
     expect(written).toEqual(expect.arrayContaining([0xf0, 0x76, 0x73]));
+  });
+
+  it("reads two DS18B20 probes on one OneWire pin, each by its ROM code", async () => {
+    const romA = [0x28, 0x61, 0x64, 0x12, 0x3c, 0x7d, 0x01];
+    const romB = [0x28, 0xaa, 0x10, 0x07, 0x44, 0x02, 0x00];
+    const padOf = (raw: number) => [raw & 0xff, raw >> 8, 0x4b, 0x46, 0x7f, 0xff, 0x0c, 0x10];
+    const hex = (b: number[]) => b.map((x) => x.toString(16).padStart(2, "0")).join("");
+    const full = (rom: number[]) => [...rom, crc8Maxim(rom)];
+    const { rows } = await kitOverFirmata("pantry-node", {
+      analog: () => 0,
+      digital: () => 0,
+      i2c: new Map([[0x2a, nau7802Chip(300_000)]]),
+      // The second probe answers the search first: order on the bus says nothing about which is which.
+      oneWire: new Map([[5, [
+        { rom: full(romB), scratchpad: () => [...padOf(0xffd8), crc8Maxim(padOf(0xffd8))] }, // -2.5 °C
+        { rom: full(romA), scratchpad: () => [...padOf(0x0038), crc8Maxim(padOf(0x0038))] }, // 3.5 °C
+      ]]]),
+    }, ["cold-store-probe", "freezer-probe"], (kit) => ({
+      ...kit,
+      sensors: [
+        ...kit.sensors.map((s) => (s.id === "cold-store-probe" ? { ...s, rom: hex(full(romA)) } : s)),
+        { ...kit.sensors.find((s) => s.id === "cold-store-probe")!, id: "freezer-probe", label: "Freezer", rom: hex(full(romB)), range: [-30, 10] } as BoardDefinition["sensors"][number],
+      ],
+    }));
+    expect(rows["cold-store-probe"]).toMatchObject({ value: 3.5, unit: "°C" });
+    expect(rows["freezer-probe"]).toMatchObject({ value: -2.5, unit: "°C" });
   });
 
   it("reads the tank kit over Firmata: an ultrasonic level through PingFirmata and a 4-20 mA cistern on I2C", async () => {

@@ -83,6 +83,28 @@ sensors:
     dir.remove();
   });
 
+  it("lets DS18B20 probes share a OneWire pin only with a ROM code each, no two the same", () => {
+    const dir = tempDir();
+    const file = join(dir.path, "probes.yaml");
+    const probes = (roms: Array<string | undefined>) => `id: cold-store
+domain: pantry
+name: Cold store
+io: { kind: firmata, path: /dev/ttyACM0 }
+sensors:
+${roms.map((rom, k) => `  - { id: probe-${k}, driver: ds18b20, pin: 5${rom ? `, rom: "${rom}"` : ""} }`).join("\n")}
+  - { id: door, driver: digital-input, pin: 5 }
+`;
+    writeFileSync(file, probes(["28616412345678aa", "28616412345678bb", "28616412345678cc"]));
+    expect(problemsOf(() => loadBoardFile(file))).toEqual([`${file}: sensors[3].pin: 5 is already used by sensors[0] (probe-0)`]);
+    writeFileSync(file, probes([undefined, "28616412345678bb", "28616412345678BB"]));
+    expect(problemsOf(() => loadBoardFile(file))).toEqual([
+      `${file}: sensors[0].rom: probe-0 shares OneWire pin 5 with another DS18B20: give each probe its ROM code, 16 hex digits (a wrong one is reported with the codes found on the bus)`,
+      `${file}: sensors[2].rom: 28616412345678BB is already the ROM code of sensors[1] (probe-1)`,
+      `${file}: sensors[3].pin: 5 is already used by sensors[0] (probe-0)`,
+    ]);
+    dir.remove();
+  });
+
   it("refuses two files with the same board id and a YAML syntax error, in one report", () => {
     const dir = tempDir();
     const a = join(dir.path, "a.yaml");
