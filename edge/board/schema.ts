@@ -39,6 +39,27 @@ const sensorBase = {
   filters: z.array(filterSchema).max(8).optional(),
 };
 
+/** Measured x rising (more than two points) or at least differing (two), values all rising or all falling. */
+const rises = (xs: number[]) => xs.every((n, i) => i === 0 || n > xs[i - 1]) || (xs.length === 2 && xs[0] !== xs[1]);
+const monotonic = (vs: number[]) => {
+  const d = vs.slice(1).map((v, i) => Math.sign(v - vs[i]));
+  return d.every((s) => s !== 0 && s === d[0]);
+};
+
+/**
+ * Calibration points: a raw measure (ADC counts, loop milliamps) and the value each means, two for
+ * a straight sensor, up to 16 for one that is not, read piecewise linearly between them.
+ */
+function pointsSchema<X extends "counts" | "milliamps">(x: X, item: z.ZodNumber) {
+  const shape = { [x]: z.array(item).min(2).max(16), values: z.array(z.number()).min(2).max(16) } as Record<X | "values", z.ZodArray<z.ZodNumber>>;
+  // The refinements see the points generically: zod cannot index its inferred object by a type parameter.
+  const points = (c: object) => c as Record<string, number[]>;
+  return z.strictObject(shape)
+    .refine((c) => points(c)[x].length === points(c).values.length, { message: `as many values as ${x}`, path: ["values"] })
+    .refine((c) => rises(points(c)[x]), { message: `the ${x} must differ (and rise, with more than two points)`, path: [x] })
+    .refine((c) => monotonic(points(c).values), { message: "the values must all rise or all fall", path: ["values"] });
+}
+
 export const analogLinearSchema = z.strictObject({
   ...sensorBase,
   driver: z.literal("analog-linear"),
@@ -48,16 +69,7 @@ export const analogLinearSchema = z.strictObject({
    * ADC counts and the values they mean, from the datasheet or a calibration: two points for a
    * linear sensor, more (up to 16, rising counts) for one that is not, read piecewise between them.
    */
-  calibration: z.strictObject({
-    counts: z.array(z.number().int().min(0).max(1023)).min(2).max(16),
-    values: z.array(z.number()).min(2).max(16),
-  })
-    .refine((c) => c.counts.length === c.values.length, { message: "as many values as counts", path: ["values"] })
-    .refine((c) => c.counts.every((n, i) => i === 0 || n > c.counts[i - 1]) || (c.counts.length === 2 && c.counts[0] !== c.counts[1]), { message: "the counts must differ (and rise, with more than two points)", path: ["counts"] })
-    .refine((c) => {
-      const d = c.values.slice(1).map((v, i) => Math.sign(v - c.values[i]));
-      return d.every((s) => s !== 0 && s === d[0]);
-    }, { message: "the values must all rise or all fall", path: ["values"] }),
+  calibration: pointsSchema("counts", z.number().int().min(0).max(1023)),
 });
 
 export const digitalInputSchema = z.strictObject({
@@ -156,9 +168,11 @@ export const ads1115CurrentLoopSchema = z.strictObject({
   shuntOhms: z.number().positive(),
   unit: z.enum(units),
   /** What 4 mA and 20 mA mean: in the unit, or in metres of liquid when a geometry is given. */
-  span: z.tuple([z.number(), z.number()]),
+  span: z.tuple([z.number(), z.number()]).optional(),
+  /** Or measured points (loop mA and what each meant), for a transmitter that is not straight. */
+  calibration: pointsSchema("milliamps", z.number().min(3.6).max(21)).optional(),
   geometry: tankGeometrySchema.optional(),
-});
+}).refine((s) => (s.span === undefined) !== (s.calibration === undefined), { message: "give either span (4 and 20 mA) or calibration points, one of them", path: ["span"] });
 
 export const shuntMonitorSchema = z.strictObject({
   ...i2cBase,
@@ -174,9 +188,15 @@ export const nau7802Schema = z.strictObject({
   driver: z.literal("nau7802"),
   address: i2cAddressSchema.default(0x2a),
   unit: z.literal("kg").default("kg"),
-  /** Counts with the empty bin, counts with a known weight, and that weight (npm run calibrate). */
-  calibration: z.strictObject({ tareCounts: z.number().int(), spanCounts: z.number().int(), spanKg: z.number().positive() })
-    .refine((c) => c.tareCounts !== c.spanCounts, "tareCounts and spanCounts must differ"),
+  /**
+   * Counts with the empty bin, counts with a known weight, and that weight; or three and more
+   * points (counts and kg) for a cell that is not straight over its range (npm run calibrate).
+   */
+  calibration: z.union([
+    z.strictObject({ tareCounts: z.number().int(), spanCounts: z.number().int(), spanKg: z.number().positive() })
+      .refine((c) => c.tareCounts !== c.spanCounts, "tareCounts and spanCounts must differ"),
+    pointsSchema("counts", z.number().int().min(-0x800000).max(0x7fffff)),
+  ]),
 });
 
 export const bme280Schema = z.strictObject({

@@ -23,10 +23,11 @@ export function rawReader(board: five.Board, io: object, sensor: CalibratableSen
     const plan = nau7802(sensor.calibration);
     io.i2cConfig({ delay: 0 });
     for (const w of plan.setup) io.i2cWrite(sensor.address, [w.register, ...w.bytes]);
+    const adc = plan.sample.find((r) => r.bytes === 3)!; // ADCO_B2..B0 (the sample also reads PU_CTRL)
     const once = () =>
       new Promise<number | null>((resolve) => {
         const timer = setTimeout(() => resolve(null), 500);
-        io.i2cReadOnce(sensor.address, plan.sample[0].register, plan.sample[0].bytes, (bytes) => {
+        io.i2cReadOnce(sensor.address, adc.register, adc.bytes, (bytes) => {
           clearTimeout(timer);
           resolve(s24be(bytes));
         });

@@ -36,20 +36,36 @@ async function rawPoint(io: CalibrationIo, instruction: string): Promise<number>
   return raw;
 }
 
+/**
+ * Two points, then as many more as the person wants (up to 16): a raw reading and the true value
+ * of each, returned by rising raw reading. Points too close together, or values that do not all
+ * rise or all fall with the reading, are refused with the reason.
+ */
+async function walkPoints(io: CalibrationIo, name: string, unit: string, minApart: number, first: [string, string]): Promise<Array<{ raw: number; value: number }>> {
+  const points: Array<{ raw: number; value: number }> = [];
+  for (let k = 0; k < 16; k++) {
+    if (k >= 2 && !/^y/i.test((await io.ask("Another point, for a sensor that is not straight? (y/N)")).trim())) break;
+    const raw = await rawPoint(io, `Point ${k + 1}: bring ${name} to ${first[k] ?? "another known value, between the others"}`);
+    const value = await askNumber(io, `What is the true value now, in ${unit}?`, (v) => (points.some((p) => p.value === v) ? "a point already has that value" : undefined));
+    const near = points.find((p) => Math.abs(p.raw - raw) < minApart);
+    if (near) throw new Error(`two points read almost the same (${near.raw} and ${raw}): make them further apart and start again`);
+    points.push({ raw, value });
+  }
+  points.sort((a, b) => a.raw - b.raw);
+  const d = points.slice(1).map((p, i) => Math.sign(p.value - points[i].value));
+  if (!d.every((s) => s === d[0])) throw new Error(`the values do not all rise (or all fall) with the reading (${points.map((p) => `${p.raw}: ${p.value}`).join(", ")}): a point was misread; start again`);
+  return points;
+}
+
 /** Walks the person through the points and returns the sensor's new calibration block. */
 export async function walkCalibration(sensor: CalibratableSensor, io: CalibrationIo): Promise<Record<string, number | number[]>> {
   const name = sensor.label ?? sensor.id;
   const apart = (a: number, b: number, min: number) => (Math.abs(a - b) < min ? `the two points read almost the same (${a} and ${b}): make them further apart and start again` : undefined);
   switch (sensor.driver) {
     case "analog-linear": {
-      io.say(`Calibrating ${name} (${sensor.unit}) with two points, as far apart as you can make them.`);
-      const c0 = await rawPoint(io, `Point 1: bring ${name} to a known low value (an empty tank, no load)`);
-      const v0 = await askNumber(io, `What is the true value now, in ${sensor.unit}?`);
-      const c1 = await rawPoint(io, `Point 2: bring ${name} to a known high value (a full tank, a known load)`);
-      const v1 = await askNumber(io, `What is the true value now, in ${sensor.unit}?`, (v) => (v === v0 ? "the same value as point 1" : undefined));
-      const problem = apart(c0, c1, 10);
-      if (problem) throw new Error(problem);
-      return { counts: [c0, c1], values: [v0, v1] };
+      io.say(`Calibrating ${name} (${sensor.unit}): two points as far apart as you can make them, and more in between if it is not straight.`);
+      const points = await walkPoints(io, name, sensor.unit, 10, ["a known low value (an empty tank, no load)", "a known high value (a full tank, a known load)"]);
+      return { counts: points.map((p) => p.raw), values: points.map((p) => p.value) };
     }
     case "soil-moisture": {
       io.say(`Calibrating the soil probe ${name}: one reading in dry air, one in water.`);
@@ -60,13 +76,11 @@ export async function walkCalibration(sensor: CalibratableSensor, io: Calibratio
       return { dryCounts: dry, wetCounts: wet };
     }
     case "nau7802": {
-      io.say(`Calibrating the scale under ${name}: empty, then with a known weight.`);
-      const tare = await rawPoint(io, "Empty the bin completely (leave the bin itself on the scale)");
-      const spanKg = await askNumber(io, "Put a known weight in the bin (a sack you have weighed). How many kg?", (kg) => (kg > 0 ? undefined : "the weight must be more than 0 kg"));
-      const span = await rawPoint(io, `With the ${spanKg} kg in the bin and nobody touching it`);
-      const problem = apart(tare, span, 100);
-      if (problem) throw new Error(problem);
-      return { tareCounts: tare, spanCounts: span, spanKg };
+      io.say(`Calibrating the scale under ${name}: empty, then known weights (a sack you have weighed; more sacks for more points).`);
+      const points = await walkPoints(io, name, "kg", 100, ["empty (leave the bin itself on the scale), nobody touching it", "loaded with a known weight, nobody touching it"]);
+      // Two points keep the tare-and-span form a person can read; more go in as points.
+      if (points.length === 2 && points[0].value === 0) return { tareCounts: points[0].raw, spanCounts: points[1].raw, spanKg: points[1].value };
+      return { counts: points.map((p) => p.raw), values: points.map((p) => p.value) };
     }
   }
 }

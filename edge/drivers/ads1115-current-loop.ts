@@ -5,6 +5,7 @@
 // fault signal (open loop, short), not a measurement.
 import { s16be } from "./bytes.ts";
 import type { I2cPlan } from "./i2c-driver.ts";
+import { analogLinear } from "./analog-linear.ts";
 
 /** PGA setting (config bits 11:9) -> full-scale range in volts. */
 export const ADS1115_FSR: Record<number, number> = { 0: 6.144, 1: 4.096, 2: 2.048, 3: 1.024, 4: 0.512, 5: 0.256 };
@@ -13,8 +14,10 @@ export interface CurrentLoopConfig {
   /** Single-ended input AIN0..AIN3. */
   channel: number;
   shuntOhms: number;
-  /** Values the transmitter's 4 mA and 20 mA mean, e.g. [0, 5] metres of water. */
-  span: [number, number];
+  /** Values the transmitter's 4 mA and 20 mA mean, e.g. [0, 5] metres of water... */
+  span?: [number, number];
+  /** ...or measured points, loop mA and the value each meant, piecewise linear between them. */
+  calibration?: { milliamps: number[]; values: number[] };
 }
 
 /** The PGA that fits 20 mA across the shunt with the finest resolution. */
@@ -41,7 +44,9 @@ export function loopFault(mA: number): string | undefined {
   return undefined;
 }
 
-export function loopValue(mA: number, span: [number, number]): number {
+export function loopValue(mA: number, c: Pick<CurrentLoopConfig, "span" | "calibration">): number {
+  if (c.calibration) return analogLinear({ counts: c.calibration.milliamps, values: c.calibration.values }).toValue(mA);
+  const span = c.span!; // the board schema asks for one of the two
   return span[0] + ((mA - 4) / 16) * (span[1] - span[0]);
 }
 
@@ -54,7 +59,7 @@ export function ads1115CurrentLoop(config: CurrentLoopConfig): I2cPlan<CurrentLo
       const mA = loopMilliamps(bytes, c.shuntOhms, pga);
       const fault = loopFault(mA);
       if (fault) throw new Error(fault);
-      return loopValue(mA, c.span);
+      return loopValue(mA, c);
     },
   };
 }

@@ -4,19 +4,25 @@
 // CTRL1 0x01 bits 5:3 set the LDO (100 = 3.0 V), bits 2:0 the gain (7 = x128); CTRL2 0x02 bit 2
 // (CALS) runs the internal offset calibration; ADCO_B2..B0 (0x12..0x14) hold the result, 24-bit
 // two's complement; 0x1F holds the revision id, 0xF in its low nibble.
-// Weight is linear in counts: a tare (empty bin) and one known weight calibrate it.
+// Weight is linear in counts: a tare (empty bin) and one known weight calibrate it; a cell loaded
+// past its straight range takes more points.
 import { s24be } from "./bytes.ts";
 import type { I2cPlan } from "./i2c-driver.ts";
+import { analogLinear } from "./analog-linear.ts";
 
-export interface LoadCellConfig {
-  /** Counts with the empty bin on the scale. */
-  tareCounts: number;
-  /** Counts with a known weight on it, and that weight. */
-  spanCounts: number;
-  spanKg: number;
-}
+export type LoadCellConfig =
+  | {
+      /** Counts with the empty bin on the scale. */
+      tareCounts: number;
+      /** Counts with a known weight on it, and that weight. */
+      spanCounts: number;
+      spanKg: number;
+    }
+  /** Three or more known weights (values, kg) and their counts: piecewise linear between them. */
+  | { counts: number[]; values: number[] };
 
 export function loadCellKg(counts: number, c: LoadCellConfig): number {
+  if ("counts" in c) return analogLinear(c).toValue(counts);
   return ((counts - c.tareCounts) * c.spanKg) / (c.spanCounts - c.tareCounts);
 }
 

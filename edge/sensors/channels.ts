@@ -163,7 +163,7 @@ function i2cPlanOf(sensor: I2cSensor): { plan: I2cPlan<never>; config: never } {
   const pair = <C>(plan: I2cPlan<C>, config: C) => ({ plan, config }) as unknown as { plan: I2cPlan<never>; config: never };
   switch (sensor.driver) {
     case "ads1115-current-loop": {
-      const base = ads1115CurrentLoop({ channel: sensor.channel, shuntOhms: sensor.shuntOhms, span: sensor.span });
+      const base = ads1115CurrentLoop({ channel: sensor.channel, shuntOhms: sensor.shuntOhms, span: sensor.span, calibration: sensor.calibration });
       const geometry = sensor.geometry;
       const plan: I2cPlan<typeof sensor> = {
         ...base,

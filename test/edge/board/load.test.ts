@@ -83,6 +83,25 @@ sensors:
     dir.remove();
   });
 
+  it("asks a 4-20 mA loop for a span or measured points, one of them, and points that rise", () => {
+    const dir = tempDir();
+    const file = join(dir.path, "loop.yaml");
+    const loop = (fields: string) => `id: loop-board
+domain: water
+name: Loop
+io: { kind: firmata, path: /dev/ttyACM0 }
+sensors:
+  - { id: depth, driver: ads1115-current-loop, channel: 0, shuntOhms: 150, unit: L, ${fields} }
+`;
+    writeFileSync(file, loop("calibration: { milliamps: [4, 10.8, 20], values: [0, 2000, 5000] }"));
+    expect(loadBoardFile(file).board.sensors[0]).toMatchObject({ calibration: { milliamps: [4, 10.8, 20] } });
+    writeFileSync(file, loop("span: [0, 5000], calibration: { milliamps: [4, 20], values: [0, 5000] }"));
+    expect(problemsOf(() => loadBoardFile(file))).toEqual([`${file}: sensors[0].span: give either span (4 and 20 mA) or calibration points, one of them`]);
+    writeFileSync(file, loop("calibration: { milliamps: [4, 12, 10], values: [0, 2000, 5000] }"));
+    expect(problemsOf(() => loadBoardFile(file))).toEqual([`${file}: sensors[0].calibration.milliamps: the milliamps must differ (and rise, with more than two points)`]);
+    dir.remove();
+  });
+
   it("lets DS18B20 probes share a OneWire pin only with a ROM code each, no two the same", () => {
     const dir = tempDir();
     const file = join(dir.path, "probes.yaml");

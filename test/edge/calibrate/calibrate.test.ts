@@ -35,9 +35,27 @@ describe("calibration", () => {
   });
 
   it("tares a load-cell bin and spans it with a known weight", async () => {
-    const io = scripted(["", "25", ""], [184_220, 1_244_670]);
+    const io = scripted(["", "0", "", "25"], [184_220, 1_244_670]);
     const calibration = await walkCalibration(sensorOf("boards/kits/pantry-node.yaml", "grain-bin-kg"), io);
     expect(calibration).toEqual({ tareCounts: 184_220, spanCounts: 1_244_670, spanKg: 25 });
+  });
+
+  it("takes more points for a load cell that is not straight, in rising order, and the board accepts them", async () => {
+    // Empty, 50 kg, then 25 kg in between: three sacks, points sorted by counts.
+    const io = scripted(["", "0", "", "50", "y", "", "25", "n"], [184_220, 2_305_120, 1_250_000]);
+    const calibration = await walkCalibration(sensorOf("boards/kits/pantry-node.yaml", "grain-bin-kg"), io);
+    expect(calibration).toEqual({ counts: [184_220, 1_250_000, 2_305_120], values: [0, 25, 50] });
+    const dir = tempDir();
+    const file = join(dir.path, "pantry-node.yaml");
+    copyFileSync("boards/kits/pantry-node.yaml", file);
+    writeCalibration(file, "grain-bin-kg", calibration);
+    expect((loadBoardFile(file).board.sensors.find((s) => s.id === "grain-bin-kg") as { calibration: unknown }).calibration).toEqual(calibration);
+    dir.remove();
+  });
+
+  it("refuses points whose values do not all rise or all fall with the reading", async () => {
+    const io = scripted(["", "0", "", "50", "y", "", "60"], [100, 800, 500]);
+    await expect(walkCalibration(sensorOf("boards/power.yaml", "battery-voltage"), io)).rejects.toThrow(/do not all rise \(or all fall\)/);
   });
 
   it("refuses two points that read the same", async () => {

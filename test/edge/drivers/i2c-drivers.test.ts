@@ -26,6 +26,14 @@ describe("ADS1115 with a 4-20 mA transmitter", () => {
     expect(plan.convert(be16(4800), [], config)).toBeCloseTo(0, 3); // 4 mA = 0.6 V
   });
 
+  it("reads measured points instead of a span: a pressure transmitter checked at three depths", () => {
+    // At 0, 2 and 5 m the loop read 4.0, 10.8 and 20.0 mA (a transmitter 0.3 mA high at mid-range).
+    const measured = { channel: 0, shuntOhms: 150, calibration: { milliamps: [4, 10.8, 20], values: [0, 2, 5] } };
+    const p = ads1115CurrentLoop(measured);
+    expect(p.convert(be16(14400), [], measured)).toBeCloseTo(2 + (1.2 / 9.2) * 3, 3); // 12 mA
+    expect(p.convert(be16(4800), [], measured)).toBeCloseTo(0, 3);
+  });
+
   it("reports an open loop and a short instead of a level", () => {
     expect(() => plan.convert(be16(0), [], config)).toThrow(/open loop/);
     expect(() => plan.convert(be16(26000), [], config)).toThrow(/> 21/);
@@ -61,6 +69,11 @@ describe("NAU7802 load-cell ADC", () => {
   it("reads 24-bit two's complement and applies tare and span", () => {
     expect(nau7802(c).convert([0x9e, 0x04, 0x93, 0xe0], ready, c)).toBeCloseTo(10, 6); // 300000 counts
     expect(nau7802(c).convert([0x9e, 0xff, 0xff, 0xff], ready, c)).toBeCloseTo(-5.00005, 4); // -1 count
+  });
+  it("reads a multi-point calibration piecewise: a cell that is not straight past half load", () => {
+    const points = { counts: [100_000, 300_000, 600_000], values: [0, 10, 25] }; // 20 kg, then 15 kg per 300k counts
+    expect(nau7802(points).convert([0x9e, 0x04, 0x93, 0xe0], ready, points)).toBeCloseTo(10, 6); // 300000 counts
+    expect(nau7802(points).convert([0x9e, 0x06, 0x1a, 0x80], ready, points)).toBeCloseTo(15, 6); // 400000 counts: 10 kg + a third of the next 15
   });
   it("treats a rail reading as a broken wire", () => {
     expect(() => nau7802(c).convert([0x9e, 0x7f, 0xff, 0xff], ready, c)).toThrow(/full scale/);
