@@ -314,6 +314,11 @@ export function readyBoard(id: string, io: IoPlugin): Promise<five.Board> {
   return new Promise((resolve, reject) => {
     // The REPL, debug banner and SIGINT handler are for interactive sketches, not a service.
     const board = new five.Board({ id, io, repl: false, debug: false, sigint: false, timeout: 30_000 } as five.BoardOption);
+    // johnny-five waits for "connect" before "ready". A port that opened before this Board existed
+    // (the agent opened its serial instruments first) said "connect" already: without it again the
+    // board would never be ready, however well the firmware answers.
+    const transport = (io as { transport?: { isOpen?: boolean } }).transport;
+    if (!io.isReady && transport?.isOpen) process.nextTick(() => io.emit("connect"));
     board.on("ready", () => resolve(board));
     board.on("error", (err: Error) => reject(err));
   });

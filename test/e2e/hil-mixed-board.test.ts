@@ -1,0 +1,74 @@
+// Hardware in the loop, a board with both kinds of link: the reference water board on StandardFirmata
+// (emulated ATmega328P) and a VE.Direct solar charger on a serial port of the Pi (a pseudo-terminal).
+// The agent opens the instrument first; the Firmata port may then have opened before johnny-five
+// looks at it, which once left the agent waiting for a board that had long answered. And when the
+// Arduino's link dies, the charger's readings, on a link of their own, must go on.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { EdgeAgent } from "../../edge/agent.ts";
+import { loadBoardFile } from "../../edge/board/load.ts";
+import { openFirmataIo } from "../../edge/io/firmata-io.ts";
+import { veDirectBlock } from "../../edge/drivers/vedirect.ts";
+import { UnoEmulator } from "../helpers/uno-emulator.ts";
+import { openPty, type Pty } from "../helpers/pty.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
+import { testLog } from "../helpers/test-log.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+const water = loadBoardFile("boards/water.yaml").board;
+const battery = loadBoardFile("boards/kits/battery-node.yaml").board;
+const ROUND_MS = 250;
+
+describe("a Firmata board with a serial instrument (emulated ATmega328P and a VE.Direct pty)", () => {
+  const dir = tempDir("cs-hil-mixed-");
+  let uno: UnoEmulator;
+  let charger: Pty;
+  let agent: EdgeAgent;
+  let sending: NodeJS.Timeout;
+  const samples: Array<Parameters<EdgeAgent["journal"]["append"]>[0]> = [];
+  beforeAll(async () => {
+    uno = await UnoEmulator.start();
+    uno.adc(0, 2000);
+    charger = await openPty();
+    sending = setInterval(() => charger.send(veDirectBlock([["PID", "0xA057"], ["V", "51230"], ["I", "12400"], ["PPV", "652"], ["H19", "348211"]])), 300);
+    const ve = battery.sensors.filter((s) => s.driver === "vedirect" && s.port === "/dev/ttyUSB0").map((s) => ({ ...s, port: charger.path }));
+    const board = { ...water, sensors: [...water.sensors, ...ve], io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } };
+    agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: ROUND_MS });
+    const append = agent.journal.append.bind(agent.journal);
+    agent.journal.append = (sample) => {
+      samples.push(sample);
+      return append(sample);
+    };
+    // The port is open (about 0.6 s) long before the firmware has booted (about 2 s): wait for
+    // the open before the agent starts, as a slow start of the instruments would.
+    await new Promise((r) => setTimeout(r, 1_000));
+    await agent.start();
+  }, 60_000);
+  afterAll(async () => {
+    clearInterval(sending);
+    await agent?.stop();
+    await uno?.stop();
+    await charger?.close();
+    dir.remove();
+  });
+
+  const latest = (sensor: string) => samples.filter((r) => r.sensor === sensor).at(-1);
+
+  it("starts, and reads both the tanks through the firmware and the charger on its own port", async () => {
+    await waitFor("good tank and charger readings", () => latest("tank-north-level")?.quality === "good" && latest("bank-voltage")?.quality === "good", { timeoutMs: 15_000 });
+    expect(latest("bank-voltage")!.value).toBeCloseTo(51.23, 2);
+  });
+
+  it("the Arduino's link dies: its readings go invalid, the charger's stay good", async () => {
+    uno.pause();
+    await waitFor("the tank invalid", () => latest("tank-north-level")?.quality === "invalid", { timeoutMs: 5_000 });
+    const from = samples.length;
+    await new Promise((r) => setTimeout(r, 4 * ROUND_MS));
+    const charger = samples.slice(from).filter((s) => s.sensor === "bank-voltage");
+    expect(charger.length).toBeGreaterThan(2);
+    expect(charger.every((s) => s.quality === "good"), JSON.stringify(charger.at(-1))).toBe(true);
+    uno.resume();
+    await waitFor("the tank good again", () => latest("tank-north-level")?.quality === "good", { timeoutMs: 30_000 });
+    expect(latest("bank-voltage")!.quality).toBe("good");
+  }, 40_000);
+});
