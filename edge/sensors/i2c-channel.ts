@@ -53,7 +53,7 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
       if (reply.length < bytes) {
         lostContact = true; // whatever it answers next, it may have lost power and its settings
         badReply = reply.length === 0
-          ? `I2C device ${hex} (${sensor.driver}) gave an empty reply: it did not acknowledge, check SDA/SCL, its supply and its address`
+          ? `I2C device ${hex} (${sensor.driver}) gave an empty reply: it did not acknowledge or stopped part way (the firmware reads at most 32 bytes at once); check SDA/SCL, its supply and its address`
           : `I2C device ${hex} (${sensor.driver}) answered ${reply.length} of ${bytes} bytes: check SDA/SCL and its supply`;
         return;
       }

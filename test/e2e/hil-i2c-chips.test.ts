@@ -12,6 +12,10 @@ import { bh1750OnUno, bme280OnUno } from "../helpers/uno-chips.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { i2cChannel } from "../../edge/sensors/i2c-channel.ts";
+import type { I2cIo } from "../../edge/io/io-plugin.ts";
+import type { I2cPlan } from "../../edge/drivers/i2c-driver.ts";
+import type { SensorDefinition } from "../../edge/board/schema.ts";
 
 const kit = loadBoardFile("boards/kits/greenhouse-node.yaml").board;
 // The I2C sensors and one soil probe; StandardFirmata has no OneWire (the kit runs ConfigurableFirmata).
@@ -88,4 +92,35 @@ describe("the greenhouse kit's I2C chips on StandardFirmata (emulated ATmega328P
     // The chip measures the same air before and after: no reset value read as a temperature.
     for (const r of between.filter((x) => x.quality === "good")) expect(r.value).toBeCloseTo(before, 6);
   });
+});
+
+describe("a short reply from the real firmware", () => {
+  it("a read longer than the firmware's Wire buffer (32 bytes) comes back short: invalid, naming the cause, never padded", async () => {
+    const uno = await UnoEmulator.start();
+    const io = openFirmataIo({ path: uno.path, baudRate: 57600 }) as unknown as I2cIo & { isReady: boolean; transport: { close(cb: () => void): void } };
+    try {
+      uno.i2cRom(0x50, 0, Array.from({ length: 64 }, (_, k) => k + 1)); // a chip with 64 registers
+      await waitFor("the board ready", () => io.isReady, { timeoutMs: 15_000 });
+      const sensor = { id: "wide-block", driver: "wide-block", address: 0x50, unit: "V" } as unknown as SensorDefinition & { address: number };
+      const plan = (bytes: number): I2cPlan<unknown> => ({ setup: [], sample: [{ register: 0, bytes }], convert: (b) => b.reduce((a, x) => a + x, 0) });
+      const fits = i2cChannel({ io, sensor, plan: plan(32), config: undefined, pollMs: 100, now: Date.now });
+      const tooLong = i2cChannel({ io, sensor: { ...sensor, id: "too-long" }, plan: plan(40), config: undefined, pollMs: 100, now: Date.now });
+      try {
+        await waitFor("the 32-byte block read", () => fits.read(Date.now(), new Map()).quality === "good", { timeoutMs: 5_000 });
+        expect(fits.read(Date.now(), new Map()).value).toBe((32 * 33) / 2);
+        const short = await waitFor("the 40-byte block refused", () => {
+          const s = tooLong.read(Date.now(), new Map());
+          return s.warning ? s : undefined;
+        }, { timeoutMs: 5_000 });
+        expect(short).toMatchObject({ quality: "invalid", value: null });
+        expect(short.warning).toMatch(/I2C device 0x50 \(wide-block\) (gave an empty reply|answered \d+ of 40 bytes)/);
+      } finally {
+        fits.stop();
+        tooLong.stop();
+      }
+    } finally {
+      await new Promise<void>((r) => io.transport.close(() => r()));
+      await uno.stop();
+    }
+  }, 40_000);
 });
