@@ -19,6 +19,7 @@ import { Accounts } from "./security/accounts.ts";
 import { readFileSync } from "node:fs";
 import { reservesRoutes } from "./api/reserves-routes.ts";
 import { Reserves } from "./reserves/reserves.ts";
+import { AlarmChannel } from "./triggers/alarm-channel.ts";
 import { TriggerState } from "./triggers/trigger-state.ts";
 import { TriggersService } from "./triggers/triggers-service.ts";
 import { FederationLink } from "./federation/link.ts";
@@ -167,13 +168,13 @@ export class Gateway {
       }),
     });
     this.bus.on("outbox", () => void this.link?.drain());
-    this.bus.on("notification", (n) => {
-      // The local alarm channel: anything on the village network can sound it (sirens, phones).
-      this.broker.publish(`cs/v1/village/${config.village.id}/notifications`, JSON.stringify(n), { qos: 1 });
-    });
+    // The local alarm channel: anything on the village network can sound it (sirens, phones).
+    this.alarms = new AlarmChannel({ village: config.village.id, state: this.triggerState, broker: this.broker, log: this.log.child({ module: "alarms" }) });
+    this.bus.on("notification", () => void this.alarms.drain());
   }
 
   private lastCountSeq = 0;
+  private readonly alarms: AlarmChannel;
 
   /** Assessments and the village's own settings, as kept in the trigger state across restarts. */
   private applySetting(name: string, value: number, tsMs: number): void {
@@ -239,6 +240,7 @@ export class Gateway {
     await this.ingest.start();
     this.commands.start();
     await this.triggers.start();
+    await this.alarms.drain(); // what a crash kept from the alarm channel goes out now
     await this.link?.start();
     await this.http.start();
     this.announceAccess();
@@ -277,6 +279,7 @@ export class Gateway {
     await this.accounts.close();
     await this.link?.stop();
     await this.triggers.stop();
+    await this.alarms.stop();
     this.commands.stop();
     await this.ingest.stop();
     this.unwatchIdentities?.();

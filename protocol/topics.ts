@@ -32,3 +32,12 @@ export function parseDeviceTopic(topic: string): { device: string; kind: TopicKi
   if (kind !== "readings" && kind !== "ack" && kind !== "status") return undefined;
   return { device: parts[3], kind };
 }
+
+/**
+ * The village's alarm channel, gateway -> anyone on the village network, QoS 1: every alert
+ * raised or cleared and every aid request opened, updated, withdrawn or fulfilled, as the
+ * gateway's Notification (its `id` is unique: a consumer that sees an id again drops it).
+ */
+export function villageNotificationsTopic(village: string): string {
+  return `${TOPIC_ROOT}/village/${village}/notifications`;
+}

@@ -46,7 +46,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rule_state (rule_id TEXT PRIMARY KEY, phase TEXT NOT NULL, since_ms INTEGER NOT NULL, episode INTEGER NOT NULL, last_cleared_ms INTEGER);
 CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, body TEXT NOT NULL, active INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS aid_requests (id TEXT PRIMARY KEY, body TEXT NOT NULL, active INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, text TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS assessments (figure TEXT PRIMARY KEY, value REAL NOT NULL, ts_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS commands (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS writes (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, account TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL);
@@ -86,6 +86,9 @@ export class TriggerState {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.exec(SCHEMA);
+    // Files from before the alarm channel had an outbox: what they hold was published then.
+    const columns = db.prepare("SELECT name FROM pragma_table_info('notifications')").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "published")) db.exec("ALTER TABLE notifications ADD COLUMN published INTEGER NOT NULL DEFAULT 1");
     this.db = db;
     this.wal = new WalFlush(`${this.path}-wal`, {
       flushFile: this.options.flushFile,
@@ -191,12 +194,21 @@ export class TriggerState {
   }
 
   notify(n: Omit<Notification, "id">): void {
-    this.run("INSERT INTO notifications (at, kind, ref, text) VALUES (?,?,?,?)", n.at, n.kind, n.ref, n.text);
+    this.run("INSERT INTO notifications (at, kind, ref, text, published) VALUES (?,?,?,?,0)", n.at, n.kind, n.ref, n.text);
+  }
+
+  /** Notifications not yet on the alarm channel, oldest first (the alarm channel's outbox). */
+  unpublishedNotifications(limit = 100): Notification[] {
+    return this.sql("SELECT id, at, kind, ref, text FROM notifications WHERE published = 0 ORDER BY id LIMIT ?").all(limit) as Notification[];
+  }
+
+  markPublished(id: number): void {
+    this.run("UPDATE notifications SET published = 1 WHERE id = ?", id);
   }
 
   /** The newest 500, oldest first: a year of a village's announcements need not come in one answer. */
   notifications(): Notification[] {
-    return this.sql("SELECT * FROM (SELECT * FROM notifications ORDER BY id DESC LIMIT 500) ORDER BY id").all() as Notification[];
+    return this.sql("SELECT * FROM (SELECT id, at, kind, ref, text FROM notifications ORDER BY id DESC LIMIT 500) ORDER BY id").all() as Notification[];
   }
 
   /** Assessments people entered (crop loss): figures that no sensor will send again. */
