@@ -12,6 +12,7 @@ import { bh1750OnUno, bme280OnUno } from "../helpers/uno-chips.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { journalledSamples } from "../helpers/journalled-samples.ts";
 import { i2cChannel } from "../../edge/sensors/i2c-channel.ts";
 import type { I2cIo } from "../../edge/io/io-plugin.ts";
 import type { I2cPlan } from "../../edge/drivers/i2c-driver.ts";
@@ -27,18 +28,14 @@ describe("the greenhouse kit's I2C chips on StandardFirmata (emulated ATmega328P
   let uno: UnoEmulator;
   let agent: EdgeAgent;
   let climate: ReturnType<typeof bme280OnUno>;
-  const samples: Array<Parameters<EdgeAgent["journal"]["append"]>[0]> = [];
+  let journal: ReturnType<typeof journalledSamples>;
   beforeAll(async () => {
     uno = await UnoEmulator.start();
     climate = bme280OnUno(uno, 0x76, { adcP: 415148, adcT: 519888, adcH: 30000 });
     bh1750OnUno(uno, 0x23, 0x8390); // the datasheet's example: 28,067 lx
     uno.adc(0, 2000);
     agent = new EdgeAgent({ board: { ...board, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } }, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: ROUND_MS });
-    const append = agent.journal.append.bind(agent.journal);
-    agent.journal.append = (sample) => {
-      samples.push(sample);
-      return append(sample);
-    };
+    journal = journalledSamples(agent);
     await agent.start();
   }, 60_000);
   afterAll(async () => {
@@ -47,8 +44,8 @@ describe("the greenhouse kit's I2C chips on StandardFirmata (emulated ATmega328P
     dir.remove();
   });
 
-  const latest = (sensor: string) => samples.filter((r) => r.sensor === sensor).at(-1);
-  const since = (sensor: string, from: number) => samples.slice(from).filter((r) => r.sensor === sensor);
+  const latest = (sensor: string) => journal.latest(sensor);
+  const since = (sensor: string, from: number) => journal.since(sensor, from);
 
   it("sets the chips up through the firmware and reads Bosch's and ROHM's worked examples", async () => {
     await waitFor("good climate and light readings", () => ["gh-air-temp", "gh-air-pressure", "gh-air-humidity", "gh-light"].every((s) => latest(s)?.quality === "good"), { timeoutMs: 20_000 });
@@ -63,7 +60,7 @@ describe("the greenhouse kit's I2C chips on StandardFirmata (emulated ATmega328P
 
   it("a chip unplugged gives invalid readings naming the cause within two rounds, never the last bytes; plugged back, good again", async () => {
     uno.i2cUnplug(0x76);
-    const from = samples.length;
+    const from = journal.samples.length;
     // StandardFirmata answers with "I2C: Too few bytes received" and the previous reply's bytes.
     await waitFor("the air temperature invalid", () => latest("gh-air-temp")?.quality === "invalid", { timeoutMs: 5_000 });
     const temps = since("gh-air-temp", from);
@@ -78,13 +75,13 @@ describe("the greenhouse kit's I2C chips on StandardFirmata (emulated ATmega328P
   });
 
   it("a chip that browns out but still answers is seen to have lost its setup, and is set up again", async () => {
-    const from = samples.length;
+    const from = journal.samples.length;
     const writesBefore = uno.i2cWrites.length;
     const before = latest("gh-air-temp")!.value!;
     climate.brownOut();
     await waitFor("set up again (ctrl_meas written)", () => climate.measuring, { timeoutMs: 10_000 });
     expect(uno.i2cWrites.slice(writesBefore).some((w) => w.address === 0x76 && w.register === 0xf4 && w.bytes[0] === 0x27)).toBe(true);
-    await waitFor("the air temperature good again", () => latest("gh-air-temp")?.quality === "good" && samples.length > from + 3, { timeoutMs: 10_000 });
+    await waitFor("the air temperature good again", () => latest("gh-air-temp")?.quality === "good" && journal.samples.length > from + 3, { timeoutMs: 10_000 });
     const between = since("gh-air-temp", from);
     // Whatever was read while the chip slept is invalid and says why; nothing of it is a reading.
     for (const s of between.filter((r) => r.quality !== "good")) expect(s.warning).toMatch(/left normal mode|not measured/);

@@ -11,10 +11,10 @@ import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { journalledSamples } from "../helpers/journalled-samples.ts";
 
 const water = loadBoardFile("boards/water.yaml").board;
 const ROUND_MS = 200;
-type Sample = Parameters<EdgeAgent["journal"]["append"]>[0];
 
 async function rig() {
   const dir = tempDir("cs-hil-link-");
@@ -22,12 +22,7 @@ async function rig() {
   uno.adc(0, 2_500); // the north tank half full: 5,000 L on the board's calibration
   const board = { ...water, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } };
   const agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: ROUND_MS });
-  const samples: Array<Sample & { atMs: number }> = [];
-  const append = agent.journal.append.bind(agent.journal);
-  agent.journal.append = (sample) => {
-    samples.push({ ...sample, atMs: Date.now() });
-    return append(sample);
-  };
+  const { samples } = journalledSamples(agent);
   await agent.start();
   const north = () => samples.filter((s) => s.sensor === "tank-north-level");
   await waitFor("a good reading of the north tank", () => north().at(-1)?.quality === "good", { timeoutMs: 20_000 });

@@ -14,6 +14,7 @@ import { openPty, type Pty } from "../helpers/pty.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { journalledSamples } from "../helpers/journalled-samples.ts";
 
 const water = loadBoardFile("boards/water.yaml").board;
 const battery = loadBoardFile("boards/kits/battery-node.yaml").board;
@@ -25,7 +26,7 @@ describe("a Firmata board with a serial instrument (emulated ATmega328P and a VE
   let charger: Pty;
   let agent: EdgeAgent;
   let sending: NodeJS.Timeout;
-  const samples: Array<Parameters<EdgeAgent["journal"]["append"]>[0]> = [];
+  let journal: ReturnType<typeof journalledSamples>;
   beforeAll(async () => {
     uno = await UnoEmulator.start();
     uno.adc(0, 2000);
@@ -34,11 +35,7 @@ describe("a Firmata board with a serial instrument (emulated ATmega328P and a VE
     const ve = battery.sensors.filter((s) => s.driver === "vedirect" && s.port === "/dev/ttyUSB0").map((s) => ({ ...s, port: charger.path }));
     const board = { ...water, sensors: [...water.sensors, ...ve], io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } };
     agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: ROUND_MS });
-    const append = agent.journal.append.bind(agent.journal);
-    agent.journal.append = (sample) => {
-      samples.push(sample);
-      return append(sample);
-    };
+    journal = journalledSamples(agent);
     // The port is open (about 0.6 s) long before the firmware has booted (about 2 s): wait for
     // the open before the agent starts, as a slow start of the instruments would.
     await new Promise((r) => setTimeout(r, 1_000));
@@ -52,7 +49,7 @@ describe("a Firmata board with a serial instrument (emulated ATmega328P and a VE
     dir.remove();
   });
 
-  const latest = (sensor: string) => samples.filter((r) => r.sensor === sensor).at(-1);
+  const latest = (sensor: string) => journal.latest(sensor);
 
   it("starts, and reads both the tanks through the firmware and the charger on its own port", async () => {
     await waitFor("good tank and charger readings", () => latest("tank-north-level")?.quality === "good" && latest("bank-voltage")?.quality === "good", { timeoutMs: 15_000 });
@@ -62,9 +59,9 @@ describe("a Firmata board with a serial instrument (emulated ATmega328P and a VE
   it("the Arduino's link dies: its readings go invalid, the charger's stay good", async () => {
     uno.pause();
     await waitFor("the tank invalid", () => latest("tank-north-level")?.quality === "invalid", { timeoutMs: 5_000 });
-    const from = samples.length;
+    const from = journal.samples.length;
     await new Promise((r) => setTimeout(r, 4 * ROUND_MS));
-    const charger = samples.slice(from).filter((s) => s.sensor === "bank-voltage");
+    const charger = journal.since("bank-voltage", from);
     expect(charger.length).toBeGreaterThan(2);
     expect(charger.every((s) => s.quality === "good"), JSON.stringify(charger.at(-1))).toBe(true);
     uno.resume();

@@ -11,6 +11,7 @@ import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { journalledSamples } from "../helpers/journalled-samples.ts";
 import { generateKeyPairSync } from "node:crypto";
 import { signCommand } from "../../protocol/command-signature.ts";
 import { GATEWAY_ISSUER } from "../../protocol/commands.ts";
@@ -28,7 +29,7 @@ describe("the water board on StandardFirmata (emulated ATmega328P)", () => {
   let uno: UnoEmulator;
   let agent: EdgeAgent;
   let readyAtUs = 0;
-  const samples: Array<Parameters<EdgeAgent["journal"]["append"]>[0]> = [];
+  let journal: ReturnType<typeof journalledSamples>;
   beforeAll(async () => {
     uno = await UnoEmulator.start();
     uno.adc(0, volts(6_000, 10_000) * 1000);
@@ -37,12 +38,7 @@ describe("the water board on StandardFirmata (emulated ATmega328P)", () => {
     uno.adc(3, 1000); // 4 mA on the flow loop: no flow
     const board = { ...water, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } };
     agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: 200, gatewayKey: GATEWAY_KEY_PEM });
-    // Every sample the agent journals, as the gateway would later receive it.
-    const append = agent.journal.append.bind(agent.journal);
-    agent.journal.append = (sample) => {
-      samples.push(sample);
-      return append(sample);
-    };
+    journal = journalledSamples(agent);
     await agent.start();
     readyAtUs = uno.nowUs;
   }, 60_000);
@@ -52,7 +48,7 @@ describe("the water board on StandardFirmata (emulated ATmega328P)", () => {
     dir.remove();
   });
 
-  const latest = (sensor: string) => samples.filter((r) => r.sensor === sensor).at(-1);
+  const latest = (sensor: string) => journal.latest(sensor);
 
   it("reads each tank through the real firmware's ADC reports, calibrated in litres", async () => {
     await waitFor("a reading of every tank", () => ["tank-north-level", "tank-south-level", "cistern-level"].every((s) => latest(s)?.quality === "good"), { timeoutMs: 20_000 });
