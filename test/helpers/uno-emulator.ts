@@ -44,7 +44,10 @@ export interface PinEvent {
   pin: number;
   mode: "o" | "i";
   level: "0" | "1" | "z";
+  /** Emulated time since power-on. */
   us: number;
+  /** Wall-clock time the harness reported it: the emulator falls behind the wall on a loaded machine. */
+  wallMs: number;
 }
 
 /** A write the firmware made to a chip on the I2C bus (register -1: an opcode-only chip). */
@@ -82,7 +85,7 @@ export class UnoEmulator {
           this.i2cWrites.push(write);
           for (const watch of this.i2cWatchers) watch(write);
         }
-        if (pin) this.events.push({ pin: Number(pin[1]), mode: pin[2] as "o" | "i", level: pin[3] as "0" | "1" | "z", us: Number(pin[4]) });
+        if (pin) this.events.push({ pin: Number(pin[1]), mode: pin[2] as "o" | "i", level: pin[3] as "0" | "1" | "z", us: Number(pin[4]), wallMs: Date.now() });
       }
     });
   }
