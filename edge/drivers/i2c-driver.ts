@@ -21,10 +21,20 @@ export interface I2cPlan<C> {
    * their register pointer on a long read (INA219, INA226) need one read per register.
    */
   sample: I2cRead[];
+  /**
+   * One-shot chips: this command starts a measurement before every sample, which is read waitMs
+   * later. Nothing the chip held from before a brown-out can be read as a measurement.
+   */
+  measure?: { command: I2cWrite; waitMs: number };
   convert(bytes: number[], constants: number[][], config: C): number;
   /**
    * Why a sample shows the chip has lost its setup (a brown-out resets its registers while it
    * still answers), or undefined: the channel sets the chip up again and the reading is invalid.
    */
   forgotSetup?(bytes: number[]): string | undefined;
+  /**
+   * Why a sample cannot be believed until a second measurement says the same (a chip's reset value
+   * straight after a real reading), or undefined. `previous` is the last sample believed.
+   */
+  doubt?(bytes: number[], previous: number[] | undefined): string | undefined;
 }

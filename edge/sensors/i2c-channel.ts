@@ -35,6 +35,9 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
   let lostContact = false;
   /** What the last sample showed the chip forgot (its setup, after a brown-out). */
   let forgot: string | undefined;
+  /** Why the last sample is not believed until the next one agrees, and the last one believed. */
+  let doubted: string | undefined;
+  let believed: number[] | undefined;
   /** One question per register at a time; one never answered is taken back before the next. */
   const outstanding = new Map<number, { handler: (b: number[]) => void; sinceMs: number }>();
 
@@ -64,8 +67,9 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
     if (register < 0) io.i2cReadOnce(sensor.address, bytes, answered);
     else io.i2cReadOnce(sensor.address, register, bytes, answered);
   };
+  const write = (w: { register: number; bytes: number[] }) => io.i2cWrite(sensor.address, w.register < 0 ? w.bytes : [w.register, ...w.bytes]);
   const setUp = () => {
-    for (const w of plan.setup) io.i2cWrite(sensor.address, w.register < 0 ? w.bytes : [w.register, ...w.bytes]);
+    for (const w of plan.setup) write(w);
     const wanted = plan.constants ?? [];
     const got: number[][] = [];
     wanted.forEach((c, k) =>
@@ -77,6 +81,25 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
     if (wanted.length === 0) constants = [];
   };
   let setUpAtMs = -Infinity;
+  /** A one-shot measurement under way since then: its sample is read when the timer fires. */
+  let measuringSinceMs: number | undefined;
+  let measured: NodeJS.Timeout | undefined;
+  const sampleNow = () => {
+    const parts: number[][] = [];
+    plan.sample.forEach((r, k) =>
+      read(r.register, r.bytes, (bytes) => {
+        parts[k] = bytes;
+        if (parts.filter(Boolean).length < plan.sample.length) return;
+        const sample = parts.flat();
+        forgot = plan.forgotSetup?.(sample);
+        if (forgot) lostContact = true; // set up again on the next poll
+        doubted = doubted ? undefined : plan.doubt?.(sample, believed);
+        if (doubted) return;
+        believed = sample;
+        latest.set(sample, o.now());
+      }),
+    );
+  };
   const poll = () => {
     // New, back after a silence, after an empty reply or a sample showing it forgot its setup: set
     // it up, and sample from the next poll on (a constant and a sample may share a register, and
@@ -87,21 +110,31 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
       lostContact = false;
       setUpAtMs = o.now();
       setUp();
-      return;
+      if (plan.setup.length > 0 || (plan.constants ?? []).length > 0) return;
     }
-    const parts: number[][] = [];
-    plan.sample.forEach((r, k) =>
-      read(r.register, r.bytes, (bytes) => {
-        parts[k] = bytes;
-        if (parts.filter(Boolean).length < plan.sample.length) return;
-        const sample = parts.flat();
-        forgot = plan.forgotSetup?.(sample);
-        if (forgot) lostContact = true; // set up again on the next poll
-        latest.set(sample, o.now());
-      }),
-    );
+    const { measure } = plan;
+    if (!measure) return sampleNow();
+    // A poll shorter than the measurement lets it finish; one never answered is given up.
+    if (measuringSinceMs !== undefined && o.now() - measuringSinceMs < maxAgeMs) return;
+    measuringSinceMs = o.now();
+    write(measure.command);
+    // The firmware answers in order: once this read is answered the command has reached the chip,
+    // however long the serial queue was, and only from then does the measurement time run (a read
+    // sent waitMs after the command may reach the chip right behind it). Its bytes are the last
+    // measurement's and are not used.
+    const first = plan.sample[0];
+    read(first.register, first.bytes, () => {
+      measured = setTimeout(() => {
+        measuringSinceMs = undefined;
+        sampleNow();
+      }, measure.waitMs);
+    });
   };
-  const stop = pollEvery(o.pollMs, poll); // the first poll sets the chip up
+  const stopPolling = pollEvery(o.pollMs, poll); // the first poll sets the chip up
+  const stop = () => {
+    stopPolling();
+    clearTimeout(measured);
+  };
 
   return {
     sensor,
@@ -109,6 +142,7 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
     read(): Sample {
       if (badReply) return invalidSample(sensor.id, sensor.unit, badReply);
       if (forgot) return invalidSample(sensor.id, sensor.unit, `${sensor.driver} at ${hex}: ${forgot}`);
+      if (doubted) return invalidSample(sensor.id, sensor.unit, `${sensor.driver} at ${hex}: ${doubted}`);
       const bytes = latest.fresh(o.now(), maxAgeMs);
       if (!bytes) {
         return invalidSample(sensor.id, sensor.unit, `I2C device ${hex} (${sensor.driver}) does not answer: check SDA/SCL, its supply and its address`);

@@ -28,11 +28,12 @@ describe("the greenhouse kit's I2C chips on StandardFirmata (emulated ATmega328P
   let uno: UnoEmulator;
   let agent: EdgeAgent;
   let climate: ReturnType<typeof bme280OnUno>;
+  let light: ReturnType<typeof bh1750OnUno>;
   let journal: ReturnType<typeof journalledSamples>;
   beforeAll(async () => {
     uno = await UnoEmulator.start();
     climate = bme280OnUno(uno, 0x76, { adcP: 415148, adcT: 519888, adcH: 30000 });
-    bh1750OnUno(uno, 0x23, 0x8390); // the datasheet's example: 28,067 lx
+    light = bh1750OnUno(uno, 0x23, 0x8390); // the datasheet's example: 28,067 lx
     uno.adc(0, 2000);
     agent = new EdgeAgent({ board: { ...board, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } }, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: ROUND_MS });
     journal = journalledSamples(agent);
@@ -88,6 +89,22 @@ describe("the greenhouse kit's I2C chips on StandardFirmata (emulated ATmega328P
     expect(between.some((r) => r.quality === "invalid"), "the sleeping chip was noticed").toBe(true);
     // The chip measures the same air before and after: no reset value read as a temperature.
     for (const r of between.filter((x) => x.quality === "good")) expect(r.value).toBeCloseTo(before, 6);
+  });
+
+  it("a light sensor that browns out goes on reading the light: its reset value is never published as darkness", async () => {
+    light.set(1200); // 1,000 lx: an overcast day
+    await waitFor("the overcast light", () => Math.abs((latest("gh-light")?.value ?? 0) - 1000) < 1, { timeoutMs: 5_000 });
+    const from = journal.samples.length;
+    light.brownOut(); // power-down, data register 0: nothing tells the agent the chip forgot
+    await waitFor("several rounds after the brown-out", () => since("gh-light", from).length >= 6, { timeoutMs: 10_000 });
+    const after = since("gh-light", from);
+    expect(after.filter((r) => r.quality === "good" && r.value === 0), "0 lx read from a chip in power-down").toEqual([]);
+    expect(after.at(-1)).toMatchObject({ quality: "good" });
+    expect(after.at(-1)!.value).toBeCloseTo(1000, 6);
+    for (const r of after.filter((x) => x.quality !== "good")) expect(r.warning).toMatch(/0x23: read 0 lx straight after 1000 lx: measuring again/);
+    // Real darkness is believed once a second measurement agrees.
+    light.set(0);
+    await waitFor("0 lx, believed", () => latest("gh-light")?.quality === "good" && latest("gh-light")?.value === 0, { timeoutMs: 5_000 });
   });
 });
 

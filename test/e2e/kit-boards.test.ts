@@ -95,8 +95,7 @@ describe("kit boards end to end", () => {
     expect(rows["gh-bed2-soil-temp"]).toMatchObject({ value: 14.25, unit: "°C" });
     // Bed 3's probe reads its own dry-air value: 0 %, a real reading, not a fault.
     expect(rows["gh-bed3-moisture"]).toMatchObject({ value: 0, quality: "good" });
-    // The BH1750 was put in continuous high-resolution mode (opcode 0x10).
-    expect(light.writes).toEqual(expect.arrayContaining([[0x10]]));
+    expect(light.writes).toEqual(expect.arrayContaining([[0x20]])); // one-time H-resolution measurement, each sample
 
     lightAnswers = false; // the BH1750's cable is pulled
     const invalid = await waitFor("an invalid light reading", async () => {

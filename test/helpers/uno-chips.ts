@@ -49,11 +49,38 @@ export function bme280OnUno(uno: UnoEmulator, address: number, raw: Bme280Raw) {
   };
 }
 
-/** A BH1750: no registers; two bytes of counts once an opcode has started a measurement. */
+/**
+ * A BH1750 as its datasheet describes it: no registers; power-down after power-on with the data
+ * register at 0; an opcode starts a measurement whose two bytes of counts land 120 ms later
+ * (continuous mode 0x10-0x13 keeps measuring, one-time mode 0x20-0x23 measures once and powers
+ * down). A brown-out puts it back in power-down with its data register at 0.
+ */
 export function bh1750OnUno(uno: UnoEmulator, address: number, counts: number) {
+  const MEASUREMENT_MS = 120;
+  let light = counts;
+  let continuous = false;
+  let pending: NodeJS.Timeout | undefined;
+  const land = () => uno.i2cSet(address, 0, [light >> 8, light & 0xff]);
   uno.i2cPlain(address);
-  uno.i2cRom(address, 0, [0x00, 0x00]); // power-down after power-on: the data register is reset to 0
+  uno.i2cRom(address, 0, [0x00, 0x00]);
   uno.onI2cWrite((w) => {
-    if (w.address === address && w.bytes.includes(0x10)) uno.i2cSet(address, 0, [counts >> 8, counts & 0xff]);
+    if (w.address !== address) return;
+    const opcode = w.bytes.at(-1)!;
+    if (opcode >= 0x10 && opcode <= 0x23 && (opcode & 0x0c) === 0) {
+      continuous = opcode < 0x20;
+      clearTimeout(pending);
+      pending = setTimeout(land, MEASUREMENT_MS);
+    }
   });
+  return {
+    set(next: number) {
+      light = next;
+      if (continuous) land();
+    },
+    brownOut() {
+      continuous = false;
+      clearTimeout(pending);
+      uno.i2cReset(address);
+    },
+  };
 }

@@ -99,6 +99,11 @@ describe("BH1750 light sensor", () => {
   it("flags full scale (0xFFFF) as saturated, not as 54,612 lx", () => {
     expect(() => bh1750().convert([0xff, 0xff], [], undefined)).toThrow(/saturated/);
     expect(bh1750().convert([0xff, 0xfe], [], undefined)).toBeCloseTo(54611.67, 1);
+    // A sudden exact 0 after light (a chip reset mid-measurement) is measured again; dark after dark is not.
+    expect(bh1750().doubt!([0, 0], [0x04, 0xb0])).toMatch(/read 0 lx straight after 1000 lx/);
+    expect(bh1750().doubt!([0, 0], [0, 0])).toBeUndefined();
+    expect(bh1750().doubt!([0, 0], undefined)).toBeUndefined();
+    expect(bh1750().doubt!([0, 1], [0x04, 0xb0])).toBeUndefined();
   });
 });
 
