@@ -84,3 +84,45 @@ export function bh1750OnUno(uno: UnoEmulator, address: number, counts: number) {
     },
   };
 }
+
+/**
+ * A NAU7802 (datasheet rev 1.7 §9): every register 0 at power-on but the revision id (0x1F, 0x0F).
+ * PU_CTRL's read-only bits follow what was written: PUR once PUD is set, CR once PUD, PUA and CS
+ * are; ADCO_B2..B0 hold the counts only while it converts; CALS clears itself when the offset
+ * calibration is done. RR resets every register. A brown-out is a power-on reset.
+ */
+export function nau7802OnUno(uno: UnoEmulator, address: number, counts: number) {
+  let now = counts;
+  let converting = false;
+  const s24 = (v: number) => [(v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff];
+  uno.i2cRom(address, 0x1f, [0x0f]);
+  const settle = (puCtrl: number) => {
+    const ready = puCtrl & 0x02 ? 0x08 : 0;
+    converting = (puCtrl & 0x16) === 0x16;
+    uno.i2cSet(address, 0x00, [(puCtrl & ~0x28) | ready | (converting ? 0x20 : 0)]);
+    uno.i2cSet(address, 0x12, converting ? s24(now) : [0, 0, 0]);
+  };
+  uno.onI2cWrite((w) => {
+    if (w.address !== address) return;
+    if (w.register === 0x00) {
+      if (w.bytes[0] & 0x01) {
+        converting = false;
+        uno.i2cReset(address);
+      } else settle(w.bytes[0]);
+    }
+    if (w.register === 0x02 && w.bytes[0] & 0x04) uno.i2cSet(address, 0x02, [w.bytes[0] & ~0x04]);
+  });
+  return {
+    get converting() {
+      return converting;
+    },
+    load(next: number) {
+      now = next;
+      if (converting) uno.i2cSet(address, 0x12, s24(now));
+    },
+    brownOut() {
+      converting = false;
+      uno.i2cReset(address);
+    },
+  };
+}
