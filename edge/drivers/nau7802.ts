@@ -44,16 +44,17 @@ export function nau7802(_config: LoadCellConfig): I2cPlan<LoadCellConfig> {
       { register: 0x00, bytes: [0x96] }, // CS: start conversions
       { register: 0x02, bytes: [0x04] }, // CALS: internal offset calibration (CALMOD 00)
     ],
-    // Read after the setup: power-up ready, and the chip's identity.
-    constants: [{ register: 0x00, bytes: 1 }, { register: 0x1f, bytes: 1 }],
+    // Read after the setup: the chip's identity. Power-up ready is taken from each sample's PU_CTRL:
+    // read once right behind the setup it may come before PUR is up, and would hold for ever.
+    constants: [{ register: 0x1f, bytes: 1 }],
     // PU_CTRL first: a chip that browned out is powered down with conversions stopped, and its
     // ADCO registers hold a stale or zero count that would read as a weight.
     sample: [{ register: 0x00, bytes: 1 }, { register: 0x12, bytes: 3 }], // ADCO_B2..B0 as one burst
     forgotSetup: ([puCtrl]) =>
       (puCtrl & 0x96) === 0x96 ? undefined : `NAU7802 is not converting (PU_CTRL 0x${puCtrl.toString(16)}): it reset or lost power; setting it up again`,
     convert(sample, constants, c) {
-      const bytes = sample.slice(1);
-      const [[puCtrl], [revision]] = constants;
+      const [puCtrl, ...bytes] = sample;
+      const [[revision]] = constants;
       if ((revision & 0x0f) !== 0x0f) throw new Error(`revision id 0x${revision.toString(16)} is not a NAU7802's (0x?F): check the part at this address`);
       if (!(puCtrl & 0x08)) throw new Error("NAU7802 did not report power-up ready (PUR): check its supply");
       const counts = s24be(bytes);

@@ -84,8 +84,10 @@ describe("the greenhouse kit's I2C chips on StandardFirmata (emulated ATmega328P
     expect(uno.i2cWrites.slice(writesBefore).some((w) => w.address === 0x76 && w.register === 0xf4 && w.bytes[0] === 0x27)).toBe(true);
     await waitFor("the air temperature good again", () => latest("gh-air-temp")?.quality === "good" && journal.samples.length > from + 3, { timeoutMs: 10_000 });
     const between = since("gh-air-temp", from);
-    // Whatever was read while the chip slept is invalid and says why; nothing of it is a reading.
-    for (const s of between.filter((r) => r.quality !== "good")) expect(s.warning).toMatch(/left normal mode|not measured/);
+    // Whatever was read while the chip slept is invalid and says why; nothing of it is a reading. On
+    // a loaded machine the emulated firmware can answer later than the stale time (three polls),
+    // and that reading is, truthfully, "does not answer".
+    for (const s of between.filter((r) => r.quality !== "good")) expect(s.warning).toMatch(/left normal mode|not measured|0x76 \(bme280\) does not answer/);
     expect(between.some((r) => r.quality === "invalid"), "the sleeping chip was noticed").toBe(true);
     // The chip measures the same air before and after: no reset value read as a temperature.
     for (const r of between.filter((x) => x.quality === "good")) expect(r.value).toBeCloseTo(before, 6);

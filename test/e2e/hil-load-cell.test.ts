@@ -56,7 +56,9 @@ describe("the pantry kit's load cell ADC on StandardFirmata (emulated ATmega328P
     await waitFor("a good weight again", () => journal.latest("grain-bin-kg")?.quality === "good" && journal.samples.length > from + 3, { timeoutMs: 10_000 });
     const between = journal.since("grain-bin-kg", from);
     expect(between.some((r) => r.quality === "invalid"), "the reset chip was noticed").toBe(true);
-    for (const r of between.filter((x) => x.quality !== "good")) expect(r.warning).toMatch(/NAU7802 is not converting \(PU_CTRL 0x0\): it reset or lost power/);
+    // On a loaded machine the emulated firmware may answer later than the stale time (three polls):
+    // that reading is, truthfully, "does not answer".
+    for (const r of between.filter((x) => x.quality !== "good")) expect(r.warning).toMatch(/NAU7802 is not converting \(PU_CTRL 0x0\): it reset or lost power|0x2a \(nau7802\) does not answer/);
     for (const r of between.filter((x) => x.quality === "good")) expect(r.value).toBeCloseTo(150, 2);
   });
 

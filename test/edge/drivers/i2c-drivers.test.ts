@@ -64,8 +64,8 @@ describe("INA219 and INA226 shunt monitors", () => {
 
 describe("NAU7802 load-cell ADC", () => {
   const c = { tareCounts: 100_000, spanCounts: 500_000, spanKg: 20 };
-  /** PU_CTRL with PUR set, and the revision id: what the setup reads back from a powered chip. */
-  const ready = [[0x9e], [0x0f]];
+  /** The revision id the setup reads back; each sample starts with PU_CTRL (0x9e: PUR set, converting). */
+  const ready = [[0x0f]];
   it("reads 24-bit two's complement and applies tare and span", () => {
     expect(nau7802(c).convert([0x9e, 0x04, 0x93, 0xe0], ready, c)).toBeCloseTo(10, 6); // 300000 counts
     expect(nau7802(c).convert([0x9e, 0xff, 0xff, 0xff], ready, c)).toBeCloseTo(-5.00005, 4); // -1 count
@@ -80,15 +80,15 @@ describe("NAU7802 load-cell ADC", () => {
   });
   it("powers up in §9.1's order: reset, digital, LDO and gain, analog on the internal LDO, conversions, offset calibration", () => {
     expect(nau7802(c).setup.map((w) => [w.register, w.bytes[0]])).toEqual([[0x00, 0x01], [0x00, 0x02], [0x01, 0x27], [0x00, 0x86], [0x00, 0x96], [0x02, 0x04]]);
-    expect(nau7802(c).constants).toEqual([{ register: 0x00, bytes: 1 }, { register: 0x1f, bytes: 1 }]);
+    expect(nau7802(c).constants).toEqual([{ register: 0x1f, bytes: 1 }]);
   });
   it("sees from PU_CTRL in each sample that a chip which still answers has reset and stopped converting", () => {
     expect(nau7802(c).forgotSetup!([0x9e, 0x04, 0x93, 0xe0])).toBeUndefined();
     expect(nau7802(c).forgotSetup!([0x00, 0x00, 0x00, 0x00])).toMatch(/not converting \(PU_CTRL 0x0\)/); // §9.1: power-on value
   });
   it("refuses a chip that is not power-up ready (PUR) or is not a NAU7802 (revision id)", () => {
-    expect(() => nau7802(c).convert([0x9e, 0x04, 0x93, 0xe0], [[0x96], [0x0f]], c)).toThrow(/power-up ready/);
-    expect(() => nau7802(c).convert([0x9e, 0x04, 0x93, 0xe0], [[0x9e], [0x00]], c)).toThrow(/revision id 0x0 is not a NAU7802/);
+    expect(() => nau7802(c).convert([0x96, 0x04, 0x93, 0xe0], [[0x0f]], c)).toThrow(/power-up ready/);
+    expect(() => nau7802(c).convert([0x9e, 0x04, 0x93, 0xe0], [[0x00]], c)).toThrow(/revision id 0x0 is not a NAU7802/);
   });
 });
 
