@@ -8,7 +8,7 @@ export const TOPIC_FED = "cs/v1/fed";
 export const urgencySchema = z.enum(["Routine", "Priority", "Emergency"]);
 export type Urgency = z.infer<typeof urgencySchema>;
 
-export const resourceSchema = z.enum(["water", "food", "power", "seeds", "repair-crew", "medical-supplies"]);
+export const resourceSchema = z.enum(["water", "food", "power", "fuel", "seeds", "repair-crew", "medical-supplies"]);
 
 export const quantitySchema = z.strictObject({
   amount: z.number().finite().positive("a quantity must be positive"),

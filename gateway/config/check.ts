@@ -19,6 +19,9 @@ export function checkReserveSensors(config: GatewayConfig, registry: DeviceRegis
   }
   if (water.flowSensor) want("reserves.water.flowSensor", water.flowSensor, "L/min");
   want("reserves.power.socSensor", power.socSensor, "%");
+  want("reserves.power.currentSensor", power.currentSensor, "A");
+  want("reserves.power.voltageSensor", power.voltageSensor, "V");
+  if (power.inflowSensor) want("reserves.power.inflowSensor", power.inflowSensor, "W");
   food.staples.forEach((s, i) => {
     if (s.sensor) want(`reserves.food.staples[${i}].sensor`, s.sensor, "kg");
   });

@@ -37,6 +37,8 @@ export const reservesConfigSchema = z
         socSensor: sensorRef.default("battery-soc"),
         currentSensor: sensorRef.default("battery-current"),
         voltageSensor: sensorRef.default("battery-voltage"),
+        /** Solar (or any charging source) in W: with the battery's V and I it gives the load. */
+        inflowSensor: sensorRef.optional().default("solar-power"),
         capacityWh: z.number().positive().default(19_200),
         targetDays: z.number().positive().default(2),
       })

@@ -20,12 +20,18 @@ const SELF_GROWN = 0.7;
 const BATTERY_WH = 19_200;
 const SOLAR_WH_PER_DAY = 26_000;
 const LOAD_WH_PER_DAY = 16_000;
+/** A 48 V lead-acid or LFP bank between empty and full, for the current the shunt would see. */
+const BATTERY_VOLTS_EMPTY = 46;
+const BATTERY_VOLTS_FULL = 54;
 
 export class VillageStocks {
   waterL: number;
   foodKcal: number;
   socPct: number;
   cropLossPct = 0;
+  /** The last step's solar input actually taken (a full battery curtails it) and load, W. */
+  private solarW = 0;
+  private loadW = 0;
   private inflowFactor = 1;
   private waterUseFactor = 1;
   private supplyFactor = 1;
@@ -71,13 +77,24 @@ export class VillageStocks {
     const hour = hourOfDay(simMs);
     const solarW = ((SOLAR_WH_PER_DAY * Math.PI) / 24) * sunFactor(hour) * (1 - cloudCover(dayIndex(simMs)) / 2) * this.solarFactor;
     const loadW = (LOAD_WH_PER_DAY / 24) * this.loadFactor;
-    this.socPct = Math.min(100, Math.max(0, this.socPct + (((solarW - loadW) * dtMs) / 3_600_000 / BATTERY_WH) * 100));
+    const next = Math.min(100, Math.max(0, this.socPct + (((solarW - loadW) * dtMs) / 3_600_000 / BATTERY_WH) * 100));
+    // What the battery really took or gave; a full battery curtails the array, an empty one sheds load.
+    const intoBatteryW = ((next - this.socPct) / 100) * BATTERY_WH * (3_600_000 / dtMs);
+    this.solarW = next >= 100 ? Math.min(solarW, loadW + Math.max(0, intoBatteryW)) : solarW;
+    this.loadW = this.solarW - intoBatteryW;
+    this.socPct = next;
   }
 
   /** Moves stock into or out of the village (a transfer arriving or leaving). */
   transfer(resource: "water" | "food", amount: number): void {
     if (resource === "water") this.waterL = Math.min(WATER_CAPACITY_L, Math.max(0, this.waterL + amount));
     else this.foodKcal = Math.max(0, this.foodKcal + amount);
+  }
+
+  /** + charging, at the bank's voltage now. */
+  private get batteryAmps(): number {
+    const volts = BATTERY_VOLTS_EMPTY + (this.socPct / 100) * (BATTERY_VOLTS_FULL - BATTERY_VOLTS_EMPTY);
+    return (this.solarW - this.loadW) / volts;
   }
 
   /** What the reference boards would report now. */
@@ -92,6 +109,9 @@ export class VillageStocks {
       r("water-main", "main-flow", this.waterUseLPerMin, "L/min"),
       ...STAPLES.map((s) => r("pantry-main", s.sensor, (this.foodKcal * s.share) / s.kcalPerKg, "kg")),
       r("power-main", "battery-soc", this.socPct, "%"),
+      r("power-main", "battery-voltage", BATTERY_VOLTS_EMPTY + (this.socPct / 100) * (BATTERY_VOLTS_FULL - BATTERY_VOLTS_EMPTY), "V"),
+      r("power-main", "battery-current", this.batteryAmps, "A"),
+      r("power-main", "solar-power", this.solarW, "W"),
     ];
   }
 }

@@ -1,6 +1,8 @@
 // Reserves: per domain, the stock in real units, consumption and inflow measured over a trailing
-// window, and days left for the village's head count beside the norm-based figure. Figures built on
-// a stale or invalid sensor are marked uncertain and name that sensor.
+// window, and days left for the village's head count: as if inflows stopped, with the inflow seen,
+// and at the norm. Figures built on a stale or invalid sensor are marked uncertain and name that
+// sensor; a days-left that has no end (nothing drawn, or inflow covering the draw) is missing with
+// its reason, never a large number standing in for "for ever".
 import type { GatewayConfig, Norms } from "../config/schema.ts";
 import type { Bus } from "../bus.ts";
 import type { Store, StoredReading } from "../store/store.ts";
@@ -11,8 +13,6 @@ import { countSensorOf } from "../pantry/counts.ts";
 
 /** Less history than this and measured rates are not trusted; the norm-based figure stands in. */
 const MIN_HISTORY_MS = 60 * 60_000;
-/** Days-left figures are capped so that JSON and rules never see Infinity. */
-export const MAX_DAYS = 999;
 
 interface Latest {
   value: number | null;
@@ -41,6 +41,9 @@ export class Reserves {
   /** Which domain's stock each sensor counts towards. */
   private readonly domains = new Map<string, Domain>();
   private readonly waterFlow: StockHistory;
+  /** The power system's load and charging input, W: power's use and inflow, measured directly. */
+  private readonly powerLoad: StockHistory;
+  private readonly powerInflow: StockHistory;
   private readonly assessments = new Map<string, { value: number; tsMs: number }>();
   private headCount: number;
   private norms: Norms;
@@ -51,6 +54,8 @@ export class Reserves {
     const windowMs = options.config.reserves.windowHours * 3_600_000;
     this.history = { water: new StockHistory(windowMs), power: new StockHistory(windowMs), food: new StockHistory(windowMs) };
     this.waterFlow = new StockHistory(windowMs);
+    this.powerLoad = new StockHistory(windowMs);
+    this.powerInflow = new StockHistory(windowMs);
     this.headCount = options.config.village.headCount;
     this.norms = { ...options.config.norms };
     const { reserves } = options.config;
@@ -113,6 +118,8 @@ export class Reserves {
     // A domain's total is sampled once per batch (per 10-minute bucket during a replay), not per
     // reading: a batch is one sampling round, and the gateway's ingest loop stays cheap.
     const touched = new Map<Domain, number>();
+    const { power } = this.o.config.reserves;
+    let powerFlowTs: number | undefined;
     for (const r of readings) {
       const prev = this.latest.get(r.sensor);
       if (prev && prev.tsMs > r.ts) continue; // an older replayed reading is history, not "latest"
@@ -124,6 +131,10 @@ export class Reserves {
         prev.warning = r.warning;
       } else this.latest.set(r.sensor, { value: r.value, tsMs: r.ts, quality: r.quality, warning: r.warning });
       if (r.sensor === this.o.config.reserves.water.flowSensor && r.value !== null) this.waterFlow.add(r.ts, r.value);
+      if (r.sensor === power.currentSensor || r.sensor === power.voltageSensor || r.sensor === power.inflowSensor) {
+        if (powerFlowTs !== undefined && !sameBucket(powerFlowTs, r.ts)) this.samplePowerFlow(powerFlowTs);
+        powerFlowTs = r.ts;
+      }
       const domain = this.domains.get(r.sensor);
       if (!domain) continue;
       const pendingTs = touched.get(domain);
@@ -131,6 +142,22 @@ export class Reserves {
       touched.set(domain, r.ts);
     }
     for (const [domain, ts] of touched) this.sampleTotal(domain, ts);
+    if (powerFlowTs !== undefined) this.samplePowerFlow(powerFlowTs);
+  }
+
+  /** Load = charging input - what goes into the battery (V x I, + charging): both sides measured. */
+  private samplePowerFlow(ts: number): void {
+    const { power } = this.o.config.reserves;
+    if (!power.inflowSensor) return;
+    const value = (sensor: string) => {
+      const l = this.latest.get(sensor);
+      // Readings of one round arrive within seconds; older ones would mix two moments.
+      return l && l.value !== null && l.quality === "good" && Math.abs(ts - l.tsMs) < 60_000 ? l.value : undefined;
+    };
+    const [volts, amps, inW] = [value(power.voltageSensor), value(power.currentSensor), value(power.inflowSensor)];
+    if (volts === undefined || amps === undefined || inW === undefined) return;
+    this.powerInflow.add(ts, Math.max(0, inW));
+    this.powerLoad.add(ts, Math.max(0, inW - volts * amps));
   }
 
   private sampleTotal(domain: Domain, ts: number): void {
@@ -151,14 +178,14 @@ export class Reserves {
     f["water.stockLitres"] = figure(water.value, "L", water.reasons);
     f["water.pct"] = figure(water.value === null ? null : (100 * water.value) / reserves.water.capacityLitres, "%", water.reasons);
     f["water.dailyNeedLitres"] = figure(waterNeed, "L/day");
-    Object.assign(f, this.daysLeft("water", water, waterNeed, "L"));
+    Object.assign(f, this.daysLeft("water", water, waterNeed, "L", "Litres"));
     // Each tank: how full, and how long it alone would last the village at the norm.
     for (const tank of reserves.water.sensors) {
       const t = this.sum([tank], nowMs);
       const capacity = reserves.water.tankCapacityLitres[tank];
       f[`water.tank.${tank}.litres`] = figure(t.value, "L", t.reasons);
       if (capacity) f[`water.tank.${tank}.pct`] = figure(t.value === null ? null : (100 * t.value) / capacity, "%", t.reasons);
-      f[`water.tank.${tank}.daysLeftNorm`] = figure(t.value === null ? null : Math.min(MAX_DAYS, t.value / waterNeed), "days", t.reasons);
+      f[`water.tank.${tank}.daysLeftNorm`] = figure(t.value === null ? null : t.value / waterNeed, "days", t.reasons);
     }
 
     // Power: stored energy from state of charge
@@ -166,8 +193,9 @@ export class Reserves {
     const storedWh = soc.value === null ? null : (soc.value / 100) * reserves.power.capacityWh;
     f["power.socPct"] = figure(soc.value, "%", soc.reasons);
     f["power.storedWh"] = figure(storedWh, "Wh", soc.reasons);
+    f["power.capacityWh"] = figure(reserves.power.capacityWh, "Wh");
     f["power.dailyNeedWh"] = figure(norms.baselineWhPerDay, "Wh/day");
-    Object.assign(f, this.daysLeft("power", { value: storedWh, reasons: soc.reasons }, norms.baselineWhPerDay, "Wh"));
+    Object.assign(f, this.daysLeft("power", { value: storedWh, reasons: soc.reasons }, norms.baselineWhPerDay, "Wh", "Wh"));
 
     // Food: kcal across staples
     let kcal = 0;
@@ -183,7 +211,7 @@ export class Reserves {
     const foodNeed = this.headCount * norms.foodKcalPerPersonDay;
     f["food.kcal"] = figure(foodKnown ? kcal : null, "kcal", foodReasons);
     f["food.dailyNeedKcal"] = figure(foodNeed, "kcal/day");
-    Object.assign(f, this.daysLeft("food", { value: foodKnown ? kcal : null, reasons: foodReasons }, foodNeed, "kcal"));
+    Object.assign(f, this.daysLeft("food", { value: foodKnown ? kcal : null, reasons: foodReasons }, foodNeed, "kcal", "Kcal"));
 
     // Greenhouse: the food team's assessment, and the beds' soil moisture as the sensors see it
     f["greenhouse.cropLossPct"] = figure(this.assessments.get("greenhouse.cropLossPct")?.value ?? 0, "%");
@@ -214,28 +242,47 @@ export class Reserves {
     return Object.keys(this.figures());
   }
 
-  private daysLeft(domain: "water" | "power" | "food", stock: { value: number | null; reasons: string[] }, normPerDay: number, unit: string): Figures {
+  /**
+   * Days left three ways: `daysLeft` as if inflows stopped (the conservative reading in a crisis:
+   * springs and routes fail), `daysLeftWithInflow` with the inflow seen over the window, and
+   * `daysLeftNorm` at the agreed norm. `dailyUse<Unit>` is the draw behind `daysLeft` (measured, or
+   * the norm while history is short), so a request sized on it is the one that clears a rule
+   * written on `daysLeft`.
+   */
+  private daysLeft(domain: Domain, stock: { value: number | null; reasons: string[] }, normPerDay: number, unit: string, name: string): Figures {
     const out: Figures = {};
-    const normDays = stock.value === null ? null : Math.min(MAX_DAYS, stock.value / normPerDay);
-    out[`${domain}.daysLeftNorm`] = figure(normDays, "days", stock.reasons);
+    const days = (perDay: number, why: string) =>
+      stock.value === null ? figure(null, "days", stock.reasons) : perDay > 0 ? figure(stock.value / perDay, "days", stock.reasons) : figure(null, "days", [...stock.reasons, why]);
+    out[`${domain}.daysLeftNorm`] = days(normPerDay, "no norm set");
     const rates = this.ratesOf(domain);
     if (!rates || rates.spanMs < MIN_HISTORY_MS) {
+      const short = "less than 1 h of history: norm-based figure used";
       out[`${domain}.consumptionPerDay`] = figure(null, `${unit}/day`, ["less than 1 h of history"]);
       out[`${domain}.inflowPerDay`] = figure(null, `${unit}/day`, ["less than 1 h of history"]);
-      out[`${domain}.daysLeft`] = figure(normDays, "days", [...stock.reasons, "less than 1 h of history: norm-based figure used"]);
+      out[`${domain}.dailyUse${name}`] = figure(normPerDay, `${unit}/day`, [short]);
+      out[`${domain}.daysLeft`] = stock.value === null ? figure(null, "days", stock.reasons) : figure(stock.value / normPerDay, "days", [...stock.reasons, short]);
+      out[`${domain}.daysLeftWithInflow`] = figure(null, "days", ["less than 1 h of history"]);
       return out;
     }
     out[`${domain}.consumptionPerDay`] = figure(rates.consumptionPerDay, `${unit}/day`);
     out[`${domain}.inflowPerDay`] = figure(rates.inflowPerDay, `${unit}/day`);
-    // Days left assumes inflows stop (the conservative reading in a crisis: springs and routes fail).
-    const days = stock.value === null ? null : rates.consumptionPerDay > 0 ? Math.min(MAX_DAYS, stock.value / rates.consumptionPerDay) : MAX_DAYS;
-    out[`${domain}.daysLeft`] = figure(days, "days", stock.reasons);
+    out[`${domain}.dailyUse${name}`] = figure(rates.consumptionPerDay, `${unit}/day`);
+    out[`${domain}.daysLeft`] = days(rates.consumptionPerDay, "nothing drawn in the window: no end in sight");
+    out[`${domain}.daysLeftWithInflow`] = days(rates.consumptionPerDay - rates.inflowPerDay, "inflow covers the draw: the stock is not falling");
     return out;
   }
 
   /** Water with a flow meter: consumption is what flows out, inflow is the rest of the change. */
-  private ratesOf(domain: "water" | "power" | "food") {
+  private ratesOf(domain: Domain) {
     const stock = this.history[domain].rates();
+    if (domain === "power") {
+      // Load and charging measured directly: a charging battery's stock rises all day, and its
+      // falls alone would make the draw look like nothing.
+      const load = this.powerLoad.rates();
+      const inflow = this.powerInflow.rates();
+      if (!load || !inflow || load.spanMs < MIN_HISTORY_MS) return stock;
+      return { ...(stock ?? { removedPerDay: 0, netChangePerDay: 0 }), consumptionPerDay: load.mean * 24, inflowPerDay: inflow.mean * 24, spanMs: load.spanMs, mean: load.mean };
+    }
     if (domain !== "water" || !this.o.config.reserves.water.flowSensor) return stock;
     const flow = this.waterFlow.rates();
     if (!stock || !flow || flow.spanMs < MIN_HISTORY_MS) return stock;

@@ -44,6 +44,34 @@ function waterDay(reserves: Reserves, hours = 6) {
 }
 
 describe("reserves", () => {
+  it("power: draw and charging measured from the battery's V x I and the solar input, days left both ways, never a stand-in 999", async () => {
+    const s = await setup();
+    // Six hours of a sunny morning: 3 kW of sun, 600 W of load, the rest into the battery at 50 V.
+    for (let m = 0; m <= 6 * 60; m += 5) {
+      const ts = T0 + m * MIN;
+      s.reserves.ingest([r("battery-soc", 40 + m / 30, ts, "%"), r("battery-voltage", 50, ts, "V"), r("battery-current", 48, ts, "A"), r("solar-power", 3000, ts, "W")]);
+    }
+    s.clock.now = T0 + 6 * 60 * MIN;
+    let f = s.reserves.figures();
+    expect(f["power.consumptionPerDay"].value).toBeCloseTo(600 * 24, 0);
+    expect(f["power.inflowPerDay"].value).toBeCloseTo(3000 * 24, 0);
+    expect(f["power.dailyUseWh"].value).toBeCloseTo(600 * 24, 0);
+    // As if the sun stopped: the stored energy over the draw, though the battery is rising.
+    expect(f["power.daysLeft"].value).toBeCloseTo(f["power.storedWh"].value! / (600 * 24), 3);
+    // With the sun seen, the stock does not fall: no end, said so, not 999.
+    expect(f["power.daysLeftWithInflow"]).toMatchObject({ value: null, uncertain: true, reasons: [expect.stringMatching(/inflow covers the draw/)] });
+    // A dark afternoon: 200 W of sun, 600 W of load, 400 W out of the battery.
+    for (let m = 6 * 60 + 5; m <= 30 * 60; m += 5) {
+      const ts = T0 + m * MIN;
+      s.reserves.ingest([r("battery-soc", 52 - (m - 360) / 180, ts, "%"), r("battery-voltage", 50, ts, "V"), r("battery-current", -8, ts, "A"), r("solar-power", 200, ts, "W")]);
+    }
+    s.clock.now = T0 + 30 * 60 * MIN;
+    f = s.reserves.figures();
+    expect(f["power.daysLeftWithInflow"].value).toBeCloseTo(f["power.storedWh"].value! / (400 * 24), 1);
+    for (const [name, fig] of Object.entries(f)) if (name.includes("daysLeft")) expect(fig.value, name).not.toBe(999);
+    await s.dispose();
+  });
+
   it("gives water days left from the flow on the main, inflows separated, beside the norm-based figure", async () => {
     const s = await setup();
     waterDay(s.reserves);
