@@ -27,6 +27,7 @@ import { buildSummary } from "./federation/summary.ts";
 import { checkDataDir, checkReserveSensors, checkTlsFiles } from "./config/check.ts";
 import { invalidFiles } from "../protocol/errors.ts";
 import { CommandService } from "./control/command-service.ts";
+import { healthVerdict, type HealthVerdict } from "./health/village-health.ts";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -55,11 +56,13 @@ export class Gateway {
   readonly commands: CommandService;
   private readonly log: Logger;
   private readonly startedAt = Date.now();
+  private readonly clock: () => number;
 
   constructor(options: GatewayOptions) {
     const { config, log } = options;
     this.config = config;
     this.log = log;
+    this.clock = options.now ?? Date.now;
     this.bus = new Bus(log.child({ module: "bus" }));
     this.registry = new DeviceRegistry(options.boards);
     this.registry.addLocalDevice(
@@ -295,32 +298,31 @@ export class Gateway {
     await this.broker.start();
   }
 
-  health(): Record<string, unknown> & { status: "ok" | "degraded" } {
+  health(): Record<string, unknown> & HealthVerdict {
     const broker = this.broker.health();
-    const store = this.store.health();
-    const status = broker.state === "up" && store.state === "up" ? "ok" : "degraded";
+    const store = { kind: this.store.kind, ...this.store.health() };
+    const federation = this.link ? { state: this.link.connected ? "up" : "down", sent: this.link.sent, waiting: this.triggerState.unsent(1000).length } : { state: "not configured" };
+    const devices = this.registry.deviceIds().filter((id) => !this.registry.isLocal(id)).map((id) => {
+      const s = this.ingest.devices.get(id);
+      return {
+        device: id,
+        online: s?.online ?? false,
+        lastStatus: s ? new Date(s.ts).toISOString() : null,
+        journal: s?.journal ?? null,
+        warnings: s?.warnings ?? [],
+        outputs: s?.outputs ?? [],
+      };
+    });
+    const sensors = this.reserves.sensorTrouble(this.clock());
+    const verdict = healthVerdict({ broker, store, refusingWrites: this.ingest.refusingWrites, devices, sensors, federation });
     return {
-      status,
+      ...verdict,
       village: this.config.village.id,
       uptimeMs: Date.now() - this.startedAt,
       access: this.accounts.health(),
-      components: {
-        broker,
-        store: { kind: this.store.kind, ...store },
-        ingest: this.ingest.counters,
-        federation: this.link ? { state: this.link.connected ? "up" : "down", sent: this.link.sent, waiting: this.triggerState.unsent(1000).length } : { state: "not configured" },
-      },
-      devices: this.registry.deviceIds().filter((id) => !this.registry.isLocal(id)).map((id) => {
-        const s = this.ingest.devices.get(id);
-        return {
-          device: id,
-          online: s?.online ?? false,
-          lastStatus: s ? new Date(s.ts).toISOString() : null,
-          journal: s?.journal ?? null,
-          warnings: s?.warnings ?? [],
-          outputs: s?.outputs ?? [],
-        };
-      }),
+      components: { broker, store, ingest: this.ingest.counters, federation },
+      devices,
+      sensors,
     };
   }
 }

@@ -31,7 +31,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
 
   router.get("/health", (_req, res) => {
     const health = deps.health();
-    res.status(health.status === "ok" ? 200 : 503).json(health);
+    res.status(health.gatewayDown ? 503 : 200).json(health);
   });
 
   router.get("/latest", async (_req, res, next) => {

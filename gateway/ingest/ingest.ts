@@ -47,6 +47,8 @@ export interface IngestCounters {
 export class Ingest {
   readonly counters: IngestCounters = { accepted: 0, duplicates: 0, stored: 0, rejected: {}, writeFailures: 0, deferred: 0 };
   readonly devices = new Map<string, DeviceStatus>();
+  /** Set while the store refuses writes; cleared by the next write it takes. */
+  refusingWrites: { sinceMs: number; error: string } | undefined;
   private readonly o: IngestOptions;
   private readonly storedSeqs = new Map<string, SeqRangeSet>();
   private pending: StoredReading[] = [];
@@ -179,11 +181,13 @@ export class Ingest {
     } catch (err) {
       this.counters.writeFailures++;
       this.counters.lastWriteError = (err as Error).message;
+      this.refusingWrites = { sinceMs: this.refusingWrites?.sinceMs ?? Date.now(), error: (err as Error).message };
       this.o.log.warn({ points: batch.length, err: (err as Error).message }, "store write failed; not acknowledging, holding the batch for retry");
       this.hold(batch);
       return;
     }
     this.counters.stored += batch.length;
+    this.refusingWrites = undefined;
     const byDevice = new Map<string, number[]>();
     for (const r of batch) {
       const seqs = byDevice.get(r.device) ?? [];

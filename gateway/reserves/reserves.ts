@@ -290,6 +290,18 @@ export class Reserves {
     return { ...stock, consumptionPerDay, inflowPerDay: Math.max(0, consumptionPerDay + stock.removedPerDay + stock.netChangePerDay) };
   }
 
+  /** Every sensor heard from whose latest reading is invalid or older than its stale time. */
+  sensorTrouble(nowMs: number): Array<{ sensor: string; problem: string }> {
+    const { staleAfterMinutes, food } = this.o.config.reserves;
+    const out: Array<{ sensor: string; problem: string }> = [];
+    for (const [sensor, l] of this.latest) {
+      const staleMs = this.countSensors.has(sensor) ? food.countStaleAfterDays * 86_400_000 : staleAfterMinutes * 60_000;
+      if (l.quality === "invalid" || l.value === null) out.push({ sensor, problem: `invalid${l.warning ? ` (${l.warning})` : ""}` });
+      else if (nowMs - l.tsMs > staleMs) out.push({ sensor, problem: `silent for ${Math.round((nowMs - l.tsMs) / 60_000)} min` });
+    }
+    return out;
+  }
+
   private sum(sensors: readonly string[], nowMs: number): { value: number | null; reasons: string[] } {
     const { staleAfterMinutes, food } = this.o.config.reserves;
     const reasons: string[] = [];

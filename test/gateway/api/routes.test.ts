@@ -20,10 +20,11 @@ describe("HTTP API", () => {
     await gw?.stop();
   });
 
-  it("GET /api/health names each component's state", async () => {
+  it("GET /api/health names each component's state, and what is wrong in the village", async () => {
     const { status, body } = await getJson(`${base}/health`);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ status: "ok", components: { broker: { state: "up" }, store: { kind: "embedded", state: "up" } } });
+    expect(body).toMatchObject({ status: "degraded", components: { broker: { state: "up" }, store: { kind: "embedded", state: "up" } } });
+    expect(body.problems).toEqual(expect.arrayContaining(["device greenhouse-main has never connected", "device power-main has never connected"]));
     expect(body.devices.map((d: { device: string }) => d.device).sort()).toEqual(["greenhouse-main", "pantry-main", "power-main", "water-main"]);
   });
 

@@ -8,6 +8,7 @@ import { deviceTopic } from "../../../protocol/topics.ts";
 import { startInfluxd, type Influxd } from "../../helpers/start-influxd.ts";
 import { startTestGateway } from "../../helpers/test-gateway.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
+import { getJson } from "../../helpers/get-json.ts";
 
 const TS = Date.UTC(2026, 10, 22, 10, 0, 0);
 const reading = (seq: number) => ({ seq, sensor: "tank-north-level", value: 5000 + seq, unit: "L", quality: "good", ts: TS + seq * 1000, clock: "synced" });
@@ -44,6 +45,11 @@ describe("ingest while the store is down", () => {
     await waitFor("write attempts failing", () => gw.gateway.ingest.counters.writeFailures >= 2, { timeoutMs: 20_000 });
     expect(acked.size).toBe(10);
     expect(gw.gateway.ingest.counters.deferred).toBe(100);
+    // Health says so, naming the store and why, with the status a supervisor acts on.
+    const down = await getJson(`${gw.gateway.http.url}/api/health`);
+    expect(down.status).toBe(503);
+    expect(down.body.status).toBe("degraded");
+    expect(down.body.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^store refusing writes since \d{4}-.*: .+\(readings wait in the devices' journals\)$/)]));
 
     await influxd.start();
     const back = Date.now();
@@ -51,6 +57,9 @@ describe("ingest while the store is down", () => {
     // Without holding, nothing would come before the edge's acknowledgement timeout (15 s).
     expect(Date.now() - back).toBeLessThan(5_000);
     expect([...acked].some((s) => s > 310)).toBe(false);
+    const back503 = await getJson(`${gw.gateway.http.url}/api/health`);
+    expect(back503.status).toBe(200);
+    expect(back503.body.problems.filter((p: string) => p.startsWith("store")), "no store problem once it writes again").toEqual([]);
 
     // The edge resends what was never acknowledged: stored once, every sequence present.
     await client.publishAsync(deviceTopic("readings", "water-main"), batch(311, 410), { qos: 1 });
