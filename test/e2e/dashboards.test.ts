@@ -178,6 +178,54 @@ describe("dashboards", () => {
     await page.screenshot({ path: `${SHOTS}/editor-login.png` });
   });
 
+  it("an active Emergency is a red bar on every page; acknowledging says why not when logged out, and works logged in", async () => {
+    const asMaintenance = { authorization: `Basic ${Buffer.from(`maintenance:${TEST_PASSWORD}`).toString("base64")}` };
+    const assess = (value: number) =>
+      fetch(`${base}/api/assessments`, { method: "POST", headers: { "content-type": "application/json", ...asMaintenance }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value }) });
+    expect((await assess(40)).status).toBe(201);
+    const bar = page.locator("[data-cs=alert-bar]");
+    for (const path of ["water-power", "greenhouse", "pantry", "aid", "village"]) {
+      await page.goto(`${base}/dashboard/${path}`);
+      await waitFor(`the Emergency on ${path}`, async () => (await bar.innerText()).includes("EMERGENCY: Crop loss above 20%"), { timeoutMs: 20_000, intervalMs: 250 });
+      expect(await bar.evaluate("(e) => getComputedStyle(e).backgroundColor")).toBe("rgb(176, 0, 32)");
+      // In view without scrolling, on a phone.
+      const box = (await bar.boundingBox())!;
+      expect(box.y + box.height).toBeLessThanOrEqual(915);
+      expect(box.y).toBeGreaterThanOrEqual(0);
+    }
+    await page.screenshot({ path: `${SHOTS}/emergency-bar.png` });
+    // The login entry is on the bar, and comes back to the page it was opened from.
+    expect(await bar.getByRole("link", { name: "Log in" }).getAttribute("href")).toBe("/login?to=%2Fdashboard%2Fvillage");
+
+    // Logged out, a tap on the alert says why nothing happened.
+    await page.goto(`${base}/dashboard/water-power`);
+    const row = page.locator(".nrdb-ui-table tbody tr", { hasText: "Crop loss above 20%" }).first();
+    await row.click({ timeout: 20_000 });
+    await page.getByText("Not acknowledged: log in first").first().waitFor({ timeout: 10_000 });
+    const active = async () => (await getJson(`${base}/api/alerts?active=1`)).body as { ruleId: string; acknowledgedAt?: string }[];
+    expect((await active()).find((a) => a.ruleId === "crop-failure")?.acknowledgedAt).toBeFalsy();
+
+    // Logged in from the bar's link, the same tap acknowledges, says so, and the bar shows it.
+    const circle = await browser.newContext({ viewport: { width: 412, height: 915 } });
+    const phone = await circle.newPage();
+    await phone.goto(`${base}/dashboard/water-power`);
+    await phone.locator("[data-cs=alert-bar]").getByRole("link", { name: "Log in" }).click();
+    await phone.getByLabel("Account").fill("maintenance");
+    await phone.getByLabel("Password").fill(TEST_PASSWORD);
+    await phone.getByRole("button", { name: "Log in" }).click();
+    await phone.waitForURL(`${base}/dashboard/water-power`);
+    await phone.locator(".nrdb-ui-table tbody tr", { hasText: "Crop loss above 20%" }).first().click({ timeout: 20_000 });
+    await phone.getByText(/Acknowledged: "Crop loss above 20%/).first().waitFor({ timeout: 10_000 });
+    await waitFor("acknowledged in the gateway", async () => (await active()).find((a) => a.ruleId === "crop-failure")?.acknowledgedAt);
+    await waitFor("the bar says someone is on it", async () => (await phone.locator("[data-cs=alert-bar]").innerText()).includes("(someone is on it)"), { timeoutMs: 20_000 });
+    await circle.close();
+
+    // Cleared: the bar goes back to its quiet colour and says so.
+    expect((await assess(5)).status).toBe(201);
+    await waitFor("the bar cleared", async () => (await bar.innerText()).includes("No active alerts"), { timeoutMs: 20_000, intervalMs: 250 });
+    expect(await bar.evaluate("(e) => getComputedStyle(e).backgroundColor")).not.toBe("rgb(176, 0, 32)");
+  });
+
   it("loaded every page without a request leaving the gateway (no CDN, works with no internet)", () => {
     expect(foreign).toEqual([]);
   });

@@ -156,17 +156,22 @@ module.exports = function (RED) {
     poll(this, config.interval, async () => {
       const alerts = await call(gateway, "/alerts?active=1");
       this.status({ fill: alerts.length ? "red" : "green", shape: "dot", text: `${alerts.length} active` });
-      this.send({ topic: "alerts", payload: alerts.map((a) => ({ id: a.id, urgency: a.urgency, message: a.message, since: a.raisedAt, acknowledged: a.acknowledgedAt ? "yes" : "no" })) });
+      this.send([{ topic: "alerts", payload: alerts.map((a) => ({ id: a.id, urgency: a.urgency, message: a.message, since: a.raisedAt, acknowledged: a.acknowledgedAt ? "yes" : "no" })) }, null]);
     });
-    // Input: a table row (or { id }) acknowledges that alert: someone is on it.
+    // Input: a table row (or { id }) acknowledges that alert: someone is on it. Output 2 says what
+    // became of the tap, in words, to the browser that tapped (msg._client), failures included.
     this.on("input", async (msg, send, done) => {
+      const tell = (text) => send([null, { _client: msg._client, topic: "acknowledge", payload: text }]);
+      const row = msg.payload || {};
       try {
-        const id = msg.payload && msg.payload.id;
-        const alert = await call(gateway, `/alerts/${encodeURIComponent(id)}/acknowledged`, {}, writer(gateway, msg));
+        const alert = await call(gateway, `/alerts/${encodeURIComponent(row.id)}/acknowledged`, {}, writer(gateway, msg));
         this.status({ fill: "yellow", shape: "dot", text: `acknowledged ${alert.ruleId}` });
+        tell(`Acknowledged: "${alert.message || row.message}". Everyone now sees that someone is on it.`);
         done();
       } catch (err) {
-        done(err);
+        tell(`Not acknowledged: ${err.message}.`);
+        this.warn(`acknowledging ${row.id}: ${err.message}`);
+        done();
       }
     });
   }
