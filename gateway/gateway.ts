@@ -158,6 +158,7 @@ export class Gateway {
       registry: this.registry,
       health: () => this.health(),
       now,
+      staleAfterMs: (sensor) => this.reserves.staleAfterMs(sensor),
       routes: reservesRoutes({
         reserves: this.reserves,
         state: this.triggerState,

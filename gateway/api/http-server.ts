@@ -27,6 +27,7 @@ export interface HttpServerOptions extends Partial<ApiDeps> {
   port: number;
   log: Logger;
   health: () => Record<string, unknown>;
+  staleAfterMs?: (sensor: string) => number;
   /** Further routes under /api, added by the services that own them. */
   routes?: (router: express.Router) => void;
   /** Given: writes need an account it establishes, and /login serves a form. Absent: every write is refused. */

@@ -11,6 +11,8 @@ export interface ApiDeps {
   registry: DeviceRegistry;
   health: () => Record<string, unknown>;
   now?: () => number;
+  /** How old a sensor's reading may be before it is stale (the reserves' stale times). */
+  staleAfterMs?: (sensor: string) => number;
 }
 
 const timeParam = z.union(
@@ -49,6 +51,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
           warning: r.warning,
           ts: new Date(r.ts).toISOString(),
           ageMs: at - r.ts,
+          stale: deps.staleAfterMs ? at - r.ts > deps.staleAfterMs(r.sensor) : undefined,
         })),
       );
     } catch (err) {

@@ -290,25 +290,29 @@ export class Reserves {
     return { ...stock, consumptionPerDay, inflowPerDay: Math.max(0, consumptionPerDay + stock.removedPerDay + stock.netChangePerDay) };
   }
 
+  /** How old a sensor's reading may be before it is stale: days for a hand count, minutes otherwise. */
+  staleAfterMs(sensor: string): number {
+    const { staleAfterMinutes, food } = this.o.config.reserves;
+    return this.countSensors.has(sensor) ? food.countStaleAfterDays * 86_400_000 : staleAfterMinutes * 60_000;
+  }
+
   /** Every sensor heard from whose latest reading is invalid or older than its stale time. */
   sensorTrouble(nowMs: number): Array<{ sensor: string; problem: string }> {
-    const { staleAfterMinutes, food } = this.o.config.reserves;
     const out: Array<{ sensor: string; problem: string }> = [];
     for (const [sensor, l] of this.latest) {
-      const staleMs = this.countSensors.has(sensor) ? food.countStaleAfterDays * 86_400_000 : staleAfterMinutes * 60_000;
+      const staleMs = this.staleAfterMs(sensor);
       if (l.quality === "invalid" || l.value === null) out.push({ sensor, problem: `invalid${l.warning ? ` (${l.warning})` : ""}` });
-      else if (nowMs - l.tsMs > staleMs) out.push({ sensor, problem: `silent for ${Math.round((nowMs - l.tsMs) / 60_000)} min` });
+      else if (nowMs - l.tsMs > staleMs) out.push({ sensor, problem: `silent for ${silentFor(nowMs - l.tsMs)}` });
     }
     return out;
   }
 
   private sum(sensors: readonly string[], nowMs: number): { value: number | null; reasons: string[] } {
-    const { staleAfterMinutes, food } = this.o.config.reserves;
     const reasons: string[] = [];
     let total = 0;
     let known = true;
     for (const sensor of sensors) {
-      const staleMs = this.countSensors.has(sensor) ? food.countStaleAfterDays * 86_400_000 : staleAfterMinutes * 60_000;
+      const staleMs = this.staleAfterMs(sensor);
       const l = this.latest.get(sensor);
       if (!l) {
         reasons.push(`${sensor}: no reading yet`);
@@ -317,7 +321,7 @@ export class Reserves {
         reasons.push(`${sensor}: invalid${l.warning ? ` (${l.warning})` : ""}`);
         known = false;
       } else {
-        if (nowMs - l.tsMs > staleMs) reasons.push(`${sensor}: silent for ${Math.round((nowMs - l.tsMs) / 60_000)} min`);
+        if (nowMs - l.tsMs > staleMs) reasons.push(`${sensor}: silent for ${silentFor(nowMs - l.tsMs)}`);
         total += l.value;
       }
     }
@@ -355,3 +359,10 @@ export class Reserves {
 }
 
 export type { Figure, Figures };
+
+/** A silence in words a volunteer reads at a glance: "40 s", "17 min", "3 h". */
+function silentFor(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 2 * 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
+}

@@ -58,6 +58,13 @@ function thin(rows, max) {
  * gateway asks for it; writes from flows themselves (no _client) were authored in the editor,
  * behind its login. Returns the account acted for, or throws with what to do.
  */
+/** A reading's age in words: "40 s", "17 min", "3 h". */
+function ago(ms) {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 2 * 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
+}
+
 function writer(gateway, msg) {
   const client = msg._client;
   if (!gateway.loginForWrites || !client) return client && client.account;
@@ -96,11 +103,12 @@ module.exports = function (RED) {
       const rows = await call(gateway, "/latest");
       const r = rows.find((x) => x.sensor === sensor);
       if (!r) return void this.status({ fill: "yellow", shape: "ring", text: "no reading yet" });
-      if (last && last.ts === r.ts && last.seq === r.seq) return;
+      // A board that died sends nothing new: the same reading turning stale must still be shown.
+      if (last && last.ts === r.ts && last.stale === r.stale) return;
       last = r;
-      this.status(r.quality === "good" ? { fill: "green", shape: "dot", text: `${+r.value.toFixed(2)} ${r.unit}` } : { fill: "red", shape: "dot", text: (r.warning || "invalid").slice(0, 60) });
+      this.status(r.quality === "good" ? { fill: r.stale ? "yellow" : "green", shape: "dot", text: `${+r.value.toFixed(2)} ${r.unit}` } : { fill: "red", shape: "dot", text: (r.warning || "invalid").slice(0, 60) });
       const shown = r.unit === "bool" ? (r.value ? "yes" : "no") : `${+r.value.toFixed(1)} ${r.unit}`;
-      const text = r.quality === "good" ? shown : `not available: ${r.warning || "invalid"}`;
+      const text = r.quality !== "good" ? `not available: ${r.warning || "invalid"}` : r.stale ? `${shown} (stale: last reading ${ago(r.ageMs)} ago)` : shown;
       if (hours > 0 && r.quality === "good") this.send({ topic: sensor, payload: { x: r.ts, y: r.value } });
       else if (hours === 0) this.send({ topic: sensor, payload: r.value, text, unit: r.unit, quality: r.quality, warning: r.warning, ts: r.ts, device: r.device });
     });
@@ -119,7 +127,10 @@ module.exports = function (RED) {
       if (!f) throw new Error(`no figure ${config.figure}`);
       const shown = f.value === null ? "unknown" : `${+f.value.toFixed(1)} ${f.unit}`;
       this.status({ fill: f.uncertain ? "yellow" : "green", shape: "dot", text: shown });
-      this.send({ topic: config.figure, payload: f.value === null ? null : +f.value.toFixed(2), unit: f.unit, uncertain: f.uncertain, reasons: f.reasons || [], text: shown });
+      // The doubt goes on the figure itself, with its reason: a figure is never read as sure when it is not.
+      const why = (f.reasons || []).join("; ");
+      const text = f.value === null ? `missing${why ? `: ${why}` : ""}` : f.uncertain ? `${shown} (uncertain: ${why || "see the sensors"})` : shown;
+      this.send({ topic: config.figure, payload: f.value === null ? null : +f.value.toFixed(2), unit: f.unit, uncertain: f.uncertain, reasons: f.reasons || [], text });
     });
   }
   RED.nodes.registerType("cs-reserve", ReserveNode);
