@@ -9,4 +9,16 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  // The layering: edge and gateway share only the contract (protocol/) and domain-free helpers
+  // (lib/); what runs both sides lives in simulation/.
+  ...[
+    { files: ["edge/**/*.ts"], forbidden: ["gateway", "simulation"] },
+    { files: ["gateway/**/*.ts"], forbidden: ["edge", "simulation"] },
+    { files: ["protocol/**/*.ts", "lib/**/*.ts"], forbidden: ["edge", "gateway", "simulation"] },
+  ].map(({ files, forbidden }) => ({
+    files,
+    rules: {
+      "no-restricted-imports": ["error", { patterns: forbidden.map((side) => ({ regex: `^(\\.\\./)+${side}/`, message: `${files[0].split("/")[0]}/ does not import ${side}/: share it through protocol/ or lib/` })) }],
+    },
+  })),
 );

@@ -4,7 +4,7 @@ import { readFileSync, statSync } from "node:fs";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { CsError } from "../protocol/errors.ts";
-import { describeIssues } from "../protocol/zod-issues.ts";
+import { describeIssues } from "../lib/zod-issues.ts";
 import { gatewayPublicKey } from "../protocol/command-signature.ts";
 
 /**

@@ -1,8 +1,8 @@
 // Entry point of a real edge agent: `npm run edge -- --board boards/x.yaml --gateway mqtt://host:1883`.
-import { numberFlag, parseCommandLine, urlFlag, usageError } from "../protocol/command-line.ts";
+import { numberFlag, parseCommandLine, urlFlag, usageError } from "../lib/command-line.ts";
 import { accessSync, constants, mkdirSync, readFileSync } from "node:fs";
 import pino from "pino";
-import { loadBoardFile } from "./board/load.ts";
+import { loadBoardFile } from "../protocol/board/load.ts";
 import { EdgeAgent } from "./agent.ts";
 import { CsError, isCsError } from "../protocol/errors.ts";
 import { readCredentials } from "./credentials.ts";

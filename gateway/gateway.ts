@@ -1,6 +1,6 @@
 // Composition root of a village gateway: store -> broker -> ingest -> HTTP, stopped in reverse.
 import type { Logger } from "pino";
-import type { LoadedBoard } from "../edge/board/check.ts";
+import type { LoadedBoard } from "../protocol/board/check.ts";
 import type { GatewayConfig } from "./config/schema.ts";
 import type { StoredReading } from "./store/store.ts";
 import { CsError } from "../protocol/errors.ts";

@@ -1,7 +1,7 @@
 // Entry point of the federation hub: `npm run hub -- --villages riverbend,hillside,...`. With
 // `--redis redis://host:6379` it is one node of a hub that several processes (or machines) share;
 // `--tls-cert/--tls-key` make its listener mqtts:// for links that leave the building.
-import { numberFlag, parseCommandLine, urlFlag, usageError } from "../protocol/command-line.ts";
+import { numberFlag, parseCommandLine, urlFlag, usageError } from "../lib/command-line.ts";
 import pino from "pino";
 import { idSchema } from "../protocol/payloads.ts";
 import { FederationHub } from "./federation/hub.ts";

@@ -5,7 +5,7 @@
 // before it replaces the old one, so a bad edit never lands.
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { parseDocument, isMap, isSeq, type YAMLMap } from "yaml";
-import { loadBoardFile } from "../board/load.ts";
+import { loadBoardFile } from "../../protocol/board/load.ts";
 
 type Value = number | number[];
 

@@ -1,9 +1,9 @@
 // `npm run calibrate -- --board boards/<file>.yaml --sensor <id>`: walks a maintenance circle
 // through taking calibration points on the real board and writes the result into the board file,
 // comments intact. Exits 1 naming file and field when the board file or the sensor is wrong.
-import { numberFlag, parseCommandLine, usageError } from "../../protocol/command-line.ts";
+import { numberFlag, parseCommandLine, usageError } from "../../lib/command-line.ts";
 import { createInterface } from "node:readline/promises";
-import { loadBoardFile } from "../board/load.ts";
+import { loadBoardFile } from "../../protocol/board/load.ts";
 import { isCsError } from "../../protocol/errors.ts";
 import { openBoardIo } from "../io/open-board-io.ts";
 import { readyBoard } from "../agent.ts";

@@ -1,7 +1,7 @@
 // The calibration walk for each driver that needs one: what to ask a maintenance circle to do,
 // which raw readings to take, and the calibration that results. Pure: the caller supplies the
 // raw readings and the answers.
-import type { SensorDefinition } from "../board/schema.ts";
+import type { SensorDefinition } from "../../protocol/board/schema.ts";
 
 export interface CalibrationIo {
   /** Shows a line; returns what the person typed (Enter alone gives ""). */

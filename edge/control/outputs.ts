@@ -2,7 +2,7 @@
 // its safe state before anything else runs, returns to it after a board reconnect, after its
 // maximum on-time and when a command's lease ends, and is written through the IO plugin directly: johnny-five's Relay sets the
 // pin to OUTPUT first, which drives it LOW for an instant and switches an active-low board ON.
-import type { ActuatorDefinition } from "../board/schema.ts";
+import type { ActuatorDefinition } from "../../protocol/board/schema.ts";
 import { parseDurationMs } from "../../protocol/expression.ts";
 
 export interface OutputIo {

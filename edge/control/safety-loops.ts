@@ -2,7 +2,7 @@
 // the source is low, loads shed when the battery sags, vents open when it is too hot). They need no
 // gateway, trip when a sensor they need cannot be read (fail safe, unless told to keep), release only on their clear
 // condition (hysteresis), and always win over a command.
-import type { SafetyLoopDefinition } from "../board/schema.ts";
+import type { SafetyLoopDefinition } from "../../protocol/board/schema.ts";
 import { parseComparison, test, type Comparison } from "../../protocol/expression.ts";
 import type { Outputs, OutputState } from "./outputs.ts";
 

@@ -2,7 +2,7 @@
 // ADC = Vin * 1024 / Vref) mapped to real units through calibration points: two for a linear
 // sensor (level, pressure, flow, load-cell and thermistor amplifiers), more for one that is not,
 // read piecewise linearly between neighbouring points and along the end segments beyond them.
-import type { AnalogLinearDefinition } from "../board/schema.ts";
+import type { AnalogLinearDefinition } from "../../protocol/board/schema.ts";
 
 export interface LinearMap {
   toValue(counts: number): number;

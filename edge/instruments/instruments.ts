@@ -4,7 +4,7 @@
 // modules (serialport and its native binding, modbus-serial) are loaded only for a board that has
 // instruments: on a Pi they cost several MB of memory.
 import type { Logger } from "pino";
-import type { BoardDefinition, SensorDefinition } from "../board/schema.ts";
+import type { BoardDefinition, SensorDefinition } from "../../protocol/board/schema.ts";
 import type { VeDirectPort } from "./vedirect-port.ts";
 import type { Sdm120Meter } from "./sdm120-meter.ts";
 import type { SerialScalePort } from "./serial-scale-port.ts";

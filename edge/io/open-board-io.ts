@@ -1,9 +1,9 @@
 // Opens the IO plugin a board file names: the simulated plugin driven by the village model,
 // Firmata over a serial port, or no pins at all for a Pi with serial instruments only.
 import type { EventEmitter } from "node:events";
-import type { BoardDefinition } from "../board/schema.ts";
-import { openSimulatedBoardIo } from "./simulated-board-io.ts";
-import { VillageModel } from "../simulation/village-model.ts";
+import type { BoardDefinition } from "../../protocol/board/schema.ts";
+import { openSimulatedBoardIo } from "./simulated/simulated-board-io.ts";
+import { VillageModel } from "./simulated/village-model.ts";
 
 export type IoPlugin = EventEmitter & { isReady: boolean; close?: () => void };
 

@@ -16,7 +16,7 @@ import type { Reading } from "../../protocol/payloads.ts";
 import { CsError } from "../../protocol/errors.ts";
 import type { Sample } from "../sensors/sample.ts";
 import { isClockSet, isSetTime, type Clock } from "./clock.ts";
-import { WalFlush, type FlushFile } from "./wal-flush.ts";
+import { WalFlush, type FlushFile } from "../../lib/wal-flush.ts";
 import { SeqRangeSet } from "../../protocol/seq-ranges.ts";
 import { decodeBatch, encodeBatch, FORMAT_PACKED, type Entry } from "./batch-codec.ts";
 

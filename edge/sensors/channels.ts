@@ -1,7 +1,7 @@
 // Binds each sensor of a board definition to a johnny-five component and turns its raw value into
 // a calibrated, plausibility-checked Sample.
 import five from "johnny-five";
-import type { BoardDefinition, SensorDefinition } from "../board/schema.ts";
+import type { BoardDefinition, SensorDefinition } from "../../protocol/board/schema.ts";
 import { analogLinear, railWarning } from "../drivers/analog-linear.ts";
 import { digitalLevel } from "../drivers/digital-input.ts";
 import { integrateSoc, type CoulombCounterState } from "../drivers/coulomb-soc.ts";
@@ -13,7 +13,7 @@ import { ina226 } from "../drivers/ina226.ts";
 import { nau7802 } from "../drivers/nau7802.ts";
 import { bme280 } from "../drivers/bme280.ts";
 import { bh1750 } from "../drivers/bh1750.ts";
-import { litresAt } from "../drivers/tank-geometry.ts";
+import { litresAt } from "../../protocol/board/tank-geometry.ts";
 import type { I2cPlan } from "../drivers/i2c-driver.ts";
 import { hasI2c, hasOneWire, hasPing, type DigitalIo } from "../io/io-plugin.ts";
 import type { Instruments } from "../instruments/instruments.ts";

@@ -1,9 +1,9 @@
 // An ultrasonic level sensor through the IO plugin's pingRead (PingFirmata): a trigger pulse, the
 // echo's length in microseconds, then height over the tank floor and litres from the geometry.
 import { liquidHeightM } from "../drivers/ultrasonic-level.ts";
-import { litresAt } from "../drivers/tank-geometry.ts";
+import { litresAt } from "../../protocol/board/tank-geometry.ts";
 import type { PingIo } from "../io/io-plugin.ts";
-import type { SensorDefinition } from "../board/schema.ts";
+import type { SensorDefinition } from "../../protocol/board/schema.ts";
 import { checkRange, invalidSample, type Sample } from "./sample.ts";
 import { Latest, pollEvery } from "./polling.ts";
 import type { Channel } from "./channels.ts";

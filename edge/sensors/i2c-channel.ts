@@ -4,7 +4,7 @@
 // and is set up again when it answers once more (a chip that lost power forgets its settings).
 import type { I2cPlan } from "../drivers/i2c-driver.ts";
 import type { I2cIo } from "../io/io-plugin.ts";
-import type { SensorDefinition } from "../board/schema.ts";
+import type { SensorDefinition } from "../../protocol/board/schema.ts";
 import { checkRange, invalidSample, type Sample } from "./sample.ts";
 import { Latest, pollEvery } from "./polling.ts";
 import type { Channel } from "./channels.ts";

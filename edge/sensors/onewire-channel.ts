@@ -3,7 +3,7 @@
 // reads the scratchpad (0xBE). Datasheet 19-7487 "ROM commands" and "function commands".
 import { ds18b20Celsius } from "../drivers/ds18b20.ts";
 import type { OneWireIo } from "../io/io-plugin.ts";
-import type { SensorDefinition } from "../board/schema.ts";
+import type { SensorDefinition } from "../../protocol/board/schema.ts";
 import { checkRange, invalidSample, type Sample } from "./sample.ts";
 import { Latest, pollEvery } from "./polling.ts";
 import type { Channel } from "./channels.ts";

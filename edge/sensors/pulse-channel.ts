@@ -3,7 +3,7 @@
 // in the journal's key-value store, so a restart does not forget the water that went through.
 import { countPulses, litresPerMinute, type PulseCounterState } from "../drivers/pulse-flow.ts";
 import type { DigitalIo } from "../io/io-plugin.ts";
-import type { SensorDefinition } from "../board/schema.ts";
+import type { SensorDefinition } from "../../protocol/board/schema.ts";
 import { checkRange, type Sample } from "./sample.ts";
 import type { Channel, KeyValueStore } from "./channels.ts";
 

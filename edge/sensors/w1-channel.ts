@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { w1SlaveCelsius } from "../drivers/ds18b20.ts";
-import type { SensorDefinition } from "../board/schema.ts";
+import type { SensorDefinition } from "../../protocol/board/schema.ts";
 import { checkRange, invalidSample, type Sample } from "./sample.ts";
 import { Latest, pollEvery } from "./polling.ts";
 import type { Channel } from "./channels.ts";

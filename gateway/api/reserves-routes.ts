@@ -2,7 +2,7 @@
 import type express from "express";
 import { z } from "zod";
 import { CsError } from "../../protocol/errors.ts";
-import { describeIssues } from "../../protocol/zod-issues.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import type { Reserves } from "../reserves/reserves.ts";
 import type { TriggerState } from "../triggers/trigger-state.ts";
 import type { TriggersService } from "../triggers/triggers-service.ts";

@@ -2,7 +2,7 @@
 import express, { type Request, type Response, type NextFunction } from "express";
 import { z } from "zod";
 import { CsError, isCsError } from "../../protocol/errors.ts";
-import { describeIssues } from "../../protocol/zod-issues.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import type { Store } from "../store/store.ts";
 import type { DeviceRegistry } from "../ingest/device-registry.ts";
 

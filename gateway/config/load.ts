@@ -1,7 +1,7 @@
 // Loads and validates village.yaml once; the result is frozen. Errors name the file and the field.
 import { invalidFiles } from "../../protocol/errors.ts";
-import { readYamlFile } from "../../protocol/yaml-file.ts";
-import { describeIssues } from "../../protocol/zod-issues.ts";
+import { readYamlFile } from "../../lib/yaml-file.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import { gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from "./schema.ts";
 
 function deepFreeze<T>(value: T): T {

@@ -16,7 +16,7 @@ import {
   type ProposalsMessage,
   type ReserveSummary,
 } from "../../protocol/federation.ts";
-import { describeIssues } from "../../protocol/zod-issues.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import { Broker } from "../broker/broker.ts";
 import { HttpServer } from "../api/http-server.ts";
 import { matchNeeds, type RegionView } from "./matching.ts";

@@ -4,8 +4,8 @@
 import { z } from "zod";
 import { invalidFiles } from "../../protocol/errors.ts";
 import { idSchema } from "../../protocol/payloads.ts";
-import { readYamlFile } from "../../protocol/yaml-file.ts";
-import { describeIssues } from "../../protocol/zod-issues.ts";
+import { readYamlFile } from "../../lib/yaml-file.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 
 const stockpileSchema = z.strictObject({
   id: idSchema,

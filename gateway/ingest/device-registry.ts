@@ -1,5 +1,5 @@
 // Which devices and sensors this gateway accepts, from the village's board files.
-import type { LoadedBoard } from "../../edge/board/check.ts";
+import type { LoadedBoard } from "../../protocol/board/check.ts";
 import type { Unit } from "../../protocol/units.ts";
 
 export interface SensorInfo {

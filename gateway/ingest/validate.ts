@@ -2,8 +2,8 @@
 // payload agree, device and sensors known, units as declared. Throws a CsError with the rule broken.
 import { CsError } from "../../protocol/errors.ts";
 import { readingBatchSchema, readingValueIssue } from "../../protocol/payloads.ts";
-import { compileSchema } from "../../protocol/compiled-schema.ts";
-import { describeIssues } from "../../protocol/zod-issues.ts";
+import { compileSchema } from "../../lib/compiled-schema.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import type { StoredReading } from "../store/store.ts";
 import type { DeviceRegistry } from "./device-registry.ts";
 

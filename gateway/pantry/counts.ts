@@ -4,7 +4,7 @@
 // who counted is not recorded.
 import { z } from "zod";
 import { CsError } from "../../protocol/errors.ts";
-import { describeIssues } from "../../protocol/zod-issues.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import type { StoredReading } from "../store/store.ts";
 
 export const PANTRY_COUNTS_DEVICE = "pantry-counts";

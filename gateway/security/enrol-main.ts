@@ -3,10 +3,10 @@
 // the edge to credentials-<device>.json with mode 0600. `--observer <name>` enrols a read-only
 // client (a dashboard, a stand-alone Node-RED); `--revoke <name>` revokes one. Run it on the
 // gateway, with its data directory; a running gateway follows the file within a second.
-import { parseCommandLine, usageError } from "../../protocol/command-line.ts";
+import { parseCommandLine, usageError } from "../../lib/command-line.ts";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadBoardFile } from "../../edge/board/load.ts";
+import { loadBoardFile } from "../../protocol/board/load.ts";
 import { isCsError } from "../../protocol/errors.ts";
 import { IdentityStore } from "./identities.ts";
 import { loadOrCreateCommandKey } from "./command-key.ts";

@@ -2,8 +2,8 @@
 // against the figures reserves provide (pass two). All problems reported at once as file: field.
 import { z } from "zod";
 import { invalidFiles } from "../../protocol/errors.ts";
-import { readYamlFile } from "../../protocol/yaml-file.ts";
-import { describeIssues } from "../../protocol/zod-issues.ts";
+import { readYamlFile } from "../../lib/yaml-file.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import { idSchema } from "../../protocol/payloads.ts";
 import { quantitySchema, resourceSchema, urgencySchema } from "../../protocol/federation.ts";
 import { namesIn, parseComparison, parseDurationMs, parseExpression, type Comparison, type Node } from "../../protocol/expression.ts";

@@ -9,7 +9,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { WalFlush, type FlushFile } from "../../edge/journal/wal-flush.ts";
+import { WalFlush, type FlushFile } from "../../lib/wal-flush.ts";
 import type { AidRequest, Urgency } from "../../protocol/federation.ts";
 
 export type Phase = "idle" | "pending" | "active";

@@ -5,7 +5,7 @@ import mqtt from "mqtt";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
-import { loadBoardDir } from "../../edge/board/load.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
 import { Aedes } from "aedes";
 import { createServer, type AddressInfo } from "node:net";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import pino from "pino";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import { Gateway } from "../../gateway/gateway.ts";
-import { loadBoardDir } from "../../edge/board/load.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
 import { startInfluxd } from "../helpers/start-influxd.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { fullPath, journalWear, rawAedes, type CpuPerReading } from "./throughput.ts";

@@ -4,7 +4,7 @@ import mqtt from "mqtt";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import pino from "pino";
-import { loadBoardDir } from "../../edge/board/load.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
 import { Journal } from "../../edge/journal/journal.ts";
 import { systemClock } from "../../edge/journal/clock.ts";
 import { Aedes } from "aedes";

@@ -13,7 +13,7 @@ export async function villageDailyWrites(seconds: number): Promise<{ bytesPerDay
   const httpPort = await freePort();
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "gateway/main.ts", "--simulate", "--data-dir", dir.path, "--mqtt-port", String(await freePort()), "--http-port", String(httpPort)],
+    ["--import", "tsx", "simulation/main.ts", "--data-dir", dir.path, "--mqtt-port", String(await freePort()), "--http-port", String(httpPort)],
     { stdio: ["ignore", "ignore", "ignore"] },
   );
   try {

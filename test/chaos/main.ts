@@ -1,6 +1,6 @@
 // `npm run chaos -- --seed 7 --minutes 10 [--store influxdb]`: a seeded chaos run on loopback that
 // stops by itself and prints a table. The same seed replays the same faults at the same moments.
-import { numberFlag, parseCommandLine, usageError } from "../../protocol/command-line.ts";
+import { numberFlag, parseCommandLine, usageError } from "../../lib/command-line.ts";
 import { runChaos } from "./chaos.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { inspectJournal } from "../../edge/journal/journal.ts";
-import { loadBoardDir } from "../../edge/board/load.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import { Gateway } from "../../gateway/gateway.ts";
 import { tempDir } from "../helpers/temp-dir.ts";

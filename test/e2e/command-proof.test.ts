@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import mqtt from "mqtt";
 import { join } from "node:path";
 import { EdgeAgent } from "../../edge/agent.ts";
-import { loadBoardFile } from "../../edge/board/load.ts";
+import { loadBoardFile } from "../../protocol/board/load.ts";
 import { SimulatedIo } from "../../edge/io/simulated-io.ts";
 import { Aedes } from "aedes";
 import { createServer, type AddressInfo } from "node:net";

@@ -5,7 +5,7 @@ import mqtt from "mqtt";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EdgeAgent } from "../../edge/agent.ts";
-import { loadBoardFile } from "../../edge/board/load.ts";
+import { loadBoardFile } from "../../protocol/board/load.ts";
 import { SimulatedIo } from "../../edge/io/simulated-io.ts";
 import { deviceTopic } from "../../protocol/topics.ts";
 import { getJson } from "../helpers/get-json.ts";

@@ -1,12 +1,12 @@
 // An edge agent on real Firmata bytes: johnny-five and firmata-io over serialport's mock binding,
 // with a fake StandardFirmata board answering; readings reach the store calibrated.
 import { afterAll, describe, expect, it } from "vitest";
-import { loadBoardFile } from "../../edge/board/load.ts";
+import { loadBoardFile } from "../../protocol/board/load.ts";
 import { EdgeAgent } from "../../edge/agent.ts";
-import type { BoardDefinition } from "../../edge/board/schema.ts";
+import type { BoardDefinition } from "../../protocol/board/schema.ts";
 import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { fakeFirmataBoard, type FirmataBoardFake } from "../helpers/firmata-board.ts";
-import { loadBoardDir } from "../../edge/board/load.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
 import { nau7802Chip } from "../helpers/nau7802-chip.ts";
 import { crc8Maxim } from "../../edge/drivers/ds18b20.ts";
 import { startTestGateway } from "../helpers/test-gateway.ts";

@@ -1,7 +1,7 @@
 // Ten restarts of a whole gateway (same data directory) with an alert and an aid request active:
 // no notification repeats, and the clear that follows is recorded once.
 import { afterAll, describe, expect, it } from "vitest";
-import { loadBoardDir } from "../../edge/board/load.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import { Gateway } from "../../gateway/gateway.ts";
 import { getJson } from "../helpers/get-json.ts";

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { EdgeAgent } from "../../edge/agent.ts";
-import { loadBoardFile } from "../../edge/board/load.ts";
+import { loadBoardFile } from "../../protocol/board/load.ts";
 import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { bh1750OnUno, bme280OnUno } from "../helpers/uno-chips.ts";
@@ -16,7 +16,7 @@ import { journalledSamples } from "../helpers/journalled-samples.ts";
 import { i2cChannel } from "../../edge/sensors/i2c-channel.ts";
 import type { I2cIo } from "../../edge/io/io-plugin.ts";
 import type { I2cPlan } from "../../edge/drivers/i2c-driver.ts";
-import type { SensorDefinition } from "../../edge/board/schema.ts";
+import type { SensorDefinition } from "../../protocol/board/schema.ts";
 
 const kit = loadBoardFile("boards/kits/greenhouse-node.yaml").board;
 // The I2C sensors and one soil probe; StandardFirmata has no OneWire (the kit runs ConfigurableFirmata).

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { EdgeAgent } from "../../edge/agent.ts";
-import { loadBoardDir } from "../../edge/board/load.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
 import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { bh1750OnUno, bme280OnUno } from "../helpers/uno-chips.ts";

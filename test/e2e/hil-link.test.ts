@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { EdgeAgent } from "../../edge/agent.ts";
-import { loadBoardFile } from "../../edge/board/load.ts";
+import { loadBoardFile } from "../../protocol/board/load.ts";
 import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { tempDir } from "../helpers/temp-dir.ts";

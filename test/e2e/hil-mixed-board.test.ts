@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { EdgeAgent } from "../../edge/agent.ts";
-import { loadBoardFile } from "../../edge/board/load.ts";
+import { loadBoardFile } from "../../protocol/board/load.ts";
 import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { veDirectBlock } from "../../edge/drivers/vedirect.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";

@@ -4,8 +4,8 @@
 // serialport's real binding. Readings reach the gateway's store in real units; a chip that stops
 // answering turns its readings invalid with a warning that reaches /api/health.
 import { afterAll, describe, expect, it } from "vitest";
-import { loadBoardDir } from "../../edge/board/load.ts";
-import type { BoardDefinition } from "../../edge/board/schema.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
+import type { BoardDefinition } from "../../protocol/board/schema.ts";
 import { EdgeAgent } from "../../edge/agent.ts";
 import { SimulatedIo } from "../../edge/io/simulated-io.ts";
 import { registerChip } from "../../edge/io/simulated-i2c.ts";

@@ -1,6 +1,6 @@
 // The spine end to end: simulated boards -> journal -> aedes -> ingest -> store -> ack.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadBoardDir } from "../../edge/board/load.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
 import { startInfluxd, type Influxd } from "../helpers/start-influxd.ts";
 import { drainAndCheck, startTestVillage, type TestVillage } from "../helpers/test-village.ts";
 import { waitFor } from "../helpers/wait-for.ts";

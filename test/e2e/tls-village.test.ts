@@ -2,7 +2,7 @@
 // that trusts the village CA stores its readings; one that trusts another CA stores nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { loadBoardFile } from "../../edge/board/load.ts";
+import { loadBoardFile } from "../../protocol/board/load.ts";
 import { EdgeAgent } from "../../edge/agent.ts";
 import { startTestGateway } from "../helpers/test-gateway.ts";
 import { makeTestCerts, type TestCerts } from "../helpers/test-certs.ts";

@@ -20,10 +20,17 @@ describe("gateway command line", () => {
 
   it("the gateway and the hub refuse an unknown flag or a port that is not a number, with status 2 and the usage", () => {
     const run = (file: string, ...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", file, ...args], { encoding: "utf8", timeout: 30_000 });
-    const gateway = run("gateway/main.ts", "--simulate", "--mqtt-prot", "1883");
+    const gateway = run("gateway/main.ts", "--mqtt-prot", "1883");
     expect(gateway.status).toBe(2);
     expect(gateway.stderr).toContain("Unknown option '--mqtt-prot'");
     expect(gateway.stderr).toContain("usage: npm run gateway --");
+    const village = run("simulation/main.ts", "--mqtt-prot", "1883");
+    expect(village.status).toBe(2);
+    expect(village.stderr).toContain("usage: npm start --");
+    // The simulated village moved out of the gateway's command: said, not silently ignored.
+    const simulate = run("gateway/main.ts", "--simulate");
+    expect(simulate.status).toBe(2);
+    expect(simulate.stderr).toContain("the simulated village is `npm start` (simulation/main.ts)");
     const hub = run("gateway/hub-main.ts", "--villages", "riverbend,hillside", "--http-port", "18x1");
     expect(hub.status).toBe(2);
     expect(hub.stderr).toContain('--http-port: "18x1" is not a whole number from 0 to 65535');
@@ -54,7 +61,7 @@ describe("gateway command line", () => {
   it("npm start's command runs the simulated village with dashboards and a printed one-off demo account", async () => {
     const { spawn } = await import("node:child_process");
     const dir = tempDir();
-    const child = spawn(process.execPath, ["--import", "tsx", "gateway/main.ts", "--simulate", "--data-dir", dir.path, "--mqtt-port", "0", "--http-port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "simulation/main.ts", "--data-dir", dir.path, "--mqtt-port", "0", "--http-port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));

@@ -4,7 +4,7 @@
 import { closeSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { EdgeAgent } from "../../edge/agent.ts";
-import { loadBoardFile } from "../../edge/board/load.ts";
+import { loadBoardFile } from "../../protocol/board/load.ts";
 import { analogLinear } from "../../edge/drivers/analog-linear.ts";
 import { SimulatedIo } from "../../edge/io/simulated-io.ts";
 import { inspectJournal } from "../../edge/journal/journal.ts";

@@ -1,5 +1,5 @@
 // A gateway alone on loopback with free ports and the embedded store, for ingest and API tests.
-import { loadBoardDir } from "../../edge/board/load.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import type { GatewayConfigInput } from "../../gateway/config/schema.ts";
 import { Gateway } from "../../gateway/gateway.ts";

@@ -1,9 +1,9 @@
 // A gateway on loopback with free ports and a simulated village of edge agents, for end-to-end tests.
-import { loadBoardDir } from "../../edge/board/load.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import type { GatewayConfigInput } from "../../gateway/config/schema.ts";
 import { Gateway } from "../../gateway/gateway.ts";
-import { SimulatedVillage } from "../../gateway/simulation/simulated-village.ts";
+import { SimulatedVillage } from "../../simulation/simulated-village.ts";
 import { testLog } from "./test-log.ts";
 import { tempDir } from "./temp-dir.ts";
 import { waitFor } from "./wait-for.ts";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import * as payloads from "../../protocol/payloads.ts";
 import * as federation from "../../protocol/federation.ts";
-import { boardSchema } from "../../edge/board/schema.ts";
+import { boardSchema } from "../../protocol/board/schema.ts";
 import { gatewayConfigSchema } from "../../gateway/config/schema.ts";
 
 const PERSONAL = /^(name|firstname|lastname|fullname|person|persons|people|user|username|email|phone|address|age|gender|household|member|members|resident|residents|owner|score|rank|ranking|location|gps|lat|lon|consumer|individual)$/i;

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { loadBoardFile } from "../../../edge/board/load.ts";
+import { loadBoardFile } from "../../../protocol/board/load.ts";
 import { walkCalibration, type CalibratableSensor, type CalibrationIo } from "../../../edge/calibrate/steps.ts";
 import { writeCalibration } from "../../../edge/calibrate/board-file-writer.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";

@@ -2,8 +2,8 @@
 // instant. No gateway is reachable in these tests: everything here runs on the edge alone.
 import { afterEach, describe, expect, it } from "vitest";
 import { EdgeAgent } from "../../../edge/agent.ts";
-import { loadBoardFile } from "../../../edge/board/load.ts";
-import type { BoardDefinition } from "../../../edge/board/schema.ts";
+import { loadBoardFile } from "../../../protocol/board/load.ts";
+import type { BoardDefinition } from "../../../protocol/board/schema.ts";
 import { analogLinear } from "../../../edge/drivers/analog-linear.ts";
 import { SimulatedIo } from "../../../edge/io/simulated-io.ts";
 import { GATEWAY_ISSUER, type Command, type CommandReply } from "../../../protocol/commands.ts";

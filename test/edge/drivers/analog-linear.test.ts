@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { analogLinear, railWarning } from "../../../edge/drivers/analog-linear.ts";
-import { analogLinearSchema } from "../../../edge/board/schema.ts";
+import { analogLinearSchema } from "../../../protocol/board/schema.ts";
 import { digitalLevel } from "../../../edge/drivers/digital-input.ts";
 import { integrateSoc } from "../../../edge/drivers/coulomb-soc.ts";
 import { checkRange } from "../../../edge/sensors/sample.ts";

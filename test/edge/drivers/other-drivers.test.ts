@@ -4,7 +4,7 @@ import { crc8Maxim, ds18b20Celsius } from "../../../edge/drivers/ds18b20.ts";
 import { soilFault, soilMoisturePct } from "../../../edge/drivers/soil-moisture.ts";
 import { countPulses, litresPerMinute } from "../../../edge/drivers/pulse-flow.ts";
 import { echoDistanceM, liquidHeightM } from "../../../edge/drivers/ultrasonic-level.ts";
-import { geometryProblems, litresAt, tankCapacityLitres } from "../../../edge/drivers/tank-geometry.ts";
+import { geometryProblems, litresAt, tankCapacityLitres } from "../../../protocol/board/tank-geometry.ts";
 import { sdm120Value } from "../../../edge/drivers/sdm120.ts";
 import { parseScaleLine } from "../../../edge/drivers/serial-scale.ts";
 

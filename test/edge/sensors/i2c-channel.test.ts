@@ -8,7 +8,7 @@ import { i2cChannel } from "../../../edge/sensors/i2c-channel.ts";
 import { ina219 } from "../../../edge/drivers/ina219.ts";
 import { registerChip } from "../../../edge/io/simulated-i2c.ts";
 import type { I2cIo } from "../../../edge/io/io-plugin.ts";
-import type { SensorDefinition } from "../../../edge/board/schema.ts";
+import type { SensorDefinition } from "../../../protocol/board/schema.ts";
 import { fakeFirmataBoard, type FirmataBoardFake } from "../../helpers/firmata-board.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
 import { setFlagsFromString } from "node:v8";

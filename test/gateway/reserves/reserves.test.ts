@@ -5,7 +5,7 @@ import { DeviceRegistry } from "../../../gateway/ingest/device-registry.ts";
 import { Bus } from "../../../gateway/bus.ts";
 import { EmbeddedStore } from "../../../gateway/store/embedded-store.ts";
 import type { StoredReading } from "../../../gateway/store/store.ts";
-import { loadBoardDir } from "../../../edge/board/load.ts";
+import { loadBoardDir } from "../../../protocol/board/load.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { testLog } from "../../helpers/test-log.ts";
 

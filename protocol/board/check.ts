@@ -1,9 +1,9 @@
 // Pass two of board validation: rules that span sensors or files (pin used twice, duplicate ids,
 // a derived sensor whose source is missing, a simulated sensor with no model signal).
 import { derivedUnitOf, type BoardDefinition } from "./schema.ts";
-import { geometryProblems } from "../drivers/tank-geometry.ts";
-import { simulatedSignals } from "../simulation/signals.ts";
-import { namesIn, parseComparison, parseDurationMs } from "../../protocol/expression.ts";
+import { geometryProblems } from "./tank-geometry.ts";
+import { simulatedSignals } from "./simulated-signals.ts";
+import { namesIn, parseComparison, parseDurationMs } from "../expression.ts";
 
 export interface LoadedBoard {
   file: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { VillageModel, villageCapacities } from "../../../edge/simulation/village-model.ts";
+import { VillageModel, villageCapacities } from "../../../../edge/io/simulated/village-model.ts";
 
 const MIDNIGHT = Date.UTC(2026, 5, 1, 0, 0, 0);
 const HOUR = 3_600_000;

@@ -1,8 +1,8 @@
 // The drill's model of one village's shared stocks, advanced in simulated time, and the readings
 // its boards would send. Coarser than the edge's physical model: drills run weeks for a federation.
-import type { StoredReading } from "../store/store.ts";
+import type { StoredReading } from "../../gateway/store/store.ts";
 import type { ScenarioEvent } from "./scenario.ts";
-import { dayIndex, hourOfDay, sunFactor, cloudCover } from "../../edge/simulation/daily-profile.ts";
+import { dayIndex, hourOfDay, sunFactor, cloudCover } from "../../edge/io/simulated/daily-profile.ts";
 
 const DAY_MS = 86_400_000;
 const WATER_CAPACITY_L = 50_000;

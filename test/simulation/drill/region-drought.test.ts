@@ -2,12 +2,12 @@
 // Needs are met by the village's own federation first and by the stockpiles as the last resort;
 // no village of another federation is ever asked; every hourly rematch of the region stays fast.
 import { describe, expect, it } from "vitest";
-import { runDrill } from "../../../gateway/drill/run-drill.ts";
-import { loadScenarioFile } from "../../../gateway/drill/scenario.ts";
+import { runDrill } from "../../../simulation/drill/run-drill.ts";
+import { loadScenarioFile } from "../../../simulation/drill/scenario.ts";
 
 describe("region drill (region-drought)", () => {
   it("answers two federations' drought and a hail-struck harvest from neighbours, then stockpiles", () => {
-    const scenario = loadScenarioFile("gateway/drill/scenarios/region-drought.yaml");
+    const scenario = loadScenarioFile("simulation/drill/scenarios/region-drought.yaml");
     expect(scenario.villages.length).toBe(220);
     const report = runDrill(scenario);
     const federationOf = (v: string) => v.replace(/-\d+$/, "");

@@ -2,9 +2,9 @@
 // to the gateway over real MQTT. This is what `npm start` runs; no hardware needed.
 import type { Logger } from "pino";
 import { join } from "node:path";
-import type { LoadedBoard } from "../../edge/board/check.ts";
-import { EdgeAgent, type AgentOptions } from "../../edge/agent.ts";
-import { VillageModel } from "../../edge/simulation/village-model.ts";
+import type { LoadedBoard } from "../protocol/board/check.ts";
+import { EdgeAgent, type AgentOptions } from "../edge/agent.ts";
+import { VillageModel } from "../edge/io/simulated/village-model.ts";
 
 export interface SimulatedVillageOptions {
   boards: readonly LoadedBoard[];

@@ -1,11 +1,11 @@
 // Drill scenario files: a simulated federation and the events that befall it, in simulated days.
 import { z } from "zod";
 import { invalidFiles } from "../../protocol/errors.ts";
-import { readYamlFile } from "../../protocol/yaml-file.ts";
+import { readYamlFile } from "../../lib/yaml-file.ts";
 import { idSchema } from "../../protocol/payloads.ts";
-import { describeIssues } from "../../protocol/zod-issues.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import { dirname, resolve } from "node:path";
-import { loadRegionFile, regionVillages, type Region } from "../federation/region.ts";
+import { loadRegionFile, regionVillages, type Region } from "../../gateway/federation/region.ts";
 
 const villageSchema = z.strictObject({
   id: idSchema,

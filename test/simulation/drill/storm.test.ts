@@ -1,14 +1,14 @@
 // The reference crisis, asserted (FIELD.md, issue: reserves and triggers).
 import { beforeAll, describe, expect, it } from "vitest";
-import { runDrill, type DrillReport } from "../../../gateway/drill/run-drill.ts";
-import { loadScenarioFile, parseScenario } from "../../../gateway/drill/scenario.ts";
+import { runDrill, type DrillReport } from "../../../simulation/drill/run-drill.ts";
+import { loadScenarioFile, parseScenario } from "../../../simulation/drill/scenario.ts";
 import { problemsOf } from "../../helpers/problems-of.ts";
 import { readdirSync } from "node:fs";
 
 describe("the storm drill", () => {
   let report: DrillReport;
   beforeAll(() => {
-    report = runDrill(loadScenarioFile("gateway/drill/scenarios/storm.yaml"));
+    report = runDrill(loadScenarioFile("simulation/drill/scenarios/storm.yaml"));
   });
 
   const requestsOf = (resource: string) => report.aidRequests.filter((r) => r.village === "riverbend" && r.resource === resource);
@@ -67,9 +67,9 @@ describe("the storm drill", () => {
 
 describe("drill scenarios", () => {
   it("ships storm, blackout, drought, supply-collapse and region-drought, each valid", () => {
-    const names = readdirSync("gateway/drill/scenarios").map((f) => f.replace(/\.yaml$/, "")).sort();
+    const names = readdirSync("simulation/drill/scenarios").map((f) => f.replace(/\.yaml$/, "")).sort();
     expect(names).toEqual(["blackout", "drought", "region-drought", "storm", "supply-collapse"]);
-    for (const n of names) expect(loadScenarioFile(`gateway/drill/scenarios/${n}.yaml`).name).toBe(n);
+    for (const n of names) expect(loadScenarioFile(`simulation/drill/scenarios/${n}.yaml`).name).toBe(n);
   });
 
   it("rejects an unknown domain and an unknown village naming file and field", () => {

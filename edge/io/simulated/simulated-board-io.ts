@@ -1,10 +1,10 @@
 // Wires a simulated IO plugin to the village model: each pin carries the model signal its sensor
 // names, turned back into the counts or level the real sensor would produce.
-import type { BoardDefinition } from "../board/schema.ts";
-import { analogLinear } from "../drivers/analog-linear.ts";
-import type { SimulatedSignal } from "../simulation/signals.ts";
-import type { VillageModel } from "../simulation/village-model.ts";
-import { SimulatedIo } from "./simulated-io.ts";
+import type { BoardDefinition } from "../../../protocol/board/schema.ts";
+import { analogLinear } from "../../drivers/analog-linear.ts";
+import type { SimulatedSignal } from "../../../protocol/board/simulated-signals.ts";
+import type { VillageModel } from "./village-model.ts";
+import { SimulatedIo } from "../simulated-io.ts";
 
 export interface SimulatedBoardIoOptions {
   board: BoardDefinition;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { readingBatchSchema, readingValueIssue } from "../../protocol/payloads.ts";
-import { compileSchema } from "../../protocol/compiled-schema.ts";
+import { compileSchema } from "../../lib/compiled-schema.ts";
 import { units } from "../../protocol/units.ts";
 
 const isValid = compileSchema(readingBatchSchema);

@@ -1,7 +1,7 @@
 // A physical model of the reference village (180 people): tanks fill and drain, the battery follows
 // the sun and the loads, pantry bins are drawn down at meals, greenhouse beds dry and are watered.
 // Integrated in one-minute steps of simulated time; deterministic for a given start and seed.
-import type { SimulatedSignal } from "./signals.ts";
+import type { SimulatedSignal } from "../../../protocol/board/simulated-signals.ts";
 import { cloudCover, dayIndex, hourOfDay, mealFactor, sunFactor, waterDemandFactor } from "./daily-profile.ts";
 
 const STEP_MS = 60_000;

@@ -2,9 +2,9 @@
 // file is collected, then one error names them all, each as `file: field: message`.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { invalidFiles } from "../../protocol/errors.ts";
-import { readYamlFile } from "../../protocol/yaml-file.ts";
-import { describeIssues } from "../../protocol/zod-issues.ts";
+import { invalidFiles } from "../errors.ts";
+import { readYamlFile } from "../../lib/yaml-file.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import { boardSchema } from "./schema.ts";
 import { checkBoard, checkBoardSet, checkSensorIdsAcrossBoards, type LoadedBoard } from "./check.ts";
 

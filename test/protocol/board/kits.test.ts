@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadBoardDir, loadBoardFile } from "../../../edge/board/load.ts";
+import { loadBoardDir, loadBoardFile } from "../../../protocol/board/load.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { problemsOf as problemsWith } from "../../helpers/problems-of.ts";
 

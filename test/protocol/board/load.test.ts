@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { listBoardFiles, loadBoardDir, loadBoardFile, loadBoardFiles } from "../../../edge/board/load.ts";
+import { listBoardFiles, loadBoardDir, loadBoardFile, loadBoardFiles } from "../../../protocol/board/load.ts";
 import { units } from "../../../protocol/units.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { problemsOf as problemsWith } from "../../helpers/problems-of.ts";

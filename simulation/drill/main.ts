@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseCommandLine, usageError } from "../../protocol/command-line.ts";
+import { parseCommandLine, usageError } from "../../lib/command-line.ts";
 import { isCsError } from "../../protocol/errors.ts";
 import { runDrill } from "./run-drill.ts";
 import { loadScenarioFile } from "./scenario.ts";

@@ -7,7 +7,7 @@ import { z } from "zod";
 
 export function compileSchema<S extends z.ZodType>(schema: S): (value: unknown) => value is z.output<S> {
   const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: "input" });
-  // ajv counts string lengths in code points, as zod 4's .max() does (test/protocol/compiled-schema).
+  // ajv counts string lengths in code points, as zod 4's .max() does (test/lib/compiled-schema).
   const ajv = new Ajv({ allErrors: false, strict: true });
   const check = ajv.compile(json);
   return (value: unknown): value is z.output<S> => check(value) === true;

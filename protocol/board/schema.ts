@@ -1,7 +1,7 @@
 // Pass one of board validation: the shape of a single board file, with its defaults.
 import { z } from "zod";
-import { idSchema } from "../../protocol/payloads.ts";
-import { domains, units, type Unit } from "../../protocol/units.ts";
+import { idSchema } from "../payloads.ts";
+import { domains, units, type Unit } from "../units.ts";
 
 /** Analog pins are written A0..A15 as on the Arduino silk screen. */
 export const analogPinSchema = z.string({ error: "an analog pin, A0 to A15" }).regex(/^A([0-9]|1[0-5])$/, "an analog pin, A0 to A15");
