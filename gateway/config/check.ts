@@ -18,6 +18,10 @@ export function checkReserveSensors(config: GatewayConfig, registry: DeviceRegis
     if (!water.sensors.includes(tank)) problems.push(`reserves.water.tankCapacityLitres.${tank}: not one of reserves.water.sensors`);
   }
   if (water.flowSensor) want("reserves.water.flowSensor", water.flowSensor, "L/min");
+  for (const [level, mover] of Object.entries(water.changesWhile ?? {})) {
+    if (!water.sensors.includes(level)) problems.push(`reserves.water.changesWhile.${level}: not one of reserves.water.sensors`);
+    if (!known.has(mover)) problems.push(`reserves.water.changesWhile.${level}: no board declares a sensor "${mover}"`);
+  }
   want("reserves.power.socSensor", power.socSensor, "%");
   want("reserves.power.currentSensor", power.currentSensor, "A");
   want("reserves.power.voltageSensor", power.voltageSensor, "V");

@@ -30,6 +30,14 @@ export const reservesConfigSchema = z
           .record(z.string(), z.number().positive())
           .default({ "tank-north-level": 10_000, "tank-south-level": 10_000, "cistern-level": 30_000 }),
         targetDays: z.number().positive().default(7),
+        /**
+         * A level that must move while another sensor shows flow: the main's meter for the tanks
+         * it draws from, the pump for the cistern it empties. The same reading through
+         * `stuckAfterMinutes` of that flow is taken as a stuck sensor. Unset, the reference
+         * village's plumbing applies to whichever of its sensors the boards declare.
+         */
+        changesWhile: z.record(z.string(), sensorRef).optional(),
+        stuckAfterMinutes: z.number().positive().default(30),
       })
       .prefault({}),
     power: z

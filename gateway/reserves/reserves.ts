@@ -10,6 +10,10 @@ import type { DeviceRegistry } from "../ingest/device-registry.ts";
 import { sameBucket, StockHistory } from "./stock-history.ts";
 import { figure, type Figure, type Figures } from "./figures.ts";
 import { countSensorOf } from "../pantry/counts.ts";
+import { StuckSensors } from "./stuck-sensors.ts";
+
+/** The reference village's plumbing: the main draws from both tanks, the pump empties the cistern. */
+const REFERENCE_CHANGES_WHILE: Record<string, string> = { "tank-north-level": "main-flow", "tank-south-level": "main-flow", "cistern-level": "pump-running" };
 
 /** Less history than this and measured rates are not trusted; the norm-based figure stands in. */
 const MIN_HISTORY_MS = 60 * 60_000;
@@ -41,6 +45,9 @@ export class Reserves {
   /** Which domain's stock each sensor counts towards. */
   private readonly domains = new Map<string, Domain>();
   private readonly waterFlow: StockHistory;
+  private readonly stuck: StuckSensors;
+  /** Sensors behind a reserve figure, for the count of those in trouble. */
+  private readonly reserveSensors = new Set<string>();
   /** The power system's load and charging input, W: power's use and inflow, measured directly. */
   private readonly powerLoad: StockHistory;
   private readonly powerInflow: StockHistory;
@@ -67,6 +74,12 @@ export class Reserves {
     }
     this.domains.set(reserves.power.socSensor, "power");
     for (const sensor of reserves.water.sensors) this.domains.set(sensor, "water");
+    for (const sensor of this.domains.keys()) if (!this.countSensors.has(sensor)) this.reserveSensors.add(sensor);
+    const declared = new Set(options.registry.allSensors().map((x) => x.sensor));
+    const changesWhile =
+      reserves.water.changesWhile ??
+      Object.fromEntries(Object.entries(REFERENCE_CHANGES_WHILE).filter(([level, mover]) => reserves.water.sensors.includes(level) && declared.has(mover)));
+    this.stuck = new StuckSensors(changesWhile, reserves.water.stuckAfterMinutes * 60_000);
   }
 
   private now(): number {
@@ -130,6 +143,7 @@ export class Reserves {
         prev.quality = r.quality;
         prev.warning = r.warning;
       } else this.latest.set(r.sensor, { value: r.value, tsMs: r.ts, quality: r.quality, warning: r.warning });
+      this.stuck.observe(r);
       if (r.sensor === this.o.config.reserves.water.flowSensor && r.value !== null) this.waterFlow.add(r.ts, r.value);
       if (r.sensor === power.currentSensor || r.sensor === power.voltageSensor || r.sensor === power.inflowSensor) {
         if (powerFlowTs !== undefined && !sameBucket(powerFlowTs, r.ts)) this.samplePowerFlow(powerFlowTs);
@@ -229,6 +243,12 @@ export class Reserves {
       f["greenhouse.bedsBelow20Pct"] = figure(bedValues.filter((v) => v < 20).length, "beds", bedReasons);
     }
 
+    // Sensors behind the reserve figures that are invalid, silent or stuck: a rule on this count
+    // (with its `for`) raises the alert; the reasons name each sensor.
+    const trouble = this.sensorTrouble(nowMs).filter((t) => this.reserveSensors.has(t.sensor));
+    const unheard = [...this.reserveSensors].filter((sensor) => !this.latest.has(sensor));
+    f["sensors.reserveInTrouble"] = figure(trouble.length, "sensors", [...trouble.map((t) => `${t.sensor}: ${t.problem}`), ...unheard.map((x) => `${x}: no reading yet`)]);
+
     // Silence of every sensor, for deadman rules
     for (const s of this.o.registry.allSensors()) {
       const latest = this.latest.get(s.sensor);
@@ -290,6 +310,10 @@ export class Reserves {
     return { ...stock, consumptionPerDay, inflowPerDay: Math.max(0, consumptionPerDay + stock.removedPerDay + stock.netChangePerDay) };
   }
 
+  private unitOf(sensor: string): string {
+    return this.o.registry.allSensors().find((x) => x.sensor === sensor)?.unit ?? "";
+  }
+
   /** How old a sensor's reading may be before it is stale: days for a hand count, minutes otherwise. */
   staleAfterMs(sensor: string): number {
     const { staleAfterMinutes, food } = this.o.config.reserves;
@@ -301,8 +325,10 @@ export class Reserves {
     const out: Array<{ sensor: string; problem: string }> = [];
     for (const [sensor, l] of this.latest) {
       const staleMs = this.staleAfterMs(sensor);
+      const stuck = this.stuck.stuck(sensor, this.unitOf(sensor));
       if (l.quality === "invalid" || l.value === null) out.push({ sensor, problem: `invalid${l.warning ? ` (${l.warning})` : ""}` });
       else if (nowMs - l.tsMs > staleMs) out.push({ sensor, problem: `silent for ${silentFor(nowMs - l.tsMs)}` });
+      else if (stuck) out.push({ sensor, problem: stuck });
     }
     return out;
   }
@@ -322,6 +348,8 @@ export class Reserves {
         known = false;
       } else {
         if (nowMs - l.tsMs > staleMs) reasons.push(`${sensor}: silent for ${silentFor(nowMs - l.tsMs)}`);
+        const stuck = this.stuck.stuck(sensor, this.unitOf(sensor));
+        if (stuck) reasons.push(`${sensor}: ${stuck}`);
         total += l.value;
       }
     }

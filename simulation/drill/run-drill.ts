@@ -92,7 +92,11 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
     const rules = loadRulesFile(defaultRulesFile, new Set(reserves.figureNames()), new Set(registry.outputs()));
     const engine = new TriggerEngine({
       village: v.id, rules, state, log, now: () => clock.now, announceAtOnce: true,
-      onNotification: (n) => report.timeline.push({ day: day(), village: v.id, kind: n.kind, text: n.text }),
+      // A raised alert carries what made its figures uncertain: the sensor to check.
+      onNotification: (n) => {
+        const uncertain = n.kind === "alert-raised" ? (state.alert(n.ref)?.uncertain ?? []) : [];
+        report.timeline.push({ day: day(), village: v.id, kind: n.kind, text: uncertain.length ? `${n.text} (${uncertain.join("; ")})` : n.text });
+      },
       onCommand: (c) => report.timeline.push({ day: day(), village: v.id, kind: "command", text: `${c.device}/${c.output} ${c.action}${c.value !== undefined ? ` ${c.value}` : ""} (${c.reason})` }),
     });
     return { id: v.id, config, stocks: new VillageStocks(v.id, v.headCount, v), reserves, state, engine };

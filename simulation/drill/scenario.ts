@@ -49,6 +49,11 @@ const eventSchema = z.strictObject({
       cropLossPct: z.number().min(0).max(100),
     })
     .optional(),
+  /**
+   * A sensor fault from this day on: `stuck` repeats its last value, `dead` sends nothing,
+   * `invalid` sends readings marked invalid; `none` ends it.
+   */
+  sensorFault: z.strictObject({ sensor: idSchema, fault: z.enum(["stuck", "dead", "invalid", "none"]) }).optional(),
 });
 
 export const scenarioSchema = z.strictObject({

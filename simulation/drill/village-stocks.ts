@@ -59,6 +59,22 @@ export class VillageStocks {
     if (e.power?.solarFactor !== undefined) this.solarFactor = e.power.solarFactor;
     if (e.power?.loadFactor !== undefined) this.loadFactor = e.power.loadFactor;
     if (e.greenhouse) this.cropLossPct = e.greenhouse.cropLossPct;
+    if (e.sensorFault?.fault === "none") this.faults.delete(e.sensorFault.sensor);
+    else if (e.sensorFault) this.faults.set(e.sensorFault.sensor, { fault: e.sensorFault.fault });
+  }
+
+  /** Sensors failing as a drill rehearses it; a stuck one keeps the value it had when it stuck. */
+  private readonly faults = new Map<string, { fault: "stuck" | "dead" | "invalid"; frozen?: number | null }>();
+
+  private withFaults(readings: StoredReading[]): StoredReading[] {
+    const out: StoredReading[] = [];
+    for (const r of readings) {
+      const f = this.faults.get(r.sensor);
+      if (!f) out.push(r);
+      else if (f.fault === "stuck") out.push({ ...r, value: (f.frozen ??= r.value) });
+      else if (f.fault === "invalid") out.push({ ...r, value: null, quality: "invalid", warning: "drill: sensor fault (input reads 0 counts)" });
+    }
+    return out;
   }
 
   get waterUseLPerMin(): number {
@@ -102,7 +118,7 @@ export class VillageStocks {
     const r = (device: string, sensor: string, value: number, unit: StoredReading["unit"]): StoredReading => ({
       device, seq: ++this.seq, sensor, value, unit, quality: "good", ts: tsMs, clock: "synced",
     });
-    return [
+    return this.withFaults([
       r("water-main", "tank-north-level", this.waterL * 0.2, "L"),
       r("water-main", "tank-south-level", this.waterL * 0.2, "L"),
       r("water-main", "cistern-level", this.waterL * 0.6, "L"),
@@ -112,6 +128,6 @@ export class VillageStocks {
       r("power-main", "battery-voltage", BATTERY_VOLTS_EMPTY + (this.socPct / 100) * (BATTERY_VOLTS_FULL - BATTERY_VOLTS_EMPTY), "V"),
       r("power-main", "battery-current", this.batteryAmps, "A"),
       r("power-main", "solar-power", this.solarW, "W"),
-    ];
+    ]);
   }
 }

@@ -44,6 +44,35 @@ function waterDay(reserves: Reserves, hours = 6) {
 }
 
 describe("reserves", () => {
+  it("a tank reading the same litres through 30 min of flow is taken as stuck: its figures uncertain, naming it, and counted for the alert rule", async () => {
+    const s = await setup();
+    // Night: the main draws nothing and the tanks rightly read the same; the pump carries the
+    // cistern's water up for 40 min while its sensor is frozen at 22,491 L.
+    for (let m = 0; m <= 40; m += 1) {
+      const ts = T0 + m * MIN;
+      s.reserves.ingest([
+        r("tank-north-level", 6000 + m * 10, ts), r("tank-south-level", 6000, ts), r("cistern-level", 22491, ts),
+        r("main-flow", 0, ts, "L/min"), r("pump-running", 1, ts, "bool"),
+      ]);
+      s.clock.now = ts;
+      const f = s.reserves.figures();
+      if (m === 29) expect(f["sensors.reserveInTrouble"].value, "not before 30 min of flow").toBe(0);
+    }
+    const f = s.reserves.figures();
+    expect(f["water.stockLitres"].uncertain).toBe(true);
+    expect(f["water.stockLitres"].reasons).toEqual(["cistern-level: unchanged at 22491 L for 40 min while pump-running showed flow for 40 min: stuck sensor?"]);
+    expect(f["water.daysLeft"].reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^cistern-level: unchanged at 22491 L/)]));
+    expect(f["sensors.reserveInTrouble"]).toMatchObject({ value: 1, reasons: expect.arrayContaining([expect.stringMatching(/^cistern-level: unchanged/)]) });
+    // tank-south-level read the same too, but nothing was drawn from the main: that is no fault.
+    expect(f["water.tank.tank-south-level.litres"].uncertain).toBe(false);
+    // The sensor moves again: the doubt goes.
+    s.reserves.ingest([r("cistern-level", 22400, T0 + 41 * MIN), r("pump-running", 1, T0 + 41 * MIN, "bool")]);
+    s.clock.now = T0 + 41 * MIN;
+    expect(s.reserves.figures()["sensors.reserveInTrouble"].value).toBe(0);
+    expect(s.reserves.figures()["water.tank.cistern-level.litres"].uncertain).toBe(false);
+    await s.dispose();
+  });
+
   it("power: draw and charging measured from the battery's V x I and the solar input, days left both ways, never a stand-in 999", async () => {
     const s = await setup();
     // Six hours of a sunny morning: 3 kW of sun, 600 W of load, the rest into the battery at 50 V.

@@ -66,9 +66,9 @@ describe("the storm drill", () => {
 });
 
 describe("drill scenarios", () => {
-  it("ships storm, blackout, drought, supply-collapse and region-drought, each valid", () => {
+  it("ships storm, blackout, drought, supply-collapse, region-drought and sensor-faults, each valid", () => {
     const names = readdirSync("simulation/drill/scenarios").map((f) => f.replace(/\.yaml$/, "")).sort();
-    expect(names).toEqual(["blackout", "drought", "region-drought", "storm", "supply-collapse"]);
+    expect(names).toEqual(["blackout", "drought", "region-drought", "sensor-faults", "storm", "supply-collapse"]);
     for (const n of names) expect(loadScenarioFile(`simulation/drill/scenarios/${n}.yaml`).name).toBe(n);
   });
 

@@ -1,0 +1,38 @@
+// The sensor-faults drill: a stuck tank sensor (flat while water flows), an invalid battery monitor
+// and a dead pantry scale. Each must raise the reserve-sensor alert after the trigger file's 30 min,
+// naming the sensor, with no one at a screen, and clear once the sensor is mended; no aid is asked
+// for on a fault alone.
+import { beforeAll, describe, expect, it } from "vitest";
+import { runDrill, type DrillReport } from "../../../simulation/drill/run-drill.ts";
+import { loadScenarioFile } from "../../../simulation/drill/scenario.ts";
+
+describe("drill: sensor faults", () => {
+  let report: DrillReport;
+  beforeAll(() => {
+    report = runDrill(loadScenarioFile("simulation/drill/scenarios/sensor-faults.yaml"));
+  }, 60_000);
+
+  const alertsOf = (village: string, kind: string) =>
+    report.timeline.filter((t) => t.village === village && t.kind === kind && t.text.includes("A reserve sensor has been invalid, silent or stuck"));
+
+  for (const [village, sensor, why] of [
+    ["riverbend", "tank-north-level", /tank-north-level: unchanged at [\d.]+ L for \d+ min while main-flow showed flow for \d+ min: stuck sensor\?/],
+    ["hillside", "battery-soc", /battery-soc: invalid \(drill: sensor fault/],
+    ["millbrook", "grain-bin", /grain-bin: silent for \d+ min/],
+  ] as const) {
+    it(`${village}: ${sensor} raises the alert within the hour, naming it, and clears it once mended`, () => {
+      const raised = alertsOf(village, "alert-raised");
+      expect(raised, "raised once").toHaveLength(1);
+      expect(raised[0].day).toBeGreaterThan(1);
+      // the fault's own detection (stuck: 30 min of flow; silent: the 15 min stale time) plus the rule's 30 min
+      expect(raised[0].day).toBeLessThan(1 + 75 / 1440);
+      expect(raised[0].text).toMatch(why);
+      const cleared = report.timeline.filter((t) => t.village === village && t.kind === "alert-cleared");
+      expect(cleared.some((c) => c.day >= 2 && c.day < 2 + 60 / 1440), "cleared within the hour after the repair").toBe(true);
+    });
+  }
+
+  it("asks no neighbour for anything: a fault is not a shortage", () => {
+    expect(report.aidRequests).toEqual([]);
+  });
+});
