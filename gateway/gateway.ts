@@ -28,6 +28,7 @@ import { checkDataDir, checkReserveSensors, checkTlsFiles } from "./config/check
 import { invalidFiles } from "../protocol/errors.ts";
 import { CommandService } from "./control/command-service.ts";
 import { healthVerdict, type HealthVerdict } from "./health/village-health.ts";
+import { VERSION } from "../lib/command-line.ts";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -318,6 +319,7 @@ export class Gateway {
     const verdict = healthVerdict({ broker, store, refusingWrites: this.ingest.refusingWrites, devices, sensors, federation });
     return {
       ...verdict,
+      version: VERSION,
       village: this.config.village.id,
       uptimeMs: Date.now() - this.startedAt,
       access: this.accounts.health(),

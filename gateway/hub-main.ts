@@ -1,7 +1,7 @@
 // Entry point of the federation hub: `npm run hub -- --villages riverbend,hillside,...`. With
 // `--redis redis://host:6379` it is one node of a hub that several processes (or machines) share;
 // `--tls-cert/--tls-key` make its listener mqtts:// for links that leave the building.
-import { numberFlag, parseCommandLine, urlFlag, usageError } from "../lib/command-line.ts";
+import { exitOnStartError, numberFlag, parseCommandLine, urlFlag, usageError } from "../lib/command-line.ts";
 import pino from "pino";
 import { idSchema } from "../protocol/payloads.ts";
 import { FederationHub } from "./federation/hub.ts";
@@ -83,7 +83,8 @@ const unwatch = identities?.watch((names) => names.forEach((n) => hub.broker.dis
 try {
   await hub.start();
 } catch (err) {
-  // Redis unreachable, a port taken, a certificate that cannot be read: say which, and stop.
+  if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") exitOnStartError(err, "the hub");
+  // Redis unreachable, a certificate that cannot be read: say which, and stop.
   console.error(`the hub did not start: ${(err as Error).message}`);
   process.exit(1);
 }

@@ -5,7 +5,7 @@
 import pino, { type Logger } from "pino";
 import { randomBytes } from "node:crypto";
 import bcrypt from "bcryptjs";
-import { parseCommandLine } from "../lib/command-line.ts";
+import { exitOnStartError, parseCommandLine } from "../lib/command-line.ts";
 import { loadBoardDir } from "../protocol/board/load.ts";
 import type { LoadedBoard } from "../protocol/board/check.ts";
 import { CsError, isCsError } from "../protocol/errors.ts";
@@ -102,6 +102,6 @@ export async function startGatewayCommand(o: { usage: string; simulation?: Simul
       console.error(`${err.code}: ${err.message}`);
       process.exit(1);
     }
-    throw err;
+    exitOnStartError(err, "the gateway");
   }
 }

@@ -2,7 +2,11 @@
 // or a number out of range ends the process with status 2, the problem named and the usage line,
 // not a stack trace and not a NaN that setInterval takes for 1 ms. Here because edge and gateway
 // commands both use it and the edge never imports the gateway.
+import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** The project's version, from its package.json. */
+export const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** Prints the problem and the usage line, exits 2. */
 export function usageError(problem: string, usage: string): never {
@@ -10,7 +14,20 @@ export function usageError(problem: string, usage: string): never {
   process.exit(2);
 }
 
+/**
+ * Reads the flags. `--help` (or `-h`) prints the usage line and `--version` the version, both to
+ * standard output with status 0, whatever else is on the line.
+ */
 export function parseCommandLine<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
+  const argv = config.args ?? process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(`usage: ${usage}`);
+    process.exit(0);
+  }
+  if (argv.includes("--version")) {
+    console.log(`commons-sense ${VERSION}`);
+    process.exit(0);
+  }
   try {
     return parseArgs(config);
   } catch (err) {
@@ -48,4 +65,21 @@ export function urlFlag(flag: string, text: string, protocols: readonly string[]
     return usageError(`${flag}: ${JSON.stringify(text)} is not a URL of the form ${protocols.map((p) => `${p}://host:port`).join(" or ")}`, usage);
   }
   return text;
+}
+
+/**
+ * Ends a command whose start failed with one plain line: a port already taken, a coded error.
+ * Anything else is a defect and keeps its stack.
+ */
+export function exitOnStartError(err: unknown, what: string): never {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e?.code === "EADDRINUSE") {
+    console.error(`${what} did not start: port ${e.port ?? "?"} on ${e.address ?? "?"} is in use: stop what holds it (another instance?) or choose another port`);
+    process.exit(1);
+  }
+  if (e?.code === "EACCES" && e.port !== undefined) {
+    console.error(`${what} did not start: port ${e.port} on ${e.address ?? "?"} needs privileges: choose a port above 1023`);
+    process.exit(1);
+  }
+  throw err;
 }

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "../../lib/command-line.ts";
 import pino from "pino";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import { Gateway } from "../../gateway/gateway.ts";
@@ -18,7 +18,7 @@ import { villageDailyWrites } from "./village-writes.ts";
 import { hubThroughput, regionRematchMs } from "./hub.ts";
 import { healthUnderLoginFlood } from "./login-flood.ts";
 
-const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false } } });
+const { values } = parseCommandLine({ options: { smoke: { type: "boolean", default: false } } }, "npm run bench -- [--smoke]");
 const smoke = values.smoke;
 const n = (full: number, short: number) => (smoke ? short : full);
 
