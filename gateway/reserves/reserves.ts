@@ -118,8 +118,8 @@ export class Reserves {
   }
 
   /** The head count and norms in force now. */
-  village(): { headCount: number; norms: Norms } {
-    return { headCount: this.headCount, norms: this.norms };
+  village(): { id: string; headCount: number; norms: Norms } {
+    return { id: this.o.config.village.id, headCount: this.headCount, norms: this.norms };
   }
 
   /** An assessment entered by people, e.g. the food team's crop loss estimate after a storm. */

@@ -55,8 +55,9 @@ describe("flow files in a real Node-RED", () => {
       const flow = [...shared, ...withHelpers(nodes)];
       await helper.load([csNodes, changeNode], flow);
       // Widgets fed by a reading or reserve node: each must receive a message with a payload.
-      // (cs-alert's second output answers a tap only.)
-      const fed = new Set(nodes.filter((n) => /^cs-(reading|reserve|alert|aid-request|output)$/.test(n.type)).flatMap((n) => (n.type === "cs-alert" ? (n.wires as string[][])[0] : (n.wires as string[][]).flat())));
+      // (cs-alert's second output and cs-aid-request's fifth answer a tap only.)
+      const tapOnly: Record<string, number> = { "cs-alert": 1, "cs-aid-request": 4 };
+      const fed = new Set(nodes.filter((n) => /^cs-(reading|reserve|alert|aid-request|output)$/.test(n.type)).flatMap((n) => (n.wires as string[][]).filter((_, k) => k !== tapOnly[n.type]).flat()));
       const received = new Map<string, Record<string, unknown>>();
       for (const id of fed) helper.getNode(id)!.on("input", (msg) => received.set(id, msg));
       await waitFor(`${fed.size} widgets fed`, () => received.size === fed.size, { timeoutMs: 20_000 });

@@ -58,6 +58,22 @@ function thin(rows, max) {
  * gateway asks for it; writes from flows themselves (no _client) were authored in the editor,
  * behind its login. Returns the account acted for, or throws with what to do.
  */
+/**
+ * A quantity as a volunteer reads it: litres past 1,000 in kL, energy in kWh, food energy in
+ * kcal with the person-days it feeds at the village's norm.
+ */
+function amountInWords(q, norms) {
+  const n = (x, digits) => x.toLocaleString("en-GB", { maximumFractionDigits: digits });
+  if (q.unit === "L") return q.amount >= 1000 ? `${n(q.amount / 1000, 1)} kL` : `${n(q.amount, 0)} L`;
+  if (q.unit === "Wh") return q.amount >= 1000 ? `${n(q.amount / 1000, 1)} kWh` : `${n(q.amount, 0)} Wh`;
+  if (q.unit === "kcal") {
+    const perDay = norms && norms.foodKcalPerPersonDay;
+    const kcal = q.amount >= 1e6 ? `${n(q.amount / 1e6, 2)} M kcal` : `${n(q.amount, 0)} kcal`;
+    return perDay ? `${kcal} (${n(q.amount / perDay, 0)} person-days)` : kcal;
+  }
+  return `${n(q.amount, 1)} ${q.unit}`;
+}
+
 /** A reading's age in words: "40 s", "17 min", "3 h". */
 function ago(ms) {
   if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
@@ -189,33 +205,49 @@ module.exports = function (RED) {
   RED.nodes.registerType("cs-alert", AlertNode);
 
   /**
-   * This village's aid requests (output 1), transfers the federation proposes to it (output 2) and
-   * the neighbours' requests (output 3).
+   * This village's aid requests (output 1), transfers proposed to or from it awaiting an answer,
+   * with Accept and Decline buttons (output 2), the neighbours' requests (output 3), transfers
+   * agreed and on their way to it, with a Help arrived button (output 4), and what became of a
+   * tap on a button, in words, for the browser that tapped (output 5).
    */
   function AidRequestNode(config) {
     RED.nodes.createNode(this, config);
     const gateway = RED.nodes.getNode(config.gateway);
     if (!gateway) return void this.status({ fill: "red", shape: "dot", text: "gateway needed" });
     poll(this, config.interval, async () => {
-      const [requests, proposals, neighbours] = await Promise.all([call(gateway, "/aid-requests"), call(gateway, "/federation/proposals"), call(gateway, "/federation/requests")]);
-      const rows = (list) => list.map((r) => ({ ...(r.village ? { village: r.village } : {}), resource: r.resource, need: r.quantity.map((q) => `${q.amount} ${q.unit}`).join(", "), urgency: r.urgency, status: r.status, neededBy: r.neededBy, updated: r.updatedAt }));
+      const [requests, proposals, neighbours, v] = await Promise.all([call(gateway, "/aid-requests"), call(gateway, "/federation/proposals"), call(gateway, "/federation/requests"), call(gateway, "/village")]);
+      const rows = (list) => list.map((r) => ({ ...(r.village ? { village: r.village } : {}), resource: r.resource, need: r.quantity.map((q) => amountInWords(q, v.norms)).join(", "), urgency: r.urgency, status: r.status, neededBy: r.neededBy, updated: r.updatedAt }));
       const open = requests.filter((r) => r.status === "open" || r.status === "updated");
       this.status({ fill: open.length ? "yellow" : "green", shape: "dot", text: `${open.length} open` });
+      const transfer = (p) => {
+        const t = { id: p.id, transfer: p.to === v.id ? `${p.resource} from ${p.from} to us` : `${p.resource} from us to ${p.to}`, amount: amountInWords(p.quantity, v.norms) };
+        return { ...t, what: `${t.transfer}: ${t.amount}` }; // one column, so the buttons fit a phone
+      };
       this.send([
         { topic: "aid-requests", payload: rows(requests.map(({ village: _mine, ...r }) => r)) },
-        { topic: "proposals", payload: proposals },
+        { topic: "proposals", payload: proposals.filter((p) => p.status === "proposed").map((p) => ({ ...transfer(p), accept: "Accept", decline: "Decline" })) },
         { topic: "neighbour-requests", payload: rows(neighbours) },
+        { topic: "on-the-way", payload: proposals.filter((p) => p.status === "accepted" && p.to === v.id).map((p) => ({ ...transfer(p), delivered: "Help arrived" })) },
+        null,
       ]);
     });
-    // Input: { payload: { proposalId, accept: true|false } } answers a proposed transfer.
+    // Input: a table's button (msg.column accept, decline or delivered, msg.payload the row), or
+    // { payload: { proposalId, accept } }. Whatever happens is said on output 5.
     this.on("input", async (msg, send, done) => {
+      const row = msg.payload || {};
+      const decision = msg.action === "button_click" ? msg.column : row.accept === undefined ? undefined : row.accept ? "accept" : "decline";
+      const id = row.id || row.proposalId;
+      const tell = (text) => send([null, null, null, null, { _client: msg._client, topic: "proposal-answer", payload: text }]);
+      const words = { accept: "Accepted", decline: "Declined", delivered: "Arrival confirmed" };
       try {
-        const { proposalId, accept } = msg.payload || {};
-        const reply = await call(gateway, `/federation/proposals/${encodeURIComponent(proposalId)}/${accept ? "accept" : "decline"}`, {}, writer(gateway, msg));
-        send([null, { topic: "proposal-reply", payload: reply }, null]);
+        if (!words[decision] || !id) throw new Error("tap Accept, Decline or Help arrived on a transfer");
+        await call(gateway, `/federation/proposals/${encodeURIComponent(id)}/${decision}`, {}, writer(gateway, msg));
+        tell(`${words[decision]}: ${row.transfer || "the transfer"}${row.amount ? `, ${row.amount}` : ""}. The federation hears it now.`);
         done();
       } catch (err) {
-        done(err);
+        tell(`Not sent: ${err.message}.`);
+        this.warn(`answering ${id}: ${err.message}`);
+        done();
       }
     });
   }

@@ -1,0 +1,102 @@
+// The aid page in a real browser, against a real federation hub: a transfer proposed to the village
+// is answered by its buttons only (no id to type, no free-text word to get wrong), its amount is
+// in units a volunteer reads (M kcal and person-days), a tap while logged out says why nothing
+// happened, and "Help arrived" tells the hub the transfer is in the stocks.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync } from "node:fs";
+import mqtt, { type MqttClient } from "mqtt";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { FederationHub } from "../../gateway/federation/hub.ts";
+import { freePort } from "../helpers/free-port.ts";
+import { startTestGateway } from "../helpers/test-gateway.ts";
+import { launchChromium } from "../helpers/browser.ts";
+import { testLog } from "../helpers/test-log.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+import { TEST_ACCOUNTS, TEST_PASSWORD } from "../helpers/test-accounts.ts";
+
+const SHOTS = "test-results/dashboards";
+
+describe("the aid page: transfers answered by their buttons", () => {
+  let hub: FederationHub;
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  let neighbour: MqttClient;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let base: string;
+  const asMaintenance = { authorization: `Basic ${Buffer.from(`maintenance:${TEST_PASSWORD}`).toString("base64")}` };
+
+  beforeAll(async () => {
+    const hubPort = await freePort();
+    hub = new FederationHub({ villages: ["riverbend", "hillside"], mqtt: { host: "127.0.0.1", port: hubPort }, http: { host: "127.0.0.1", port: 0 }, log: testLog });
+    await hub.start();
+    gw = await startTestGateway({
+      federation: { hubUrl: `mqtt://127.0.0.1:${hubPort}` },
+      http: { host: "127.0.0.1", port: 0, anonymousWrites: false },
+      nodeRed: { enabled: true, accounts: TEST_ACCOUNTS },
+    });
+    base = gw.gateway.http.url;
+    await waitFor("the federation link", () => gw.gateway.link?.connected);
+    // Hillside has food well above its own 30-day target.
+    neighbour = await mqtt.connectAsync(hub.broker.url, { clientId: "village-hillside" });
+    const summary = {
+      village: "hillside", headCount: 170, ts: new Date().toISOString(),
+      water: { stock: 30000, unit: "L", dailyNeed: 2550, targetDays: 7, daysLeft: 11 },
+      food: { stock: 60 * 170 * 2100, unit: "kcal", dailyNeed: 170 * 2100, targetDays: 30, daysLeft: 60 },
+      power: { stock: 15000, unit: "Wh", dailyNeed: 24000, targetDays: 2, daysLeft: 0.6 },
+    };
+    await neighbour.publishAsync("cs/v1/fed/hillside/summary", JSON.stringify(summary), { qos: 1, retain: true });
+    await waitFor("hillside known to the hub", () => hub.summaries.has("hillside"));
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 412, height: 915 } });
+    page = await context.newPage();
+    mkdirSync(SHOTS, { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await neighbour?.endAsync();
+    await gw?.stop();
+    await hub?.stop();
+  });
+
+  it("a proposal shows in person-days with Accept and Decline; logged out a tap says why; logged in Accept and Help arrived reach the hub", async () => {
+    // The food team's assessment opens a food request (the default crop-failure rule).
+    const res = await fetch(`${base}/api/assessments`, { method: "POST", headers: { "content-type": "application/json", ...asMaintenance }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value: 30 }) });
+    expect(res.status).toBe(201);
+    const proposal = await waitFor("a proposal from hillside", () => hub.proposals.find((p) => p.from === "hillside" && p.to === "riverbend" && p.status === "proposed"), { timeoutMs: 20_000 });
+
+    await page.goto(`${base}/dashboard/aid`);
+    const row = page.locator(".nrdb-ui-table tbody tr", { hasText: "food from hillside to us" }).first();
+    await row.waitFor({ timeout: 30_000 });
+    const text = await row.innerText();
+    const mkcal = (proposal.quantity.amount / 1e6).toLocaleString("en-GB", { maximumFractionDigits: 2 });
+    const personDays = (proposal.quantity.amount / 2100).toLocaleString("en-GB", { maximumFractionDigits: 0 });
+    expect(text).toContain(`${mkcal} M kcal (${personDays} person-days)`);
+    expect(text).not.toContain(proposal.id); // nothing to copy or type
+    expect(await page.locator(".nrdb-ui-form").count(), "no free-text answer form").toBe(0);
+    await page.screenshot({ path: `${SHOTS}/aid-proposal.png`, fullPage: true });
+
+    // Logged out: the tap says why nothing happened, and the hub hears nothing.
+    await row.getByRole("button", { name: "Accept" }).click();
+    await page.getByText("Not sent: log in first").first().waitFor({ timeout: 10_000 });
+    expect(hub.accepted.has(proposal.id)).toBe(false);
+
+    // Logged in from the bar's link, back on the aid page.
+    await page.locator("[data-cs=alert-bar]").getByRole("link", { name: "Log in" }).click();
+    await page.getByLabel("Account").fill("maintenance");
+    await page.getByLabel("Password").fill(TEST_PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.waitForURL(`${base}/dashboard/aid`);
+    await page.locator(".nrdb-ui-table tbody tr", { hasText: "food from hillside to us" }).first().getByRole("button", { name: "Accept" }).click();
+    await page.getByText(/Accepted: food from hillside to us/).first().waitFor({ timeout: 10_000 });
+    await waitFor("the hub to hold it as accepted", () => hub.accepted.get(proposal.id)?.status === "accepted");
+
+    // The agreed transfer moves to "on its way", where its arrival is confirmed with one tap.
+    const onTheWay = page.locator(".nrdb-ui-table tbody tr", { hasText: "food from hillside to us" }).filter({ has: page.getByRole("button", { name: "Help arrived" }) });
+    await onTheWay.first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: `${SHOTS}/aid-on-the-way.png`, fullPage: true });
+    await onTheWay.first().getByRole("button", { name: "Help arrived" }).click();
+    await page.getByText(/Arrival confirmed: food from hillside to us/).first().waitFor({ timeout: 10_000 });
+    await waitFor("the hub to know it delivered", () => hub.delivered.has(proposal.id));
+  }, 120_000);
+});
