@@ -211,8 +211,9 @@ export class Gateway {
   nodeRed: EmbeddedNodeRed | undefined;
 
   /** A kitchen's count: validated, stored, and the reserves and triggers see it at once. */
-  async takePantryCount(body: unknown): Promise<StoredReading> {
-    const now = Date.now();
+  async takePantryCount(body: unknown): Promise<StoredReading & { standsUntil: string }> {
+    // The gateway's clock, as the reserves use: a count's age is measured on it.
+    const now = this.clock();
     const seq = (this.lastCountSeq = Math.max(this.lastCountSeq + 1, now));
     const reading = pantryCountReading(body, this.config.reserves.food.staples.map((s) => s.name), seq, now);
     try {
@@ -221,7 +222,7 @@ export class Gateway {
       throw new CsError("CS_ERR_STORE_UNAVAILABLE", `the count was not saved, enter it again later: ${(err as Error).message}`);
     }
     this.triggers.evaluateNow();
-    return reading;
+    return { ...reading, standsUntil: new Date(reading.ts + this.config.reserves.food.countHoldsHours * 3_600_000).toISOString() };
   }
 
   async start(): Promise<void> {

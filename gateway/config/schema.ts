@@ -65,6 +65,12 @@ export const reservesConfigSchema = z
         targetDays: z.number().positive().default(30),
         /** A kitchen's hand count stands this long before the figure that uses it is uncertain. */
         countStaleAfterDays: z.number().positive().default(7),
+        /**
+         * For this long after it is taken, a hand count is the staple's figure even where a scale
+         * reads later: a count someone just made is not replaced by the next scale reading. After
+         * that the newer of the two counts.
+         */
+        countHoldsHours: z.number().min(0).default(12),
       })
       .prefault({}),
     /** Consumption is measured over this trailing window. */

@@ -1,6 +1,6 @@
 // Kitchens' hand counts of staples: validated, then stored as readings of their own from the
 // gateway's local device "pantry-counts", one sensor per staple ("count-grain"). The reserves
-// use a staple's newest figure, the scale's or the count's. Counts measure the shared stock;
+// use a fresh count over the scale (food.countHoldsHours), then the newer of the two. Counts measure the shared stock;
 // who counted is not recorded.
 import { z } from "zod";
 import { CsError } from "../../protocol/errors.ts";

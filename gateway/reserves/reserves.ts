@@ -216,7 +216,9 @@ export class Reserves {
     const foodReasons: string[] = [];
     let foodKnown = true;
     for (const staple of reserves.food.staples) {
-      const s = this.sum([this.stapleSource(staple)], nowMs);
+      const s = this.sum([this.stapleSource(staple, nowMs)], nowMs);
+      const disagreement = this.countAgainstScale(staple, nowMs);
+      if (disagreement) s.reasons.push(disagreement);
       f[`food.${staple.name}.kg`] = figure(s.value, "kg", s.reasons);
       foodReasons.push(...s.reasons);
       if (s.value === null) foodKnown = false;
@@ -372,16 +374,31 @@ export class Reserves {
       const soc = values([reserves.power.socSensor]);
       return soc === undefined ? undefined : (soc / 100) * reserves.power.capacityWh;
     }
-    return values(reserves.food.staples.map((s) => this.stapleSource(s)), reserves.food.staples.map((s) => s.kcalPerKg));
+    const nowMs = this.now();
+    return values(reserves.food.staples.map((s) => this.stapleSource(s, nowMs)), reserves.food.staples.map((s) => s.kcalPerKg));
   }
 
-  /** A staple's newest figure: its scale's reading or the kitchen's count, whichever is later. */
-  private stapleSource(staple: { sensor?: string; name: string }): string {
+  /**
+   * Where a staple's figure comes from: a hand count while it holds (food.countHoldsHours after it
+   * was taken), otherwise the newer of the count and the scale.
+   */
+  private stapleSource(staple: { sensor?: string; name: string }, nowMs: number): string {
     const count = countSensorOf(staple.name);
     if (!staple.sensor) return count;
     const counted = this.latest.get(count);
     const sensed = this.latest.get(staple.sensor);
+    if (counted && nowMs - counted.tsMs < this.o.config.reserves.food.countHoldsHours * 3_600_000) return count;
     return counted && (!sensed || counted.tsMs > sensed.tsMs) ? count : staple.sensor;
+  }
+
+  /** A standing hand count the scale disagrees with by more than 5 %: say so, naming both. */
+  private countAgainstScale(staple: { sensor?: string; name: string }, nowMs: number): string | undefined {
+    if (!staple.sensor || this.stapleSource(staple, nowMs) !== countSensorOf(staple.name)) return undefined;
+    const counted = this.latest.get(countSensorOf(staple.name));
+    const sensed = this.latest.get(staple.sensor);
+    if (!counted?.value || !sensed || sensed.value === null || sensed.quality !== "good" || sensed.tsMs <= counted.tsMs) return undefined;
+    if (Math.abs(sensed.value - counted.value) <= 0.05 * counted.value) return undefined;
+    return `${staple.name}: counted ${counted.value} kg ${silentFor(nowMs - counted.tsMs)} ago, the scale (${staple.sensor}) reads ${+sensed.value.toFixed(1)} kg since: the count stands; check the scale`;
   }
 
 }

@@ -140,6 +140,24 @@ describe("dashboards", () => {
     expect(after["food.daysLeftNorm"].value).toBeCloseTo(kcal / (180 * 2_100), 0);
     await kitchenPage.screenshot({ path: `${SHOTS}/pantry.png`, fullPage: true });
 
+    expect(saved).toMatch(/it stands over the scale until /);
+
+    // A count of a staple that has a scale: the scale's next readings do not overwrite it.
+    await form.getByLabel("Staple").fill("grain");
+    await form.getByLabel("kg").fill("820");
+    await form.getByRole("button", { name: "Save count" }).click();
+    await waitFor("the grain count saved", async () => (await kitchenPage.locator(".nrdb-ui-text", { hasText: "Last count" }).first().innerText()).includes("Saved: grain 820 kg"));
+    const scaleReadings = async () => (await v.gateway.store.latest()).find((r) => r.sensor === "grain-bin")!.seq;
+    const scaleBefore = await scaleReadings();
+    await waitFor("two more scale readings", async () => (await scaleReadings()) >= scaleBefore + 2, { timeoutMs: 20_000 });
+    expect((await figures())["food.grain.kg"].value).toBe(820);
+    const grain = await waitFor("the page's grain figure", async () => {
+      const t = await kitchenPage.locator(".nrdb-ui-text", { hasText: "Grain" }).first().innerText();
+      return t.includes("820 kg") ? t : undefined;
+    }, { timeoutMs: 20_000 });
+    // The simulated scale reads far from 820 kg: the page says the two disagree and which stands.
+    expect(grain).toMatch(/820 kg \(uncertain: grain: counted 820 kg \d+ s ago, the scale \(grain-bin\) reads [\d.]+ kg since: the count stands; check the scale\)/);
+
     await form.getByLabel("Staple").fill("rice");
     await form.getByLabel("kg").fill("10");
     await form.getByRole("button", { name: "Save count" }).click();

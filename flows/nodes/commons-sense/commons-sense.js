@@ -286,7 +286,10 @@ module.exports = function (RED) {
       try {
         const reading = await call(gateway, "/pantry/counts", { staple: p.staple, kg }, writer(gateway, msg));
         this.status({ fill: "green", shape: "dot", text: `${p.staple}: ${kg} kg` });
-        send({ topic: "pantry-count", payload: { ok: true, message: `Saved: ${p.staple} ${kg} kg`, reading } });
+        // Says until when the count stands over the scale (the rule the page states).
+        const until = reading.standsUntil ? new Date(reading.standsUntil) : undefined;
+        const stands = until && until.getTime() > reading.ts ? `; it stands over the scale until ${until.toLocaleString("en-GB", { weekday: "short", hour: "2-digit", minute: "2-digit" })}` : "";
+        send({ topic: "pantry-count", payload: { ok: true, message: `Saved: ${p.staple} ${kg} kg${stands}`, reading } });
       } catch (err) {
         this.status({ fill: "red", shape: "ring", text: err.message.slice(0, 60) });
         send({ topic: "pantry-count", payload: { ok: false, message: `Not saved: ${err.message.replace(/^pantry count is invalid: /, "")}` } });
