@@ -82,7 +82,7 @@ export async function startGatewayCommand(o: { usage: string; simulation?: Simul
     console.log(`  Alerts        ${gateway.http.url}/api/alerts`);
     console.log(`  Aid requests  ${gateway.http.url}/api/aid-requests`);
     if (gateway.nodeRed) {
-      console.log(`  Dashboards    ${gateway.http.url}/dashboard  (water-power, pantry, greenhouse, aid, village)`);
+      console.log(`  Dashboards    ${gateway.http.url}/dashboard  (overview, water-power, pantry, greenhouse, aid, village)`);
       if (demoPassword) console.log(`  Flow editor   ${gateway.http.url}/admin`);
     }
     if (demoPassword) console.log(`  Log in        ${gateway.http.url}/login  (demo account maintenance, password ${demoPassword})`);

@@ -76,5 +76,17 @@ describe("figures that say when they cannot be trusted", () => {
     await publish("water-main", tanks);
     expect(await textOf("North tank", /^5000 L$/)).toBe("5000 L");
     expect(await textOf("Water in store", /^29000 L$/)).toBe("29000 L");
+
+    // The overview answers "are we all right?" with the same honesty: days against each target,
+    // the doubt on the figure, missing as missing.
+    await page.goto(`${gw.gateway.http.url}/dashboard/overview`);
+    const card = (domain: string) => page.locator(`[data-cs=overview] [data-domain=${domain}]`);
+    await card("water").waitFor({ timeout: 30_000 });
+    expect(await card("water").innerText()).toMatch(/Water\s+[\d.]+ days\s+(at or above|below) its 7-day target[\s\S]*in store 29\.0 kL[\s\S]*Uncertain: [\s\S]*less than 1 h of history: norm-based figure used/);
+    expect(await card("power").innerText()).toMatch(/Power\s+missing\s+no figure: battery-soc: invalid \(no VE\.Direct block for 30 s: check the cable\)/);
+    expect(await card("power").getAttribute("class")).toContain("cs-ov-missing");
+    expect(await card("food").innerText()).toMatch(/Food\s+missing\s+no figure: grain-bin: no reading yet/);
+    expect(await card("greenhouse").innerText()).toMatch(/Greenhouse\s+0 % crop loss\s+growing as planned/);
+    await page.screenshot({ path: `${SHOTS}/overview-missing.png`, fullPage: true });
   }, 90_000);
 });

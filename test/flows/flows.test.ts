@@ -45,8 +45,8 @@ describe("flow files in a real Node-RED", () => {
     await v?.stop();
   });
 
-  it("has one file per audience, the alert bar on every page, and the shared config", () => {
-    expect(files.map((f) => f.file.replace("flows/", "")).sort()).toEqual(["aid.json", "alert-bar.json", "greenhouse.json", "pantry.json", "shared.json", "village.json", "water-power.json"]);
+  it("has the overview, one file per audience, the alert bar on every page, and the shared config", () => {
+    expect(files.map((f) => f.file.replace("flows/", "")).sort()).toEqual(["aid.json", "alert-bar.json", "greenhouse.json", "overview.json", "pantry.json", "shared.json", "village.json", "water-power.json"]);
   });
 
   for (const name of ["water-power", "pantry", "greenhouse", "aid", "village", "alert-bar"]) {
