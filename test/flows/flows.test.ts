@@ -49,6 +49,20 @@ describe("flow files in a real Node-RED", () => {
     expect(files.map((f) => f.file.replace("flows/", "")).sort()).toEqual(["aid.json", "alert-bar.json", "greenhouse.json", "overview.json", "pantry.json", "shared.json", "village.json", "water-power.json"]);
   });
 
+  it("charts every tank, the battery and the sun, every staple with a scale and every greenhouse bed, with axes from 0", () => {
+    const all = files.flatMap((f) => f.nodes);
+    const charted = new Map<string, FlowNode[]>();
+    for (const n of all.filter((x) => x.type === "cs-reading" && Number(x.historyHours) > 0)) {
+      for (const id of (n.wires as string[][]).flat()) {
+        const chart = all.find((c) => c.id === id && c.type === "ui-chart");
+        if (chart) charted.set(n.sensor as string, [...(charted.get(n.sensor as string) ?? []), chart]);
+      }
+    }
+    const wanted = ["tank-north-level", "tank-south-level", "cistern-level", "battery-soc", "solar-power", "grain-bin", "legumes-bin", "oil-store", "air-temp", "bed-1-moisture", "bed-2-moisture", "bed-3-moisture", "bed-4-moisture"];
+    for (const sensor of wanted) expect(charted.get(sensor)?.length, `a chart of ${sensor}`).toBeGreaterThan(0);
+    for (const sensor of wanted.filter((s) => s !== "air-temp")) for (const chart of charted.get(sensor)!) expect(chart.ymin, `${chart.id}'s axis`).toBe("0");
+  });
+
   for (const name of ["water-power", "pantry", "greenhouse", "aid", "village", "alert-bar"]) {
     it(`${name}.json: every widget receives what it shows`, async () => {
       const nodes = files.find((f) => f.file.endsWith(`${name}.json`))!.nodes;
