@@ -21,7 +21,8 @@ import type { SensorDefinition } from "../../protocol/board/schema.ts";
 const kit = loadBoardFile("boards/kits/greenhouse-node.yaml").board;
 // The I2C sensors and one soil probe; StandardFirmata has no OneWire (the kit runs ConfigurableFirmata).
 const board = { ...kit, sensors: kit.sensors.filter((s) => s.driver === "bme280" || s.driver === "bh1750" || s.id === "gh-bed1-moisture"), actuators: [], safety: [] };
-const ROUND_MS = 250;
+// Four rounds a second would leave a loaded CI machine's emulated firmware too little time to answer.
+const ROUND_MS = 400;
 
 describe("the greenhouse kit's I2C chips on StandardFirmata (emulated ATmega328P)", () => {
   const dir = tempDir("cs-hil-i2c-");
@@ -103,7 +104,8 @@ describe("the greenhouse kit's I2C chips on StandardFirmata (emulated ATmega328P
     expect(after.filter((r) => r.quality === "good" && r.value === 0), "0 lx read from a chip in power-down").toEqual([]);
     expect(after.at(-1)).toMatchObject({ quality: "good" });
     expect(after.at(-1)!.value).toBeCloseTo(1000, 6);
-    for (const r of after.filter((x) => x.quality !== "good")) expect(r.warning).toMatch(/0x23: read 0 lx straight after 1000 lx: measuring again/);
+    // As for the BME280 above: a reply later than the stale time on a loaded machine is "does not answer".
+    for (const r of after.filter((x) => x.quality !== "good")) expect(r.warning).toMatch(/0x23: read 0 lx straight after 1000 lx: measuring again|0x23 \(bh1750\) does not answer/);
     // Real darkness is believed once a second measurement agrees.
     light.set(0);
     await waitFor("0 lx, believed", () => latest("gh-light")?.quality === "good" && latest("gh-light")?.value === 0, { timeoutMs: 5_000 });

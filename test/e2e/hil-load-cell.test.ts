@@ -32,7 +32,7 @@ describe("the pantry kit's load cell ADC on StandardFirmata (emulated ATmega328P
     expect(calibration, "the kit's grain bin is calibrated by tare and span").toBeDefined();
     uno = await UnoEmulator.start();
     cell = nau7802OnUno(uno, 0x2a, countsFor(150));
-    agent = new EdgeAgent({ board: { ...board, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } }, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: 250 });
+    agent = new EdgeAgent({ board: { ...board, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } }, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: 400 });
     journal = journalledSamples(agent);
     await agent.start();
   }, 60_000);
