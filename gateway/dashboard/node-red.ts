@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders, Server } from "node:http";
-import type express from "express";
+import express from "express";
 import type { Logger } from "pino";
 import RED from "node-red";
 import { invalidFiles } from "../../protocol/errors.ts";
@@ -16,6 +16,7 @@ import { loadFlowFiles, unknownTypes } from "./flow-files.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import type { Accounts } from "../security/accounts.ts";
 import { isSameOrigin } from "../api/origin-check.ts";
+import { immutableAssets } from "./immutable-assets.ts";
 
 export interface NodeRedOptions {
   config: GatewayConfig["nodeRed"];
@@ -140,6 +141,10 @@ export class EmbeddedNodeRed {
       this.o.app.post("/admin/auth/token", editorLoginThrottle(this.o.accounts));
       this.o.app.use("/admin", RED.httpAdmin);
     }
+    // The dashboards' built assets, compressed at their best and cached by browsers for good
+    // (their names carry a content hash); served here before Dashboard 2's own max-age=0.
+    const assets = join(DASHBOARD_DIR, "dist", "assets");
+    this.o.app.use("/dashboard/assets", immutableAssets(assets, log), express.static(assets, { immutable: true, maxAge: "365d", index: false }));
     this.o.app.use("/", RED.httpNode);
     running = true;
     await RED.start();
