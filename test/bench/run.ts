@@ -17,6 +17,7 @@ import { alertLatency } from "./alert-latency.ts";
 import { villageDailyWrites } from "./village-writes.ts";
 import { hubThroughput, regionRematchMs } from "./hub.ts";
 import { healthUnderLoginFlood } from "./login-flood.ts";
+import { dashboardOverWifi } from "./dashboard-wifi.ts";
 
 const { values } = parseCommandLine({ options: { smoke: { type: "boolean", default: false } } }, "npm run bench -- [--smoke]");
 const smoke = values.smoke;
@@ -107,6 +108,12 @@ try {
   add("hub: aid-request versions/s, two nodes on Redis / one node", `${hubTwo.toFixed(0)} vs ${hubOne.toFixed(0)} per s (each node applies every one)`, hubTwo / hubOne, "(availability)", null);
   const rematch = regionRematchMs(n(50, 5));
   add("hub: full region rematch (ms)", `${rematch.ms.toFixed(1)} ms: ${rematch.villages} villages, ${rematch.requests} requests, ${rematch.proposals} proposals`, rematch.ms, "< 1000 ms", rematch.ms < 1_000);
+
+  // The dashboards over village Wi-Fi (issue #27): 2 Mbit/s, 100 ms round trip.
+  const wifi = await dashboardOverWifi();
+  const mb = (b: number) => (b / 1e6).toFixed(2);
+  add("dashboards over Wi-Fi: first visit, MB transferred", `${mb(wifi.first.bytes)} MB; overview's first figure after ${(wifi.first.firstFigureMs / 1000).toFixed(1)} s`, wifi.first.bytes / 1e6, "<= 1.5 MB, <= 8 s", wifi.first.bytes <= 1.5e6 && wifi.first.firstFigureMs <= 8_000);
+  add("dashboards over Wi-Fi: repeat visit, kB transferred", `${(wifi.repeat.bytes / 1e3).toFixed(1)} kB; overview's first figure after ${(wifi.repeat.firstFigureMs / 1000).toFixed(1)} s`, wifi.repeat.bytes / 1e3, "<= 100 kB, <= 2 s", wifi.repeat.bytes <= 100e3 && wifi.repeat.firstFigureMs <= 2_000);
 
   // RSS: one agent (water board, 100 ms sampling) and a bare publisher at the same rate.
   const dir = tempDir("cs-bench-rss-");

@@ -27,6 +27,8 @@ describe("benchmark smoke run", () => {
       "health p99 under 1,000 wrong passwords (ms)",
       "hub: aid-request versions/s, two nodes on Redis / one node",
       "hub: full region rematch (ms)",
+      "dashboards over Wi-Fi: first visit, MB transferred",
+      "dashboards over Wi-Fi: repeat visit, kB transferred",
       "edge agent RSS / bare MQTT.js publisher (same V8 limits)",
     ]);
     const row = (name: string) => report.rows.find((r) => r.name === name)!;

@@ -1,0 +1,41 @@
+// The dashboards over village Wi-Fi (issue #27): headless Chromium with the network emulated at
+// 2 Mbit/s and 100 ms round trip, against a real gateway with Node-RED. Bytes moved and time to the
+// overview's first figure, on a first visit (empty cache) and a repeat visit.
+import { startTestGateway } from "../helpers/test-gateway.ts";
+import { launchChromium } from "../helpers/browser.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+export interface Visit { bytes: number; firstFigureMs: number }
+
+export async function dashboardOverWifi(): Promise<{ first: Visit; repeat: Visit }> {
+  const gw = await startTestGateway({ nodeRed: { enabled: true } });
+  const browser = await launchChromium();
+  try {
+    const base = gw.gateway.http.url;
+    // The assets are compressed at their best in the background after start: measure after that.
+    const html = await (await fetch(`${base}/dashboard/overview`)).text();
+    const largest = /assets\/(index-[\w-]+\.js)/.exec(html)![1];
+    await waitFor("the assets precompressed", async () => (await fetch(`${base}/dashboard/assets/${largest}`, { headers: { "accept-encoding": "br" } })).headers.get("content-length") !== null, { timeoutMs: 120_000, intervalMs: 500 });
+    const page = await browser.newPage();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 100, downloadThroughput: (2e6 / 8), uploadThroughput: (1e6 / 8) });
+    let bytes = 0;
+    cdp.on("Network.loadingFinished", (e: { encodedDataLength: number }) => (bytes += e.encodedDataLength));
+    const visit = async (): Promise<Visit> => {
+      bytes = 0;
+      const started = performance.now();
+      await page.goto(`${base}/dashboard/overview`);
+      await page.locator("[data-cs=overview] .cs-ov-figure").first().waitFor({ timeout: 60_000 });
+      const firstFigureMs = performance.now() - started;
+      await page.waitForLoadState("networkidle");
+      return { bytes, firstFigureMs };
+    };
+    const first = await visit();
+    const repeat = await visit();
+    return { first, repeat };
+  } finally {
+    await browser.close();
+    await gw.stop();
+  }
+}
