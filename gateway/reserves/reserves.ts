@@ -15,6 +15,8 @@ import { StuckSensors } from "./stuck-sensors.ts";
 /** The reference village's plumbing: the main draws from both tanks, the pump empties the cistern. */
 const REFERENCE_CHANGES_WHILE: Record<string, string> = { "tank-north-level": "main-flow", "tank-south-level": "main-flow", "cistern-level": "pump-running" };
 
+const DAY_MS = 86_400_000;
+
 /** Less history than this and measured rates are not trusted; the norm-based figure stands in. */
 const MIN_HISTORY_MS = 60 * 60_000;
 
@@ -290,7 +292,9 @@ export class Reserves {
     out[`${domain}.inflowPerDay`] = figure(rates.inflowPerDay, `${unit}/day`);
     out[`${domain}.dailyUse${name}`] = figure(rates.consumptionPerDay, `${unit}/day`);
     out[`${domain}.daysLeft`] = days(rates.consumptionPerDay, "nothing drawn in the window: no end in sight");
-    out[`${domain}.daysLeftWithInflow`] = days(rates.consumptionPerDay - rates.inflowPerDay, "inflow covers the draw: the stock is not falling");
+    // The sun comes and goes within a day: power's inflow is only known over a whole one.
+    if (domain === "power" && rates.spanMs < DAY_MS * 0.99) out[`${domain}.daysLeftWithInflow`] = figure(null, "days", ["less than a day of history: the sun's inflow is not known yet"]);
+    else out[`${domain}.daysLeftWithInflow`] = days(rates.consumptionPerDay - rates.inflowPerDay, "inflow covers the draw: the stock is not falling");
     return out;
   }
 
