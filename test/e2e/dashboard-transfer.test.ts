@@ -41,6 +41,9 @@ describe("dashboards over village Wi-Fi", () => {
     });
     visit = 1;
     await page.goto(`${base}/dashboard/overview`, { waitUntil: "networkidle" });
+    // The icon font is fetched once glyphs need it; leaving before it is in would fetch it again.
+    await page.evaluate("document.fonts.ready.then(() => true)");
+    await page.waitForLoadState("networkidle");
     await page.waitForTimeout(1_000);
     const first = bytes[1];
     expect(assets.length).toBeGreaterThan(3);
