@@ -31,6 +31,18 @@ describe("commands", () => {
     expect(v.stdout.trim()).toBe(`commons-sense ${version}`);
   });
 
+  it("a drill says how far it is, day by day, on stderr, leaving the timeline on stdout", () => {
+    const out = tempDir("cs-drill-out-");
+    try {
+      const drill = run("simulation/drill/main.ts", "sensor-faults", "--out", out.path);
+      expect(drill.status, drill.stderr).toBe(0);
+      expect(drill.stderr.trim().split("\n").map((l) => l.replace(/ \([\d.]+ s\)$/, ""))).toEqual([1, 2, 3, 4].map((d) => `simulated day ${d} of 4 done`));
+      expect(drill.stdout).toContain("Drill sensor-faults:");
+    } finally {
+      out.remove();
+    }
+  });
+
   it("a gateway and a hub whose port is taken say so in one line, status 1", async () => {
     const port = await freePort();
     const dir = tempDir("cs-port-taken-");

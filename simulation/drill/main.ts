@@ -17,9 +17,11 @@ const file = existsSync(arg) ? arg : shipped;
 
 try {
   const scenario = loadScenarioFile(file);
-  const report = runDrill(scenario);
   console.log(`\nDrill ${scenario.name}: ${scenario.description}`);
   console.log(`${scenario.villages.length} villages, ${scenario.villages.reduce((n, v) => n + v.headCount, 0)} people, ${scenario.days} days\n`);
+  // A region drill takes a minute: say how far it is, on stderr so the timeline stays clean.
+  const started = performance.now();
+  const report = runDrill(scenario, { onDay: (d) => console.error(`simulated day ${d} of ${scenario.days} done (${((performance.now() - started) / 1000).toFixed(1)} s)`) });
   for (const t of report.timeline) console.log(`day ${t.day.toFixed(2).padStart(6)}  ${t.village.padEnd(12)} ${t.kind.padEnd(18)} ${t.text}`);
   console.log(`\n${report.aidRequests.length} aid request messages, ${report.transfers.length} transfers, ${report.donorsBelowTarget.length} donors pushed below target`);
   mkdirSync(values.out!, { recursive: true });

@@ -58,7 +58,7 @@ interface VillageSim {
   engine: TriggerEngine;
 }
 
-export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: number } = {}): DrillReport {
+export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: number; onDay?: (day: number) => void } = {}): DrillReport {
   const log = options.log ?? pino({ level: "silent" });
   const startMs = options.startMs ?? Date.UTC(2026, 5, 1, 0, 0, 0);
   const dir = mkdtempSync(join(tmpdir(), `cs-drill-${scenario.name}-`));
@@ -121,6 +121,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
 
   try {
     for (clock.now = startMs; clock.now <= startMs + scenario.days * DAY_MS; clock.now += stepMs) {
+      if ((clock.now - startMs) % DAY_MS < stepMs && clock.now > startMs) options.onDay?.(Math.round((clock.now - startMs) / DAY_MS));
       while (pending.length && startMs + pending[0].day * DAY_MS <= clock.now) {
         const e = pending.shift()!;
         const targets = e.all ? villages : e.federation ? villages.filter((v) => federationVillages.get(e.federation!)?.has(v.id)) : [byId.get(e.village!)!];

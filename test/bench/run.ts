@@ -26,8 +26,13 @@ const n = (full: number, short: number) => (smoke ? short : full);
 interface Row { name: string; measured: string; ratio: number; goal: string; pass: boolean | null }
 const rows: Row[] = [];
 /** pass null: a figure reported without a goal (the README quotes it). */
-const add = (name: string, measured: string, ratio: number, goal: string, pass: boolean | null) =>
+const benchStarted = performance.now();
+/** Progress on stderr as each figure is measured: a full run takes many minutes. */
+const progress = (text: string) => console.error(`[${((performance.now() - benchStarted) / 1000).toFixed(0).padStart(4)} s] ${text}`);
+const add = (name: string, measured: string, ratio: number, goal: string, pass: boolean | null) => {
   rows.push({ name, measured, ratio: Number(ratio.toFixed(3)), goal, pass: smoke ? null : pass });
+  progress(`${name}: ${measured}`);
+};
 
 function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -43,6 +48,7 @@ try {
   const embeddedRuns: Array<{ perSec: number; lost: number; cpu: CpuPerReading }> = [];
   const influxRuns: Array<{ perSec: number; lost: number; cpu: CpuPerReading }> = [];
   for (let i = 0; i < n(3, 1); i++) {
+    progress(`throughput round ${i + 1} of ${n(3, 1)}: raw aedes, then the full path on both stores (${readings} readings each)`);
     rawRuns.push(await rawAedes(readings));
     embeddedRuns.push(await fullPath(readings, "embedded"));
     influxRuns.push(await fullPath(readings, { influxUrl: influxd.url, influxdPid: influxd.pid() }));

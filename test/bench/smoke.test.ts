@@ -8,6 +8,9 @@ describe("benchmark smoke run", () => {
   it("runs every benchmark, writes bench-results/bench.json and loses no reading", () => {
     const run = spawnSync(process.execPath, ["--import", "tsx", "test/bench/run.ts", "--smoke"], { encoding: "utf8", timeout: 240_000 });
     expect(run.status, run.stderr.slice(-2000)).toBe(0);
+    // Progress as it goes, on stderr: a full run takes many minutes.
+    expect(run.stderr).toMatch(/^\[ +\d+ s\] throughput round 1 of 1: /m);
+    expect(run.stderr).toMatch(/^\[ +\d+ s\] hub: full region rematch \(ms\): /m);
     const report = JSON.parse(readFileSync("bench-results/bench.json", "utf8")) as { smoke: boolean; rows: { name: string; measured: string; ratio: number }[] };
     expect(report.smoke).toBe(true);
     expect(report.rows.map((r) => r.name)).toEqual([
