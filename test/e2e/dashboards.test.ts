@@ -3,7 +3,7 @@
 // test-results/dashboards/); a count entered in the pantry form reaches the store and changes the
 // days left; a bad count gets a message and changes nothing; the editor refuses anonymous users.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import type { Browser, Locator, Page } from "playwright-core";
 import { startTestVillage, type TestVillage } from "../helpers/test-village.ts";
 import { launchChromium } from "../helpers/browser.ts";
@@ -240,6 +240,9 @@ describe("dashboards", () => {
       expect(box.y).toBeGreaterThanOrEqual(0);
     }
     await page.screenshot({ path: `${SHOTS}/emergency-bar.png` });
+    // The bar says which software the figures come from.
+    const version = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
+    expect(await bar.innerText()).toContain(`Commons Sense ${version}`);
     // The login entry is on the bar, and comes back to the page it was opened from.
     expect(await bar.getByRole("link", { name: "Log in" }).getAttribute("href")).toBe("/login?to=%2Fdashboard%2Fvillage");
 
