@@ -4,7 +4,7 @@
 // happened, and "Help arrived" tells the hub the transfer is in the stocks.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync } from "node:fs";
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { FederationHub } from "../../gateway/federation/hub.ts";
 import { freePort } from "../helpers/free-port.ts";
@@ -12,6 +12,7 @@ import { startTestGateway } from "../helpers/test-gateway.ts";
 import { launchChromium } from "../helpers/browser.ts";
 import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { foodDonorHillside } from "../helpers/food-donor.ts";
 import { TEST_ACCOUNTS, TEST_PASSWORD } from "../helpers/test-accounts.ts";
 
 const SHOTS = "test-results/dashboards";
@@ -38,15 +39,7 @@ describe("the aid page: transfers answered by their buttons", () => {
     base = gw.gateway.http.url;
     await waitFor("the federation link", () => gw.gateway.link?.connected);
     // Hillside has food well above its own 30-day target.
-    neighbour = await mqtt.connectAsync(hub.broker.url, { clientId: "village-hillside" });
-    const summary = {
-      village: "hillside", headCount: 170, ts: new Date().toISOString(),
-      water: { stock: 30000, unit: "L", dailyNeed: 2550, targetDays: 7, daysLeft: 11 },
-      food: { stock: 60 * 170 * 2100, unit: "kcal", dailyNeed: 170 * 2100, targetDays: 30, daysLeft: 60 },
-      power: { stock: 15000, unit: "Wh", dailyNeed: 24000, targetDays: 2, daysLeft: 0.6 },
-    };
-    await neighbour.publishAsync("cs/v1/fed/hillside/summary", JSON.stringify(summary), { qos: 1, retain: true });
-    await waitFor("hillside known to the hub", () => hub.summaries.has("hillside"));
+    neighbour = await foodDonorHillside(hub);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 412, height: 915 } });
     page = await context.newPage();

@@ -12,6 +12,7 @@ import { startTestGateway } from "../helpers/test-gateway.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { foodDonorHillside } from "../helpers/food-donor.ts";
 
 describe("village gateway with a federation hub", () => {
   const dir = tempDir();
@@ -111,15 +112,7 @@ describe("village gateway with a federation hub", () => {
     const post = (path: string, body?: unknown) =>
       fetch(`${api}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? {}) });
     // A neighbour with food well above its own 30-day target.
-    const neighbour = await mqtt.connectAsync(hub.broker.url, { clientId: "village-hillside" });
-    const summary = {
-      village: "hillside", headCount: 170, ts: new Date().toISOString(),
-      water: { stock: 30000, unit: "L", dailyNeed: 2550, targetDays: 7, daysLeft: 11 },
-      food: { stock: 60 * 170 * 2100, unit: "kcal", dailyNeed: 170 * 2100, targetDays: 30, daysLeft: 60 },
-      power: { stock: 15000, unit: "Wh", dailyNeed: 24000, targetDays: 2, daysLeft: 0.6 },
-    };
-    await neighbour.publishAsync("cs/v1/fed/hillside/summary", JSON.stringify(summary), { qos: 1, retain: true });
-    await waitFor("hillside known to the hub", () => hub.summaries.has("hillside"));
+    const neighbour = await foodDonorHillside(hub);
     expect((await post("/assessments", { name: "greenhouse.cropLossPct", value: 30 })).status).toBe(201);
     const { body: proposals } = await waitFor("a proposal at the village", async () => {
       const res = await getJson(`${api}/federation/proposals`);
