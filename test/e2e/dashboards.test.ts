@@ -136,7 +136,7 @@ describe("dashboards", () => {
     await anonymous.getByLabel("Staple").fill("potatoes");
     await anonymous.getByLabel("kg").fill("999");
     await anonymous.getByRole("button", { name: "Save count" }).click();
-    expect(await valueOf("Last count")).toBe("Not saved: log in first (open /login), then try again");
+    expect(await valueOf("Last count")).toBe("Not saved: log in first (Log in, at the foot of the page), then try again");
     expect((await v.gateway.store.latest()).some((r) => r.sensor === "count-potatoes")).toBe(false);
 
     // The kitchen logs in on the login page, which takes it back to the pantry.

@@ -54,11 +54,6 @@ function thin(rows, max) {
 }
 
 /**
- * A write from a dashboard (msg._client) needs a logged-in account with write permission when the
- * gateway asks for it; writes from flows themselves (no _client) were authored in the editor,
- * behind its login. Returns the account acted for, or throws with what to do.
- */
-/**
  * A quantity as a volunteer reads it: litres past 1,000 in kL, energy in kWh, food energy in
  * kcal with the person-days it feeds at the village's norm.
  */
@@ -81,10 +76,15 @@ function ago(ms) {
   return `${Math.round(ms / 3_600_000)} h`;
 }
 
+/**
+ * A write from a dashboard (msg._client) needs a logged-in account with write permission when the
+ * gateway asks for it; writes from flows themselves (no _client) were authored in the editor,
+ * behind its login. Returns the account acted for, or throws with what to do.
+ */
 function writer(gateway, msg) {
   const client = msg._client;
   if (!gateway.loginForWrites || !client) return client && client.account;
-  if (!client.account) throw new Error("log in first (open /login), then try again");
+  if (!client.account) throw new Error("log in first (Log in, at the foot of the page), then try again");
   if (client.permissions !== "*") throw new Error(`account ${client.account} may only read`);
   return client.account;
 }
