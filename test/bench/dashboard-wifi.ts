@@ -3,7 +3,7 @@
 // overview's first figure, on a first visit (empty cache) and a repeat visit.
 import { startTestGateway } from "../helpers/test-gateway.ts";
 import { launchChromium } from "../helpers/browser.ts";
-import { waitFor } from "../helpers/wait-for.ts";
+import { assetsPrecompressed } from "../helpers/precompressed-assets.ts";
 
 export interface Visit { bytes: number; firstFigureMs: number }
 
@@ -12,10 +12,7 @@ export async function dashboardOverWifi(): Promise<{ first: Visit; repeat: Visit
   const browser = await launchChromium();
   try {
     const base = gw.gateway.http.url;
-    // The assets are compressed at their best in the background after start: measure after that.
-    const html = await (await fetch(`${base}/dashboard/overview`)).text();
-    const largest = /assets\/(index-[\w-]+\.js)/.exec(html)![1];
-    await waitFor("the assets precompressed", async () => (await fetch(`${base}/dashboard/assets/${largest}`, { headers: { "accept-encoding": "br" } })).headers.get("content-length") !== null, { timeoutMs: 120_000, intervalMs: 500 });
+    await assetsPrecompressed(base);
     const page = await browser.newPage();
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Network.enable");

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { startTestGateway } from "../helpers/test-gateway.ts";
 import { launchChromium } from "../helpers/browser.ts";
-import { waitFor } from "../helpers/wait-for.ts";
+import { assetsPrecompressed } from "../helpers/precompressed-assets.ts";
 
 describe("dashboards over village Wi-Fi", () => {
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
@@ -21,11 +21,7 @@ describe("dashboards over village Wi-Fi", () => {
 
   it("sends the assets compressed with immutable caching, and a repeat visit transfers almost nothing", async () => {
     const base = gw.gateway.http.url;
-    // The gateway compresses its assets at their best in the background after start: wait for the
-    // largest, which is then sent with a length (on the fly it is chunked).
-    const html = await (await fetch(`${base}/dashboard/overview`)).text();
-    const largest = /assets\/(index-[\w-]+\.js)/.exec(html)![1];
-    await waitFor("the assets precompressed", async () => (await fetch(`${base}/dashboard/assets/${largest}`, { headers: { "accept-encoding": "br" } })).headers.get("content-length") !== null, { timeoutMs: 60_000, intervalMs: 500 });
+    await assetsPrecompressed(base, 60_000);
     const page = await browser.newPage();
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Network.enable");
