@@ -316,10 +316,6 @@ export class Reserves {
     return { ...stock, consumptionPerDay, inflowPerDay: Math.max(0, consumptionPerDay + stock.removedPerDay + stock.netChangePerDay) };
   }
 
-  private unitOf(sensor: string): string {
-    return this.o.registry.allSensors().find((x) => x.sensor === sensor)?.unit ?? "";
-  }
-
   /** How old a sensor's reading may be before it is stale: days for a hand count, minutes otherwise. */
   staleAfterMs(sensor: string): number {
     const { staleAfterMinutes, food } = this.o.config.reserves;
@@ -331,7 +327,7 @@ export class Reserves {
     const out: Array<{ sensor: string; problem: string }> = [];
     for (const [sensor, l] of this.latest) {
       const staleMs = this.staleAfterMs(sensor);
-      const stuck = this.stuck.stuck(sensor, this.unitOf(sensor));
+      const stuck = this.stuck.stuck(sensor);
       if (l.quality === "invalid" || l.value === null) out.push({ sensor, problem: `invalid${l.warning ? ` (${l.warning})` : ""}` });
       else if (nowMs - l.tsMs > staleMs) out.push({ sensor, problem: `silent for ${silentFor(nowMs - l.tsMs)}` });
       else if (stuck) out.push({ sensor, problem: stuck });
@@ -354,7 +350,7 @@ export class Reserves {
         known = false;
       } else {
         if (nowMs - l.tsMs > staleMs) reasons.push(`${sensor}: silent for ${silentFor(nowMs - l.tsMs)}`);
-        const stuck = this.stuck.stuck(sensor, this.unitOf(sensor));
+        const stuck = this.stuck.stuck(sensor);
         if (stuck) reasons.push(`${sensor}: ${stuck}`);
         total += l.value;
       }

@@ -5,6 +5,7 @@
 
 interface Flat {
   value: number;
+  unit: string;
   sinceTs: number;
   lastTs: number;
   /** Time, within the flat stretch, that the sensor it must move with showed flow. */
@@ -24,7 +25,7 @@ export class StuckSensors {
     for (const [level, mover] of Object.entries(changesWhile)) this.moves.set(mover, [...(this.moves.get(mover) ?? []), level]);
   }
 
-  observe(r: { sensor: string; value: number | null; quality: string; ts: number }): void {
+  observe(r: { sensor: string; value: number | null; unit: string; quality: string; ts: number }): void {
     const good = r.quality === "good" && r.value !== null;
     const levels = this.moves.get(r.sensor);
     if (levels) {
@@ -41,15 +42,15 @@ export class StuckSensors {
     if (!(r.sensor in this.changesWhile)) return;
     const f = this.flat.get(r.sensor);
     if (!good) return void this.flat.delete(r.sensor);
-    if (!f || f.value !== r.value || r.ts < f.lastTs) this.flat.set(r.sensor, { value: r.value!, sinceTs: r.ts, lastTs: r.ts, flowingMs: 0 });
+    if (!f || f.value !== r.value || r.ts < f.lastTs) this.flat.set(r.sensor, { value: r.value!, unit: r.unit, sinceTs: r.ts, lastTs: r.ts, flowingMs: 0 });
     else f.lastTs = r.ts;
   }
 
   /** Why the sensor looks stuck, or undefined. */
-  stuck(sensor: string, unit: string): string | undefined {
+  stuck(sensor: string): string | undefined {
     const f = this.flat.get(sensor);
     if (!f || f.flowingMs < this.afterMs) return undefined;
-    return `unchanged at ${+f.value.toFixed(1)} ${unit} for ${minutes(f.lastTs - f.sinceTs)} while ${this.changesWhile[sensor]} showed flow for ${minutes(f.flowingMs)}: stuck sensor?`;
+    return `unchanged at ${+f.value.toFixed(1)} ${f.unit} for ${minutes(f.lastTs - f.sinceTs)} while ${this.changesWhile[sensor]} showed flow for ${minutes(f.flowingMs)}: stuck sensor?`;
   }
 }
 
