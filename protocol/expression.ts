@@ -1,13 +1,14 @@
 // Shared by the gateway's trigger matrix and the edge's local safety loops.
 // The small language of trigger conditions and quantity formulas:
 //   water.daysLeft < 3        7 * water.dailyNeedLitres - water.stockLitres        max(0, 25 - power.socPct)
+//   ifMissing(food.kcal, 0)   (the first value, or the second where the first is missing)
 // Figure names may contain dashes (sensor ids), so subtraction needs spaces around the minus.
 export type Node =
   | { kind: "num"; value: number }
   | { kind: "name"; name: string }
   | { kind: "neg"; arg: Node }
   | { kind: "bin"; op: "+" | "-" | "*" | "/"; left: Node; right: Node }
-  | { kind: "call"; fn: "min" | "max"; args: Node[] };
+  | { kind: "call"; fn: "min" | "max" | "ifMissing"; args: Node[] };
 
 export type Comparison = { op: "<" | "<=" | ">" | ">=" | "==" | "!="; left: Node; right: Node };
 
@@ -91,7 +92,7 @@ class Parser {
     if (/^\d/.test(t)) return { kind: "num", value: Number(t) };
     if (/^[a-zA-Z]/.test(t)) {
       if (this.peek() === "(") {
-        if (t !== "min" && t !== "max") throw new SyntaxError(`unknown function "${t}" (known: min, max)`);
+        if (t !== "min" && t !== "max" && t !== "ifMissing") throw new SyntaxError(`unknown function "${t}" (known: min, max, ifMissing)`);
         this.next();
         const args = [this.sum()];
         while (this.peek() === ",") {
@@ -99,6 +100,7 @@ class Parser {
           args.push(this.sum());
         }
         this.expect(")");
+        if (t === "ifMissing" && args.length !== 2) throw new SyntaxError(`ifMissing takes two arguments (a value and what stands in while it is missing), found ${args.length}`);
         return { kind: "call", fn: t, args };
       }
       return { kind: "name", name: t };
@@ -152,6 +154,7 @@ export function evaluate(node: Node, lookup: (name: string) => number | null): n
       return b === 0 ? null : a / b;
     }
     case "call": {
+      if (node.fn === "ifMissing") return evaluate(node.args[0], lookup) ?? evaluate(node.args[1], lookup);
       const vs = node.args.map((a) => evaluate(a, lookup));
       if (vs.some((v) => v === null)) return null;
       return node.fn === "min" ? Math.min(...(vs as number[])) : Math.max(...(vs as number[]));

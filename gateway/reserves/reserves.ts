@@ -194,6 +194,7 @@ export class Reserves {
     f["water.stockLitres"] = figure(water.value, "L", water.reasons);
     f["water.pct"] = figure(water.value === null ? null : (100 * water.value) / reserves.water.capacityLitres, "%", water.reasons);
     f["water.dailyNeedLitres"] = figure(waterNeed, "L/day");
+    f["water.targetDays"] = figure(reserves.water.targetDays, "days");
     Object.assign(f, this.daysLeft("water", water, waterNeed, "L", "Litres"));
     // Each tank: how full, and how long it alone would last the village at the norm.
     for (const tank of reserves.water.sensors) {
@@ -211,6 +212,7 @@ export class Reserves {
     f["power.storedWh"] = figure(storedWh, "Wh", soc.reasons);
     f["power.capacityWh"] = figure(reserves.power.capacityWh, "Wh");
     f["power.dailyNeedWh"] = figure(norms.baselineWhPerDay, "Wh/day");
+    f["power.targetDays"] = figure(reserves.power.targetDays, "days");
     Object.assign(f, this.daysLeft("power", { value: storedWh, reasons: soc.reasons }, norms.baselineWhPerDay, "Wh", "Wh"));
 
     // Food: kcal across staples
@@ -229,6 +231,7 @@ export class Reserves {
     const foodNeed = this.headCount * norms.foodKcalPerPersonDay;
     f["food.kcal"] = figure(foodKnown ? kcal : null, "kcal", foodReasons);
     f["food.dailyNeedKcal"] = figure(foodNeed, "kcal/day");
+    f["food.targetDays"] = figure(reserves.food.targetDays, "days");
     Object.assign(f, this.daysLeft("food", { value: foodKnown ? kcal : null, reasons: foodReasons }, foodNeed, "kcal", "Kcal"));
 
     // Greenhouse: the food team's assessment, and the beds' soil moisture as the sensors see it

@@ -219,7 +219,10 @@ export class TriggerEngine {
       const current = this.o.state.aidRequest(id);
       if (!current || current.status === "withdrawn" || current.status === "fulfilled") return;
       const amount = evaluate(action.quantity, (n) => figures[n]?.value ?? null);
-      if (amount === null || amount <= current.quantity[0].amount * (1 + action.updateWhenGrowsBy)) return;
+      if (amount === null || !(amount > 0)) return; // what is left of it stays asked until the rule clears
+      const last = current.quantity[0].amount;
+      const atLeast = evaluate(action.updateAtLeast, (n) => figures[n]?.value ?? null) ?? 0;
+      if (Math.abs(amount - last) <= Math.max(last * action.updateWhenChangesBy, atLeast)) return;
       this.sendAid(
         {
           ...current,

@@ -19,8 +19,17 @@ const aidActionSchema = z.strictObject({
   duration: z.enum(["temporary", "permanent"]).default("temporary"),
   alternativesTried: z.array(z.string().max(200)).max(10).default([]),
   enables: z.string().max(300).default(""),
-  /** The request is updated when the need grows by more than this fraction. */
-  updateWhenGrowsBy: z.number().positive().max(10).default(0.1),
+  /**
+   * A new version is sent when the need moves by more than this fraction of what was last asked,
+   * up or down: a delivery lowers it, and the hub counts a delivered transfer against the request
+   * until a version issued after it arrives.
+   */
+  updateWhenChangesBy: z.number().positive().max(10).default(0.1),
+  /**
+   * And by at least this much (a formula over figures, e.g. a day of the village's need): a
+   * residual need that drifts by a few meals does not send a version, nor a transfer, each time.
+   */
+  updateAtLeast: z.string().min(1).default("0"),
 });
 
 const commandActionSchema = z.strictObject({
@@ -69,7 +78,8 @@ export interface AidAction {
   duration: "temporary" | "permanent";
   alternativesTried: string[];
   enables: string;
-  updateWhenGrowsBy: number;
+  updateWhenChangesBy: number;
+  updateAtLeast: Node;
 }
 
 export interface CommandAction {
@@ -146,8 +156,10 @@ export function parseRules(input: unknown, file: string, knownFigures: ReadonlyS
       } else {
         const quantity = guard(`${at}.actions[${k}].aid.quantity`, () => parseExpression(a.aid.quantity));
         if (quantity) checkNames(`${at}.actions[${k}].aid.quantity`, namesIn(quantity));
+        const updateAtLeast = guard(`${at}.actions[${k}].aid.updateAtLeast`, () => parseExpression(a.aid.updateAtLeast));
+        if (updateAtLeast) checkNames(`${at}.actions[${k}].aid.updateAtLeast`, namesIn(updateAtLeast));
         const neededWithinMs = guard(`${at}.actions[${k}].aid.neededWithin`, () => parseDurationMs(a.aid.neededWithin)) ?? 0;
-        if (quantity) aid.push({ ...a.aid, quantity, quantitySource: a.aid.quantity, neededWithinMs });
+        if (quantity && updateAtLeast) aid.push({ ...a.aid, quantity, quantitySource: a.aid.quantity, neededWithinMs, updateAtLeast });
       }
     });
     when ??= { op: "<", left: { kind: "num", value: 0 }, right: { kind: "num", value: 0 } };

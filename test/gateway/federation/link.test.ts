@@ -61,22 +61,23 @@ describe("federation link", () => {
     await link.start(); // the hub is not up: the link is cut
     clock.now = Date.UTC(2026, 10, 22, 0, 0);
     const engine = new TriggerEngine({ village: "riverbend", rules, state, log: testLog, now: () => clock.now, onOutbox: () => void link.drain() });
-    // A simulated day, one evaluation every 10 minutes: the need opens, grows, then recovers.
+    // A simulated day, one evaluation every 10 minutes: the need opens, grows, eases, then recovers.
     for (let m = 0; m <= 24 * 60; m += 10) {
       clock.now += 10 * 60_000;
       const days = m < 6 * 60 ? 2.5 : m < 12 * 60 ? 1.0 : m < 18 * 60 ? 2.0 : 6;
       engine.evaluate(water(days));
     }
     expect(link.connected).toBe(false);
-    expect(state.unsent(100).map((o) => JSON.parse(o.payload).status)).toEqual(["open", "updated", "withdrawn"]);
+    expect(state.unsent(100).map((o) => JSON.parse(o.payload).status)).toEqual(["open", "updated", "updated", "withdrawn"]);
 
     await hub.start();
     await waitFor("the outbox to drain", () => state.unsent(100).length === 0);
-    await waitFor("the hub to apply three versions", () => hub.received.length === 3);
+    await waitFor("the hub to apply four versions", () => hub.received.length === 4);
     expect(hub.received.map((r) => [r.id, r.version, r.status])).toEqual([
       ["riverbend:water-low#1:0", 1, "open"],
       ["riverbend:water-low#1:0", 2, "updated"],
-      ["riverbend:water-low#1:0", 3, "withdrawn"],
+      ["riverbend:water-low#1:0", 3, "updated"],
+      ["riverbend:water-low#1:0", 4, "withdrawn"],
     ]);
   });
 
@@ -90,7 +91,7 @@ describe("federation link", () => {
     await probe.publishAsync(fedTopic("hillside", "summary"), JSON.stringify({ ...summary(), village: "hillside" }), { qos: 1 });
     await waitFor("hillside's summary", () => hub.summaries.has("hillside"));
     await probe.endAsync();
-    expect(hub.received).toHaveLength(3);
+    expect(hub.received).toHaveLength(4);
   });
 
   it("re-announces open requests, and this week's withdrawals, when the hub restarts and has forgotten them", async () => {

@@ -5,6 +5,7 @@ import { TriggerState } from "../../../gateway/triggers/trigger-state.ts";
 import { figure, type Figures } from "../../../gateway/reserves/figures.ts";
 import { problemsOf as problemsWith } from "../../helpers/problems-of.ts";
 import { aidRequestSchema } from "../../../protocol/federation.ts";
+import { evaluate } from "../../../protocol/expression.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { testLog } from "../../helpers/test-log.ts";
 
@@ -96,7 +97,7 @@ describe("trigger engine", () => {
     expect(state.alerts(true)).toHaveLength(1);
   });
 
-  it("updates the request when the need grows by more than 10 %", () => {
+  it("sends a new version when the need moves by more than 10 %, up or down (a delivery lowers it)", () => {
     const e = engine();
     e.evaluate(waterFigures(2.9));
     clock.now += 5 * MIN;
@@ -107,6 +108,12 @@ describe("trigger engine", () => {
     clock.now += MIN;
     e.evaluate(waterFigures(2.4)); // 4.6 days: 12 % more
     expect(state.aidRequests()[0]).toMatchObject({ status: "updated", version: 2, quantity: [{ amount: Math.round(4.6 * 2700), unit: "L" }] });
+    clock.now += MIN;
+    e.evaluate(waterFigures(2.7)); // 4.3 days: under 10 % less
+    expect(state.aidRequests()[0]).toMatchObject({ version: 2 });
+    clock.now += MIN;
+    e.evaluate(waterFigures(3.9)); // a part delivery: 3.1 days still needed, 33 % less
+    expect(state.aidRequests()[0]).toMatchObject({ status: "updated", version: 3, quantity: [{ amount: Math.round(3.1 * 2700), unit: "L" }] });
   });
 
   it("raises at most one alert for a flapping input: threshold +- noise for 10 simulated minutes", () => {
@@ -196,6 +203,17 @@ describe("trigger rule files", () => {
       "rules.yaml: rules[1].when: unexpected end of expression",
       'rules.yaml: rules[2].for: "soon" is not a duration such as 90s, 15m, 2h or 1d',
       'rules.yaml: rules[2].actions[0].aid.quantity: unknown figure "water.need"',
+    ]);
+  });
+
+  it("takes ifMissing(value, stand-in) in a formula, with exactly two arguments", () => {
+    const rule = (quantity: string) => ({ rules: [{ id: "a", when: "water.daysLeft < 3", urgency: "Routine", actions: [{ aid: { resource: "water", unit: "L", quantity } }] }] });
+    const set = parseRules(rule("ifMissing(water.stockLitres, 0) + 1"), "rules.yaml", known);
+    const q = set.rules[0].aid[0].quantity;
+    expect(evaluate(q, (n) => (n === "water.stockLitres" ? 5 : null))).toBe(6);
+    expect(evaluate(q, () => null)).toBe(1);
+    expect(problemsOf(() => parseRules(rule("ifMissing(water.stockLitres)"), "rules.yaml", known))).toEqual([
+      "rules.yaml: rules[0].actions[0].aid.quantity: ifMissing takes two arguments (a value and what stands in while it is missing), found 1",
     ]);
   });
 
