@@ -19,7 +19,7 @@ import {
 import { describeIssues } from "../../lib/zod-issues.ts";
 import { Broker } from "../broker/broker.ts";
 import { HttpServer } from "../api/http-server.ts";
-import { matchNeeds, type RegionView } from "./matching.ts";
+import { matchNeeds, type Coverage, type RegionView } from "./matching.ts";
 import type { Region } from "./region.ts";
 import type { IdentityStore } from "../security/identities.ts";
 
@@ -57,6 +57,8 @@ export class FederationHub {
   private readonly summaryStep = new Map<string, number>();
   readonly rejected: Partial<Record<ErrorCode, number>> = {};
   proposals: Proposal[] = [];
+  /** Each open request's cover as of the last match: what no donor can give now is escalated. */
+  needs: Coverage[] = [];
   /** Every distinct (request id, version) received: how duplicates are counted. */
   readonly received: { id: string; version: number; status: string; village: string; resource: string; amount: number; unit: string }[] = [];
   private readonly o: HubOptions;
@@ -92,6 +94,8 @@ export class FederationHub {
       routes: (router) => {
         router.get("/federation/proposals", (_req, res) => res.json(this.proposals));
         router.get("/federation/requests", (_req, res) => res.json([...this.requests.values()]));
+        // Open needs and how far they are covered: "uncovered" is what nobody in reach can give.
+        router.get("/federation/needs", (_req, res) => res.json(this.needs));
         router.get("/federation/villages", (_req, res) => res.json([...this.summaries.values()]));
         // Every (request, version) this node applied, in order: the audit trail of what arrived.
         router.get("/federation/received", (_req, res) => res.json(this.received));
@@ -106,6 +110,7 @@ export class FederationHub {
           clients: broker.clients,
           members: [...this.members],
           requests: this.requests.size,
+          uncoveredNeeds: this.needs.filter((n) => n.uncovered > 0).map((n) => `${n.village}: ${n.resource} ${n.uncovered} ${n.unit}`),
           received: this.received.length,
           rejected: this.rejected,
           access: broker.access,
@@ -229,10 +234,12 @@ export class FederationHub {
       return;
     }
     this.dirty = false;
+    const needs: Coverage[] = [];
     this.proposals = matchNeeds([...this.requests.values()], this.summaries, this.decisions, [...this.accepted.values()], this.regionView, {
       inNeed: (id) => this.shownAfterDelivery(id, (p) => this.requestStep.get(p.requestId)),
       inDonor: (id) => this.shownAfterDelivery(id, (p) => this.summaryStep.get(p.from)),
-    });
+    }, needs);
+    this.needs = needs;
     if (!this.broker.aedes) return; // drills run the hub's logic without its broker
     for (const village of this.members) {
       const message: ProposalsMessage = {

@@ -48,6 +48,22 @@ export interface Deliveries {
 
 const NONE_SHOWN: Deliveries = { inNeed: () => false, inDonor: () => false };
 
+/**
+ * How far each open request is covered: by transfers agreed and not yet shown in its figures, by
+ * proposals awaiting answers, and what no donor can cover now (the need to escalate). A resource
+ * the hub holds no stock figures for (seeds, crews, kits) is all uncovered.
+ */
+export interface Coverage {
+  requestId: string;
+  village: string;
+  resource: AidRequest["resource"];
+  unit: string;
+  asked: number;
+  inTransit: number;
+  proposed: number;
+  uncovered: number;
+}
+
 interface Donor {
   id: string;
   federation: string | undefined;
@@ -61,6 +77,7 @@ export function matchNeeds(
   accepted: readonly Proposal[] = [],
   region?: RegionView,
   deliveries: Deliveries = NONE_SHOWN,
+  coverage?: Coverage[],
 ): Proposal[] {
   const open = requests
     .filter((r) => r.status === "open" || r.status === "updated")
@@ -97,8 +114,15 @@ export function matchNeeds(
   for (const request of open) {
     const domain = DOMAIN_OF[request.resource];
     const quantity = domain ? request.quantity.find((q) => q.unit === UNIT_OF[domain]) : undefined;
-    if (!domain || !quantity) continue; // no stock data for it: the need stays visible, unmatched
-    let remaining = quantity.amount - (inTransit.get(request.id) ?? 0);
+    if (!domain || !quantity) {
+      // No stock data for it: the need stays visible, unmatched.
+      const q = request.quantity[0];
+      coverage?.push({ requestId: request.id, village: request.village, resource: request.resource, unit: q.unit, asked: q.amount, inTransit: 0, proposed: 0, uncovered: q.amount });
+      continue;
+    }
+    const transit = inTransit.get(request.id) ?? 0;
+    let remaining = quantity.amount - transit;
+    const before = Math.max(0, remaining);
     const home = region?.federationOf(request.village);
     const tier = (d: Donor) => (d.stockpile ? 1 : 0);
     const candidates = donors
@@ -123,6 +147,8 @@ export function matchNeeds(
         status: "proposed",
       });
     }
+    const uncovered = Math.max(0, remaining);
+    coverage?.push({ requestId: request.id, village: request.village, resource: request.resource, unit: quantity.unit, asked: quantity.amount, inTransit: transit, proposed: before - uncovered, uncovered });
   }
   return proposals;
 }

@@ -47,6 +47,27 @@ export interface DrillReport {
   rematchMs: number[];
   /** Days left per village per domain every 6 simulated hours. */
   series: { day: number; village: string; water: number | null; food: number | null; powerSocPct: number | null }[];
+  /**
+   * Each request's life: opened, every version, what arrived against it, withdrawn. The hub's
+   * received log and the transfers, told per request as a coordinator reads it.
+   */
+  requests: RequestStory[];
+  /**
+   * At the start of each simulated day, every open need as the hub sees it: asked, counted as on
+   * its way, proposed, and what nobody can cover. Summed per village and resource.
+   */
+  unmetNeed: { day: number; village: string; resource: string; unit: string; asked: number; inTransit: number; proposed: number; uncovered: number }[];
+}
+
+export interface RequestStory {
+  id: string;
+  village: string;
+  resource: string;
+  unit: string;
+  openedDay: number;
+  versions: { day: number; version: number; status: string; amount: number }[];
+  arrived: { day: number; from: string; amount: number }[];
+  withdrawnDay: number | null;
 }
 
 interface VillageSim {
@@ -69,7 +90,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
   const report: DrillReport = {
     scenario: scenario.name, description: scenario.description, days: scenario.days,
     villages: scenario.villages.map((v) => ({ id: v.id, headCount: v.headCount })),
-    timeline: [], aidRequests: [], transfers: [], donorsBelowTarget: [], series: [], rematchMs: [],
+    timeline: [], aidRequests: [], transfers: [], donorsBelowTarget: [], series: [], rematchMs: [], requests: [], unmetNeed: [],
   };
 
   const hub = new FederationHub({
@@ -146,6 +167,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
           }
         });
         report.rematchMs.push(performance.now() - started);
+        if ((clock.now - startMs) % DAY_MS < stepMs) recordUnmetNeed();
         nextSummaryMs += HOUR_MS;
         acceptProposals();
       }
@@ -183,7 +205,22 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
     rmSync(dir, { recursive: true, force: true });
   }
 
+  report.requests = requestStories(report);
   return report;
+
+  function recordUnmetNeed(): void {
+    const sums = new Map<string, DrillReport["unmetNeed"][number]>();
+    for (const n of hub.needs) {
+      const key = `${n.village}:${n.resource}`;
+      const s = sums.get(key) ?? { day: day(), village: n.village, resource: n.resource, unit: n.unit, asked: 0, inTransit: 0, proposed: 0, uncovered: 0 };
+      s.asked += n.asked;
+      s.inTransit += n.inTransit;
+      s.proposed += n.proposed;
+      s.uncovered += n.uncovered;
+      sums.set(key, s);
+    }
+    report.unmetNeed.push(...sums.values());
+  }
 
   function acceptProposals(): void {
     // Accepted one by one: batched, so the hub matches once after all the answers.
@@ -202,4 +239,19 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
       inTransit.set(p.id, { arriveMs: clock.now + scenario.transitDays * DAY_MS, proposal: transfer });
     }
   }
+}
+
+function requestStories(report: DrillReport): RequestStory[] {
+  const stories = new Map<string, RequestStory>();
+  for (const r of report.aidRequests) {
+    const story = stories.get(r.id) ?? { id: r.id, village: r.village, resource: r.resource, unit: r.unit, openedDay: r.day, versions: [], arrived: [], withdrawnDay: null };
+    story.versions.push({ day: r.day, version: r.version, status: r.status, amount: r.amount });
+    if (r.status === "withdrawn") story.withdrawnDay = r.day;
+    stories.set(r.id, story);
+  }
+  for (const t of report.transfers) {
+    const story = stories.get(t.id.split("@")[0]);
+    if (story && t.arrivedDay !== null) story.arrived.push({ day: t.arrivedDay, from: t.from, amount: t.amount });
+  }
+  return [...stories.values()];
 }

@@ -87,6 +87,9 @@ describe("federation hub identities", () => {
     const riverbendSummary = (await getJson(`${api}/federation/villages`)).body.find((s: ReserveSummary) => s.village === "riverbend");
     expect(riverbendSummary.water.stock).not.toBe(900_000);
     expect((await getJson(`${api}/federation/proposals`)).body).toEqual([]);
+    // Nobody in reach can give: the need is shown as uncovered, to anyone who reads the hub.
+    expect((await getJson(`${api}/federation/needs`)).body).toEqual([expect.objectContaining({ village: "hillside", resource: "water", asked: 4_000, inTransit: 0, uncovered: 4_000 })]);
+    expect((await getJson(`${api}/health`)).body.uncoveredNeeds).toEqual(["hillside: water 4000 L"]);
   });
 
   it("an unknown, a missing or a borrowed identity cannot connect", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchNeeds } from "../../../gateway/federation/matching.ts";
+import { matchNeeds, type Coverage } from "../../../gateway/federation/matching.ts";
 import type { AidRequest, ReserveSummary } from "../../../protocol/federation.ts";
 
 function summary(village: string, waterStock: number, foodKcal = 180 * 2100 * 40): ReserveSummary {
@@ -94,6 +94,19 @@ describe("needs matching", () => {
       const fromDepot = proposals.filter((p) => p.from === "depot" && p.status === "proposed");
       expect(fromDepot.reduce((n, p) => n + p.quantity.amount, 0)).toBe(5_000);
     });
+  });
+
+  it("says how far each need is covered, and what nobody can cover (seeds included: no stock figures)", () => {
+    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", KEEP + 3_000)]]);
+    const agreed = { id: "s:water-low#1:0@1>a", requestId: "s:water-low#1:0", from: "a", to: "s", resource: "water" as const, quantity: { amount: 1_000, unit: "L" as const }, status: "accepted" as const };
+    const seeds = request("s", 20, { id: "s:crop#1:0", resource: "seeds", quantity: [{ amount: 20, unit: "kg" }] });
+    const coverage: Coverage[] = [];
+    matchNeeds([request("s", 10_000), seeds], summaries, noDecisions, [agreed], undefined, undefined, coverage);
+    expect(coverage).toEqual([
+      { requestId: "s:crop#1:0", village: "s", resource: "seeds", unit: "kg", asked: 20, inTransit: 0, proposed: 0, uncovered: 20 },
+      // a's 3,000 L above what it keeps, less the 1,000 L already on its way
+      { requestId: "s:water-low#1:0", village: "s", resource: "water", unit: "L", asked: 10_000, inTransit: 1_000, proposed: 2_000, uncovered: 7_000 },
+    ]);
   });
 
   it("counts an agreed transfer against the need until a version sent after its delivery shows it", () => {

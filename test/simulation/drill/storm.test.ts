@@ -13,18 +13,48 @@ describe("the storm drill", () => {
 
   const requestsOf = (resource: string) => report.aidRequests.filter((r) => r.village === "riverbend" && r.resource === resource);
 
-  it("sends the water and the food requests once each, updates them as the need grows, withdraws them after recovery", () => {
+  it("sends the water and the food requests once each, a new version only when the need moves materially, withdraws them after recovery", () => {
     for (const resource of ["water", "food"]) {
       const versions = requestsOf(resource);
       const ids = new Set(versions.map((v) => v.id));
       expect(ids.size, `${resource}: one need, one id`).toBe(1);
       expect(versions.filter((v) => v.status === "open"), `${resource}: opened once`).toHaveLength(1);
       expect(versions.map((v) => v.version), `${resource}: each version once, in order`).toEqual(versions.map((_, i) => i + 1));
+      // Up or down, by more than 10 % of what was last asked and at least a day of the village's need.
+      const dayOfNeed = resource === "water" ? 180 * 25 * 0.7 : 180 * 2_100;
       const updates = versions.filter((v) => v.status === "updated");
-      expect(updates.length, `${resource}: updated as the need grew`).toBeGreaterThan(0);
-      for (let i = 1; i < updates.length; i++) expect(updates[i].amount).toBeGreaterThan(updates[i - 1].amount);
+      for (let i = 1; i < versions.length - 1; i++) {
+        const moved = Math.abs(versions[i].amount - versions[i - 1].amount);
+        expect(moved, `${resource} version ${versions[i].version}`).toBeGreaterThanOrEqual(Math.max(0.1 * versions[i - 1].amount, dayOfNeed) - 1); // amounts are rounded
+      }
+      expect(updates.length, `${resource}: no trickle of versions`).toBeLessThan(10);
       expect(versions[versions.length - 1].status, `${resource}: withdrawn at the end`).toBe("withdrawn");
     }
+    // The food need rose with the revised assessment and fell as deliveries arrived.
+    const food = requestsOf("food").map((v) => v.amount);
+    expect(food[1]).toBeGreaterThan(food[0]);
+    expect(food.some((a, i) => i > 0 && a < food[i - 1])).toBe(true);
+  });
+
+  it("asks for water on the basis it clears on: the delivered request clears the rule", () => {
+    const [opened] = requestsOf("water");
+    const withdrawn = requestsOf("water").find((v) => v.status === "withdrawn")!;
+    const arrived = report.transfers.filter((t) => t.to === "riverbend" && t.resource === "water" && t.arrivedDay !== null);
+    let covered = 0;
+    const coveredOn = arrived.sort((a, b) => a.arrivedDay! - b.arrivedDay!).find((t) => (covered += t.amount) >= opened.amount)!;
+    expect(coveredOn, "transfers covering the request arrived").toBeDefined();
+    // Within the hour after the water asked for is in the tanks, not days later.
+    expect(withdrawn.day - coveredOn.arrivedDay!).toBeLessThanOrEqual(1 / 24 + 0.01);
+    expect(withdrawn.day).toBeGreaterThanOrEqual(coveredOn.arrivedDay!);
+  });
+
+  it("asks for food net of the pantry above its target, not the whole lost harvest", () => {
+    // 40 days of meals against a 30-day target; the first assessment is 30 % of 60 days: 18 days
+    // of meals lost, of which the pantry's 10 days above target cover the rest.
+    const [opened] = requestsOf("food");
+    const dayOfMeals = 180 * 2_100;
+    expect(opened.amount / dayOfMeals).toBeGreaterThan(6);
+    expect(opened.amount / dayOfMeals).toBeLessThan(10);
   });
 
   it("asks for help on day 0-1 and recovers: water withdrawn once transfers arrive, food after replanting", () => {
@@ -66,9 +96,9 @@ describe("the storm drill", () => {
 });
 
 describe("drill scenarios", () => {
-  it("ships storm, blackout, drought, supply-collapse, region-drought and sensor-faults, each valid", () => {
+  it("ships storm, blackout, drought, supply-collapse, region-drought, sensor-faults and spring-failure, each valid", () => {
     const names = readdirSync("simulation/drill/scenarios").map((f) => f.replace(/\.yaml$/, "")).sort();
-    expect(names).toEqual(["blackout", "drought", "region-drought", "sensor-faults", "storm", "supply-collapse"]);
+    expect(names).toEqual(["blackout", "drought", "region-drought", "sensor-faults", "spring-failure", "storm", "supply-collapse"]);
     for (const n of names) expect(loadScenarioFile(`simulation/drill/scenarios/${n}.yaml`).name).toBe(n);
   });
 
