@@ -21,6 +21,7 @@ import { Broker } from "../broker/broker.ts";
 import { HttpServer } from "../api/http-server.ts";
 import { matchNeeds, type Coverage, type RegionView } from "./matching.ts";
 import type { Region } from "./region.ts";
+import { Routes } from "./routes.ts";
 import type { IdentityStore } from "../security/identities.ts";
 
 export interface HubOptions {
@@ -34,6 +35,8 @@ export interface HubOptions {
   nodeId?: string;
   /** A hub for a whole region: its federations (whose villages are the members) and stockpiles. */
   region?: Region;
+  /** Days on the road between villages; absent: the region file's `transit`, or a day everywhere. */
+  routes?: Routes;
   /**
    * Given: every village proves its hub identity (`npm run enrol -- --village <id>`) and may
    * publish only its own summary, requests and answers. Absent: any client may connect.
@@ -66,6 +69,7 @@ export class FederationHub {
   /** What this node last published as each village's proposals. */
   private readonly published = new Map<string, string>();
   private readonly regionView: RegionView | undefined;
+  private readonly routes: Routes;
   /** Inside batch(): changes are applied and matched once at the end. */
   private batching = 0;
   private dirty = false;
@@ -73,6 +77,7 @@ export class FederationHub {
   constructor(options: HubOptions) {
     this.o = options;
     this.members = new Set(options.villages);
+    this.routes = options.routes ?? new Routes(options.region?.transit);
     if (options.region) {
       const federationOf = new Map(options.region.federations.flatMap((f) => f.villages.map((v) => [v, f.id] as const)));
       for (const v of federationOf.keys()) this.members.add(v);
@@ -235,10 +240,15 @@ export class FederationHub {
     }
     this.dirty = false;
     const needs: Coverage[] = [];
-    this.proposals = matchNeeds([...this.requests.values()], this.summaries, this.decisions, [...this.accepted.values()], this.regionView, {
-      inNeed: (id) => this.shownAfterDelivery(id, (p) => this.requestStep.get(p.requestId)),
-      inDonor: (id) => this.shownAfterDelivery(id, (p) => this.summaryStep.get(p.from)),
-    }, needs);
+    this.proposals = matchNeeds([...this.requests.values()], this.summaries, this.decisions, [...this.accepted.values()], {
+      region: this.regionView,
+      deliveries: {
+        inNeed: (id) => this.shownAfterDelivery(id, (p) => this.requestStep.get(p.requestId)),
+        inDonor: (id) => this.shownAfterDelivery(id, (p) => this.summaryStep.get(p.from)),
+      },
+      coverage: needs,
+      routes: this.routes,
+    });
     this.needs = needs;
     if (!this.broker.aedes) return; // drills run the hub's logic without its broker
     for (const village of this.members) {

@@ -11,20 +11,21 @@
 import type { AidRequest, Proposal, ReserveSummary } from "../../protocol/federation.ts";
 import { surplusOf } from "./summary.ts";
 import type { Stockpile } from "./region.ts";
+import { Routes } from "./routes.ts";
 
 const URGENCY_ORDER = { Emergency: 0, Priority: 1, Routine: 2 } as const;
 const DOMAIN_OF: Partial<Record<AidRequest["resource"], "water" | "food">> = { water: "water", food: "food" };
 const UNIT_OF = { water: "L", food: "kcal" } as const;
-/**
- * A donor village keeps its target plus what it will draw while a transfer is on its way (about a
- * day), at the larger of its norm and its measured draw: in a drought it goes on drawing without
- * inflow. Without this the region drill showed donors of the dry federations below their targets.
- */
-const TRANSIT_DAYS = 1;
+const DEFAULT_ROUTES = new Routes();
 
-function givable(domain: ReserveSummary["water"]): number {
-  const draw = domain.stock !== null && domain.daysLeft ? Math.max(domain.dailyNeed, domain.stock / domain.daysLeft) : domain.dailyNeed;
-  return Math.max(0, surplusOf(domain) - TRANSIT_DAYS * draw);
+/**
+ * A donor village keeps its target plus what it will draw while its transfer is on the road (the
+ * route's days), at the larger of its norm and its measured draw: in a drought it goes on drawing
+ * without inflow. Without this the region drill showed donors of the dry federations below their
+ * targets.
+ */
+function drawOf(domain: ReserveSummary["water"]): number {
+  return domain.stock !== null && domain.daysLeft ? Math.max(domain.dailyNeed, domain.stock / domain.daysLeft) : domain.dailyNeed;
 }
 
 export interface Decisions {
@@ -36,6 +37,16 @@ export interface Decisions {
 export interface RegionView {
   federationOf(village: string): string | undefined;
   stockpiles: readonly Stockpile[];
+}
+
+export interface MatchOptions {
+  /** Where a hub sits in a region; absent: one federation of every village, no stockpiles. */
+  region?: RegionView;
+  deliveries?: Deliveries;
+  /** Filled with each open request's cover. */
+  coverage?: Coverage[];
+  /** Days on the road per pair; absent: a day everywhere. */
+  routes?: Routes;
 }
 
 /** Which delivered transfers the figures already show; absent: none (all count as in transit). */
@@ -75,23 +86,32 @@ export function matchNeeds(
   summaries: ReadonlyMap<string, ReserveSummary>,
   decisions: Decisions,
   accepted: readonly Proposal[] = [],
-  region?: RegionView,
-  deliveries: Deliveries = NONE_SHOWN,
-  coverage?: Coverage[],
+  options: MatchOptions = {},
 ): Proposal[] {
+  const { region, deliveries = NONE_SHOWN, coverage, routes = DEFAULT_ROUTES } = options;
   const open = requests
     .filter((r) => r.status === "open" || r.status === "updated")
     .sort((a, b) => URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency] || a.neededBy.localeCompare(b.neededBy) || a.id.localeCompare(b.id));
   const needing = new Set(open.map((r) => `${r.village}:${DOMAIN_OF[r.resource] ?? r.resource}`));
   const left = new Map<string, number>();
+  /** A donor's daily draw, and the days of it already kept back for transfers on the road. */
+  const draw = new Map<string, number>();
+  const keptDays = new Map<string, number>();
   const donors: Donor[] = [];
   for (const s of summaries.values()) {
     donors.push({ id: s.village, federation: region?.federationOf(s.village), stockpile: false });
     for (const domain of ["water", "food"] as const) {
       // A village asking for a resource gives none of it away.
-      left.set(`${s.village}:${domain}`, needing.has(`${s.village}:${domain}`) ? 0 : givable(s[domain]));
+      left.set(`${s.village}:${domain}`, needing.has(`${s.village}:${domain}`) ? 0 : surplusOf(s[domain]));
+      draw.set(`${s.village}:${domain}`, drawOf(s[domain]));
     }
   }
+  /** What a donor can give to `to` now: what is left above target, less the longer road's draw. */
+  const keepFor = (key: string, days: number) => Math.max(0, days - (keptDays.get(key) ?? 0)) * (draw.get(key) ?? 0);
+  const keep = (key: string, days: number) => {
+    left.set(key, Math.max(0, (left.get(key) ?? 0) - keepFor(key, days)));
+    keptDays.set(key, Math.max(keptDays.get(key) ?? 0, days));
+  };
   const stockpileIds = new Set<string>();
   for (const p of region?.stockpiles ?? []) {
     donors.push({ id: p.id, federation: undefined, stockpile: true });
@@ -106,6 +126,7 @@ export function matchNeeds(
     if (!deliveries.inNeed(p.id)) inTransit.set(p.requestId, (inTransit.get(p.requestId) ?? 0) + p.quantity.amount);
     if (stockpileIds.has(p.from) || !deliveries.inDonor(p.id)) {
       const key = `${p.from}:${domain}`;
+      keep(key, routes.transitDays(p.from, p.to));
       left.set(key, Math.max(0, (left.get(key) ?? 0) - p.quantity.amount));
     }
   }
@@ -125,17 +146,24 @@ export function matchNeeds(
     const before = Math.max(0, remaining);
     const home = region?.federationOf(request.village);
     const tier = (d: Donor) => (d.stockpile ? 1 : 0);
+    const availableTo = (d: Donor) => {
+      const key = `${d.id}:${domain}`;
+      return Math.max(0, (left.get(key) ?? 0) - keepFor(key, routes.transitDays(d.id, request.village)));
+    };
     const candidates = donors
       .filter((d) => d.id !== request.village && (d.stockpile ? region !== undefined : region === undefined || d.federation === home))
-      .sort((a, b) => tier(a) - tier(b) || (left.get(`${b.id}:${domain}`) ?? 0) - (left.get(`${a.id}:${domain}`) ?? 0) || a.id.localeCompare(b.id));
+      .sort((a, b) => tier(a) - tier(b) || availableTo(b) - availableTo(a) || a.id.localeCompare(b.id));
     for (const donor of candidates) {
       if (remaining <= 0) break;
       const id = `${request.id}@${request.version}>${donor.id}`;
       if (decisions.get(id) !== undefined) continue; // declined, or agreed already (and counted above)
-      const available = left.get(`${donor.id}:${domain}`) ?? 0;
+      const key = `${donor.id}:${domain}`;
+      const days = routes.transitDays(donor.id, request.village);
+      const available = availableTo(donor);
       const amount = Math.floor(Math.min(remaining, available));
       if (amount <= 0) continue;
-      left.set(`${donor.id}:${domain}`, available - amount);
+      keep(key, days);
+      left.set(key, (left.get(key) ?? 0) - amount);
       remaining -= amount;
       proposals.push({
         id,

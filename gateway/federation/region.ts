@@ -6,6 +6,7 @@ import { invalidFiles } from "../../protocol/errors.ts";
 import { idSchema } from "../../protocol/payloads.ts";
 import { readYamlFile } from "../../lib/yaml-file.ts";
 import { describeIssues } from "../../lib/zod-issues.ts";
+import { transitSchema } from "./routes.ts";
 
 const stockpileSchema = z.strictObject({
   id: idSchema,
@@ -17,6 +18,8 @@ const stockpileSchema = z.strictObject({
 export const regionSchema = z.strictObject({
   federations: z.array(z.strictObject({ id: idSchema, villages: z.array(idSchema).min(1).max(500) })).min(1).max(100),
   stockpiles: z.array(stockpileSchema).max(100).default([]),
+  /** Days on the road: a default, and routes between villages or stockpiles that differ. */
+  transit: transitSchema.prefault({}),
 });
 
 export type Region = z.infer<typeof regionSchema>;
@@ -37,6 +40,12 @@ export function parseRegion(input: unknown, file: string): Region {
   region.stockpiles.forEach((s, i) => {
     if (seen.has(s.id)) problems.push(`stockpiles[${i}].id: "${s.id}" is also a village`);
   });
+  const places = new Set([...seen.keys(), ...region.stockpiles.map((s) => s.id)]);
+  region.transit.routes.forEach((r, i) =>
+    r.between.forEach((place, j) => {
+      if (!places.has(place)) problems.push(`transit.routes[${i}].between[${j}]: "${place}" is no village or stockpile of the region`);
+    }),
+  );
   if (problems.length) throw invalidFiles("CS_ERR_CONFIG_INVALID", problems.map((p) => `${file}: ${p}`));
   return region;
 }

@@ -1,7 +1,7 @@
 // Plays a scenario in simulated time against a simulated federation: every village runs the real
 // reserves and trigger matrix on readings from its stocks; aid requests leave through each village's
 // durable outbox to the real hub logic, which proposes transfers. The drill plays the people: both
-// sides accept proposals, and transfers arrive after transitDays.
+// sides accept proposals, and transfers arrive after their route's days (transitDays elsewhere).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import { Bus } from "../../gateway/bus.ts";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import type { GatewayConfig } from "../../gateway/config/schema.ts";
 import { FederationHub } from "../../gateway/federation/hub.ts";
+import { Routes } from "../../gateway/federation/routes.ts";
 import { buildSummary } from "../../gateway/federation/summary.ts";
 import { DeviceRegistry } from "../../gateway/ingest/device-registry.ts";
 import { Reserves } from "../../gateway/reserves/reserves.ts";
@@ -93,9 +94,11 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
     timeline: [], aidRequests: [], transfers: [], donorsBelowTarget: [], series: [], rematchMs: [], requests: [], unmetNeed: [],
   };
 
+  const routes = new Routes({ defaultDays: scenario.transitDays, routes: [...(scenario.regionData?.transit.routes ?? []), ...scenario.routes] });
   const hub = new FederationHub({
     villages: scenario.villages.map((v) => v.id),
     region: scenario.regionData,
+    routes,
     mqtt: { host: "127.0.0.1", port: 0 },
     http: { host: "127.0.0.1", port: 0 },
     log,
@@ -180,10 +183,10 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
           depot[resource] = Math.max(0, depot[resource] - t.proposal.amount);
         } else {
           const donor = byId.get(t.proposal.from)!;
-          const target = resource === "water" ? donor.config.reserves.water.targetDays * donor.reserves.figures()["water.dailyNeedLitres"].value! : 0;
-          if (resource === "water" && donor.stocks.waterL - t.proposal.amount < target) {
-            report.donorsBelowTarget.push({ day: day(), village: donor.id, transfer: id });
-          }
+          const f = donor.reserves.figures();
+          const target = resource === "water" ? donor.config.reserves.water.targetDays * f["water.dailyNeedLitres"].value! : donor.config.reserves.food.targetDays * f["food.dailyNeedKcal"].value!;
+          const held = resource === "water" ? donor.stocks.waterL : donor.stocks.foodKcal;
+          if (held - t.proposal.amount < target) report.donorsBelowTarget.push({ day: day(), village: donor.id, transfer: id });
           donor.stocks.transfer(resource, -t.proposal.amount);
         }
         byId.get(t.proposal.to)!.stocks.transfer(resource, t.proposal.amount);
@@ -236,7 +239,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
       const transfer = { id: p.id, from: p.from, to: p.to, resource: p.resource, amount: p.quantity.amount, unit: p.quantity.unit, proposedDay: day(), arrivedDay: null };
       report.transfers.push(transfer);
       report.timeline.push({ day: day(), village: p.to, kind: "transfer-accepted", text: `${p.quantity.amount} ${p.quantity.unit} ${p.resource} from ${p.from}` });
-      inTransit.set(p.id, { arriveMs: clock.now + scenario.transitDays * DAY_MS, proposal: transfer });
+      inTransit.set(p.id, { arriveMs: clock.now + routes.transitDays(p.from, p.to) * DAY_MS, proposal: transfer });
     }
   }
 }

@@ -61,8 +61,10 @@ export const scenarioSchema = z.strictObject({
   description: z.string().max(500).default(""),
   days: z.number().positive().max(365),
   stepMinutes: z.number().int().min(1).max(60).default(10),
-  /** Accepted transfers arrive this long after acceptance. */
+  /** Accepted transfers arrive this long after acceptance, where no route says otherwise. */
   transitDays: z.number().min(0).max(30).default(1),
+  /** Routes that take longer or shorter, either direction (the hub is told them too). */
+  routes: z.array(z.strictObject({ between: z.tuple([idSchema, idSchema]), days: z.number().min(0).max(30) })).max(1_000).default([]),
   /** The villages and their starting stocks; in a region drill, those that differ from villageDefaults. */
   villages: z.array(villageSchema).max(300).default([]),
   /** A region file (relative to the scenario): every village of its federations takes part. */
@@ -99,6 +101,12 @@ export function parseScenario(input: unknown, file: string): Scenario {
   const ids = new Set(scenario.villages.map((v) => v.id));
   const federations = new Set(scenario.regionData?.federations.map((f) => f.id) ?? []);
   if (ids.size !== scenario.villages.length) problems.push("villages: village ids must be unique");
+  const places = new Set([...ids, ...(scenario.regionData?.stockpiles.map((p) => p.id) ?? [])]);
+  scenario.routes.forEach((r, i) =>
+    r.between.forEach((place, j) => {
+      if (!places.has(place)) problems.push(`routes[${i}].between[${j}]: "${place}" is not in villages`);
+    }),
+  );
   scenario.events.forEach((e, i) => {
     if (!e.all && !e.village && !e.federation) problems.push(`events[${i}]: name a village or a federation, or set all: true`);
     if (e.federation && !federations.has(e.federation)) problems.push(`events[${i}].federation: "${e.federation}" is not a federation of the scenario's region`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { matchNeeds, type Coverage } from "../../../gateway/federation/matching.ts";
+import { Routes } from "../../../gateway/federation/routes.ts";
 import type { AidRequest, ReserveSummary } from "../../../protocol/federation.ts";
 
 function summary(village: string, waterStock: number, foodKcal = 180 * 2100 * 40): ReserveSummary {
@@ -82,7 +83,7 @@ describe("needs matching", () => {
         ["b", summary("b", KEEP + 1_000)],
         ["far", summary("far", KEEP + 90_000)], // a large surplus, but in another federation
       ]);
-      const proposals = matchNeeds([request("storm", 10_000)], summaries, noDecisions, [], region);
+      const proposals = matchNeeds([request("storm", 10_000)], summaries, noDecisions, [], { region });
       expect(proposals.map((p) => [p.from, p.quantity.amount])).toEqual([["a", 3_000], ["b", 1_000], ["depot", 6_000]]);
     });
 
@@ -90,10 +91,22 @@ describe("needs matching", () => {
       const summaries = new Map([["storm", summary("storm", 0)], ["a", summary("a", 0)]]);
       const agreed = { id: "old", requestId: "a:water-low#1:0", from: "depot", to: "a", resource: "water" as const, quantity: { amount: 45_000, unit: "L" as const }, status: "accepted" as const };
       const requests = [request("storm", 10_000), request("a", 60_000, { id: "a:water-low#1:0" })];
-      const proposals = matchNeeds(requests, summaries, noDecisions, [agreed], region);
+      const proposals = matchNeeds(requests, summaries, noDecisions, [agreed], { region });
       const fromDepot = proposals.filter((p) => p.from === "depot" && p.status === "proposed");
       expect(fromDepot.reduce((n, p) => n + p.quantity.amount, 0)).toBe(5_000);
     });
+  });
+
+  it("has a donor keep what it draws while its transfer is on the road: the route's days, not one", () => {
+    // 10,000 L above its 7-day target; a day on the road keeps 2,700 L back, three days 8,100 L.
+    const summaries = new Map([["s", summary("s", 0)], ["near", summary("near", 7 * 2700 + 10_000)], ["far", summary("far", 7 * 2700 + 10_000)]]);
+    const routes = new Routes({ defaultDays: 1, routes: [{ between: ["s", "far"], days: 3 }] });
+    const proposals = matchNeeds([request("s", 20_000)], summaries, noDecisions, [], { routes });
+    expect(proposals.map((p) => [p.from, p.quantity.amount])).toEqual([["near", 7_300], ["far", 1_900]]);
+    // And a donor giving to two villages keeps the longer road's days once, not both.
+    const two = matchNeeds([request("s", 20_000), request("t", 20_000)], new Map([...summaries, ["t", summary("t", 0)]]), noDecisions, [], { routes });
+    const fromFar = two.filter((p) => p.from === "far").reduce((n, p) => n + p.quantity.amount, 0);
+    expect(fromFar).toBe(1_900);
   });
 
   it("says how far each need is covered, and what nobody can cover (seeds included: no stock figures)", () => {
@@ -101,7 +114,7 @@ describe("needs matching", () => {
     const agreed = { id: "s:water-low#1:0@1>a", requestId: "s:water-low#1:0", from: "a", to: "s", resource: "water" as const, quantity: { amount: 1_000, unit: "L" as const }, status: "accepted" as const };
     const seeds = request("s", 20, { id: "s:crop#1:0", resource: "seeds", quantity: [{ amount: 20, unit: "kg" }] });
     const coverage: Coverage[] = [];
-    matchNeeds([request("s", 10_000), seeds], summaries, noDecisions, [agreed], undefined, undefined, coverage);
+    matchNeeds([request("s", 10_000), seeds], summaries, noDecisions, [agreed], { coverage });
     expect(coverage).toEqual([
       { requestId: "s:crop#1:0", village: "s", resource: "seeds", unit: "kg", asked: 20, inTransit: 0, proposed: 0, uncovered: 20 },
       // a's 3,000 L above what it keeps, less the 1,000 L already on its way
@@ -116,7 +129,7 @@ describe("needs matching", () => {
     const inTransit = matchNeeds([need], summaries, noDecisions, [agreed]);
     expect(inTransit.filter((p) => p.status === "proposed")).toEqual([]);
     const shown = { inNeed: () => true, inDonor: () => true };
-    const after = matchNeeds([need], summaries, noDecisions, [agreed], undefined, shown);
+    const after = matchNeeds([need], summaries, noDecisions, [agreed], { deliveries: shown });
     expect(after.map((p) => [p.from, p.quantity.amount, p.status])).toEqual([["a", 4_000, "proposed"]]);
   });
 });
