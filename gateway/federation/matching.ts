@@ -17,6 +17,8 @@ const URGENCY_ORDER = { Emergency: 0, Priority: 1, Routine: 2 } as const;
 const DOMAIN_OF: Partial<Record<AidRequest["resource"], "water" | "food">> = { water: "water", food: "food" };
 const UNIT_OF = { water: "L", food: "kcal" } as const;
 const DEFAULT_ROUTES = new Routes();
+/** The smallest transfer worth a trip, in days of the receiving village's need (unless it completes the request). */
+const MIN_LOT_DAYS = 1;
 
 /**
  * A donor village keeps its target plus what it will draw while its transfer is on the road (the
@@ -146,6 +148,7 @@ export function matchNeeds(
     const before = Math.max(0, remaining);
     const home = region?.federationOf(request.village);
     const tier = (d: Donor) => (d.stockpile ? 1 : 0);
+    const minLot = (summaries.get(request.village)?.[domain].dailyNeed ?? 0) * MIN_LOT_DAYS;
     const availableTo = (d: Donor) => {
       const key = `${d.id}:${domain}`;
       return Math.max(0, (left.get(key) ?? 0) - keepFor(key, routes.transitDays(d.id, request.village)));
@@ -161,7 +164,9 @@ export function matchNeeds(
       const days = routes.transitDays(donor.id, request.village);
       const available = availableTo(donor);
       const amount = Math.floor(Math.min(remaining, available));
-      if (amount <= 0) continue;
+      // A lot smaller than a day of the village's need is a trip for little: it waits until the
+      // donor can give a day's worth, or until it is all that is left to ask.
+      if (amount <= 0 || (amount < remaining && amount < minLot)) continue;
       keep(key, days);
       left.set(key, (left.get(key) ?? 0) - amount);
       remaining -= amount;

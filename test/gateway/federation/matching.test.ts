@@ -41,13 +41,13 @@ describe("needs matching", () => {
   });
 
   it("serves Emergency before Priority and never gives the same surplus twice", () => {
-    const summaries = new Map([["x", summary("x", 1_000)], ["y", summary("y", 1_000)], ["d", summary("d", KEEP + 3_000)]]);
+    const summaries = new Map([["x", summary("x", 1_000)], ["y", summary("y", 1_000)], ["d", summary("d", KEEP + 30_000)]]);
     const proposals = matchNeeds(
-      [request("x", 3_000, { urgency: "Priority", id: "x:r#1:0" }), request("y", 2_500, { id: "y:r#1:0" })],
+      [request("x", 30_000, { urgency: "Priority", id: "x:r#1:0" }), request("y", 25_000, { id: "y:r#1:0" })],
       summaries,
       noDecisions,
     );
-    expect(proposals.map((p) => [p.to, p.quantity.amount])).toEqual([["y", 2_500], ["x", 500]]);
+    expect(proposals.map((p) => [p.to, p.quantity.amount])).toEqual([["y", 25_000], ["x", 5_000]]);
   });
 
   it("leaves a declining donor out and proposes from the next", () => {
@@ -79,12 +79,12 @@ describe("needs matching", () => {
     it("asks the village's own federation first, then the regional stockpile, never another federation", () => {
       const summaries = new Map([
         ["storm", summary("storm", 2_000)],
-        ["a", summary("a", KEEP + 3_000)],
-        ["b", summary("b", KEEP + 1_000)],
+        ["a", summary("a", KEEP + 20_000)],
+        ["b", summary("b", KEEP + 10_000)],
         ["far", summary("far", KEEP + 90_000)], // a large surplus, but in another federation
       ]);
-      const proposals = matchNeeds([request("storm", 10_000)], summaries, noDecisions, [], { region });
-      expect(proposals.map((p) => [p.from, p.quantity.amount])).toEqual([["a", 3_000], ["b", 1_000], ["depot", 6_000]]);
+      const proposals = matchNeeds([request("storm", 50_000)], summaries, noDecisions, [], { region });
+      expect(proposals.map((p) => [p.from, p.quantity.amount])).toEqual([["a", 20_000], ["b", 10_000], ["depot", 20_000]]);
     });
 
     it("counts what was agreed from a stockpile against it", () => {
@@ -98,27 +98,37 @@ describe("needs matching", () => {
   });
 
   it("has a donor keep what it draws while its transfer is on the road: the route's days, not one", () => {
-    // 10,000 L above its 7-day target; a day on the road keeps 2,700 L back, three days 8,100 L.
-    const summaries = new Map([["s", summary("s", 0)], ["near", summary("near", 7 * 2700 + 10_000)], ["far", summary("far", 7 * 2700 + 10_000)]]);
+    // 30,000 L above its 7-day target; a day on the road keeps 2,700 L back, three days 8,100 L.
+    const summaries = new Map([["s", summary("s", 0)], ["near", summary("near", 7 * 2700 + 30_000)], ["far", summary("far", 7 * 2700 + 30_000)]]);
     const routes = new Routes({ defaultDays: 1, routes: [{ between: ["s", "far"], days: 3 }] });
-    const proposals = matchNeeds([request("s", 20_000)], summaries, noDecisions, [], { routes });
-    expect(proposals.map((p) => [p.from, p.quantity.amount])).toEqual([["near", 7_300], ["far", 1_900]]);
+    const proposals = matchNeeds([request("s", 60_000)], summaries, noDecisions, [], { routes });
+    expect(proposals.map((p) => [p.from, p.quantity.amount])).toEqual([["near", 27_300], ["far", 21_900]]);
     // And a donor giving to two villages keeps the longer road's days once, not both.
-    const two = matchNeeds([request("s", 20_000), request("t", 20_000)], new Map([...summaries, ["t", summary("t", 0)]]), noDecisions, [], { routes });
+    const two = matchNeeds([request("s", 60_000), request("t", 60_000)], new Map([...summaries, ["t", summary("t", 0)]]), noDecisions, [], { routes });
     const fromFar = two.filter((p) => p.from === "far").reduce((n, p) => n + p.quantity.amount, 0);
-    expect(fromFar).toBe(1_900);
+    expect(fromFar).toBe(21_900);
+  });
+
+  it("gives in lots of at least a day of the village's need, unless the lot completes the request", () => {
+    // Three donors with 1,000 L each above what they keep: each lot would be under a day (2,700 L).
+    const small = new Map([["s", summary("s", 0)], ["a", summary("a", KEEP + 1_000)], ["b", summary("b", KEEP + 1_000)], ["c", summary("c", KEEP + 1_000)]]);
+    const coverage: Coverage[] = [];
+    expect(matchNeeds([request("s", 10_000)], small, noDecisions, [], { coverage })).toEqual([]);
+    expect(coverage[0]).toMatchObject({ asked: 10_000, uncovered: 10_000 });
+    // 800 L is all that is left to ask: a small lot completes it.
+    expect(matchNeeds([request("s", 800)], small, noDecisions).map((p) => p.quantity.amount)).toEqual([800]);
   });
 
   it("says how far each need is covered, and what nobody can cover (seeds included: no stock figures)", () => {
-    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", KEEP + 3_000)]]);
-    const agreed = { id: "s:water-low#1:0@1>a", requestId: "s:water-low#1:0", from: "a", to: "s", resource: "water" as const, quantity: { amount: 1_000, unit: "L" as const }, status: "accepted" as const };
+    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", KEEP + 30_000)]]);
+    const agreed = { id: "s:water-low#1:0@1>a", requestId: "s:water-low#1:0", from: "a", to: "s", resource: "water" as const, quantity: { amount: 10_000, unit: "L" as const }, status: "accepted" as const };
     const seeds = request("s", 20, { id: "s:crop#1:0", resource: "seeds", quantity: [{ amount: 20, unit: "kg" }] });
     const coverage: Coverage[] = [];
-    matchNeeds([request("s", 10_000), seeds], summaries, noDecisions, [agreed], { coverage });
+    matchNeeds([request("s", 100_000), seeds], summaries, noDecisions, [agreed], { coverage });
     expect(coverage).toEqual([
       { requestId: "s:crop#1:0", village: "s", resource: "seeds", unit: "kg", asked: 20, inTransit: 0, proposed: 0, uncovered: 20 },
-      // a's 3,000 L above what it keeps, less the 1,000 L already on its way
-      { requestId: "s:water-low#1:0", village: "s", resource: "water", unit: "L", asked: 10_000, inTransit: 1_000, proposed: 2_000, uncovered: 7_000 },
+      // a's 30,000 L above what it keeps, less the 10,000 L already on its way
+      { requestId: "s:water-low#1:0", village: "s", resource: "water", unit: "L", asked: 100_000, inTransit: 10_000, proposed: 20_000, uncovered: 70_000 },
     ]);
   });
 
