@@ -24,6 +24,7 @@ import { TriggerState } from "./triggers/trigger-state.ts";
 import { TriggersService } from "./triggers/triggers-service.ts";
 import { FederationLink } from "./federation/link.ts";
 import { buildSummary } from "./federation/summary.ts";
+import { VillageOffers } from "./federation/village-offers.ts";
 import { checkDataDir, checkReserveSensors, checkTlsFiles } from "./config/check.ts";
 import { invalidFiles } from "../protocol/errors.ts";
 import { CommandService } from "./control/command-service.ts";
@@ -125,7 +126,8 @@ export class Gateway {
       knownOutputs: new Set(this.registry.outputs()),
     });
     this.triggers.load(); // a bad rule file stops start-up before anything listens
-    const summary = () => buildSummary(config.village.id, config, this.reserves.figures(), now());
+    this.offers = new VillageOffers(config.village.id, this.triggerState);
+    const summary = () => buildSummary(config.village.id, config, this.reserves.figures(), now(), this.offers.list());
     const hubUrls = config.federation.hubUrls ?? (config.federation.hubUrl ? [config.federation.hubUrl] : []);
     const fedTls = config.federation.tls;
     this.link = hubUrls.length
@@ -141,6 +143,11 @@ export class Gateway {
           password: config.federation.secret,
           state: this.triggerState,
           summary,
+          // A transfer this village agreed to give from an offer comes off it: the next summary
+          // must not offer it again.
+          onProposals: (proposals) => {
+            if (this.offers.takeAgreed(proposals)) this.link?.publishSummary();
+          },
           summaryIntervalMs: config.federation.summaryIntervalMs,
           now,
           log: log.child({ module: "federation" }),
@@ -168,6 +175,7 @@ export class Gateway {
         summary,
         commands: this.commands,
         pantryCount: (body) => this.takePantryCount(body),
+        offers: this.offers,
         village: () => this.reserves.village(),
         changeVillage: (change) => this.changeVillage(change),
       }),
@@ -178,6 +186,8 @@ export class Gateway {
     this.bus.on("notification", () => void this.alarms.drain());
   }
 
+  /** What the village offers its neighbours beyond water and food. */
+  readonly offers: VillageOffers;
   private lastCountSeq = 0;
   private readonly alarms: AlarmChannel;
 

@@ -45,6 +45,20 @@ export const domainSummarySchema = z.strictObject({
   daysLeft: z.number().nullable(),
 });
 
+/**
+ * What a village can give beyond its water and food stocks (fuel, seeds, a repair crew, a
+ * generator, medical kits), entered by people. `whole`: given whole or not at all (a generator,
+ * a crew that travels together).
+ */
+export const offerSchema = z.strictObject({
+  resource: resourceSchema,
+  amount: quantitySchema.shape.amount,
+  unit: quantitySchema.shape.unit,
+  whole: z.boolean().default(false),
+  note: z.string().max(200).default(""),
+});
+export type Offer = z.infer<typeof offerSchema>;
+
 export const reserveSummarySchema = z.strictObject({
   village: idSchema,
   headCount: z.number().int().positive(),
@@ -52,6 +66,7 @@ export const reserveSummarySchema = z.strictObject({
   water: domainSummarySchema,
   food: domainSummarySchema,
   power: domainSummarySchema,
+  offers: z.array(offerSchema).max(50).default([]),
 });
 export type ReserveSummary = z.infer<typeof reserveSummarySchema>;
 

@@ -10,6 +10,7 @@ import type { FederationLink } from "../federation/link.ts";
 import type { ReserveSummary } from "../../protocol/federation.ts";
 import type { CommandService } from "../control/command-service.ts";
 import type { StoredReading } from "../store/store.ts";
+import type { VillageOffers } from "../federation/village-offers.ts";
 
 export interface ReservesRoutesDeps {
   reserves: Reserves;
@@ -19,6 +20,7 @@ export interface ReservesRoutesDeps {
   summary: () => ReserveSummary;
   commands: CommandService;
   pantryCount: (body: unknown) => Promise<StoredReading>;
+  offers: VillageOffers;
   village: () => { headCount: number; norms: Record<string, number> };
   changeVillage: (change: z.infer<typeof villageChangeSchema>) => { headCount: number; norms: Record<string, number> };
 }
@@ -78,6 +80,18 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
       deps.reserves.assess(parsed.data.name, parsed.data.value);
       deps.triggers.evaluateNow();
       res.status(201).json({ name: parsed.data.name, value: parsed.data.value });
+    });
+
+    // What the village can give beyond water and food: the whole list, as the circle sees it now.
+    router.get("/offers", (_req, res) => res.json(deps.offers.list()));
+    router.post("/offers", (req, res, next) => {
+      try {
+        const offers = deps.offers.set(req.body);
+        deps.link?.publishSummary();
+        res.json(offers);
+      } catch (err) {
+        next(err);
+      }
     });
 
     router.get("/village", (_req, res) => res.json(deps.village()));

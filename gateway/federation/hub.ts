@@ -54,6 +54,8 @@ export class FederationHub {
   readonly accepted = new Map<string, Proposal>();
   /** Accepted transfers the receiving village has confirmed as arrived, with the step they arrived at. */
   readonly delivered = new Map<string, number>();
+  /** The step each transfer was agreed at: a donor's offers show it from its next summary. */
+  private readonly agreedStep = new Map<string, number>();
   /** A counter of applied messages: orders deliveries against request versions and summaries. */
   private step = 0;
   private readonly requestStep = new Map<string, number>();
@@ -211,7 +213,10 @@ export class FederationHub {
     const proposal = this.proposals.find((p) => p.id === proposalId);
     if (!proposal || proposal.status !== "proposed") return;
     this.decisions.set(proposalId, accept);
-    if (accept) this.accepted.set(proposalId, { ...proposal, status: "accepted" });
+    if (accept) {
+      this.accepted.set(proposalId, { ...proposal, status: "accepted" });
+      this.agreedStep.set(proposalId, ++this.step);
+    }
     this.rematch();
   }
 
@@ -245,6 +250,10 @@ export class FederationHub {
       deliveries: {
         inNeed: (id) => this.shownAfterDelivery(id, (p) => this.requestStep.get(p.requestId)),
         inDonor: (id) => this.shownAfterDelivery(id, (p) => this.summaryStep.get(p.from)),
+        inOffers: (id) => {
+          const p = this.accepted.get(id);
+          return p !== undefined && (this.summaryStep.get(p.from) ?? 0) > (this.agreedStep.get(id) ?? Infinity);
+        },
       },
       coverage: needs,
       routes: this.routes,

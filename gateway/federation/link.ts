@@ -16,6 +16,8 @@ export interface FederationLinkOptions {
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   state: TriggerState;
   summary: () => ReserveSummary;
+  /** Each proposals list the hub sends this village, once taken (offers come off what it agreed to give). */
+  onProposals?: (proposals: readonly Proposal[]) => void;
   log: Logger;
   username?: string;
   password?: string;
@@ -99,6 +101,7 @@ export class FederationLink {
       if (tag < this.proposalsTagMs) return void this.o.log.debug({ village: this.o.village, topic, tag: parsed.data.summaryTs }, "stale proposals ignored");
       this.proposalsTagMs = tag;
       this.proposals = parsed.data.proposals;
+      this.o.onProposals?.(this.proposals);
       this.o.log.debug({ village: this.o.village, tag: parsed.data.summaryTs, proposals: this.proposals.length }, "proposals from hub");
     });
     this.timer = setInterval(() => this.publishSummary(), this.o.summaryIntervalMs ?? 60_000);
@@ -166,7 +169,8 @@ export class FederationLink {
     return this.client.publishAsync(fedTopic(this.o.village, "proposal-replies"), JSON.stringify(body), { qos: 1 });
   }
 
-  private publishSummary(): void {
+  /** Sends the reserve summary now, besides every summaryIntervalMs: when the offers change. */
+  publishSummary(): void {
     if (!this.client?.connected) return;
     const summary = this.o.summary();
     // The village's clock went back (set by hand, or a Pi that booted without NTP): the hub's lists

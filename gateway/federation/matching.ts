@@ -7,11 +7,14 @@
 // Transfers agreed earlier count against their need and their donor until the figures show them:
 // against the need until the village has sent a version of its request after the transfer was
 // delivered, against the donor until it has sent a summary after that. Stockpile figures are
-// fixed, so every transfer agreed from a stockpile comes off it.
+// fixed, so every transfer agreed from a stockpile comes off it. What no stock figure measures
+// (fuel, seeds, crews, a generator) comes from what villages offer (offer-book.ts); an agreed
+// transfer comes off the donor's offers until a summary it sent after agreeing shows them.
 import type { AidRequest, Proposal, ReserveSummary } from "../../protocol/federation.ts";
 import { surplusOf } from "./summary.ts";
 import type { Stockpile } from "./region.ts";
 import { Routes } from "./routes.ts";
+import { OfferBook } from "./offer-book.ts";
 
 const URGENCY_ORDER = { Emergency: 0, Priority: 1, Routine: 2 } as const;
 const DOMAIN_OF: Partial<Record<AidRequest["resource"], "water" | "food">> = { water: "water", food: "food" };
@@ -57,14 +60,15 @@ export interface Deliveries {
   inNeed(proposalId: string): boolean;
   /** The donor's current summary was taken after this transfer left. */
   inDonor(proposalId: string): boolean;
+  /** The donor's current summary was taken after it agreed to this transfer: its offers show it. */
+  inOffers?(proposalId: string): boolean;
 }
 
-const NONE_SHOWN: Deliveries = { inNeed: () => false, inDonor: () => false };
+const NONE_SHOWN: Deliveries = { inNeed: () => false, inDonor: () => false, inOffers: () => false };
 
 /**
  * How far each open request is covered: by transfers agreed and not yet shown in its figures, by
- * proposals awaiting answers, and what no donor can cover now (the need to escalate). A resource
- * the hub holds no stock figures for (seeds, crews, kits) is all uncovered.
+ * proposals awaiting answers, and what no donor can cover now (the need to escalate).
  */
 export interface Coverage {
   requestId: string;
@@ -121,11 +125,15 @@ export function matchNeeds(
     left.set(`${p.id}:water`, p.waterL);
     left.set(`${p.id}:food`, p.foodKcal);
   }
+  const offers = new OfferBook(summaries.values(), needing);
   const inTransit = new Map<string, number>();
   for (const p of accepted) {
     const domain = DOMAIN_OF[p.resource];
-    if (!domain) continue;
     if (!deliveries.inNeed(p.id)) inTransit.set(p.requestId, (inTransit.get(p.requestId) ?? 0) + p.quantity.amount);
+    if (!domain) {
+      if (!deliveries.inOffers?.(p.id)) offers.takeAgreed(p);
+      continue;
+    }
     if (stockpileIds.has(p.from) || !deliveries.inDonor(p.id)) {
       const key = `${p.from}:${domain}`;
       keep(key, routes.transitDays(p.from, p.to));
@@ -137,16 +145,14 @@ export function matchNeeds(
   for (const request of open) {
     const domain = DOMAIN_OF[request.resource];
     const quantity = domain ? request.quantity.find((q) => q.unit === UNIT_OF[domain]) : undefined;
+    const home = region?.federationOf(request.village);
     if (!domain || !quantity) {
-      // No stock data for it: the need stays visible, unmatched.
-      const q = request.quantity[0];
-      coverage?.push({ requestId: request.id, village: request.village, resource: request.resource, unit: q.unit, asked: q.amount, inTransit: 0, proposed: 0, uncovered: q.amount });
+      proposals.push(...matchOffer(request));
       continue;
     }
     const transit = inTransit.get(request.id) ?? 0;
     let remaining = quantity.amount - transit;
     const before = Math.max(0, remaining);
-    const home = region?.federationOf(request.village);
     const tier = (d: Donor) => (d.stockpile ? 1 : 0);
     const minLot = (summaries.get(request.village)?.[domain].dailyNeed ?? 0) * MIN_LOT_DAYS;
     const availableTo = (d: Donor) => {
@@ -184,4 +190,31 @@ export function matchNeeds(
     coverage?.push({ requestId: request.id, village: request.village, resource: request.resource, unit: quantity.unit, asked: quantity.amount, inTransit: transit, proposed: before - uncovered, uncovered });
   }
   return proposals;
+
+  /** A need no stock figure covers (fuel, seeds, crews, kits): from what villages offer. */
+  function matchOffer(request: AidRequest): Proposal[] {
+    const q = request.quantity[0];
+    const home = region?.federationOf(request.village);
+    const transit = inTransit.get(request.id) ?? 0;
+    let remaining = q.amount - transit;
+    const before = Math.max(0, remaining);
+    const out: Proposal[] = [];
+    const candidates = donors
+      .filter((d) => !d.stockpile && d.id !== request.village && (region === undefined || d.federation === home))
+      .map((d) => ({ d, available: offers.available(d.id, request.resource, q.unit) }))
+      .filter((c) => c.available > 0)
+      .sort((a, b) => b.available - a.available || a.d.id.localeCompare(b.d.id));
+    for (const { d } of candidates) {
+      if (remaining <= 0) break;
+      const id = `${request.id}@${request.version}>${d.id}`;
+      if (decisions.get(id) !== undefined) continue;
+      const amount = offers.give(d.id, request.resource, q.unit, remaining);
+      if (amount <= 0) continue;
+      remaining -= amount;
+      out.push({ id, requestId: request.id, from: d.id, to: request.village, resource: request.resource, quantity: { amount, unit: q.unit }, status: "proposed" });
+    }
+    const uncovered = Math.max(0, remaining);
+    coverage?.push({ requestId: request.id, village: request.village, resource: request.resource, unit: q.unit, asked: q.amount, inTransit: transit, proposed: Math.max(0, before - uncovered), uncovered });
+    return out;
+  }
 }

@@ -1,10 +1,10 @@
 // A village's reserve summary for the federation: stock, daily need, target and days left per
 // domain. Surpluses are what stands above a village's own target.
-import type { ReserveSummary } from "../../protocol/federation.ts";
+import type { Offer, ReserveSummary } from "../../protocol/federation.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import type { Figures } from "../reserves/figures.ts";
 
-export function buildSummary(village: string, config: GatewayConfig, figures: Figures, nowMs: number): ReserveSummary {
+export function buildSummary(village: string, config: GatewayConfig, figures: Figures, nowMs: number, offers: readonly Offer[] = []): ReserveSummary {
   const v = (name: string) => figures[name]?.value ?? null;
   return {
     village,
@@ -13,6 +13,7 @@ export function buildSummary(village: string, config: GatewayConfig, figures: Fi
     water: { stock: v("water.stockLitres"), unit: "L", dailyNeed: v("water.dailyNeedLitres") ?? 0, targetDays: config.reserves.water.targetDays, daysLeft: v("water.daysLeft") },
     food: { stock: v("food.kcal"), unit: "kcal", dailyNeed: v("food.dailyNeedKcal") ?? 0, targetDays: config.reserves.food.targetDays, daysLeft: v("food.daysLeft") },
     power: { stock: v("power.storedWh"), unit: "Wh", dailyNeed: v("power.dailyNeedWh") ?? 0, targetDays: config.reserves.power.targetDays, daysLeft: v("power.daysLeft") },
+    offers: [...offers],
   };
 }
 

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { WalFlush, type FlushFile } from "../../lib/wal-flush.ts";
-import type { AidRequest, Urgency } from "../../protocol/federation.ts";
+import type { AidRequest, Offer, Urgency } from "../../protocol/federation.ts";
 
 export type Phase = "idle" | "pending" | "active";
 
@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS assessments (figure TEXT PRIMARY KEY, value REAL NOT 
 CREATE TABLE IF NOT EXISTS commands (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS writes (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, account TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS offers (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS offers_taken (proposal_id TEXT PRIMARY KEY);
 `;
 
 export interface TriggerStateOptions {
@@ -218,6 +220,21 @@ export class TriggerState {
 
   assessments(): { name: string; value: number; tsMs: number }[] {
     return this.sql("SELECT figure AS name, value, ts_ms AS tsMs FROM assessments").all() as { name: string; value: number; tsMs: number }[];
+  }
+
+  /** What the village offers its neighbours beyond water and food (gateway/federation/village-offers.ts). */
+  saveOffers(offers: readonly Offer[]): void {
+    this.run("INSERT INTO offers (id, body) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body", JSON.stringify(offers));
+  }
+
+  offers(): Offer[] {
+    const row = this.sql("SELECT body FROM offers WHERE id = 1").get() as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as Offer[]) : [];
+  }
+
+  /** Records that an agreed transfer came off the offers; false if it already had. */
+  markOfferTaken(proposalId: string): boolean {
+    return this.run("INSERT OR IGNORE INTO offers_taken (proposal_id) VALUES (?)", proposalId).changes === 1;
   }
 
   saveCommand(entry: { id: string }): void {

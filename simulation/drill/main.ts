@@ -27,7 +27,7 @@ try {
   console.log("\nRequests:");
   for (const r of report.requests) {
     const got = r.arrived.reduce((n, a) => n + a.amount, 0);
-    const end = r.withdrawnDay === null ? "still open" : `withdrawn day ${r.withdrawnDay.toFixed(2)}`;
+    const end = r.withdrawnDay !== null ? `withdrawn day ${r.withdrawnDay.toFixed(2)}` : r.fulfilledDay !== null ? `help arrived day ${r.fulfilledDay.toFixed(2)}` : "still open";
     console.log(`  ${r.id}: opened day ${r.openedDay.toFixed(2)}, ${r.versions.length} versions (${r.versions.map((v) => v.amount).join(" → ")} ${r.unit}), ${got} ${r.unit} arrived, ${end}`);
   }
   const short = report.unmetNeed.filter((n) => n.uncovered > 0);

@@ -14,6 +14,7 @@ import type { GatewayConfig } from "../../gateway/config/schema.ts";
 import { FederationHub } from "../../gateway/federation/hub.ts";
 import { Routes } from "../../gateway/federation/routes.ts";
 import { buildSummary } from "../../gateway/federation/summary.ts";
+import { VillageOffers } from "../../gateway/federation/village-offers.ts";
 import { DeviceRegistry } from "../../gateway/ingest/device-registry.ts";
 import { Reserves } from "../../gateway/reserves/reserves.ts";
 import { TriggerEngine } from "../../gateway/triggers/engine.ts";
@@ -69,6 +70,8 @@ export interface RequestStory {
   versions: { day: number; version: number; status: string; amount: number }[];
   arrived: { day: number; from: string; amount: number }[];
   withdrawnDay: number | null;
+  /** The village said the help arrived (resources no sensor measures). */
+  fulfilledDay: number | null;
 }
 
 interface VillageSim {
@@ -78,6 +81,7 @@ interface VillageSim {
   reserves: Reserves;
   state: TriggerState;
   engine: TriggerEngine;
+  offers: VillageOffers;
 }
 
 export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: number; onDay?: (day: number) => void } = {}): DrillReport {
@@ -123,7 +127,9 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
       },
       onCommand: (c) => report.timeline.push({ day: day(), village: v.id, kind: "command", text: `${c.device}/${c.output} ${c.action}${c.value !== undefined ? ` ${c.value}` : ""} (${c.reason})` }),
     });
-    return { id: v.id, config, stocks: new VillageStocks(v.id, v.headCount, v), reserves, state, engine };
+    const offers = new VillageOffers(v.id, state);
+    offers.set({ offers: v.offers });
+    return { id: v.id, config, stocks: new VillageStocks(v.id, v.headCount, v), reserves, state, engine, offers };
   });
   const byId = new Map(villages.map((v) => [v.id, v]));
   const inTransit = new Map<string, { arriveMs: number; proposal: DrillReport["transfers"][number] }>();
@@ -165,7 +171,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
         const started = performance.now();
         hub.batch(() => {
           for (const v of villages) {
-            const summary = buildSummary(v.id, v.config, v.reserves.figures(), clock.now);
+            const summary = buildSummary(v.id, v.config, v.reserves.figures(), clock.now, v.offers.list());
             hub.handle(fedTopic(v.id, "summary"), Buffer.from(JSON.stringify(summary)));
           }
         });
@@ -177,9 +183,13 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
       for (const [id, t] of inTransit) {
         if (t.arriveMs > clock.now) continue;
         inTransit.delete(id);
-        const resource = t.proposal.resource as "water" | "food";
+        const resource = t.proposal.resource;
         const depot = stockpiles.get(t.proposal.from);
-        if (depot) {
+        if (resource !== "water" && resource !== "food") {
+          // Fuel, seeds, crews, kits: no sensor shows them arrive, so people say so once what
+          // arrived covers what was asked (POST /api/aid-requests/<id>/fulfilled).
+          fulfilWhenCovered(t.proposal);
+        } else if (depot) {
           depot[resource] = Math.max(0, depot[resource] - t.proposal.amount);
         } else {
           const donor = byId.get(t.proposal.from)!;
@@ -189,7 +199,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
           if (held - t.proposal.amount < target) report.donorsBelowTarget.push({ day: day(), village: donor.id, transfer: id });
           donor.stocks.transfer(resource, -t.proposal.amount);
         }
-        byId.get(t.proposal.to)!.stocks.transfer(resource, t.proposal.amount);
+        if (resource === "water" || resource === "food") byId.get(t.proposal.to)!.stocks.transfer(resource, t.proposal.amount);
         t.proposal.arrivedDay = day();
         hub.markDelivered(id); // the receiving village confirms; the stocks now show it
         report.timeline.push({ day: day(), village: t.proposal.to, kind: "transfer-arrived", text: `${t.proposal.amount} ${t.proposal.unit} ${resource} from ${t.proposal.from}` });
@@ -210,6 +220,15 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
 
   report.requests = requestStories(report);
   return report;
+
+  function fulfilWhenCovered(arrived: DrillReport["transfers"][number]): void {
+    const requestId = arrived.id.split("@")[0];
+    const receiver = byId.get(arrived.to)!;
+    const request = receiver.state.aidRequest(requestId);
+    if (!request || (request.status !== "open" && request.status !== "updated")) return;
+    const got = report.transfers.filter((t) => t.id.startsWith(`${requestId}@`) && t.arrivedDay !== null).reduce((n, t) => n + t.amount, 0) + arrived.amount;
+    if (got >= request.quantity[0].amount) receiver.engine.fulfil(requestId);
+  }
 
   function recordUnmetNeed(): void {
     const sums = new Map<string, DrillReport["unmetNeed"][number]>();
@@ -232,7 +251,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
 
   function acceptAll(): void {
     for (const offered of [...hub.proposals]) {
-      if (offered.status !== "proposed" || (offered.resource !== "water" && offered.resource !== "food")) continue;
+      if (offered.status !== "proposed") continue;
       hub.decide(offered.id, true);
       const p = hub.accepted.get(offered.id);
       if (!p || report.transfers.some((t) => t.id === p.id)) continue;
@@ -240,6 +259,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
       report.transfers.push(transfer);
       report.timeline.push({ day: day(), village: p.to, kind: "transfer-accepted", text: `${p.quantity.amount} ${p.quantity.unit} ${p.resource} from ${p.from}` });
       inTransit.set(p.id, { arriveMs: clock.now + routes.transitDays(p.from, p.to) * DAY_MS, proposal: transfer });
+      byId.get(p.from)?.offers.takeAgreed([p]); // as the donor's gateway does when the hub's list shows it accepted
     }
   }
 }
@@ -247,9 +267,10 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
 function requestStories(report: DrillReport): RequestStory[] {
   const stories = new Map<string, RequestStory>();
   for (const r of report.aidRequests) {
-    const story = stories.get(r.id) ?? { id: r.id, village: r.village, resource: r.resource, unit: r.unit, openedDay: r.day, versions: [], arrived: [], withdrawnDay: null };
+    const story = stories.get(r.id) ?? { id: r.id, village: r.village, resource: r.resource, unit: r.unit, openedDay: r.day, versions: [], arrived: [], withdrawnDay: null, fulfilledDay: null };
     story.versions.push({ day: r.day, version: r.version, status: r.status, amount: r.amount });
     if (r.status === "withdrawn") story.withdrawnDay = r.day;
+    if (r.status === "fulfilled") story.fulfilledDay = r.day;
     stories.set(r.id, story);
   }
   for (const t of report.transfers) {

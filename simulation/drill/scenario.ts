@@ -3,6 +3,7 @@ import { z } from "zod";
 import { invalidFiles } from "../../protocol/errors.ts";
 import { readYamlFile } from "../../lib/yaml-file.ts";
 import { idSchema } from "../../protocol/payloads.ts";
+import { offerSchema } from "../../protocol/federation.ts";
 import { describeIssues } from "../../lib/zod-issues.ts";
 import { dirname, resolve } from "node:path";
 import { loadRegionFile, regionVillages, type Region } from "../../gateway/federation/region.ts";
@@ -14,6 +15,8 @@ const villageSchema = z.strictObject({
   waterPct: z.number().min(0).max(100).default(75),
   foodDays: z.number().min(0).max(365).default(45),
   socPct: z.number().min(0).max(100).default(80),
+  /** What it can give beyond water and food (fuel, seeds, crews, a generator), as its circle would enter it. */
+  offers: z.array(offerSchema).max(50).default([]),
 });
 
 /** What an event changes; the domains are water, food, power and greenhouse. */

@@ -81,6 +81,7 @@ export function regionRematchMs(runs: number): { ms: number; villages: number; r
       water: { stock: water, unit: "L", dailyNeed: 3_450, targetDays: 7, daysLeft: water / 3_450 },
       food: { stock: short ? 0 : 230 * 2_100 * 40, unit: "kcal", dailyNeed: 230 * 2_100, targetDays: 30, daysLeft: short ? 0 : 40 },
       power: { stock: 10_000, unit: "Wh", dailyNeed: 24_000, targetDays: 2, daysLeft: 0.4 },
+      offers: [],
     });
     if (short) {
       requests.push({ ...aidRequest(v, 1), quantity: [{ amount: 20_000, unit: "L" }] });

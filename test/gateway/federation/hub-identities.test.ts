@@ -24,7 +24,7 @@ function request(village: string, version: number, amount: number): AidRequest {
 
 function summary(village: string, waterStock: number): ReserveSummary {
   const domain = (stock: number, unit: string, dailyNeed: number) => ({ stock, unit, dailyNeed, targetDays: 7, daysLeft: stock / dailyNeed });
-  return { village, headCount: 180, ts: new Date().toISOString(), water: domain(waterStock, "L", 2_700), food: domain(1e7, "kcal", 378_000), power: domain(10_000, "Wh", 24_000) };
+  return { village, headCount: 180, ts: new Date().toISOString(), water: domain(waterStock, "L", 2_700), food: domain(1e7, "kcal", 378_000), power: domain(10_000, "Wh", 24_000), offers: [] };
 }
 
 describe("federation hub identities", () => {

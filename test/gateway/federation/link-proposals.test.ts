@@ -26,6 +26,7 @@ const summary = () => ({
   water: { stock: 1000, unit: "L" as const, dailyNeed: 2700, targetDays: 7, daysLeft: 0.4 },
   food: { stock: 1e7, unit: "kcal" as const, dailyNeed: 378000, targetDays: 30, daysLeft: 26 },
   power: { stock: 5000, unit: "Wh" as const, dailyNeed: 24000, targetDays: 2, daysLeft: 0.2 },
+  offers: [],
 });
 const proposal = (id: string): Proposal => ({ id, requestId: "riverbend-water", from: "millbrook", to: "riverbend", resource: "water", quantity: { amount: 5000, unit: "L" }, status: "proposed" });
 

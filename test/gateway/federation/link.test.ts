@@ -32,6 +32,7 @@ const summary = () => ({
   water: { stock: 1000, unit: "L", dailyNeed: 2700, targetDays: 7, daysLeft: 0.4 },
   food: { stock: 1e7, unit: "kcal", dailyNeed: 378000, targetDays: 30, daysLeft: 26 },
   power: { stock: 5000, unit: "Wh", dailyNeed: 24000, targetDays: 2, daysLeft: 0.2 },
+  offers: [],
 });
 
 describe("federation link", () => {

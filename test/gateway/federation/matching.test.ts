@@ -9,6 +9,7 @@ function summary(village: string, waterStock: number, foodKcal = 180 * 2100 * 40
     water: { stock: waterStock, unit: "L", dailyNeed: 2700, targetDays: 7, daysLeft: waterStock / 2700 },
     food: { stock: foodKcal, unit: "kcal", dailyNeed: 378_000, targetDays: 30, daysLeft: foodKcal / 378_000 },
     power: { stock: 10_000, unit: "Wh", dailyNeed: 24_000, targetDays: 2, daysLeft: 0.4 },
+    offers: [],
   };
 }
 
@@ -119,7 +120,56 @@ describe("needs matching", () => {
     expect(matchNeeds([request("s", 800)], small, noDecisions).map((p) => p.quantity.amount)).toEqual([800]);
   });
 
-  it("says how far each need is covered, and what nobody can cover (seeds included: no stock figures)", () => {
+  describe("from what villages offer (fuel, seeds, crews, a generator)", () => {
+    const offering = (village: string, offers: ReserveSummary["offers"]) => ({ ...summary(village, 0), offers });
+    const ask = (village: string, resource: AidRequest["resource"], amount: number, unit: "L" | "kg" | "kits" | "crew-days") =>
+      request(village, amount, { id: `${village}:${resource}#1:0`, resource, quantity: [{ amount, unit }] });
+
+    it("gives divisible offers in part, largest first, and whole ones whole", () => {
+      const summaries = new Map([
+        ["s", summary("s", 0)],
+        ["a", offering("a", [{ resource: "fuel", amount: 30, unit: "L", whole: false, note: "" }])],
+        ["b", offering("b", [{ resource: "fuel", amount: 50, unit: "L", whole: false, note: "" }, { resource: "power", amount: 1, unit: "kits", whole: true, note: "5 kW generator" }])],
+        ["c", offering("c", [{ resource: "repair-crew", amount: 6, unit: "crew-days", whole: true, note: "three plumbers, two days" }])],
+      ]);
+      const fuel = matchNeeds([ask("s", "fuel", 60, "L")], summaries, noDecisions);
+      expect(fuel.map((p) => [p.from, p.quantity.amount])).toEqual([["b", 50], ["a", 10]]);
+      const generator = matchNeeds([ask("s", "power", 1, "kits")], summaries, noDecisions);
+      expect(generator.map((p) => [p.from, p.quantity.amount])).toEqual([["b", 1]]);
+      // A crew asked for 4 crew-days travels as the crew it is.
+      const crew = matchNeeds([ask("s", "repair-crew", 4, "crew-days")], summaries, noDecisions);
+      expect(crew.map((p) => [p.from, p.quantity.amount])).toEqual([["c", 6]]);
+      // Another unit is another thing: kilograms of fuel are not litres.
+      expect(matchNeeds([ask("s", "fuel", 60, "kg")], summaries, noDecisions)).toEqual([]);
+    });
+
+    it("counts an agreed transfer against the donor's offer until a summary sent after it agreed shows it", () => {
+      const summaries = new Map([["s", summary("s", 0)], ["a", offering("a", [{ resource: "seeds", amount: 30, unit: "kg", whole: false, note: "" }])]]);
+      const agreed = { id: "t:seeds#1:0@1>a", requestId: "t:seeds#1:0", from: "a", to: "t", resource: "seeds" as const, quantity: { amount: 25, unit: "kg" as const }, status: "accepted" as const };
+      const before = matchNeeds([ask("s", "seeds", 20, "kg")], summaries, noDecisions, [agreed]);
+      expect(before.filter((p) => p.status === "proposed").map((p) => p.quantity.amount)).toEqual([5]);
+      // Its next summary offers 5 kg: the agreed 25 kg no longer come off it a second time.
+      const after = matchNeeds([ask("s", "seeds", 20, "kg")], new Map([...summaries, ["a", offering("a", [{ resource: "seeds", amount: 5, unit: "kg", whole: false, note: "" }])]]), noDecisions, [agreed], {
+        deliveries: { inNeed: () => false, inDonor: () => false, inOffers: () => true },
+      });
+      expect(after.filter((p) => p.status === "proposed").map((p) => p.quantity.amount)).toEqual([5]);
+    });
+
+    it("a village asking for seeds offers none; in a region, only its own federation's offers", () => {
+      const region = { federationOf: (v: string) => (v === "far" ? "south" : "north"), stockpiles: [] };
+      const summaries = new Map([
+        ["s", offering("s", [{ resource: "seeds", amount: 99, unit: "kg", whole: false, note: "" }])],
+        ["t", summary("t", 0)],
+        ["far", offering("far", [{ resource: "seeds", amount: 99, unit: "kg", whole: false, note: "" }])],
+      ]);
+      const coverage: Coverage[] = [];
+      const proposals = matchNeeds([ask("s", "seeds", 10, "kg"), ask("t", "seeds", 10, "kg")], summaries, noDecisions, [], { region, coverage });
+      expect(proposals).toEqual([]);
+      expect(coverage.map((c) => [c.village, c.uncovered])).toEqual([["s", 10], ["t", 10]]);
+    });
+  });
+
+  it("says how far each need is covered, and what nobody can cover (seeds nobody offers included)", () => {
     const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", KEEP + 30_000)]]);
     const agreed = { id: "s:water-low#1:0@1>a", requestId: "s:water-low#1:0", from: "a", to: "s", resource: "water" as const, quantity: { amount: 10_000, unit: "L" as const }, status: "accepted" as const };
     const seeds = request("s", 20, { id: "s:crop#1:0", resource: "seeds", quantity: [{ amount: 20, unit: "kg" }] });

@@ -86,6 +86,20 @@ describe("the storm drill", () => {
     expect(Math.min(...donorWater.map((s) => s.water!))).toBeGreaterThan(5);
   });
 
+  it("moves seeds and generator fuel from what neighbours offer, never more than offered, and the help arriving ends them", () => {
+    const offered = { "millbrook:seeds": 12, "oakfield:seeds": 25, "hillside:fuel": 40 } as Record<string, number>;
+    for (const resource of ["seeds", "fuel"]) {
+      const given = report.transfers.filter((t) => t.to === "riverbend" && t.resource === resource);
+      expect(given.length, `${resource} transfers`).toBeGreaterThan(0);
+      const [request] = report.requests.filter((r) => r.village === "riverbend" && r.resource === resource);
+      expect(request.arrived.reduce((n, a) => n + a.amount, 0)).toBeGreaterThanOrEqual(request.versions.find((v) => v.status === "open")!.amount);
+      expect(request.fulfilledDay ?? request.withdrawnDay, `${resource}: ended`).not.toBeNull();
+    }
+    const byDonor = new Map<string, number>();
+    for (const t of report.transfers.filter((x) => x.resource === "seeds" || x.resource === "fuel")) byDonor.set(`${t.from}:${t.resource}`, (byDonor.get(`${t.from}:${t.resource}`) ?? 0) + t.amount);
+    for (const [key, amount] of byDonor) expect(amount, key).toBeLessThanOrEqual(offered[key] ?? 0);
+  });
+
   it("records days left per village per domain over the drill", () => {
     const riverbend = report.series.filter((s) => s.village === "riverbend");
     expect(riverbend.length).toBeGreaterThanOrEqual(14 * 4);

@@ -1,0 +1,58 @@
+// What this village offers its neighbours beyond its water and food stocks: entered by people
+// (POST /api/offers), kept across restarts, sent in the reserve summary. A transfer agreed from an
+// offer comes off it once, when the hub's list shows it accepted, so the next summary does not
+// offer it again.
+import { z } from "zod";
+import { offerSchema, type Offer, type Proposal } from "../../protocol/federation.ts";
+import { CsError } from "../../protocol/errors.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
+import type { TriggerState } from "../triggers/trigger-state.ts";
+
+const STOCK_RESOURCES = new Set(["water", "food"]);
+
+export const offersBodySchema = z.strictObject({ offers: z.array(offerSchema).max(50) });
+
+export class VillageOffers {
+  constructor(
+    private readonly village: string,
+    private readonly state: TriggerState,
+  ) {}
+
+  list(): Offer[] {
+    return this.state.offers();
+  }
+
+  /** Replaces the whole list: what the circle says it can give now. */
+  set(body: unknown): Offer[] {
+    const parsed = offersBodySchema.safeParse(body);
+    if (!parsed.success) throw new CsError("CS_ERR_OFFER_INVALID", describeIssues(parsed.error).join("; "));
+    const stock = parsed.data.offers.findIndex((o) => STOCK_RESOURCES.has(o.resource));
+    if (stock >= 0) throw new CsError("CS_ERR_OFFER_INVALID", `offers[${stock}].resource: water and food are given from the stocks the sensors measure, not offered by hand`);
+    this.state.saveOffers(parsed.data.offers);
+    return parsed.data.offers;
+  }
+
+  /** Takes transfers from this village that the hub shows accepted off the offers; true if any did. */
+  takeAgreed(proposals: readonly Proposal[]): boolean {
+    const agreed = proposals.filter((p) => p.status === "accepted" && p.from === this.village && !STOCK_RESOURCES.has(p.resource));
+    if (agreed.length === 0) return false;
+    let changed = false;
+    this.state.transaction(() => {
+      const offers = this.state.offers();
+      for (const p of agreed) {
+        if (!this.state.markOfferTaken(p.id)) continue;
+        let owed = p.quantity.amount;
+        for (const o of offers) {
+          if (owed <= 0) break;
+          if (o.resource !== p.resource || o.unit !== p.quantity.unit) continue;
+          const taken = Math.min(o.amount, owed);
+          o.amount -= taken;
+          owed -= taken;
+        }
+        changed = true;
+      }
+      if (changed) this.state.saveOffers(offers.filter((o) => o.amount > 0));
+    });
+    return changed;
+  }
+}
