@@ -9,7 +9,7 @@ import pino, { type Logger } from "pino";
 import { loadBoardDir } from "../../protocol/board/load.ts";
 import { fedTopic } from "../../protocol/federation.ts";
 import { Bus } from "../../gateway/bus.ts";
-import { parseGatewayConfig } from "../../gateway/config/load.ts";
+import { loadGatewayConfigFile, parseGatewayConfig } from "../../gateway/config/load.ts";
 import type { GatewayConfig } from "../../gateway/config/schema.ts";
 import { FederationHub } from "../../gateway/federation/hub.ts";
 import { Routes } from "../../gateway/federation/routes.ts";
@@ -18,11 +18,11 @@ import { VillageOffers } from "../../gateway/federation/village-offers.ts";
 import { DeviceRegistry } from "../../gateway/ingest/device-registry.ts";
 import { Reserves } from "../../gateway/reserves/reserves.ts";
 import { TriggerEngine } from "../../gateway/triggers/engine.ts";
-import { loadRulesFile } from "../../gateway/triggers/rules.ts";
+import { loadRulesFile, type RuleSet } from "../../gateway/triggers/rules.ts";
 import { defaultRulesFile } from "../../gateway/triggers/triggers-service.ts";
 import { TriggerState } from "../../gateway/triggers/trigger-state.ts";
 import type { Scenario } from "./scenario.ts";
-import { VillageStocks } from "./village-stocks.ts";
+import { infrastructureFor, VillageStocks } from "./village-stocks.ts";
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -79,9 +79,13 @@ interface VillageSim {
   config: GatewayConfig;
   stocks: VillageStocks;
   reserves: Reserves;
+  rules: RuleSet;
+  /** Reopened from disk when the village's gateway restarts. */
   state: TriggerState;
   engine: TriggerEngine;
   offers: VillageOffers;
+  /** The federation link is cut: the outbox holds what the village sends, and it answers nothing. */
+  linkDown: boolean;
 }
 
 export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: number; onDay?: (day: number) => void } = {}): DrillReport {
@@ -112,30 +116,36 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
   const federationVillages = new Map((scenario.regionData?.federations ?? []).map((f) => [f.id, new Set(f.villages)]));
 
   const villages: VillageSim[] = scenario.villages.map((v) => {
-    const config = parseGatewayConfig({ village: { id: v.id, name: v.id, headCount: v.headCount }, dataDir: join(dir, v.id), nodeRed: { enabled: false } }, scenario.name);
+    const infrastructure = infrastructureFor(v.headCount);
+    // The reference village's capacities scaled to the head count, unless the village's own
+    // village.yaml says otherwise.
+    const scaled = {
+      reserves: {
+        water: { capacityLitres: infrastructure.waterCapacityL, tankCapacityLitres: { "tank-north-level": 0.2 * infrastructure.waterCapacityL, "tank-south-level": 0.2 * infrastructure.waterCapacityL, "cistern-level": 0.6 * infrastructure.waterCapacityL } },
+        power: { capacityWh: infrastructure.batteryWh },
+      },
+    };
+    const own = v.configFile ? loadGatewayConfigFile(v.configFile) : {};
+    const config = parseGatewayConfig(
+      mergeConfig(mergeConfig(scaled, own), { village: { id: v.id, name: v.id, headCount: v.headCount }, dataDir: join(dir, v.id), nodeRed: { enabled: false } }),
+      v.configFile ?? scenario.name,
+    );
     const bus = new Bus(log);
     const reserves = new Reserves({ config, bus, registry, now: () => clock.now });
-    const state = new TriggerState(config.dataDir);
-    state.open();
-    const rules = loadRulesFile(defaultRulesFile, new Set(reserves.figureNames()), new Set(registry.outputs()));
-    const engine = new TriggerEngine({
-      village: v.id, rules, state, log, now: () => clock.now, announceAtOnce: true,
-      // A raised alert carries what made its figures uncertain: the sensor to check.
-      onNotification: (n) => {
-        const uncertain = n.kind === "alert-raised" ? (state.alert(n.ref)?.uncertain ?? []) : [];
-        report.timeline.push({ day: day(), village: v.id, kind: n.kind, text: uncertain.length ? `${n.text} (${uncertain.join("; ")})` : n.text });
-      },
-      onCommand: (c) => report.timeline.push({ day: day(), village: v.id, kind: "command", text: `${c.device}/${c.output} ${c.action}${c.value !== undefined ? ` ${c.value}` : ""} (${c.reason})` }),
-    });
-    const offers = new VillageOffers(v.id, state);
-    offers.set({ offers: v.offers });
-    return { id: v.id, config, stocks: new VillageStocks(v.id, v.headCount, v), reserves, state, engine, offers };
+    const rules = loadRulesFile(v.triggersFile ?? config.triggersFile ?? defaultRulesFile, new Set(reserves.figureNames()), new Set(registry.outputs()));
+    const sim = { id: v.id, config, stocks: new VillageStocks(v.id, v.headCount, v), reserves, rules, linkDown: false } as VillageSim;
+    startTriggers(sim);
+    sim.offers.set({ offers: v.offers });
+    return sim;
   });
   const byId = new Map(villages.map((v) => [v.id, v]));
   const inTransit = new Map<string, { arriveMs: number; proposal: DrillReport["transfers"][number] }>();
+  /** When each proposal was first seen: people answer after the decision delay. */
+  const firstProposed = new Map<string, number>();
 
   const deliverOutboxes = () => {
     for (const v of villages) {
+      if (v.linkDown) continue;
       for (const row of v.state.unsent(100)) {
         const seen = hub.received.length;
         hub.handle(row.topic, Buffer.from(row.payload));
@@ -157,6 +167,13 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
         const targets = e.all ? villages : e.federation ? villages.filter((v) => federationVillages.get(e.federation!)?.has(v.id)) : [byId.get(e.village!)!];
         for (const v of targets) {
           v.stocks.apply(e);
+          if (e.link) v.linkDown = e.link === "down";
+          if (e.restart) {
+            // The reserves' window would come back from the store; the trigger state from its file.
+            v.state.close();
+            startTriggers(v);
+            report.timeline.push({ day: day(), village: v.id, kind: "restart", text: "gateway restarted" });
+          }
           if (e.greenhouse) v.reserves.assess("greenhouse.cropLossPct", e.greenhouse.cropLossPct, clock.now);
           if (e.note) report.timeline.push({ day: day(), village: v.id, kind: "event", text: e.note });
         }
@@ -171,6 +188,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
         const started = performance.now();
         hub.batch(() => {
           for (const v of villages) {
+            if (v.linkDown) continue;
             const summary = buildSummary(v.id, v.config, v.reserves.figures(), clock.now, v.offers.list());
             hub.handle(fedTopic(v.id, "summary"), Buffer.from(JSON.stringify(summary)));
           }
@@ -221,6 +239,23 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
   report.requests = requestStories(report);
   return report;
 
+  /** The village gateway's durable trigger state and its engine, as a start or a restart makes them. */
+  function startTriggers(sim: VillageSim): void {
+    const state = new TriggerState(sim.config.dataDir);
+    state.open();
+    sim.state = state;
+    sim.engine = new TriggerEngine({
+      village: sim.id, rules: sim.rules, state, log, now: () => clock.now, announceAtOnce: true,
+      // A raised alert carries what made its figures uncertain: the sensor to check.
+      onNotification: (n) => {
+        const uncertain = n.kind === "alert-raised" ? (state.alert(n.ref)?.uncertain ?? []) : [];
+        report.timeline.push({ day: day(), village: sim.id, kind: n.kind, text: uncertain.length ? `${n.text} (${uncertain.join("; ")})` : n.text });
+      },
+      onCommand: (c) => report.timeline.push({ day: day(), village: sim.id, kind: "command", text: `${c.device}/${c.output} ${c.action}${c.value !== undefined ? ` ${c.value}` : ""} (${c.reason})` }),
+    });
+    sim.offers = new VillageOffers(sim.id, state);
+  }
+
   function fulfilWhenCovered(arrived: DrillReport["transfers"][number]): void {
     const requestId = arrived.id.split("@")[0];
     const receiver = byId.get(arrived.to)!;
@@ -252,6 +287,10 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
   function acceptAll(): void {
     for (const offered of [...hub.proposals]) {
       if (offered.status !== "proposed") continue;
+      // People answer after the scenario's decision delay, and only over a working link.
+      const seen = firstProposed.get(offered.id) ?? firstProposed.set(offered.id, clock.now).get(offered.id)!;
+      if (clock.now - seen < scenario.decisionDelayHours * HOUR_MS) continue;
+      if (byId.get(offered.from)?.linkDown || byId.get(offered.to)?.linkDown) continue;
       hub.decide(offered.id, true);
       const p = hub.accepted.get(offered.id);
       if (!p || report.transfers.some((t) => t.id === p.id)) continue;
@@ -278,4 +317,15 @@ function requestStories(report: DrillReport): RequestStory[] {
     if (story && t.arrivedDay !== null) story.arrived.push({ day: t.arrivedDay, from: t.from, amount: t.amount });
   }
   return [...stories.values()];
+}
+
+/** Plain objects merged key by key, `over` winning; arrays and values replaced whole. */
+function mergeConfig(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const mine = out[key];
+    const plain = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+    out[key] = plain(mine) && plain(value) ? mergeConfig(mine, value) : value;
+  }
+  return out;
 }

@@ -6,6 +6,7 @@ import { idSchema } from "../../protocol/payloads.ts";
 import { offerSchema } from "../../protocol/federation.ts";
 import { describeIssues } from "../../lib/zod-issues.ts";
 import { dirname, resolve } from "node:path";
+import { existsSync } from "node:fs";
 import { loadRegionFile, regionVillages, type Region } from "../../gateway/federation/region.ts";
 
 const villageSchema = z.strictObject({
@@ -17,6 +18,10 @@ const villageSchema = z.strictObject({
   socPct: z.number().min(0).max(100).default(80),
   /** What it can give beyond water and food (fuel, seeds, crews, a generator), as its circle would enter it. */
   offers: z.array(offerSchema).max(50).default([]),
+  /** The village's own trigger matrix instead of the shipped one (relative to the scenario file). */
+  triggersFile: z.string().min(1).optional(),
+  /** The village's own village.yaml (relative to the scenario): its norms, targets, capacities. */
+  configFile: z.string().min(1).optional(),
 });
 
 /** What an event changes; the domains are water, food, power and greenhouse. */
@@ -57,13 +62,23 @@ const eventSchema = z.strictObject({
    * `invalid` sends readings marked invalid; `none` ends it.
    */
   sensorFault: z.strictObject({ sensor: idSchema, fault: z.enum(["stuck", "dead", "invalid", "none"]) }).optional(),
+  /**
+   * The village's federation link from this day: down, its requests and summaries wait in its
+   * outbox and it answers no proposal; up, what waited goes out in order.
+   */
+  link: z.enum(["down", "up"]).optional(),
+  /** The village's gateway restarts: its trigger state is reopened from disk and its engine rebuilt. */
+  restart: z.literal(true).optional(),
 });
 
 export const scenarioSchema = z.strictObject({
   name: idSchema,
   description: z.string().max(500).default(""),
   days: z.number().positive().max(365),
-  stepMinutes: z.number().int().min(1).max(60).default(10),
+  /** Simulated time per reading round: 0.05 (3 s) for a sub-minute series, up to an hour. */
+  stepMinutes: z.number().min(0.05).max(60).default(10),
+  /** People take this long to answer a proposal (an assembly, a circle that meets at dusk). */
+  decisionDelayHours: z.number().min(0).max(168).default(0),
   /** Accepted transfers arrive this long after acceptance, where no route says otherwise. */
   transitDays: z.number().min(0).max(30).default(1),
   /** Routes that take longer or shorter, either direction (the hub is told them too). */
@@ -115,6 +130,14 @@ export function parseScenario(input: unknown, file: string): Scenario {
     if (e.federation && !federations.has(e.federation)) problems.push(`events[${i}].federation: "${e.federation}" is not a federation of the scenario's region`);
     if (e.village && !ids.has(e.village)) problems.push(`events[${i}].village: "${e.village}" is not in villages`);
     if (e.day > scenario.days) problems.push(`events[${i}].day: ${e.day} is after the drill ends (day ${scenario.days})`);
+  });
+  scenario.villages.forEach((v, i) => {
+    for (const key of ["triggersFile", "configFile"] as const) {
+      const path = v[key];
+      if (!path) continue;
+      v[key] = resolve(dirname(file), path);
+      if (!existsSync(v[key]!)) problems.push(`villages[${i}].${key}: ${path} does not exist (relative to ${file})`);
+    }
   });
   if (problems.length) fail(problems);
   return scenario;

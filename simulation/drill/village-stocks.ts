@@ -5,6 +5,8 @@ import type { ScenarioEvent } from "./scenario.ts";
 import { dayIndex, hourOfDay, sunFactor, cloudCover } from "../../edge/io/simulated/daily-profile.ts";
 
 const DAY_MS = 86_400_000;
+/** The reference village's infrastructure is built for this many people; others scale with theirs. */
+const REFERENCE_HEAD_COUNT = 180;
 const WATER_CAPACITY_L = 50_000;
 const WATER_USE_L_PER_PERSON_DAY = 25;
 const SPRING_L_PER_DAY = 4_800;
@@ -24,7 +26,20 @@ const LOAD_WH_PER_DAY = 16_000;
 const BATTERY_VOLTS_EMPTY = 46;
 const BATTERY_VOLTS_FULL = 54;
 
+/** Tanks, spring, solar array, battery and essential load for a head count: the reference village's, scaled. */
+export function infrastructureFor(headCount: number) {
+  const scale = headCount / REFERENCE_HEAD_COUNT;
+  return {
+    waterCapacityL: WATER_CAPACITY_L * scale,
+    springLPerDay: SPRING_L_PER_DAY * scale,
+    solarWhPerDay: SOLAR_WH_PER_DAY * scale,
+    batteryWh: BATTERY_WH * scale,
+    loadWhPerDay: LOAD_WH_PER_DAY * scale,
+  };
+}
+
 export class VillageStocks {
+  readonly infrastructure: ReturnType<typeof infrastructureFor>;
   waterL: number;
   foodKcal: number;
   socPct: number;
@@ -45,7 +60,8 @@ export class VillageStocks {
     readonly headCount: number,
     initial: { waterPct: number; foodDays: number; socPct: number },
   ) {
-    this.waterL = (initial.waterPct / 100) * WATER_CAPACITY_L;
+    this.infrastructure = infrastructureFor(headCount);
+    this.waterL = (initial.waterPct / 100) * this.infrastructure.waterCapacityL;
     this.foodKcal = initial.foodDays * headCount * KCAL_PER_PERSON_DAY;
     this.socPct = initial.socPct;
   }
@@ -83,19 +99,19 @@ export class VillageStocks {
 
   advance(simMs: number, dtMs: number): void {
     const days = dtMs / DAY_MS;
-    const inflow = SPRING_L_PER_DAY * this.inflowFactor * days;
-    this.waterL = Math.min(WATER_CAPACITY_L, Math.max(0, this.waterL - this.waterUseLPerMin * 1440 * days + inflow));
+    const inflow = this.infrastructure.springLPerDay * this.inflowFactor * days;
+    this.waterL = Math.min(this.infrastructure.waterCapacityL, Math.max(0, this.waterL - this.waterUseLPerMin * 1440 * days + inflow));
     const need = this.headCount * KCAL_PER_PERSON_DAY * days;
     const grown = need * SELF_GROWN * (1 - this.cropLossPct / 100);
     const delivered = need * (1 - SELF_GROWN) * this.supplyFactor;
     this.foodKcal = Math.max(0, this.foodKcal - need * this.foodUseFactor + grown + delivered);
-    // Solar follows the day's sun curve; its daily total is SOLAR_WH_PER_DAY on a clear day.
+    // Solar follows the day's sun curve; its daily total is the array's solarWhPerDay on a clear day.
     const hour = hourOfDay(simMs);
-    const solarW = ((SOLAR_WH_PER_DAY * Math.PI) / 24) * sunFactor(hour) * (1 - cloudCover(dayIndex(simMs)) / 2) * this.solarFactor;
-    const loadW = (LOAD_WH_PER_DAY / 24) * this.loadFactor;
-    const next = Math.min(100, Math.max(0, this.socPct + (((solarW - loadW) * dtMs) / 3_600_000 / BATTERY_WH) * 100));
+    const solarW = ((this.infrastructure.solarWhPerDay * Math.PI) / 24) * sunFactor(hour) * (1 - cloudCover(dayIndex(simMs)) / 2) * this.solarFactor;
+    const loadW = (this.infrastructure.loadWhPerDay / 24) * this.loadFactor;
+    const next = Math.min(100, Math.max(0, this.socPct + (((solarW - loadW) * dtMs) / 3_600_000 / this.infrastructure.batteryWh) * 100));
     // What the battery really took or gave; a full battery curtails the array, an empty one sheds load.
-    const intoBatteryW = ((next - this.socPct) / 100) * BATTERY_WH * (3_600_000 / dtMs);
+    const intoBatteryW = ((next - this.socPct) / 100) * this.infrastructure.batteryWh * (3_600_000 / dtMs);
     this.solarW = next >= 100 ? Math.min(solarW, loadW + Math.max(0, intoBatteryW)) : solarW;
     this.loadW = this.solarW - intoBatteryW;
     this.socPct = next;
@@ -103,7 +119,7 @@ export class VillageStocks {
 
   /** Moves stock into or out of the village (a transfer arriving or leaving). */
   transfer(resource: "water" | "food", amount: number): void {
-    if (resource === "water") this.waterL = Math.min(WATER_CAPACITY_L, Math.max(0, this.waterL + amount));
+    if (resource === "water") this.waterL = Math.min(this.infrastructure.waterCapacityL, Math.max(0, this.waterL + amount));
     else this.foodKcal = Math.max(0, this.foodKcal + amount);
   }
 

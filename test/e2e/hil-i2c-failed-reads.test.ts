@@ -43,21 +43,28 @@ describe("reads of an absent I2C chip through StandardFirmata (emulated ATmega32
       reads++;
       return readOnce(...args);
     };
-    // Polled as fast as the firmware answers: the stale time is three polls.
+    // Polled as fast as the firmware answers (about 125 reads a second here): the stale time is three polls.
     const channel = i2cChannel({ io, sensor, plan: ina219(sensor as never), config: sensor as never, pollMs: 5, now: Date.now });
     stop = channel.stop;
     const started = performance.now();
-    await waitFor("1,000 failed reads", () => reads >= 1_000, { timeoutMs: 120_000, intervalMs: 100 });
-    gc();
-    const warm = process.memoryUsage().heapUsed;
-    const readsWarm = reads;
-    // About 125 a second here: the firmware's serial line and Wire timing, not the agent, set the pace.
-    await waitFor("10,000 failed reads", () => reads >= 10_000, { timeoutMs: 360_000, intervalMs: 100 });
-    gc();
-    const grown = process.memoryUsage().heapUsed - warm;
+    // The heap after a full collection, every 500 reads. A single pair of samples moved by up to
+    // 2.9 MiB on a loaded machine (beside busy loops; -2.4 MiB in another run); a leak raises the
+    // floor. So the lowest sample of reads 1,000-4,000 is compared with the lowest of 7,000-10,000:
+    // under 2 MiB over 6,000 reads is under 350 B a read (a listener and its closure left per read
+    // would be more, and the listener count below catches that case exactly).
+    const samples: { reads: number; heap: number }[] = [];
+    for (let next = 1_000; next <= 10_000; next += 500) {
+      await waitFor(`${next} failed reads`, () => reads >= next, { timeoutMs: 120_000, intervalMs: 50 });
+      uno.i2cWrites.length = 0; // the harness's log of bus writes: the test's memory, not the agent's
+      uno.events.length = 0;
+      gc();
+      samples.push({ reads, heap: process.memoryUsage().heapUsed });
+    }
+    const floor = (from: number, to: number) => Math.min(...samples.filter((x) => x.reads >= from && x.reads <= to + 50).map((x) => x.heap));
+    const grown = floor(7_000, 10_000) - floor(1_000, 4_000);
     const perSecond = (reads / (performance.now() - started)) * 1000;
-    console.log(`${reads} failed reads through the firmware (${perSecond.toFixed(0)}/s), heap +${(grown / 1024).toFixed(0)} KiB over the last ${reads - readsWarm}`);
-    expect(grown, "heap growth over the failed reads").toBeLessThan(2 * 1024 * 1024);
+    console.log(`${reads} failed reads through the firmware (${perSecond.toFixed(0)}/s); lowest heap of reads 7,000-10,000 against 1,000-4,000: ${grown >= 0 ? "+" : ""}${(grown / 1024).toFixed(0)} KiB`);
+    expect(grown, "heap floor growth over the failed reads").toBeLessThan(2 * 1024 * 1024);
     const replies = io.eventNames().filter((e) => String(e).startsWith("I2C-reply-64-"));
     expect(replies.length, "the channel listened for the chip's replies").toBeGreaterThan(0);
     for (const e of replies) expect(io.listenerCount(e), String(e)).toBeLessThanOrEqual(1);
