@@ -25,7 +25,8 @@ import { TriggersService } from "./triggers/triggers-service.ts";
 import { FederationLink } from "./federation/link.ts";
 import { buildSummary } from "./federation/summary.ts";
 import { VillageOffers } from "./federation/village-offers.ts";
-import { checkDataDir, checkReserveSensors, checkTlsFiles } from "./config/check.ts";
+import { AlarmOutputs } from "./triggers/alarm-outputs.ts";
+import { checkAlarmOutputs, checkDataDir, checkReserveSensors, checkTlsFiles } from "./config/check.ts";
 import { invalidFiles } from "../protocol/errors.ts";
 import { CommandService } from "./control/command-service.ts";
 import { healthVerdict, type HealthVerdict } from "./health/village-health.ts";
@@ -73,7 +74,7 @@ export class Gateway {
       config.reserves.food.staples.map((s) => ({ sensor: countSensorOf(s.name), unit: "kg" as const, label: `${s.name} (counted by hand)` })),
     );
     // Before anything opens a file in the data directory.
-    const problems = [...checkReserveSensors(config, this.registry), ...checkTlsFiles(config), ...checkDataDir(config)];
+    const problems = [...checkReserveSensors(config, this.registry), ...checkAlarmOutputs(config, this.registry), ...checkTlsFiles(config), ...checkDataDir(config)];
     if (problems.length) {
       const where = options.configSource ?? "configuration";
       throw invalidFiles("CS_ERR_CONFIG_INVALID", problems.map((p) => `${where}: ${p}`));
@@ -176,6 +177,7 @@ export class Gateway {
         commands: this.commands,
         pantryCount: (body) => this.takePantryCount(body),
         offers: this.offers,
+        acknowledged: () => this.alarmOutputs.refresh(),
         village: () => this.reserves.village(),
         changeVillage: (change) => this.changeVillage(change),
       }),
@@ -184,12 +186,18 @@ export class Gateway {
     // The local alarm channel: anything on the village network can sound it (sirens, phones).
     this.alarms = new AlarmChannel({ village: config.village.id, state: this.triggerState, broker: this.broker, log: this.log.child({ module: "alarms" }) });
     this.bus.on("notification", () => void this.alarms.drain());
+    this.alarmOutputs = new AlarmOutputs({ outputs: config.alarms.outputs, state: this.triggerState, commands: this.commands, log: this.log.child({ module: "alarm-outputs" }) });
+    this.bus.on("notification", (n) => {
+      if (n.kind === "alert-raised" || n.kind === "alert-cleared") this.alarmOutputs.refresh();
+    });
   }
 
   /** What the village offers its neighbours beyond water and food. */
   readonly offers: VillageOffers;
   private lastCountSeq = 0;
   private readonly alarms: AlarmChannel;
+  /** Sirens, strobes and lamps on boards, switched by the active alerts. */
+  readonly alarmOutputs: AlarmOutputs;
 
   /** Assessments and the village's own settings, as kept in the trigger state across restarts. */
   private applySetting(name: string, value: number, tsMs: number): void {
@@ -257,6 +265,7 @@ export class Gateway {
     this.commands.start();
     await this.triggers.start();
     await this.alarms.drain(); // what a crash kept from the alarm channel goes out now
+    this.alarmOutputs.refresh(); // an alert still unanswered after a restart sounds again
     await this.link?.start();
     await this.http.start();
     this.announceAccess();
@@ -337,6 +346,7 @@ export class Gateway {
       components: { broker, store, ingest: this.ingest.counters, federation },
       devices,
       sensors,
+      alarmOutputs: this.alarmOutputs.status(),
     };
   }
 }

@@ -21,6 +21,8 @@ export interface ReservesRoutesDeps {
   commands: CommandService;
   pantryCount: (body: unknown) => Promise<StoredReading>;
   offers: VillageOffers;
+  /** Someone acknowledged an alert: a siren for it falls silent. */
+  acknowledged: () => void;
   village: () => { headCount: number; norms: Record<string, number> };
   changeVillage: (change: z.infer<typeof villageChangeSchema>) => { headCount: number; norms: Record<string, number> };
 }
@@ -60,6 +62,7 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
     router.post("/alerts/:id/acknowledged", (req, res, next) => {
       const alert = deps.state.acknowledgeAlert(req.params.id, new Date().toISOString());
       if (!alert) return next(new CsError("CS_ERR_ALERT_UNKNOWN", req.params.id));
+      deps.acknowledged();
       res.json(alert);
     });
     router.get("/aid-requests", (_req, res) => res.json(deps.state.aidRequests()));

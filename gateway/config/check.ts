@@ -32,6 +32,12 @@ export function checkReserveSensors(config: GatewayConfig, registry: DeviceRegis
   return problems;
 }
 
+/** Each alarm output is an output some board declares. */
+export function checkAlarmOutputs(config: GatewayConfig, registry: DeviceRegistry): string[] {
+  const outputs = new Set(registry.outputs());
+  return config.alarms.outputs.flatMap((o, i) => (outputs.has(`${o.device}/${o.output}`) ? [] : [`alarms.outputs[${i}]: no output "${o.output}" on device "${o.device}"`]));
+}
+
 export function checkTlsFiles(config: GatewayConfig): string[] {
   const problems: string[] = [];
   const readable = (field: string, file: string | undefined) => {

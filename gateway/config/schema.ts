@@ -1,6 +1,7 @@
 // The gateway's configuration file (village.yaml): one schema, defaults inside it.
 import { z } from "zod";
 import { idSchema } from "../../protocol/payloads.ts";
+import { urgencySchema } from "../../protocol/federation.ts";
 
 const portSchema = z.number().int().min(0).max(65535);
 
@@ -95,6 +96,24 @@ export const gatewayConfigSchema = z.strictObject({
   reserves: reservesConfigSchema,
   /** Trigger matrix file; absent: gateway/triggers/default-rules.yaml. */
   triggersFile: z.string().min(1).optional(),
+  /** Alarms beyond screens: board outputs that sound while alerts are active (a siren, a strobe, a lamp tower). */
+  alarms: z
+    .strictObject({
+      outputs: z
+        .array(
+          z.strictObject({
+            device: idSchema,
+            output: idSchema,
+            /** The urgencies that sound it. */
+            urgencies: z.array(urgencySchema).min(1).default(["Emergency"]),
+            /** acknowledged: silent once someone acknowledges (a siren); cleared: on until every such alert clears (a lamp). */
+            until: z.enum(["acknowledged", "cleared"]).default("acknowledged"),
+          }),
+        )
+        .max(20)
+        .default([]),
+    })
+    .prefault({}),
   federation: z
     .strictObject({
       /** The federation hub's broker; absent (and no hubUrls): this village runs alone. */

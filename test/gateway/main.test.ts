@@ -48,13 +48,14 @@ describe("gateway command line", () => {
     dir.remove();
   });
 
-  it("the gateway names a reserves sensor no board declares", () => {
+  it("the gateway names a reserves sensor and an alarm output no board declares", () => {
     const dir = tempDir();
     const file = join(dir.path, "village.yaml");
-    writeFileSync(file, "reserves: { water: { sensors: [tank-north-level, tank-west-level] } }\n");
+    writeFileSync(file, "reserves: { water: { sensors: [tank-north-level, tank-west-level] } }\nalarms: { outputs: [{ device: water-main, output: foghorn }] }\n");
     const run = spawnSync(process.execPath, ["--import", "tsx", "gateway/main.ts", "--config", file, "--data-dir", dir.path, "--mqtt-port", "0", "--http-port", "0", "--host", "127.0.0.1"], { encoding: "utf8", timeout: 30_000 });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`${file}: reserves.water.sensors[1]: no board declares a sensor "tank-west-level"`);
+    expect(run.stderr).toContain(`${file}: alarms.outputs[0]: no output "foghorn" on device "water-main"`);
     dir.remove();
   });
 
