@@ -26,7 +26,8 @@ import { FederationLink } from "./federation/link.ts";
 import { buildSummary } from "./federation/summary.ts";
 import { VillageOffers } from "./federation/village-offers.ts";
 import { AlarmOutputs } from "./triggers/alarm-outputs.ts";
-import { checkAlarmOutputs, checkDataDir, checkReserveSensors, checkTlsFiles } from "./config/check.ts";
+import { SmsChannel } from "./triggers/sms-channel.ts";
+import { checkAlarmOutputs, checkDataDir, checkReserveSensors, checkNamedFiles } from "./config/check.ts";
 import { invalidFiles } from "../protocol/errors.ts";
 import { CommandService } from "./control/command-service.ts";
 import { healthVerdict, type HealthVerdict } from "./health/village-health.ts";
@@ -74,7 +75,7 @@ export class Gateway {
       config.reserves.food.staples.map((s) => ({ sensor: countSensorOf(s.name), unit: "kg" as const, label: `${s.name} (counted by hand)` })),
     );
     // Before anything opens a file in the data directory.
-    const problems = [...checkReserveSensors(config, this.registry), ...checkAlarmOutputs(config, this.registry), ...checkTlsFiles(config), ...checkDataDir(config)];
+    const problems = [...checkReserveSensors(config, this.registry), ...checkAlarmOutputs(config, this.registry), ...checkNamedFiles(config), ...checkDataDir(config)];
     if (problems.length) {
       const where = options.configSource ?? "configuration";
       throw invalidFiles("CS_ERR_CONFIG_INVALID", problems.map((p) => `${where}: ${p}`));
@@ -190,6 +191,8 @@ export class Gateway {
     this.bus.on("notification", (n) => {
       if (n.kind === "alert-raised" || n.kind === "alert-cleared") this.alarmOutputs.refresh();
     });
+    this.sms = config.alarms.sms && new SmsChannel({ village: config.village.name, config: config.alarms.sms, state: this.triggerState, log: this.log.child({ module: "sms" }) });
+    this.bus.on("notification", () => void this.sms?.drain());
   }
 
   /** What the village offers its neighbours beyond water and food. */
@@ -198,6 +201,8 @@ export class Gateway {
   private readonly alarms: AlarmChannel;
   /** Sirens, strobes and lamps on boards, switched by the active alerts. */
   readonly alarmOutputs: AlarmOutputs;
+  /** Alerts by SMS through gammu-smsd, when configured. */
+  readonly sms: SmsChannel | undefined;
 
   /** Assessments and the village's own settings, as kept in the trigger state across restarts. */
   private applySetting(name: string, value: number, tsMs: number): void {
@@ -266,6 +271,7 @@ export class Gateway {
     await this.triggers.start();
     await this.alarms.drain(); // what a crash kept from the alarm channel goes out now
     this.alarmOutputs.refresh(); // an alert still unanswered after a restart sounds again
+    void this.sms?.drain(); // and what was not handed to the modem before goes now
     await this.link?.start();
     await this.http.start();
     this.announceAccess();
@@ -305,6 +311,7 @@ export class Gateway {
     await this.link?.stop();
     await this.triggers.stop();
     await this.alarms.stop();
+    await this.sms?.stop();
     this.commands.stop();
     await this.ingest.stop();
     this.unwatchIdentities?.();
@@ -347,6 +354,7 @@ export class Gateway {
       devices,
       sensors,
       alarmOutputs: this.alarmOutputs.status(),
+      ...(this.sms ? { sms: this.sms.health() } : {}),
     };
   }
 }

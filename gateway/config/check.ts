@@ -1,5 +1,6 @@
 // Pass two of the village configuration: the sensors it names for reserves exist on its boards,
-// the certificate files it names can be read, and its data directory can be written.
+// as do the outputs it sounds alarms on; the files it names (certificates, gammu-smsd's
+// configuration) can be read; and its data directory can be written.
 import { accessSync, constants, mkdirSync } from "node:fs";
 import type { DeviceRegistry } from "../ingest/device-registry.ts";
 import type { GatewayConfig } from "./schema.ts";
@@ -38,7 +39,8 @@ export function checkAlarmOutputs(config: GatewayConfig, registry: DeviceRegistr
   return config.alarms.outputs.flatMap((o, i) => (outputs.has(`${o.device}/${o.output}`) ? [] : [`alarms.outputs[${i}]: no output "${o.output}" on device "${o.device}"`]));
 }
 
-export function checkTlsFiles(config: GatewayConfig): string[] {
+/** The certificate and gammu-smsd files the configuration names can be read. */
+export function checkNamedFiles(config: GatewayConfig): string[] {
   const problems: string[] = [];
   const readable = (field: string, file: string | undefined) => {
     if (file === undefined) return;
@@ -56,6 +58,7 @@ export function checkTlsFiles(config: GatewayConfig): string[] {
   readable("federation.tls.caFile", fed.tls?.caFile);
   readable("federation.tls.certFile", fed.tls?.certFile);
   readable("federation.tls.keyFile", fed.tls?.keyFile);
+  readable("alarms.sms.gammuConfig", config.alarms.sms?.gammuConfig);
   if (fed.tls && Boolean(fed.tls.certFile) !== Boolean(fed.tls.keyFile)) problems.push("federation.tls: certFile and keyFile go together");
   if (fed.hubUrl && fed.hubUrls) problems.push("federation: give hubUrl or hubUrls, not both");
   return problems;

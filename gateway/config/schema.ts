@@ -112,6 +112,21 @@ export const gatewayConfigSchema = z.strictObject({
         )
         .max(20)
         .default([]),
+      /**
+       * SMS through a GSM modem run by gammu-smsd (Debian's gammu-smsd): each alert of these
+       * urgencies, raised and cleared, is handed to gammu-smsd-inject for every number, retried
+       * from the trigger state until it is taken; gammu-smsd sends it and retries the radio side.
+       */
+      sms: z
+        .strictObject({
+          /** gammu-smsd's configuration file (its outbox is where the messages go). */
+          gammuConfig: z.string().min(1),
+          /** Shared phones of the circles on call (E.164), not a list of residents. */
+          numbers: z.array(z.string().regex(/^\+[1-9][0-9]{6,14}$/, "an international number such as +15550100")).min(1).max(20),
+          urgencies: z.array(urgencySchema).min(1).default(["Emergency"]),
+          retryMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        })
+        .optional(),
     })
     .prefault({}),
   federation: z

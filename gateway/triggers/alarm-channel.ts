@@ -5,44 +5,30 @@
 import type { Logger } from "pino";
 import type { TriggerState } from "./trigger-state.ts";
 import { villageNotificationsTopic } from "../../protocol/topics.ts";
+import { SerialDrain } from "../../lib/serial-drain.ts";
 
 export interface AlarmPublisher {
   publish(topic: string, payload: string, options: { qos: 1 }, done: (err?: Error) => void): void;
 }
 
 export class AlarmChannel {
-  private draining: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly outbox = new SerialDrain(() => this.run());
 
   constructor(private readonly o: { village: string; state: TriggerState; broker: AlarmPublisher; log: Logger }) {}
 
   /** Publishes every notification not yet published, in order; calls made meanwhile run once more after. */
   drain(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.draining) {
-      this.again = true;
-      return this.draining;
-    }
-    this.draining = this.run().finally(() => {
-      this.draining = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.drain();
-      }
-    });
-    return this.draining;
+    return this.outbox.drain();
   }
 
   /** No more drains; resolves once the running one is done (before the state closes). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.draining;
+  stop(): Promise<void> {
+    return this.outbox.stop();
   }
 
   private async run(): Promise<void> {
     const topic = villageNotificationsTopic(this.o.village);
-    while (!this.stopped) {
+    while (!this.outbox.isStopped) {
       const batch = this.o.state.unpublishedNotifications();
       if (batch.length === 0) return;
       for (const n of batch) {

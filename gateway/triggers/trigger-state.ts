@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS writes (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS offers (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS offers_taken (proposal_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS channel_sent (channel TEXT NOT NULL, notification_id INTEGER NOT NULL, recipient TEXT NOT NULL, PRIMARY KEY (channel, notification_id, recipient));
+CREATE TABLE IF NOT EXISTS channel_start (channel TEXT PRIMARY KEY, after_id INTEGER NOT NULL);
 `;
 
 export interface TriggerStateOptions {
@@ -206,6 +208,37 @@ export class TriggerState {
 
   markPublished(id: number): void {
     this.run("UPDATE notifications SET published = 1 WHERE id = ?", id);
+  }
+
+  /** Notifications after `afterId`, oldest first: what an outgoing channel has still to look at. */
+  notificationsAfter(afterId: number, limit = 100): Notification[] {
+    return this.sql("SELECT id, at, kind, ref, text FROM notifications WHERE id > ? ORDER BY id LIMIT ?").all(afterId, limit) as Notification[];
+  }
+
+  /**
+   * Where an outgoing channel (SMS, radio) starts reading notifications: set once, when it is
+   * first configured, so that it does not send a village's history; moved on past what it has
+   * sent to every recipient.
+   */
+  channelStart(channel: string): number {
+    const row = this.sql("SELECT after_id FROM channel_start WHERE channel = ?").get(channel) as { after_id: number } | undefined;
+    if (row) return row.after_id;
+    const newest = (this.sql("SELECT COALESCE(MAX(id), 0) AS id FROM notifications").get() as { id: number }).id;
+    this.moveChannelStart(channel, newest);
+    return newest;
+  }
+
+  moveChannelStart(channel: string, afterId: number): void {
+    this.run("INSERT INTO channel_start (channel, after_id) VALUES (?, ?) ON CONFLICT(channel) DO UPDATE SET after_id = excluded.after_id", channel, afterId);
+  }
+
+  /** A notification a channel has handed over for one recipient: never handed over again. */
+  channelSent(channel: string, notificationId: number, recipient: string): boolean {
+    return this.sql("SELECT 1 FROM channel_sent WHERE channel = ? AND notification_id = ? AND recipient = ?").get(channel, notificationId, recipient) !== undefined;
+  }
+
+  markChannelSent(channel: string, notificationId: number, recipient: string): void {
+    this.run("INSERT OR IGNORE INTO channel_sent (channel, notification_id, recipient) VALUES (?, ?, ?)", channel, notificationId, recipient);
   }
 
   /** The newest 500, oldest first: a year of a village's announcements need not come in one answer. */

@@ -2,7 +2,6 @@
 // board's siren (pin 12) on through a signed command, the edge agent and StandardFirmata on the
 // emulated ATmega328P; acknowledging the alert silences it; a Priority alert does not sound it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EdgeAgent } from "../../edge/agent.ts";
 import { loadBoardFile } from "../../protocol/board/load.ts";
@@ -10,6 +9,7 @@ import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { startTestGateway } from "../helpers/test-gateway.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
+import { writeCropAlertRules } from "../helpers/crop-alert-rules.ts";
 import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { getJson } from "../helpers/get-json.ts";
@@ -27,21 +27,7 @@ describe("the water board's siren, driven by the gateway's alerts (emulated ATme
   const sirenHigh = () => uno.events.filter((e) => e.pin === SIREN_PIN).at(-1)?.level === "1";
 
   beforeAll(async () => {
-    const rules = join(dir.path, "rules.yaml");
-    writeFileSync(rules, `rules:
-  - id: crop-failure
-    when: greenhouse.cropLossPct > 20
-    clear: greenhouse.cropLossPct < 10
-    quietAfterClear: 0s
-    urgency: Emergency
-    actions: [{ alert: Crop loss above 20% }]
-  - id: crop-watch
-    when: greenhouse.cropLossPct > 5
-    clear: greenhouse.cropLossPct < 2
-    quietAfterClear: 0s
-    urgency: Priority
-    actions: [{ alert: Crop loss above 5% }]
-`);
+    const rules = writeCropAlertRules(dir.path);
     gw = await startTestGateway({ triggersFile: rules, alarms: { outputs: [{ device: "water-main", output: "alarm-siren" }] } });
     api = `${gw.gateway.http.url}/api`;
     uno = await UnoEmulator.start();

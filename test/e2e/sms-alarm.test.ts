@@ -1,0 +1,73 @@
+// An off-grid alarm channel (issue: dashboards and alarms a village cannot miss): an Emergency goes
+// out by SMS through gammu-smsd, Gammu's SMS daemon, with Gammu's dummy phone standing in for the
+// GSM modem. A hand-over that fails (its outbox is missing) is retried from the trigger state until
+// it is taken, and a gateway restart sends nothing twice.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Gateway } from "../../gateway/gateway.ts";
+import { parseGatewayConfig } from "../../gateway/config/load.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
+import { CROP_EMERGENCY, writeCropAlertRules } from "../helpers/crop-alert-rules.ts";
+import { testLog } from "../helpers/test-log.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+import { getJson } from "../helpers/get-json.ts";
+import { postCropLoss } from "../helpers/crop-assessment.ts";
+import { gammuSmsd, type GammuSmsd } from "../helpers/start-gammu-smsd.ts";
+
+describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () => {
+  const dir = tempDir("cs-sms-");
+  const boards = loadBoardDir("boards");
+  let smsd: GammuSmsd;
+  let gateway: Gateway;
+  let config: ReturnType<typeof parseGatewayConfig>;
+  const api = () => `${gateway.http.url}/api`;
+
+  beforeAll(async () => {
+    smsd = gammuSmsd(join(dir.path, "gammu"), { withOutbox: false });
+    const rules = writeCropAlertRules(dir.path);
+    config = parseGatewayConfig({
+      village: { id: "riverbend", name: "Riverbend", headCount: 180 },
+      dataDir: join(dir.path, "gw"), triggersFile: rules,
+      mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false }, http: { host: "127.0.0.1", port: 0, anonymousWrites: true }, nodeRed: { enabled: false },
+      alarms: { sms: { gammuConfig: smsd.config, numbers: ["+15550100", "+15550101"], retryMs: 300 } },
+    }, "test");
+    gateway = new Gateway({ config, boards, log: testLog });
+    await gateway.start();
+  }, 30_000);
+  afterAll(async () => {
+    await gateway?.stop();
+    await smsd?.stop();
+    dir.remove();
+  });
+
+  it("an Emergency whose hand-over fails is retried until gammu-smsd takes it, then sent to each number once; a Priority alert is not", async () => {
+    expect((await postCropLoss(gateway.http.url, 8)).status).toBe(201); // Priority only
+    expect((await postCropLoss(gateway.http.url, 35)).status).toBe(201); // and the Emergency
+    await waitFor("the failed hand-over in health", async () => (await getJson(`${api()}/health`)).body.sms?.lastError);
+    const health = (await getJson(`${api()}/health`)).body.sms;
+    expect(health).toMatchObject({ numbers: 2, handedOver: 0, waiting: 1 });
+    expect(health.lastError).toMatch(/gammu-smsd-inject exited/);
+
+    // The modem's daemon comes up with its outbox: the next retry hands both messages over.
+    mkdirSync(smsd.outbox, { recursive: true });
+    await smsd.start();
+    await waitFor("both texts sent by gammu-smsd", () => smsd.sent().length >= 2, { timeoutMs: 20_000 });
+    const sent = smsd.sent();
+    expect(sent.map((s) => s.number).sort()).toEqual(["+15550100", "+15550101"]);
+    for (const s of sent) expect(s.text).toBe(`Riverbend: Emergency: ${CROP_EMERGENCY}`);
+    expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ handedOver: 2, waiting: 0, lastError: null });
+  });
+
+  it("a clear goes out too; after a restart nothing is sent twice", async () => {
+    expect((await postCropLoss(gateway.http.url, 1)).status).toBe(201);
+    await waitFor("the clear sent to both numbers", () => smsd.sent().filter((s) => s.text === `Riverbend: cleared: ${CROP_EMERGENCY}`).length === 2, { timeoutMs: 20_000 });
+    await gateway.stop();
+    gateway = new Gateway({ config, boards, log: testLog });
+    await gateway.start();
+    await new Promise((r) => setTimeout(r, 3_000)); // gammu-smsd polls its outbox every second
+    expect(smsd.sent()).toHaveLength(4);
+    expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ waiting: 0 });
+  });
+});
