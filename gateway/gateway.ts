@@ -27,6 +27,7 @@ import { buildSummary } from "./federation/summary.ts";
 import { VillageOffers } from "./federation/village-offers.ts";
 import { AlarmOutputs } from "./triggers/alarm-outputs.ts";
 import { SmsChannel } from "./triggers/sms-channel.ts";
+import { KEPT_FIGURES, RESERVE_FIGURES_DEVICE, ReserveHistory } from "./reserves/reserve-history.ts";
 import { checkAlarmOutputs, checkDataDir, checkReserveSensors, checkNamedFiles } from "./config/check.ts";
 import { invalidFiles } from "../protocol/errors.ts";
 import { CommandService } from "./control/command-service.ts";
@@ -74,6 +75,7 @@ export class Gateway {
       "pantry",
       config.reserves.food.staples.map((s) => ({ sensor: countSensorOf(s.name), unit: "kg" as const, label: `${s.name} (counted by hand)` })),
     );
+    this.registry.addLocalDevice(RESERVE_FIGURES_DEVICE, "village", KEPT_FIGURES.map(({ sensor, unit, label }) => ({ sensor, unit, label })));
     // Before anything opens a file in the data directory.
     const problems = [...checkReserveSensors(config, this.registry), ...checkAlarmOutputs(config, this.registry), ...checkNamedFiles(config), ...checkDataDir(config)];
     if (problems.length) {
@@ -105,6 +107,16 @@ export class Gateway {
     });
     const now = options.now ?? Date.now;
     this.reserves = new Reserves({ config, bus: this.bus, store: this.store, registry: this.registry, now });
+    const history = new ReserveHistory({
+      intervalMs: config.reserves.historyMinutes * 60_000,
+      now,
+      figures: () => this.reserves.figures(),
+      store: (readings) => this.ingest.acceptLocal(readings),
+      log: log.child({ module: "reserve-history" }),
+    });
+    // On "stored", not "readings": by then the reserves have the batch (and a store that is down
+    // could not keep the figures anyway).
+    this.bus.on("stored", () => history.tick());
     this.triggerState = new TriggerState(config.dataDir, {
       onFlushFailed: (err) => log.error({ err: err.message }, "trigger state not flushed to disk; aid requests wait until it is"),
     });

@@ -14,9 +14,11 @@ export const units = [
   "lx",
   "min", // time to go of a battery monitor
   "bool", // 0 or 1: float switches, pump running feedback
+  "days", // the gateway's own days-left figures, kept as history
 ] as const;
 
 export type Unit = (typeof units)[number];
 
-export const domains = ["water", "power", "pantry", "greenhouse"] as const;
+/** "village": figures the gateway computes for the whole village (days left per domain). */
+export const domains = ["water", "power", "pantry", "greenhouse", "village"] as const;
 export type Domain = (typeof domains)[number];

@@ -74,6 +74,8 @@ export const reservesConfigSchema = z
         countHoldsHours: z.number().min(0).default(12),
       })
       .prefault({}),
+    /** Days left and stocks are kept as history (device "reserve-figures") this often, on the gateway's clock. */
+    historyMinutes: z.number().min(1).max(1440).default(10),
     /** Consumption is measured over this trailing window. */
     windowHours: z.number().positive().max(24 * 14).default(24),
     /** A sensor silent for longer makes the figures that use it uncertain. */

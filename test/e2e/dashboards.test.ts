@@ -81,6 +81,15 @@ describe("dashboards", () => {
       expect(await card(domain).getAttribute("class")).toMatch(/cs-ov-(ok|low|critical)/);
     }
     expect(await card("greenhouse").innerText()).toMatch(/% crop loss/);
+    // Days left kept as history, charted under the cards.
+    await page.getByText("Days left over the last 7 days").first().waitFor({ timeout: 20_000 });
+    await page.locator(".nrdb-ui-chart").first().waitFor({ timeout: 20_000 });
+    const kept = await waitFor("days left kept as history", async () => {
+      const res = await fetch(`${base}/api/readings?sensor=water-days-left`);
+      const body = (await res.json()) as { readings: { unit: string }[] };
+      return body.readings.length ? body.readings : undefined;
+    }, { timeoutMs: 20_000 });
+    expect(kept[0].unit).toBe("days");
     await page.screenshot({ path: `${SHOTS}/overview.png`, fullPage: true });
     const desktop = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await desktop.goto(`${base}/dashboard/overview`);
