@@ -1,0 +1,43 @@
+// What the README tells a village to install: the systemd units pass systemd-analyze verify, and the
+// sample village.yaml loads with no problem against the reference boards.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadGatewayConfigFile, parseGatewayConfig } from "../gateway/config/load.ts";
+import { checkAlarmOutputs, checkReserveSensors } from "../gateway/config/check.ts";
+import { DeviceRegistry } from "../gateway/ingest/device-registry.ts";
+import { loadBoardDir } from "../protocol/board/load.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
+
+function verify(file: string) {
+  const found = spawnSync("sh", ["-c", "command -v systemd-analyze"], { encoding: "utf8" }).stdout.trim();
+  if (!found) throw new Error("systemd-analyze is not installed: the unit files are checked with it. Install it with `apt-get install -y systemd`.");
+  return spawnSync("systemd-analyze", ["verify", file], { encoding: "utf8" });
+}
+
+describe("deployment files", () => {
+  it("every systemd unit in deploy/systemd passes systemd-analyze verify; a broken one does not", () => {
+    const units = readdirSync("deploy/systemd");
+    expect(units.sort()).toEqual(["commons-sense-edge@.service", "commons-sense-gateway.service", "commons-sense-hub.service"]);
+    for (const unit of units) {
+      const run = verify(join("deploy/systemd", unit));
+      expect(run.status, `${unit}: ${run.stderr}`).toBe(0);
+      expect(run.stderr, unit).toBe("");
+    }
+    const dir = tempDir();
+    const broken = join(dir.path, "broken.service");
+    writeFileSync(broken, "[Service]\nExecStart=node gateway/main.ts\nRestart=sometimes\n");
+    const run = verify(broken);
+    dir.remove();
+    expect(run.stderr).toMatch(/Restart|executable|absolute/i);
+  });
+
+  it("the sample village.yaml loads, and names only sensors and outputs the reference boards declare", () => {
+    const config = parseGatewayConfig(loadGatewayConfigFile("deploy/village.example.yaml"), "deploy/village.example.yaml");
+    const registry = new DeviceRegistry(loadBoardDir(config.boardsDir));
+    expect([...checkReserveSensors(config, registry), ...checkAlarmOutputs(config, registry)]).toEqual([]);
+    expect(config.village).toEqual({ id: "riverbend", name: "Riverbend", headCount: 180 });
+    expect(config.alarms.outputs).toEqual([{ device: "water-main", output: "alarm-siren", urgencies: ["Emergency"], until: "acknowledged" }]);
+  });
+});
