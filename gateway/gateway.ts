@@ -27,6 +27,7 @@ import { buildSummary } from "./federation/summary.ts";
 import { VillageOffers } from "./federation/village-offers.ts";
 import { AlarmOutputs } from "./triggers/alarm-outputs.ts";
 import { SmsChannel } from "./triggers/sms-channel.ts";
+import { HomeAssistantDiscovery } from "./integrations/home-assistant.ts";
 import { KEPT_FIGURES, RESERVE_FIGURES_DEVICE, ReserveHistory } from "./reserves/reserve-history.ts";
 import { checkAlarmOutputs, checkDataDir, checkReserveSensors, checkNamedFiles } from "./config/check.ts";
 import { invalidFiles } from "../protocol/errors.ts";
@@ -203,6 +204,10 @@ export class Gateway {
     this.bus.on("notification", (n) => {
       if (n.kind === "alert-raised" || n.kind === "alert-cleared") this.alarmOutputs.refresh();
     });
+    if (config.homeAssistant.discovery) {
+      this.homeAssistant = new HomeAssistantDiscovery({ village: config.village, registry: this.registry, broker: this.broker, log: this.log.child({ module: "home-assistant" }) });
+      this.bus.on("readings", (readings) => this.homeAssistant?.publishStates(readings));
+    }
     this.sms = config.alarms.sms && new SmsChannel({ village: config.village.name, config: config.alarms.sms, state: this.triggerState, log: this.log.child({ module: "sms" }) });
     this.bus.on("notification", () => void this.sms?.drain());
   }
@@ -213,6 +218,8 @@ export class Gateway {
   private readonly alarms: AlarmChannel;
   /** Sirens, strobes and lamps on boards, switched by the active alerts. */
   readonly alarmOutputs: AlarmOutputs;
+  /** Home Assistant MQTT discovery and per-sensor state topics, when configured. */
+  readonly homeAssistant: HomeAssistantDiscovery | undefined;
   /** Alerts by SMS through gammu-smsd, when configured. */
   readonly sms: SmsChannel | undefined;
 
@@ -279,6 +286,7 @@ export class Gateway {
       }
     });
     await this.ingest.start();
+    this.homeAssistant?.announce();
     this.commands.start();
     await this.triggers.start();
     await this.alarms.drain(); // what a crash kept from the alarm channel goes out now

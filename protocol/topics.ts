@@ -41,3 +41,16 @@ export function parseDeviceTopic(topic: string): { device: string; kind: TopicKi
 export function villageNotificationsTopic(village: string): string {
   return `${TOPIC_ROOT}/village/${village}/notifications`;
 }
+
+/**
+ * A sensor's latest reading, gateway -> anyone on the village network, retained: `{ value, unit,
+ * quality, warning?, ts }`. For tools that want one value per topic (Home Assistant's MQTT sensors).
+ */
+export function villageStateTopic(village: string, sensor: string): string {
+  return `${TOPIC_ROOT}/village/${village}/state/${sensor}`;
+}
+
+/** Home Assistant's MQTT discovery: a sensor's config, retained, under HA's default prefix. */
+export function homeAssistantDiscoveryTopic(village: string, sensor: string): string {
+  return `homeassistant/sensor/cs_${village.replace(/-/g, "_")}/${sensor.replace(/-/g, "_")}/config`;
+}

@@ -98,6 +98,8 @@ export const gatewayConfigSchema = z.strictObject({
   reserves: reservesConfigSchema,
   /** Trigger matrix file; absent: gateway/triggers/default-rules.yaml. */
   triggersFile: z.string().min(1).optional(),
+  /** Home Assistant MQTT discovery on the village broker (gateway/integrations/home-assistant.ts). */
+  homeAssistant: z.strictObject({ discovery: z.boolean().default(false) }).prefault({}),
   /** Alarms beyond screens: board outputs that sound while alerts are active (a siren, a strobe, a lamp tower). */
   alarms: z
     .strictObject({

@@ -66,8 +66,9 @@ describe("broker access with identities", () => {
     const topics = [
       ...DEVICES.flatMap((d) => ["readings", "status", "command-replies", "commands", "ack"].map((k) => `cs/v1/dev/${d}/${k}`)),
       "$SYS/broker/uptime", "cs/v1/village/riverbend/notifications", "cs/v1/fed/riverbend/aid-requests", "anything/else",
+      "cs/v1/village/riverbend/state/tank-north-level", "homeassistant/sensor/cs_riverbend/tank_north_level/config",
     ];
-    const filters = [...topics, "#", "+", "+/+", "cs/#", "cs/v1/dev/+/readings", "cs/v1/dev/+/commands", "cs/v1/dev/+/+", "$SYS/#"];
+    const filters = [...topics, "#", "+", "+/+", "cs/#", "cs/v1/dev/+/readings", "cs/v1/dev/+/commands", "cs/v1/dev/+/+", "$SYS/#", "homeassistant/#", "cs/v1/village/riverbend/state/#"];
     const before = { ...gw.gateway.broker.refusedCount };
     let forbidden = 0;
     let accepted = 0;

@@ -1,0 +1,67 @@
+// Home Assistant sees what the village measures (issue: one home for what both sides share...,
+// neighbours in the ecosystem): retained MQTT discovery configs for every sensor and reserve figure,
+// and each sensor's latest reading on a retained state topic, with invalid readings marked so HA
+// shows the entity unavailable rather than 0.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import mqtt from "mqtt";
+import { startTestGateway } from "../../helpers/test-gateway.ts";
+import { waitFor } from "../../helpers/wait-for.ts";
+import { deviceTopic } from "../../../protocol/topics.ts";
+
+describe("Home Assistant MQTT discovery", () => {
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  let ha: mqtt.MqttClient;
+  const configs = new Map<string, Record<string, unknown>>();
+  const states = new Map<string, Record<string, unknown>>();
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ village: { id: "riverbend", name: "Riverbend", headCount: 180 }, homeAssistant: { discovery: true } });
+    // HA connects after the gateway: the retained configs are there for it.
+    ha = await mqtt.connectAsync(gw.gateway.broker.url, { clientId: "home-assistant" });
+    ha.on("message", (topic, payload) => {
+      if (topic.startsWith("homeassistant/")) configs.set(topic, JSON.parse(payload.toString()));
+      else states.set(topic, JSON.parse(payload.toString()));
+    });
+    await ha.subscribeAsync(["homeassistant/#", "cs/v1/village/riverbend/state/#"], { qos: 1 });
+  });
+  afterAll(async () => {
+    await ha?.endAsync();
+    await gw?.stop();
+  });
+
+  it("announces every board sensor and reserve figure once, as HA's sensor schema wants it", async () => {
+    const sensors = gw.gateway.registry.allSensors();
+    await waitFor("a config per sensor", () => configs.size === sensors.length);
+    const ids = [...configs.values()].map((c) => c.unique_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const [topic, c] of configs) {
+      expect(topic).toMatch(/^homeassistant\/sensor\/cs_riverbend\/[a-z0-9_]+\/config$/);
+      expect(c).toMatchObject({ state_topic: expect.stringMatching(/^cs\/v1\/village\/riverbend\/state\//), value_template: "{{ value_json.value }}", state_class: "measurement" });
+      expect((c.device as { identifiers: unknown }).identifiers).toEqual([expect.stringMatching(/^cs_riverbend_/)]);
+    }
+    expect(configs.get("homeassistant/sensor/cs_riverbend/tank_north_level/config")).toMatchObject({ unit_of_measurement: "L", device_class: "volume_storage" });
+    expect(configs.get("homeassistant/sensor/cs_riverbend/water_days_left/config")).toMatchObject({ unit_of_measurement: "d", device_class: "duration" });
+    expect(configs.get("homeassistant/sensor/cs_riverbend/pump_running/config")).not.toHaveProperty("unit_of_measurement");
+  });
+
+  it("puts each sensor's latest reading on its state topic; an invalid one is unavailable, not 0", async () => {
+    const device = await mqtt.connectAsync(gw.gateway.broker.url, { clientId: "water-main" });
+    const ts = Date.now();
+    await device.publishAsync(deviceTopic("readings", "water-main"), JSON.stringify({
+      device: "water-main",
+      readings: [
+        { seq: 1, sensor: "tank-north-level", value: 6_000, unit: "L", quality: "good", ts, clock: "synced" },
+        { seq: 2, sensor: "tank-north-level", value: 5_990, unit: "L", quality: "good", ts: ts + 1_000, clock: "synced" },
+        { seq: 3, sensor: "tank-south-level", value: null, unit: "L", quality: "invalid", warning: "input reads 0 counts: wire broken?", ts, clock: "synced" },
+      ],
+    }), { qos: 1 });
+    await waitFor("both tanks' states", () => states.has("cs/v1/village/riverbend/state/tank-north-level") && states.has("cs/v1/village/riverbend/state/tank-south-level"));
+    expect(states.get("cs/v1/village/riverbend/state/tank-north-level")).toMatchObject({ value: 5_990, unit: "L", quality: "good" });
+    // The availability template reads `quality`: anything but good is offline in HA.
+    expect(states.get("cs/v1/village/riverbend/state/tank-south-level")).toMatchObject({ value: null, quality: "invalid", warning: "input reads 0 counts: wire broken?" });
+    const south = configs.get("homeassistant/sensor/cs_riverbend/tank_south_level/config")!;
+    expect(south.availability_topic).toBe("cs/v1/village/riverbend/state/tank-south-level");
+    expect(south.availability_template).toBe("{{ 'online' if value_json.quality == 'good' else 'offline' }}");
+    await device.endAsync();
+  });
+});
