@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadGatewayConfigFile, parseGatewayConfig } from "../gateway/config/load.ts";
-import { checkAlarmOutputs, checkReserveSensors } from "../gateway/config/check.ts";
-import { DeviceRegistry } from "../gateway/ingest/device-registry.ts";
-import { loadBoardDir } from "../protocol/board/load.ts";
-import { tempDir } from "./helpers/temp-dir.ts";
+import { loadGatewayConfigFile, parseGatewayConfig } from "../../gateway/config/load.ts";
+import { checkAlarmOutputs, checkReserveSensors } from "../../gateway/config/check.ts";
+import { DeviceRegistry } from "../../gateway/ingest/device-registry.ts";
+import { loadBoardDir } from "../../protocol/board/load.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 function verify(file: string) {
   const found = spawnSync("sh", ["-c", "command -v systemd-analyze"], { encoding: "utf8" }).stdout.trim();
