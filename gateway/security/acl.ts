@@ -6,24 +6,41 @@
 // wildcards are nobody's. At the federation hub, a village publishes only its own
 // summary, aid requests and answers to proposals, and reads its proposals and every open request.
 import type { Identity } from "./identities.ts";
+import { deviceTopic, TOPIC_ROOT, villageNotificationsTopic } from "../../protocol/topics.ts";
+import { commandReplyTopic, commandTopic } from "../../protocol/commands.ts";
+import { fedTopic, TOPIC_FED } from "../../protocol/federation.ts";
 
-const segment = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** A filter's segment that names one id or, where allowed, "+": any. */
+const ID = /^[a-z0-9-]+$/;
+const oneOrAny = (segment: string | undefined) => segment !== undefined && (segment === "+" || ID.test(segment));
 
 export function canPublish(identity: Identity, topic: string): boolean {
   // A village at the federation hub speaks for itself only: its summary, requests and answers.
-  if (identity.role === "village") return new RegExp(`^cs/v1/fed/${segment(identity.name)}/(summary|aid-requests|proposal-replies)$`).test(topic);
+  if (identity.role === "village") return (["summary", "aid-requests", "proposal-replies"] as const).some((kind) => topic === fedTopic(identity.name, kind));
   if (identity.role !== "device") return false;
-  return new RegExp(`^cs/v1/dev/${segment(identity.name)}/(readings|status|command-replies)$`).test(topic);
+  return topic === deviceTopic("readings", identity.name) || topic === deviceTopic("status", identity.name) || topic === commandReplyTopic(identity.name);
 }
 
 export function canSubscribe(identity: Identity, filter: string): boolean {
   if (filter.startsWith("$") || filter === "#" || filter.startsWith("+/") || filter === "+") return false;
-  if (identity.role === "village") return filter === `cs/v1/fed/${identity.name}/proposals` || /^cs\/v1\/fed\/([a-z0-9-]+|\+)\/aid-requests$/.test(filter);
-  if (identity.role === "device") return new RegExp(`^cs/v1/dev/${segment(identity.name)}/(commands|ack)$`).test(filter);
-  return (
-    /^cs\/v1\/dev\/([a-z0-9-]+|\+)\/(readings|status)$/.test(filter) ||
-    /^cs\/v1\/village\/[a-z0-9-]+\/(notifications|state\/(#|\+|[a-z0-9-]+))$/.test(filter) ||
-    // Home Assistant reads its discovery prefix (gateway/integrations/home-assistant.ts).
-    /^homeassistant\/(#|sensor\/#|sensor\/[a-z0-9_]+\/(#|\+\/config))$/.test(filter)
-  );
+  if (identity.role === "village") {
+    if (filter === fedTopic(identity.name, "proposals")) return true;
+    const [village, kind, ...rest] = after(filter, `${TOPIC_FED}/`);
+    return kind === "aid-requests" && rest.length === 0 && oneOrAny(village);
+  }
+  if (identity.role === "device") return filter === commandTopic(identity.name) || filter === deviceTopic("ack", identity.name);
+  const [device, deviceKind, ...rest] = after(filter, `${TOPIC_ROOT}/dev/`);
+  if (rest.length === 0 && (deviceKind === "readings" || deviceKind === "status") && oneOrAny(device)) return true;
+  const [village, villageKind, sensor, ...more] = after(filter, `${TOPIC_ROOT}/village/`);
+  if (village !== undefined && ID.test(village)) {
+    if (villageKind === "notifications" && sensor === undefined) return filter === villageNotificationsTopic(village);
+    if (villageKind === "state" && more.length === 0 && (sensor === "#" || oneOrAny(sensor))) return true;
+  }
+  // Home Assistant reads its discovery prefix (gateway/integrations/home-assistant.ts).
+  return /^homeassistant\/(#|sensor\/#|sensor\/[a-z0-9_]+\/(#|\+\/config))$/.test(filter);
+}
+
+/** The segments of a filter after a prefix; none when it does not start with it. */
+function after(filter: string, prefix: string): (string | undefined)[] {
+  return filter.startsWith(prefix) ? filter.slice(prefix.length).split("/") : [];
 }
