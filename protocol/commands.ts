@@ -40,3 +40,10 @@ export function commandTopic(device: string): string {
 export function commandReplyTopic(device: string): string {
   return `${TOPIC_ROOT}/dev/${device}/command-replies`;
 }
+
+/** The device a command or command-reply topic is about, with which of the two it is. */
+export function parseCommandTopic(topic: string): { device: string; kind: "commands" | "command-replies" } | undefined {
+  const parts = topic.split("/");
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[2] !== "dev" || parts[3] === "") return undefined;
+  return parts[4] === "commands" || parts[4] === "command-replies" ? { device: parts[3], kind: parts[4] } : undefined;
+}

@@ -10,6 +10,8 @@ import type { Logger } from "pino";
 import type { Identity, IdentityStore } from "../security/identities.ts";
 import { IDENTITY_NAME } from "../security/identities.ts";
 import { canPublish, canSubscribe } from "../security/acl.ts";
+import { parseCommandTopic } from "../../protocol/commands.ts";
+import { parseDeviceTopic } from "../../protocol/topics.ts";
 import { guardedSocket } from "./packet-size-guard.ts";
 import { ADDRESS_POLICY, LoginThrottle } from "../security/login-throttle.ts";
 
@@ -64,7 +66,7 @@ export interface Refusal {
  */
 export type ClientPublishListener = (packet: AedesPublishPacket, client: Client) => void;
 
-const GATEWAY_ONLY = /^cs\/v1\/dev\/[^/]+\/(commands|ack)$/;
+const gatewayOnly = (topic: string) => parseCommandTopic(topic)?.kind === "commands" || parseDeviceTopic(topic)?.kind === "ack";
 
 /** Secret checks at once; more wait for none and are refused (CONNACK 3), so a flood stays cheap. */
 const MAX_CONCURRENT_CHECKS = 8;
@@ -176,7 +178,7 @@ export class Broker {
         this.refusedCount.overRate++;
         return callback(new Error("publish rate limit"));
       }
-      if (packet.topic.startsWith("$SYS/") || GATEWAY_ONLY.test(packet.topic)) {
+      if (packet.topic.startsWith("$SYS/") || gatewayOnly(packet.topic)) {
         this.refuse(client, "publish", packet.topic, "reserved for the gateway");
         return callback(new Error(`${packet.topic} is reserved for the gateway`));
       }

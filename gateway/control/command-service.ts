@@ -6,7 +6,7 @@
 // it. Every command and every answer goes into the audit log (GET /api/commands).
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { commandReplySchema, commandReplyTopic, commandTopic, GATEWAY_ISSUER, type Command, type CommandReply } from "../../protocol/commands.ts";
+import { commandReplySchema, commandReplyTopic, commandTopic, GATEWAY_ISSUER, parseCommandTopic, type Command, type CommandReply } from "../../protocol/commands.ts";
 import { CsError } from "../../protocol/errors.ts";
 import type { DeviceRegistry } from "../ingest/device-registry.ts";
 import type { TriggerState } from "../triggers/trigger-state.ts";
@@ -66,8 +66,8 @@ export class CommandService {
     this.renewTimer = setInterval(() => this.renewDue(), 1_000);
     this.renewTimer.unref();
     this.unsubscribe = this.o.broker.onClientPublish((packet, client) => {
-      const m = /^cs\/v1\/dev\/([a-z0-9-]+)\/command-replies$/.exec(packet.topic);
-      if (m) this.onReply(m[1], Buffer.from(packet.payload), client.id);
+      const parsed = parseCommandTopic(packet.topic);
+      if (parsed?.kind === "command-replies") this.onReply(parsed.device, Buffer.from(packet.payload), client.id);
     });
   }
 
