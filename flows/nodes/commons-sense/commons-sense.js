@@ -274,12 +274,26 @@ module.exports = function (RED) {
   RED.nodes.registerType("cs-command", CommandNode);
 
   /**
-   * A kitchen's count from a form: msg.payload { staple, kg }. Output: { ok, message } for the
-   * person at the form; a refused count changes nothing and says why.
+   * A kitchen's count from a form: msg.payload { staple, kg }. Output 1: { ok, message } for the
+   * person at the form; a refused count changes nothing and says why. Output 2, at start: the
+   * village's staples as the form's dropdown (ui_update.dropdownOptions), so a staple is picked
+   * from a list, never typed.
    */
   function PantryCountNode(config) {
     RED.nodes.createNode(this, config);
     const gateway = RED.nodes.getNode(config.gateway);
+    let retry;
+    const offerStaples = async () => {
+      try {
+        const { figures } = await call(gateway, "/reserves");
+        const staples = Object.keys(figures).map((k) => /^food\.(.+)\.kg$/.exec(k)?.[1]).filter(Boolean);
+        this.send([null, { topic: "staples", ui_update: { dropdownOptions: staples.map((s) => ({ dropdown: "staple", value: s, label: s })) } }]);
+      } catch {
+        retry = setTimeout(offerStaples, 5_000); // the gateway's API is not up yet
+      }
+    };
+    retry = setTimeout(offerStaples, 500);
+    this.on("close", () => clearTimeout(retry));
     this.on("input", async (msg, send, done) => {
       const p = msg.payload || {};
       const kg = typeof p.kg === "string" && p.kg.trim() !== "" && !Number.isNaN(Number(p.kg)) ? Number(p.kg) : p.kg;
