@@ -11,6 +11,7 @@ import { sameBucket, StockHistory } from "./stock-history.ts";
 import { figure, type Figure, type Figures } from "./figures.ts";
 import { countSensorOf } from "../pantry/counts.ts";
 import { StuckSensors } from "./stuck-sensors.ts";
+import { RESERVE_FIGURES_DEVICE } from "./reserve-history.ts";
 
 /** The reference village's plumbing: the main draws from both tanks, the pump empties the cistern. */
 const REFERENCE_CHANGES_WHILE: Record<string, string> = { "tank-north-level": "main-flow", "tank-south-level": "main-flow", "cistern-level": "pump-running" };
@@ -136,6 +137,8 @@ export class Reserves {
     const { power } = this.o.config.reserves;
     let powerFlowTs: number | undefined;
     for (const r of readings) {
+      // The figures kept as history are this module's own output, not sensors behind a figure.
+      if (r.device === RESERVE_FIGURES_DEVICE) continue;
       const prev = this.latest.get(r.sensor);
       if (prev && prev.tsMs > r.ts) continue; // an older replayed reading is history, not "latest"
       // Updated in place, not a new object per reading: this runs for every reading the village takes.

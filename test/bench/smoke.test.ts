@@ -33,8 +33,14 @@ describe("benchmark smoke run", () => {
       "dashboards over Wi-Fi: first visit, MB transferred",
       "dashboards over Wi-Fi: repeat visit, kB transferred",
       "edge agent RSS / bare MQTT.js publisher (same V8 limits)",
+      "edge on a quarter core: start to first stored reading (s)",
+      "edge on a quarter core: CPU at 10 s sampling (% of the capped core)",
+      "edge on a quarter core: peak RSS (MB)",
     ]);
     const row = (name: string) => report.rows.find((r) => r.name === name)!;
+    // Measured, not skipped: the capped agent stored a reading and used CPU.
+    expect(row("edge on a quarter core: start to first stored reading (s)").measured, "the quarter-core cgroup").toMatch(/^[\d.]+ s$/);
+    expect(row("edge on a quarter core: CPU at 10 s sampling (% of the capped core)").ratio).toBeGreaterThan(0);
     expect(row("readings lost on the full path").ratio).toBe(0);
     // Every process of each path is measured, and used some CPU.
     const us = String.raw`\d+\.\d`;

@@ -19,9 +19,11 @@ describe("reserve figures kept as history", () => {
   let gateway: Gateway;
   let device: mqtt.MqttClient;
   let seq = 0;
-  const publishTanks = (litres: number) => {
+  /** Publishes the three tanks and waits until the gateway has stored them, before the clock moves on. */
+  const publishTanks = async (litres: number) => {
     const reading = (sensor: string, value: number) => ({ seq: ++seq, sensor, value, unit: "L", quality: "good", ts: clock.now, clock: "synced" });
-    return device.publishAsync(deviceTopic("readings", "water-main"), JSON.stringify({ device: "water-main", readings: [reading("tank-north-level", litres), reading("tank-south-level", litres), reading("cistern-level", 3 * litres)] }), { qos: 1 });
+    await device.publishAsync(deviceTopic("readings", "water-main"), JSON.stringify({ device: "water-main", readings: [reading("tank-north-level", litres), reading("tank-south-level", litres), reading("cistern-level", 3 * litres)] }), { qos: 1 });
+    await waitFor(`${litres} L stored`, async () => (await gateway.store.latest()).some((r) => r.sensor === "cistern-level" && r.value === 3 * litres));
   };
   const history = async (sensor: string) => (await getJson(`${gateway.http.url}/api/readings?sensor=${sensor}&from=2026-11-30T00:00:00Z&to=2026-12-02T00:00:00Z`)).body.readings;
 
