@@ -50,7 +50,7 @@ export async function startGatewayCommand(o: { usage: string; simulation?: Simul
       },
       http: { ...input.http, ...(host ? { host } : {}), ...(values["http-port"] ? { port: Number(values["http-port"]) } : {}) },
       ...(values["influx-url"] ? { influx: { url: values["influx-url"] } } : {}),
-      // The demo village sounds its water tower's siren for Emergencies, as the README suggests.
+      // The demo village sounds its water tower's siren for Emergencies, as docs/configuration.md suggests.
       ...(simulate && !input.alarms ? { alarms: { outputs: [{ device: "water-main", output: "alarm-siren" }] } } : {}),
     };
   };

@@ -74,7 +74,7 @@ export class EmbeddedNodeRed {
     const userDir = join(dataDir, "node-red");
     mkdirSync(userDir, { recursive: true });
     const flowFile = join(userDir, "flows.json");
-    // flows/ is the source of truth: each start runs what is there (see README: changing flows).
+    // flows/ is the source of truth: each start runs what is there (see docs/configuration.md: changing flows).
     writeFileSync(flowFile, JSON.stringify(files.flatMap((f) => f.nodes), null, 1));
     // The flows' cs-gateway node reads these (${...} in flows/shared.json): where the gateway is,
     // the token its flows write with, and whether a dashboard user must be logged in to write.

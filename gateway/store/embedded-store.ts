@@ -1,7 +1,7 @@
 // The embedded default store: SQLite in WAL mode in the data directory, written by its own thread
 // (sqlite-writer-thread.js) and read here. Raw readings are kept for
 // rawRetentionDays, then folded into hourly min/mean/max rows kept for hourlyRetentionDays, so a
-// year of a village fits on an SD card (see README: storage sizing).
+// year of a village fits on an SD card (see docs/deployment.md: storage sizing).
 //
 // The tables are in embedded-schema.ts, the moves of files from earlier versions in
 // embedded-migrations.ts.
