@@ -135,6 +135,37 @@ describe("dashboards", () => {
     await page.screenshot({ path: `${SHOTS}/greenhouse.png`, fullPage: true });
   });
 
+  it("greenhouse: the food team's crop assessment is a form; it needs a login, then opens the seed and food requests", async () => {
+    await page.goto(`${base}/dashboard/greenhouse`);
+    expect(await valueOf("Crop lost, as last assessed")).toBe("0 %");
+    const form = page.locator(".nrdb-ui-form", { hasText: "Crop lost (%)" });
+    await form.getByLabel("Crop lost (%)").fill("35");
+    await form.getByRole("button", { name: "Save assessment" }).click();
+    expect(await valueOf("Last assessment")).toBe("Not saved: log in first (Log in, at the foot of the page), then try again");
+
+    const team = await browser.newContext({ viewport: { width: 412, height: 915 } });
+    const teamPage = await team.newPage();
+    await teamPage.goto(`${base}/login?to=/dashboard/greenhouse`);
+    await teamPage.getByLabel("Account").fill(LOGIN.username);
+    await teamPage.getByLabel("Password").fill(LOGIN.password);
+    await teamPage.getByRole("button", { name: "Log in" }).click();
+    await teamPage.waitForURL(`${base}/dashboard/greenhouse`);
+    const teamForm = teamPage.locator(".nrdb-ui-form", { hasText: "Crop lost (%)" });
+    await teamForm.getByLabel("Crop lost (%)").fill("35");
+    await teamForm.getByRole("button", { name: "Save assessment" }).click();
+    await waitFor("the saved assessment", async () => (await teamPage.locator(".nrdb-ui-text", { hasText: "Last assessment" }).first().innerText()).includes("Saved: 35 % of the crop lost"));
+    await waitFor("the figure on the page", async () => (await teamPage.locator(".nrdb-ui-text", { hasText: "Crop lost, as last assessed" }).first().innerText()).includes("35 %"));
+    const requests = await waitFor("the seed and food requests", async () => {
+      const open = ((await getJson(`${base}/api/aid-requests`)).body as { resource: string; status: string }[]).filter((r) => r.status === "open");
+      return open.some((r) => r.resource === "seeds") && open.some((r) => r.resource === "food") ? open : undefined;
+    }, { timeoutMs: 20_000 });
+    expect(requests.length).toBeGreaterThanOrEqual(2);
+    await teamPage.screenshot({ path: `${SHOTS}/greenhouse-assessment.png`, fullPage: true });
+    // Left standing: the Emergency test below raises the same alert (a reassessment below 10 %
+    // would clear it and hold it quiet for 30 min; withdrawal is test/e2e/aid-request.test.ts's).
+    await team.close();
+  });
+
   it("aid and village pages render for anyone", async () => {
     await page.goto(`${base}/dashboard/village`);
     expect(await valueOf("People in the village")).toBe("180 people");

@@ -314,6 +314,30 @@ module.exports = function (RED) {
   RED.nodes.registerType("cs-pantry-count", PantryCountNode);
 
   /**
+   * The food team's crop assessment from a form: msg.payload { lossPct } (share of the season's
+   * crop lost, %). Above 20 % the reference trigger asks neighbours for seed and food; below 10 %
+   * that request is withdrawn. Output { ok, message } for the person at the form.
+   */
+  function AssessmentNode(config) {
+    RED.nodes.createNode(this, config);
+    const gateway = RED.nodes.getNode(config.gateway);
+    this.on("input", async (msg, send, done) => {
+      const raw = (msg.payload || {}).lossPct;
+      const value = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+      try {
+        await call(gateway, "/assessments", { name: "greenhouse.cropLossPct", value }, writer(gateway, msg));
+        this.status({ fill: "green", shape: "dot", text: `${value} % lost` });
+        send({ topic: "assessment", payload: { ok: true, message: `Saved: ${value} % of the crop lost` } });
+      } catch (err) {
+        this.status({ fill: "red", shape: "ring", text: err.message.slice(0, 60) });
+        send({ topic: "assessment", payload: { ok: false, message: `Not saved: ${err.message.replace(/^assessment is invalid: /, "")}` } });
+      }
+      done();
+    });
+  }
+  RED.nodes.registerType("cs-assessment", AssessmentNode);
+
+  /**
    * The assembly's decisions from a form: msg.payload { headCount, waterLitresPerPersonDay,
    * foodKcalPerPersonDay, baselineWhPerDay }, empty fields left as they are. Output { ok, message }.
    */
