@@ -267,7 +267,21 @@ export class Gateway {
     return { ...reading, standsUntil: new Date(reading.ts + this.config.reserves.food.countHoldsHours * 3_600_000).toISOString() };
   }
 
+  /**
+   * Starts every part in order; if one fails (a port taken, a store that refuses), what had started
+   * is stopped again before the error is thrown: no broker left listening, no database left open,
+   * so the same data directory can be started again at once.
+   */
   async start(): Promise<void> {
+    try {
+      await this.startAll();
+    } catch (err) {
+      await this.stop().catch((stopErr: Error) => this.log.error({ err: stopErr.message }, "stopping after a failed start failed too"));
+      throw err;
+    }
+  }
+
+  private async startAll(): Promise<void> {
     try {
       await this.store.start();
     } catch (err) {
@@ -306,12 +320,7 @@ export class Gateway {
         accounts: this.accounts,
         allowedOrigins: this.config.http.allowedOrigins,
       });
-      try {
-        await this.nodeRed.start();
-      } catch (err) {
-        await this.stop();
-        throw err;
-      }
+      await this.nodeRed.start();
     }
   }
 
