@@ -88,9 +88,23 @@ export type Proposal = z.infer<typeof proposalSchema>;
  * (a retained copy read late from Redis, a message queued in the session) can arrive after the
  * fresh one, and is recognised by its older tag. "" when the hub had no summary yet.
  */
+/** An open need and how far the federation covers it (gateway/federation/matching.ts). */
+export const coverageSchema = z.strictObject({
+  requestId: z.string(),
+  village: idSchema,
+  resource: resourceSchema,
+  unit: z.string(),
+  asked: z.number(),
+  inTransit: z.number(),
+  proposed: z.number(),
+  uncovered: z.number(),
+});
+
 export const proposalsMessageSchema = z.strictObject({
   summaryTs: z.union([z.iso.datetime(), z.literal("")]),
   proposals: z.array(proposalSchema),
+  /** Every village's needs nobody in reach can cover now: escalation, shown to everyone. */
+  uncovered: z.array(coverageSchema).max(2_000).default([]),
 });
 export type ProposalsMessage = z.infer<typeof proposalsMessageSchema>;
 

@@ -129,6 +129,9 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
 
     router.get("/federation/proposals", (_req, res) => res.json(deps.link?.proposals ?? []));
     router.get("/federation/requests", (_req, res) => res.json([...(deps.link?.neighbourRequests.values() ?? [])]));
+    // Needs nobody in the federation can cover now, this village's and its neighbours': to take to
+    // the region or outside help.
+    router.get("/federation/uncovered", (_req, res) => res.json(deps.link?.uncovered ?? []));
     router.post("/federation/proposals/:id/:decision", async (req, res, next) => {
       const decision = req.params.decision;
       if (decision !== "accept" && decision !== "decline" && decision !== "delivered") return next(new CsError("CS_ERR_QUERY_INVALID", "accept, decline or delivered"));

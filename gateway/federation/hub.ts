@@ -260,10 +260,12 @@ export class FederationHub {
     });
     this.needs = needs;
     if (!this.broker.aedes) return; // drills run the hub's logic without its broker
+    const uncovered = this.needs.filter((n) => n.uncovered > 0);
     for (const village of this.members) {
       const message: ProposalsMessage = {
         summaryTs: this.summaries.get(village)?.ts ?? "",
         proposals: this.proposals.filter((p) => p.from === village || p.to === village),
+        uncovered,
       };
       const mine = JSON.stringify(message);
       // Unchanged lists are not sent again: every node computes the same, and a region has hundreds.

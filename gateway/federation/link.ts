@@ -4,7 +4,7 @@
 // so a resend after a crash is harmless. The reserve summary is retained and refreshed each minute.
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import { aidRequestSchema, fedTopic, parseFedTopic, proposalsMessageSchema, type AidRequest, type Proposal, type ReserveSummary } from "../../protocol/federation.ts";
+import { aidRequestSchema, fedTopic, parseFedTopic, proposalsMessageSchema, type AidRequest, type Proposal, type ProposalsMessage, type ReserveSummary } from "../../protocol/federation.ts";
 import type { TriggerState } from "../triggers/trigger-state.ts";
 import { parsePayload } from "../../protocol/parse-payload.ts";
 
@@ -29,6 +29,8 @@ export interface FederationLinkOptions {
 
 export class FederationLink {
   proposals: Proposal[] = [];
+  /** Every village's needs nobody in reach can cover, as the hub last said. */
+  uncovered: ProposalsMessage["uncovered"] = [];
   /** Neighbours' aid requests as the hub relays them, newest version of each. */
   readonly neighbourRequests = new Map<string, AidRequest>();
   sent = 0;
@@ -101,6 +103,7 @@ export class FederationLink {
       if (tag < this.proposalsTagMs) return void this.o.log.debug({ village: this.o.village, topic, tag: parsed.data.summaryTs }, "stale proposals ignored");
       this.proposalsTagMs = tag;
       this.proposals = parsed.data.proposals;
+      this.uncovered = parsed.data.uncovered;
       this.o.onProposals?.(this.proposals);
       this.o.log.debug({ village: this.o.village, tag: parsed.data.summaryTs, proposals: this.proposals.length }, "proposals from hub");
     });

@@ -10,7 +10,8 @@
 // fixed, so every transfer agreed from a stockpile comes off it. What no stock figure measures
 // (fuel, seeds, crews, a generator) comes from what villages offer (offer-book.ts); an agreed
 // transfer comes off the donor's offers until a summary it sent after agreeing shows them.
-import type { AidRequest, Proposal, ReserveSummary } from "../../protocol/federation.ts";
+import type { z } from "zod";
+import type { AidRequest, coverageSchema, Proposal, ReserveSummary } from "../../protocol/federation.ts";
 import { surplusOf } from "./summary.ts";
 import type { Stockpile } from "./region.ts";
 import { Routes } from "./routes.ts";
@@ -70,16 +71,7 @@ const NONE_SHOWN: Deliveries = { inNeed: () => false, inDonor: () => false, inOf
  * How far each open request is covered: by transfers agreed and not yet shown in its figures, by
  * proposals awaiting answers, and what no donor can cover now (the need to escalate).
  */
-export interface Coverage {
-  requestId: string;
-  village: string;
-  resource: AidRequest["resource"];
-  unit: string;
-  asked: number;
-  inTransit: number;
-  proposed: number;
-  uncovered: number;
-}
+export type Coverage = z.infer<typeof coverageSchema>;
 
 interface Donor {
   id: string;

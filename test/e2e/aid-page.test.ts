@@ -92,4 +92,18 @@ describe("the aid page: transfers answered by their buttons", () => {
     await page.getByText(/Arrival confirmed: food from hillside to us/).first().waitFor({ timeout: 10_000 });
     await waitFor("the hub to know it delivered", () => hub.delivered.has(proposal.id));
   }, 120_000);
+
+  it("shows everyone what nobody in reach can cover: the seed no neighbour offers", async () => {
+    // The same assessment asked for 15 kg of seed; nobody offers seed.
+    const uncovered = await waitFor("the seed need known uncovered at the village", async () => {
+      const body = (await (await fetch(`${base}/api/federation/uncovered`)).json()) as { resource: string; uncovered: number; village: string }[];
+      return body.find((n) => n.resource === "seeds") ? body : undefined;
+    }, { timeoutMs: 20_000 });
+    expect(uncovered.find((n) => n.resource === "seeds")).toMatchObject({ village: "riverbend", uncovered: 15 });
+    await page.goto(`${base}/dashboard/aid`);
+    const table = page.locator("[data-cs=uncovered]");
+    await waitFor("the seed need on the aid page", async () => /riverbend\s+seeds\s+15 kg of 15 kg/.test(await table.innerText()), { timeoutMs: 20_000 });
+    expect(await table.innerText()).toContain("Take these to the region's stockpiles or to outside help.");
+    await page.screenshot({ path: `${SHOTS}/aid-uncovered.png`, fullPage: true });
+  });
 });

@@ -97,7 +97,7 @@ describe("federation link: proposals", () => {
     return link;
   }
 
-  const list = (summaryTs: string, ...ids: string[]): ProposalsMessage => ({ summaryTs, proposals: ids.map(proposal) });
+  const list = (summaryTs: string, ...ids: string[]): ProposalsMessage => ({ summaryTs, proposals: ids.map(proposal), uncovered: [] });
   const earlier = (ts: string) => new Date(Date.parse(ts) - 60_000).toISOString();
 
   it("keeps the hub's answer to its summary when older lists arrive after it, retained or queued", async () => {
