@@ -104,7 +104,7 @@ export function matchNeeds(
       draw.set(`${s.village}:${domain}`, drawOf(s[domain]));
     }
   }
-  /** What a donor can give to `to` now: what is left above target, less the longer road's draw. */
+  /** What a donor must keep back for a transfer on a road of `days`: its draw for the days not kept back already. */
   const keepFor = (key: string, days: number) => Math.max(0, days - (keptDays.get(key) ?? 0)) * (draw.get(key) ?? 0);
   const keep = (key: string, days: number) => {
     left.set(key, Math.max(0, (left.get(key) ?? 0) - keepFor(key, days)));

@@ -2,7 +2,8 @@
 // gammu-smsd (Debian's gammu-smsd package) owns the modem and its retries on the radio side; this
 // hands each alert of the configured urgencies, raised and cleared, to gammu-smsd-inject for every
 // number. What is handed over is recorded per notification and number in the trigger state, so a
-// crash or a failed hand-over (outbox missing, disk full) is retried and nothing is sent twice.
+// failed hand-over (outbox missing, disk full) is retried and a restart sends nothing again that
+// was recorded; only a crash between a hand-over and its record sends that one message twice.
 import { spawn } from "node:child_process";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.ts";
@@ -14,15 +15,13 @@ const CHANNEL = "sms";
 /** gammu-smsd-inject splits longer texts into a multipart SMS; alerts are short. */
 const MAX_TEXT = 300;
 
-export type Inject = (gammuConfig: string, number: string, text: string) => Promise<void>;
-
 export class SmsChannel {
   private readonly outbox = new SerialDrain(() => this.run());
   private retry: NodeJS.Timeout | undefined;
   private lastError: string | undefined;
   private handedOver = 0;
 
-  constructor(private readonly o: { village: string; config: SmsConfig; state: TriggerState; log: Logger; inject?: Inject }) {}
+  constructor(private readonly o: { village: string; config: SmsConfig; state: TriggerState; log: Logger }) {}
 
   /** Hands over everything not yet handed over; calls made meanwhile run once more after. */
   drain(): Promise<void> {
@@ -53,12 +52,11 @@ export class SmsChannel {
   }
 
   private async run(): Promise<void> {
-    const inject = this.o.inject ?? gammuInject;
     for (const { n, numbers } of this.pending()) {
       for (const number of numbers) {
         if (this.outbox.isStopped) return;
         try {
-          await inject(this.o.config.gammuConfig, number, `${this.o.village}: ${n.text}`.slice(0, MAX_TEXT));
+          await gammuInject(this.o.config.gammuConfig, number, `${this.o.village}: ${n.text}`.slice(0, MAX_TEXT));
         } catch (err) {
           this.lastError = `${new Date().toISOString()} ${(err as Error).message}`;
           this.o.log.warn({ err: (err as Error).message, notification: n.id, number }, "alarm SMS not handed to gammu-smsd; retried");
@@ -79,11 +77,12 @@ export class SmsChannel {
 }
 
 /** `gammu-smsd-inject -c <config> TEXT <number> -len <n> -text <text>`: writes it into gammu-smsd's outbox. */
-const gammuInject: Inject = (gammuConfig, number, text) =>
-  new Promise((resolve, reject) => {
+function gammuInject(gammuConfig: string, number: string, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
     const child = spawn("gammu-smsd-inject", ["-c", gammuConfig, "TEXT", number, "-len", String(text.length), "-text", text], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-500)));
     child.once("error", (err) => reject(new Error(`gammu-smsd-inject: ${err.message} (install Debian's gammu-smsd)`)));
     child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`gammu-smsd-inject exited ${code}: ${stderr.trim().split("\n").at(-1) ?? ""}`))));
   });
+}
