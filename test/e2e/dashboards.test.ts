@@ -57,6 +57,18 @@ describe("dashboards", () => {
   });
 
   /** The text next to a label on the page, once it is not the placeholder. */
+  /** A phone of its own, logged in on the login page, which takes it back to the dashboard page. */
+  async function loggedInPhone(path: string) {
+    const context = await browser.newContext({ viewport: { width: 412, height: 915 } });
+    const phone = await context.newPage();
+    await phone.goto(`${base}/login?to=/dashboard/${path}`);
+    await phone.getByLabel("Account").fill(LOGIN.username);
+    await phone.getByLabel("Password").fill(LOGIN.password);
+    await phone.getByRole("button", { name: "Log in" }).click();
+    await phone.waitForURL(`${base}/dashboard/${path}`);
+    return { context, page: phone };
+  }
+
   /** Opens the count form's staple list, picks one, and returns every staple it offered. */
   async function pickStaple(p: Page, staple: string): Promise<string[]> {
     await p.locator(".nrdb-ui-form").getByLabel("Staple").click({ force: true });
@@ -143,13 +155,7 @@ describe("dashboards", () => {
     await form.getByRole("button", { name: "Save assessment" }).click();
     expect(await valueOf("Last assessment")).toBe("Not saved: log in first (Log in, at the foot of the page), then try again");
 
-    const team = await browser.newContext({ viewport: { width: 412, height: 915 } });
-    const teamPage = await team.newPage();
-    await teamPage.goto(`${base}/login?to=/dashboard/greenhouse`);
-    await teamPage.getByLabel("Account").fill(LOGIN.username);
-    await teamPage.getByLabel("Password").fill(LOGIN.password);
-    await teamPage.getByRole("button", { name: "Log in" }).click();
-    await teamPage.waitForURL(`${base}/dashboard/greenhouse`);
+    const { context: team, page: teamPage } = await loggedInPhone("greenhouse");
     const teamForm = teamPage.locator(".nrdb-ui-form", { hasText: "Crop lost (%)" });
     await teamForm.getByLabel("Crop lost (%)").fill("35");
     await teamForm.getByRole("button", { name: "Save assessment" }).click();
@@ -190,13 +196,7 @@ describe("dashboards", () => {
     expect((await v.gateway.store.latest()).some((r) => r.sensor === "count-potatoes")).toBe(false);
 
     // The kitchen logs in on the login page, which takes it back to the pantry.
-    const kitchen = await browser.newContext({ viewport: { width: 412, height: 915 } });
-    const kitchenPage = await kitchen.newPage();
-    await kitchenPage.goto(`${base}/login?to=/dashboard/pantry`);
-    await kitchenPage.getByLabel("Account").fill(LOGIN.username);
-    await kitchenPage.getByLabel("Password").fill(LOGIN.password);
-    await kitchenPage.getByRole("button", { name: "Log in" }).click();
-    await kitchenPage.waitForURL(`${base}/dashboard/pantry`);
+    const { context: kitchen, page: kitchenPage } = await loggedInPhone("pantry");
     const form = kitchenPage.locator(".nrdb-ui-form");
     // The staple is picked from the village's own list, never typed: rice is not on it.
     expect(await pickStaple(kitchenPage, "potatoes")).toEqual(["grain", "legumes", "oil", "potatoes"]);
