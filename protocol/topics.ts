@@ -54,3 +54,15 @@ export function villageStateTopic(village: string, sensor: string): string {
 export function homeAssistantDiscoveryTopic(village: string, sensor: string): string {
   return `homeassistant/sensor/cs_${village.replace(/-/g, "_")}/${sensor.replace(/-/g, "_")}/config`;
 }
+
+/**
+ * Topics only the gateway publishes on, whoever connects: commands and acknowledgements (an ack
+ * makes an edge delete readings), and everything under a village (its alarm channel, the sensor
+ * states Home Assistant shows) and its Home Assistant discovery configs. A client's message there
+ * would be a figure or an alarm nobody can vouch for.
+ */
+export function isGatewayOnlyTopic(topic: string): boolean {
+  const parts = topic.split("/");
+  const device = parts.length === 5 && `${parts[0]}/${parts[1]}` === TOPIC_ROOT && parts[2] === "dev";
+  return (device && (parts[4] === "commands" || parts[4] === "ack")) || topic.startsWith(`${TOPIC_ROOT}/village/`) || topic.startsWith("homeassistant/sensor/cs_");
+}

@@ -10,8 +10,7 @@ import type { Logger } from "pino";
 import type { Identity, IdentityStore } from "../security/identities.ts";
 import { IDENTITY_NAME } from "../security/identities.ts";
 import { canPublish, canSubscribe } from "../security/acl.ts";
-import { parseCommandTopic } from "../../protocol/commands.ts";
-import { parseDeviceTopic } from "../../protocol/topics.ts";
+import { isGatewayOnlyTopic } from "../../protocol/topics.ts";
 import { guardedSocket } from "./packet-size-guard.ts";
 import { ADDRESS_POLICY, LoginThrottle } from "../security/login-throttle.ts";
 
@@ -59,14 +58,7 @@ export interface Refusal {
   reason: string;
 }
 
-/**
- * Topics only the gateway itself publishes on (through aedes.publish, never as a client): commands
- * to outputs, and acknowledgements, which make an edge delete readings from its journal. A client
- * publishing there is refused and disconnected [MQTT-3.3.5-2]; the rest of the ACL is issue #8.
- */
 export type ClientPublishListener = (packet: AedesPublishPacket, client: Client) => void;
-
-const gatewayOnly = (topic: string) => parseCommandTopic(topic)?.kind === "commands" || parseDeviceTopic(topic)?.kind === "ack";
 
 /** Secret checks at once; more wait for none and are refused (CONNACK 3), so a flood stays cheap. */
 const MAX_CONCURRENT_CHECKS = 8;
@@ -178,7 +170,9 @@ export class Broker {
         this.refusedCount.overRate++;
         return callback(new Error("publish rate limit"));
       }
-      if (packet.topic.startsWith("$SYS/") || gatewayOnly(packet.topic)) {
+      // Topics only the gateway publishes on (through aedes.publish, never as a client), even on an
+      // open broker: refused and disconnected [MQTT-3.3.5-2]. The rest of the ACL needs identities.
+      if (packet.topic.startsWith("$SYS/") || isGatewayOnlyTopic(packet.topic)) {
         this.refuse(client, "publish", packet.topic, "reserved for the gateway");
         return callback(new Error(`${packet.topic} is reserved for the gateway`));
       }

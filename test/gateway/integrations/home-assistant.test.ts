@@ -64,4 +64,17 @@ describe("Home Assistant MQTT discovery", () => {
     expect(south.availability_template).toBe("{{ 'online' if value_json.quality == 'good' else 'offline' }}");
     await device.endAsync();
   });
+
+  it("no client may publish a state, a discovery config or an alarm, even on a broker without identities", async () => {
+    const before = { ...states.get("cs/v1/village/riverbend/state/tank-north-level") };
+    for (const topic of ["cs/v1/village/riverbend/state/tank-north-level", "homeassistant/sensor/cs_riverbend/tank_north_level/config", "cs/v1/village/riverbend/notifications"]) {
+      const forger = await mqtt.connectAsync(gw.gateway.broker.url, { clientId: `forger-${topic.length}`, reconnectPeriod: 0 });
+      const closed = new Promise<void>((resolve) => forger.once("close", () => resolve()));
+      forger.publish(topic, JSON.stringify({ value: 0, unit: "L", quality: "good", ts: new Date().toISOString() }), { qos: 1, retain: true });
+      await closed; // refused and disconnected
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(states.get("cs/v1/village/riverbend/state/tank-north-level")).toEqual(before);
+    expect(configs.get("homeassistant/sensor/cs_riverbend/tank_north_level/config")).toMatchObject({ unit_of_measurement: "L" });
+  });
 });
