@@ -38,10 +38,18 @@ describe("the Grafana dashboard's queries on the gateway's InfluxDB", () => {
     // The battery first: the reserve figures are kept at the first stored batch (then every 10 min),
     // when power's days left is known and water's (one tank invalid below) is not.
     await send("power-main", [["battery-voltage", 51, "V"], ["battery-current", 4, "A"], ["battery-soc", 70, "%"], ["solar-power", 900, "W"]]);
+    // Kept before the other boards' batches arrive: the ingest would otherwise store them with the
+    // battery's in one write, and food's days left would be known at that first keeping too.
+    await waitFor("the reserve figures kept", async () => (await query("SELECT count(\"seq\") FROM \"reading\" WHERE \"device\" = 'reserve-figures'")).series !== undefined, { timeoutMs: 20_000 });
     await send("water-main", [["tank-north-level", 6_000, "L"], ["tank-south-level", null, "L"], ["cistern-level", 21_000, "L"], ["main-flow", 3, "L/min"], ["pump-running", 0, "bool"]]);
     await send("pantry-main", [["grain-bin", 820, "kg"], ["legumes-bin", 300, "kg"], ["oil-store", 90, "kg"], ["cold-store-temp", 4, "°C"]]);
     await send("greenhouse-main", [["air-temp", 21, "°C"], ["air-humidity", 60, "%RH"], ["light", 20_000, "lx"], ["bed-1-moisture", 35, "%"]]);
-    await waitFor("the readings and the reserve figures in influxd", async () => (await query("SELECT count(\"seq\") FROM \"reading\" WHERE \"device\" = 'reserve-figures'")).series !== undefined, { timeoutMs: 20_000 });
+    // Every board's batch and the reserve figures stored, not only the first of them.
+    const devices = ["power-main", "water-main", "pantry-main", "greenhouse-main", "reserve-figures"];
+    await waitFor("every board's readings and the reserve figures in influxd", async () => {
+      const stored = ((await query("SELECT count(\"seq\") FROM \"reading\" GROUP BY \"device\"")).series ?? []).map((x) => x.tags!.device);
+      return devices.every((d) => stored.includes(d));
+    }, { timeoutMs: 20_000 });
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();
