@@ -2,11 +2,18 @@
 // or a number out of range ends the process with status 2, the problem named and the usage line,
 // not a stack trace and not a NaN that setInterval takes for 1 ms. Here because edge and gateway
 // commands both use it and the edge never imports the gateway.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-/** The project's version, from its package.json. */
-export const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+/** The project's version, from the nearest package.json above this file (source or a compiled build). */
+export const VERSION: string = (() => {
+  for (let dir = new URL("./", import.meta.url); ; dir = new URL("../", dir)) {
+    const file = new URL("package.json", dir);
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+    if (dir.pathname === "/") throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+  }
+})();
 
 /** Prints the problem and the usage line, exits 2. */
 export function usageError(problem: string, usage: string): never {

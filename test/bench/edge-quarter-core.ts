@@ -2,9 +2,9 @@
 // board's agent in a cgroup capped at a quarter of a core (cgroup v1 cpu.cfs_quota_us, a stand-in
 // for a Pi Zero 2 W's core), at the board's own 10 s sampling interval, against a gateway in this
 // process. Start to the first reading the gateway has stored; CPU per sampling round and as a share
-// of the capped core; peak RSS. The agent runs as deployed (README unit): node with small V8 heaps
-// and tsx, since there is no compiled build yet.
-import { spawn } from "node:child_process";
+// of the capped core; peak RSS. The agent runs as deployed (deploy/systemd): the compiled build
+// (npm run build:edge, made here first) under node with small V8 heaps.
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import pino from "pino";
 import { Gateway } from "../../gateway/gateway.ts";
@@ -44,9 +44,10 @@ export async function edgeOnQuarterCore(windowSeconds: number): Promise<EdgeOnQu
     if (firstStoredAt === undefined && readings.some((r) => r.device === "water-main")) firstStoredAt = performance.now();
   });
   const agentDir = `${dir.path}/edge`;
+  buildEdge();
   const started = performance.now();
   // The shell joins the cgroup, then becomes node: the agent is capped from its first instruction.
-  const child = spawn("sh", ["-c", `echo $$ > ${group}/cgroup.procs && exec "$0" "$@"`, process.execPath, "--max-old-space-size=64", "--max-semi-space-size=2", "--import", "tsx", "edge/main.ts", "--board", "boards/water.yaml", "--gateway", gateway.broker.url, "--data-dir", agentDir], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn("sh", ["-c", `echo $$ > ${group}/cgroup.procs && exec "$0" "$@"`, process.execPath, "--max-old-space-size=64", "--max-semi-space-size=2", "dist/edge/main.js", "--board", "boards/water.yaml", "--gateway", gateway.broker.url, "--data-dir", agentDir], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-2000)));
   try {
@@ -88,6 +89,11 @@ export async function edgeOnQuarterCore(windowSeconds: number): Promise<EdgeOnQu
     dir.remove();
     rmdirSync(group);
   }
+}
+
+/** The edge's compiled build, as `npm run build:edge` makes it (dist/edge/main.js). */
+function buildEdge(): void {
+  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.edge.json"], { stdio: "pipe" });
 }
 
 function throttled(group: string): number {
