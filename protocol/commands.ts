@@ -1,7 +1,6 @@
 // Commands from the gateway to an edge device's outputs, and the device's answers.
 import { z } from "zod";
 import { idSchema } from "./payloads.ts";
-import { TOPIC_ROOT } from "./topics.ts";
 
 /** Only this identity may command a device (enforced again by the broker's ACL, issue #8). */
 export const GATEWAY_ISSUER = "gateway";
@@ -32,18 +31,3 @@ export const commandReplySchema = z.strictObject({
   at: z.iso.datetime(),
 });
 export type CommandReply = z.infer<typeof commandReplySchema>;
-
-export function commandTopic(device: string): string {
-  return `${TOPIC_ROOT}/dev/${device}/commands`;
-}
-
-export function commandReplyTopic(device: string): string {
-  return `${TOPIC_ROOT}/dev/${device}/command-replies`;
-}
-
-/** The device a command or command-reply topic is about, with which of the two it is. */
-export function parseCommandTopic(topic: string): { device: string; kind: "commands" | "command-replies" } | undefined {
-  const parts = topic.split("/");
-  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[2] !== "dev" || parts[3] === "") return undefined;
-  return parts[4] === "commands" || parts[4] === "command-replies" ? { device: parts[3], kind: parts[4] } : undefined;
-}

@@ -3,8 +3,6 @@
 import { z } from "zod";
 import { idSchema } from "./payloads.ts";
 
-export const TOPIC_FED = "cs/v1/fed";
-
 export const urgencySchema = z.enum(["Routine", "Priority", "Emergency"]);
 export type Urgency = z.infer<typeof urgencySchema>;
 
@@ -116,11 +114,3 @@ export const proposalReplySchema = z.strictObject({
   delivered: z.boolean().optional(),
 });
 
-export function fedTopic(village: string, kind: "aid-requests" | "summary" | "proposals" | "proposal-replies"): string {
-  return `${TOPIC_FED}/${village}/${kind}`;
-}
-
-export function parseFedTopic(topic: string): { village: string; kind: string } | undefined {
-  const m = /^cs\/v1\/fed\/([a-z0-9-]+)\/([a-z-]+)$/.exec(topic);
-  return m ? { village: m[1], kind: m[2] } : undefined;
-}

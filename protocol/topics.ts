@@ -1,56 +1,92 @@
-// One typed map of every topic and its payload. Publishers, ingest and tests build topics here.
-import type { Ack, DeviceStatus, ReadingBatch } from "./payloads.ts";
+// Every MQTT topic of the project in one typed map: its place in the tree, who publishes it and its
+// payload's schema. Edge, gateway, hub and tests build and parse topics here and nowhere else.
+import type { z } from "zod";
 import { ackSchema, deviceStatusSchema, readingBatchSchema } from "./payloads.ts";
+import { commandReplySchema, commandSchema } from "./commands.ts";
+import { aidRequestSchema, proposalReplySchema, proposalsMessageSchema, reserveSummarySchema } from "./federation.ts";
+import { notificationSchema, sensorStateSchema } from "./village.ts";
 
 export const TOPIC_ROOT = "cs/v1";
 
-export interface TopicMap {
+/** `cs/v1/dev/<device>/<kind>`: between one edge device and its village gateway. */
+export const deviceTopics = {
   /** edge -> gateway, QoS 1 */
-  readings: ReadingBatch;
-  /** gateway -> edge, QoS 1: application-level acknowledgement after the store has the readings */
-  ack: Ack;
-  /** edge -> gateway, QoS 1 retained, also the MQTT will (online: false) */
-  status: DeviceStatus;
-}
-
-export type TopicKind = keyof TopicMap;
-
-export const topicSchemas = {
   readings: readingBatchSchema,
+  /** gateway only -> edge, QoS 1: the store has these readings, the edge may delete them */
   ack: ackSchema,
+  /** edge -> gateway, QoS 1 retained, also the MQTT will (online: false) */
   status: deviceStatusSchema,
+  /** gateway only -> edge, QoS 1, signed (protocol/command-signature.ts) */
+  commands: commandSchema,
+  /** edge -> gateway, QoS 1: accepted, rejected or done */
+  "command-replies": commandReplySchema,
 } as const;
 
-export function deviceTopic(kind: TopicKind, device: string): string {
-  return `${TOPIC_ROOT}/dev/${device}/${kind}`;
+/** `cs/v1/village/<village>/<kind>`: a gateway's own publications for everyone on its network. */
+export const villageTopics = {
+  /** gateway only, QoS 1: the alarm channel, every alert and aid request change */
+  notifications: notificationSchema,
+  /** gateway only, retained, one topic per sensor (`state/<sensor>`): for tools that want one value per topic */
+  state: sensorStateSchema,
+} as const;
+
+/** `cs/v1/fed/<village>/<kind>`: between a village and its federation hub. */
+export const fedTopics = {
+  /** village -> hub, QoS 1; the hub relays each to every village */
+  "aid-requests": aidRequestSchema,
+  /** village -> hub, QoS 1 retained: days left and spare stock per domain */
+  summary: reserveSummarySchema,
+  /** hub only -> village, QoS 1: the transfers proposed to and from it */
+  proposals: proposalsMessageSchema,
+  /** village -> hub, QoS 1: accept, decline, delivered */
+  "proposal-replies": proposalReplySchema,
+} as const;
+
+export type DeviceTopicKind = keyof typeof deviceTopics;
+export type VillageTopicKind = keyof typeof villageTopics;
+export type FedTopicKind = keyof typeof fedTopics;
+/** The payload of each topic kind. */
+export type TopicMap = { [K in DeviceTopicKind]: z.infer<(typeof deviceTopics)[K]> } & { [K in VillageTopicKind]: z.infer<(typeof villageTopics)[K]> } & {
+  [K in FedTopicKind]: z.infer<(typeof fedTopics)[K]>;
+};
+
+const DEV = `${TOPIC_ROOT}/dev/`;
+const VILLAGE = `${TOPIC_ROOT}/village/`;
+const FED = `${TOPIC_ROOT}/fed/`;
+const ID = /^[a-z0-9-]+$/;
+
+export function deviceTopic(kind: DeviceTopicKind, device: string): string {
+  return `${DEV}${device}/${kind}`;
 }
 
-export function parseDeviceTopic(topic: string): { device: string; kind: TopicKind } | undefined {
-  const parts = topic.split("/");
-  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[2] !== "dev") return undefined;
-  const kind = parts[4];
-  if (kind !== "readings" && kind !== "ack" && kind !== "status") return undefined;
-  return { device: parts[3], kind };
+export function parseDeviceTopic(topic: string): { device: string; kind: DeviceTopicKind } | undefined {
+  const [device, kind, ...rest] = topic.startsWith(DEV) ? topic.slice(DEV.length).split("/") : [];
+  return device && rest.length === 0 && Object.hasOwn(deviceTopics, kind) ? { device, kind: kind as DeviceTopicKind } : undefined;
 }
 
-/**
- * The village's alarm channel, gateway -> anyone on the village network, QoS 1: every alert
- * raised or cleared and every aid request opened, updated, withdrawn or fulfilled, as the
- * gateway's Notification (its `id` is unique: a consumer that sees an id again drops it).
- */
+/** The village's alarm channel (QoS 1): a consumer that sees an id again drops it. */
 export function villageNotificationsTopic(village: string): string {
-  return `${TOPIC_ROOT}/village/${village}/notifications`;
+  return `${VILLAGE}${village}/notifications`;
+}
+
+/** A sensor's latest reading, retained. */
+export function villageStateTopic(village: string, sensor: string): string {
+  return `${VILLAGE}${village}/state/${sensor}`;
+}
+
+export function fedTopic(village: string, kind: FedTopicKind): string {
+  return `${FED}${village}/${kind}`;
+}
+
+export function parseFedTopic(topic: string): { village: string; kind: FedTopicKind } | undefined {
+  const [village, kind, ...rest] = topic.startsWith(FED) ? topic.slice(FED.length).split("/") : [];
+  return village && ID.test(village) && rest.length === 0 && Object.hasOwn(fedTopics, kind) ? { village, kind: kind as FedTopicKind } : undefined;
 }
 
 /**
- * A sensor's latest reading, gateway -> anyone on the village network, retained: `{ value, unit,
- * quality, warning?, ts }`. For tools that want one value per topic (Home Assistant's MQTT sensors).
+ * Home Assistant's MQTT discovery: a sensor's config, retained, under HA's default prefix (its
+ * payload is Home Assistant's, gateway/integrations/home-assistant.ts).
  */
-export function villageStateTopic(village: string, sensor: string): string {
-  return `${TOPIC_ROOT}/village/${village}/state/${sensor}`;
-}
-
-/** Home Assistant's MQTT discovery: a sensor's config, retained, under HA's default prefix. */
 export function homeAssistantDiscoveryTopic(village: string, sensor: string): string {
   return `homeassistant/sensor/cs_${village.replace(/-/g, "_")}/${sensor.replace(/-/g, "_")}/config`;
 }
@@ -62,7 +98,13 @@ export function homeAssistantDiscoveryTopic(village: string, sensor: string): st
  * would be a figure or an alarm nobody can vouch for.
  */
 export function isGatewayOnlyTopic(topic: string): boolean {
-  const parts = topic.split("/");
-  const device = parts.length === 5 && `${parts[0]}/${parts[1]}` === TOPIC_ROOT && parts[2] === "dev";
-  return (device && (parts[4] === "commands" || parts[4] === "ack")) || topic.startsWith(`${TOPIC_ROOT}/village/`) || topic.startsWith("homeassistant/sensor/cs_");
+  const [device, kind, ...rest] = filterSegments(topic, "dev");
+  const toDevice = device !== undefined && rest.length === 0 && (kind === "commands" || kind === "ack");
+  return toDevice || topic.startsWith(VILLAGE) || topic.startsWith("homeassistant/sensor/cs_");
+}
+
+/** The segments of a subscription filter after a part of the tree (`dev`, `village`, `fed`); none outside it. */
+export function filterSegments(filter: string, under: "dev" | "village" | "fed"): (string | undefined)[] {
+  const prefix = `${TOPIC_ROOT}/${under}/`;
+  return filter.startsWith(prefix) ? filter.slice(prefix.length).split("/") : [];
 }

@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { ackSchema, type DeviceStatus, type Reading } from "../../protocol/payloads.ts";
 import { deviceTopic } from "../../protocol/topics.ts";
 import { parsePayload } from "../../protocol/parse-payload.ts";
-import { commandReplyTopic, commandTopic, type CommandReply } from "../../protocol/commands.ts";
+import { type CommandReply } from "../../protocol/commands.ts";
 import type { Journal } from "../journal/journal.ts";
 
 export interface PublisherOptions {
@@ -88,12 +88,12 @@ export class Publisher {
     });
     this.client.on("connect", () => {
       this.o.log.info({ gateway: this.o.gatewayUrl }, "connected to gateway");
-      this.client!.subscribe([deviceTopic("ack", device), commandTopic(device)], { qos: 1 });
+      this.client!.subscribe([deviceTopic("ack", device), deviceTopic("commands", device)], { qos: 1 });
       this.publishStatus(true);
       this.restartRound("connected");
     });
     this.client.on("message", (topic, payload) => {
-      if (topic === commandTopic(device)) this.onCommand?.(payload);
+      if (topic === deviceTopic("commands", device)) this.onCommand?.(payload);
       else this.onAck(topic, payload);
     });
     this.client.on("error", (err) => this.o.log.warn({ err: err.message }, "gateway connection error"));
@@ -117,7 +117,7 @@ export class Publisher {
 
   /** Answers a command; lost if the link is down, which the gateway's audit log then shows. */
   reply(reply: CommandReply): void {
-    this.client?.publish(commandReplyTopic(this.o.device), JSON.stringify(reply), { qos: 1 });
+    this.client?.publish(deviceTopic("command-replies", this.o.device), JSON.stringify(reply), { qos: 1 });
   }
 
   publishStatus(online: boolean): void {

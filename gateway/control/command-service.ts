@@ -6,13 +6,14 @@
 // it. Every command and every answer goes into the audit log (GET /api/commands).
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { commandReplySchema, commandReplyTopic, commandTopic, GATEWAY_ISSUER, parseCommandTopic, type Command, type CommandReply } from "../../protocol/commands.ts";
+import { commandReplySchema, GATEWAY_ISSUER, type Command, type CommandReply } from "../../protocol/commands.ts";
 import { CsError } from "../../protocol/errors.ts";
 import type { DeviceRegistry } from "../ingest/device-registry.ts";
 import type { TriggerState } from "../triggers/trigger-state.ts";
 import type { Broker } from "../broker/broker.ts";
 import { parsePayload } from "../../protocol/parse-payload.ts";
 import { signCommand } from "../../protocol/command-signature.ts";
+import { deviceTopic, parseDeviceTopic } from "../../protocol/topics.ts";
 import { loadOrCreateCommandKey, type CommandKey } from "../security/command-key.ts";
 
 export interface CommandRequest {
@@ -66,7 +67,7 @@ export class CommandService {
     this.renewTimer = setInterval(() => this.renewDue(), 1_000);
     this.renewTimer.unref();
     this.unsubscribe = this.o.broker.onClientPublish((packet, client) => {
-      const parsed = parseCommandTopic(packet.topic);
+      const parsed = parseDeviceTopic(packet.topic);
       if (parsed?.kind === "command-replies") this.onReply(parsed.device, Buffer.from(packet.payload), client.id);
     });
   }
@@ -120,7 +121,7 @@ export class CommandService {
     this.o.log.info({ id: command.id, device: req.device, output: req.output, action: req.action, reason: req.reason }, "command issued");
     // Sent once its record is on the disk: after a power cut the audit still knows every command
     // an output may be carrying out (the flush runs off the event loop and takes milliseconds).
-    void this.o.state.durable().then(() => this.o.broker.publish(commandTopic(req.device), JSON.stringify(command), { qos: 1 }));
+    void this.o.state.durable().then(() => this.o.broker.publish(deviceTopic("commands", req.device), JSON.stringify(command), { qos: 1 }));
     return command;
   }
 
@@ -131,7 +132,7 @@ export class CommandService {
   private onReply(device: string, payload: Buffer, clientId: string): void {
     const parsed = parsePayload(commandReplySchema, payload);
     if (!parsed?.success || parsed.data.device !== device) {
-      this.o.log.warn({ clientId, topic: commandReplyTopic(device) }, "malformed command reply ignored");
+      this.o.log.warn({ clientId, topic: deviceTopic("command-replies", device) }, "malformed command reply ignored");
       return;
     }
     const entry = this.o.state.command<AuditEntry>(parsed.data.id);

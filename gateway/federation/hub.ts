@@ -5,17 +5,8 @@
 // village whose node fails reconnects to another and finds everything there.
 import type { Logger } from "pino";
 import { isCsError, CsError, type ErrorCode } from "../../protocol/errors.ts";
-import {
-  aidRequestSchema,
-  fedTopic,
-  parseFedTopic,
-  proposalReplySchema,
-  reserveSummarySchema,
-  type AidRequest,
-  type Proposal,
-  type ProposalsMessage,
-  type ReserveSummary,
-} from "../../protocol/federation.ts";
+import { aidRequestSchema, proposalReplySchema, reserveSummarySchema, type AidRequest, type Proposal, type ProposalsMessage, type ReserveSummary } from "../../protocol/federation.ts";
+import { fedTopic, parseFedTopic } from "../../protocol/topics.ts";
 import { describeIssues } from "../../lib/zod-issues.ts";
 import { Broker } from "../broker/broker.ts";
 import { HttpServer } from "../api/http-server.ts";

@@ -4,9 +4,10 @@
 // so a resend after a crash is harmless. The reserve summary is retained and refreshed each minute.
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import { aidRequestSchema, fedTopic, parseFedTopic, proposalsMessageSchema, type AidRequest, type Proposal, type ProposalsMessage, type ReserveSummary } from "../../protocol/federation.ts";
+import { aidRequestSchema, proposalsMessageSchema, type AidRequest, type Proposal, type ProposalsMessage, type ReserveSummary } from "../../protocol/federation.ts";
 import type { TriggerState } from "../triggers/trigger-state.ts";
 import { parsePayload } from "../../protocol/parse-payload.ts";
+import { fedTopic, parseFedTopic } from "../../protocol/topics.ts";
 
 export interface FederationLinkOptions {
   village: string;

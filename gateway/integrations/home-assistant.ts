@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { DeviceRegistry, SensorInfo } from "../ingest/device-registry.ts";
 import type { StoredReading } from "../store/store.ts";
 import { homeAssistantDiscoveryTopic, villageStateTopic } from "../../protocol/topics.ts";
+import type { SensorState } from "../../protocol/village.ts";
 import { VERSION } from "../../lib/command-line.ts";
 
 interface Publisher {
@@ -37,7 +38,7 @@ export class HomeAssistantDiscovery {
     const latest = new Map<string, StoredReading>();
     for (const r of readings) if ((latest.get(r.sensor)?.ts ?? -Infinity) <= r.ts) latest.set(r.sensor, r);
     for (const r of latest.values()) {
-      const state = { value: r.value, unit: r.unit, quality: r.value === null ? "invalid" : r.quality, ...(r.warning ? { warning: r.warning } : {}), ts: new Date(r.ts).toISOString() };
+      const state: SensorState = { value: r.value, unit: r.unit, quality: r.value === null ? "invalid" : r.quality, ...(r.warning ? { warning: r.warning } : {}), ts: new Date(r.ts).toISOString() };
       this.o.broker.publish(villageStateTopic(this.o.village.id, r.sensor), JSON.stringify(state), { qos: 0, retain: true });
     }
   }

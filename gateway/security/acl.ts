@@ -6,9 +6,7 @@
 // wildcards are nobody's. At the federation hub, a village publishes only its own
 // summary, aid requests and answers to proposals, and reads its proposals and every open request.
 import type { Identity } from "./identities.ts";
-import { deviceTopic, TOPIC_ROOT, villageNotificationsTopic } from "../../protocol/topics.ts";
-import { commandReplyTopic, commandTopic } from "../../protocol/commands.ts";
-import { fedTopic, TOPIC_FED } from "../../protocol/federation.ts";
+import { deviceTopic, fedTopic, filterSegments, villageNotificationsTopic } from "../../protocol/topics.ts";
 
 /** A filter's segment that names one id or, where allowed, "+": any. */
 const ID = /^[a-z0-9-]+$/;
@@ -18,29 +16,24 @@ export function canPublish(identity: Identity, topic: string): boolean {
   // A village at the federation hub speaks for itself only: its summary, requests and answers.
   if (identity.role === "village") return (["summary", "aid-requests", "proposal-replies"] as const).some((kind) => topic === fedTopic(identity.name, kind));
   if (identity.role !== "device") return false;
-  return topic === deviceTopic("readings", identity.name) || topic === deviceTopic("status", identity.name) || topic === commandReplyTopic(identity.name);
+  return topic === deviceTopic("readings", identity.name) || topic === deviceTopic("status", identity.name) || topic === deviceTopic("command-replies", identity.name);
 }
 
 export function canSubscribe(identity: Identity, filter: string): boolean {
   if (filter.startsWith("$") || filter === "#" || filter.startsWith("+/") || filter === "+") return false;
   if (identity.role === "village") {
     if (filter === fedTopic(identity.name, "proposals")) return true;
-    const [village, kind, ...rest] = after(filter, `${TOPIC_FED}/`);
+    const [village, kind, ...rest] = filterSegments(filter, "fed");
     return kind === "aid-requests" && rest.length === 0 && oneOrAny(village);
   }
-  if (identity.role === "device") return filter === commandTopic(identity.name) || filter === deviceTopic("ack", identity.name);
-  const [device, deviceKind, ...rest] = after(filter, `${TOPIC_ROOT}/dev/`);
+  if (identity.role === "device") return filter === deviceTopic("commands", identity.name) || filter === deviceTopic("ack", identity.name);
+  const [device, deviceKind, ...rest] = filterSegments(filter, "dev");
   if (rest.length === 0 && (deviceKind === "readings" || deviceKind === "status") && oneOrAny(device)) return true;
-  const [village, villageKind, sensor, ...more] = after(filter, `${TOPIC_ROOT}/village/`);
+  const [village, villageKind, sensor, ...more] = filterSegments(filter, "village");
   if (village !== undefined && ID.test(village)) {
     if (villageKind === "notifications" && sensor === undefined) return filter === villageNotificationsTopic(village);
     if (villageKind === "state" && more.length === 0 && (sensor === "#" || oneOrAny(sensor))) return true;
   }
   // Home Assistant reads its discovery prefix (gateway/integrations/home-assistant.ts).
   return /^homeassistant\/(#|sensor\/#|sensor\/[a-z0-9_]+\/(#|\+\/config))$/.test(filter);
-}
-
-/** The segments of a filter after a prefix; none when it does not start with it. */
-function after(filter: string, prefix: string): (string | undefined)[] {
-  return filter.startsWith(prefix) ? filter.slice(prefix.length).split("/") : [];
 }

@@ -3,9 +3,10 @@
 // quiet for quietAfterClear (flap suppression); rules over sensor silence wait out a grace period
 // after start. Every step commits to TriggerState in one transaction with its notifications.
 import type { Logger } from "pino";
-import { fedTopic, type AidRequest } from "../../protocol/federation.ts";
+import { type AidRequest } from "../../protocol/federation.ts";
 import type { Figures } from "../reserves/figures.ts";
 import { evaluate, namesIn, test } from "../../protocol/expression.ts";
+import { fedTopic } from "../../protocol/topics.ts";
 import type { Rule, RuleSet } from "./rules.ts";
 import type { Alert, Notification, RuleState, TriggerState } from "./trigger-state.ts";
 

@@ -11,6 +11,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { WalFlush, type FlushFile } from "../../lib/wal-flush.ts";
 import type { AidRequest, Offer, Urgency } from "../../protocol/federation.ts";
+import type { Notification } from "../../protocol/village.ts";
 
 export type Phase = "idle" | "pending" | "active";
 
@@ -34,13 +35,8 @@ export interface Alert {
   uncertain: string[];
 }
 
-export interface Notification {
-  id: number;
-  at: string;
-  kind: "alert-raised" | "alert-cleared" | "aid-open" | "aid-updated" | "aid-withdrawn" | "aid-fulfilled";
-  ref: string;
-  text: string;
-}
+/** What the alarm channel publishes (protocol/village.ts). */
+export type { Notification };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rule_state (rule_id TEXT PRIMARY KEY, phase TEXT NOT NULL, since_ms INTEGER NOT NULL, episode INTEGER NOT NULL, last_cleared_ms INTEGER);

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { loadBoardDir } from "../../protocol/board/load.ts";
-import { fedTopic } from "../../protocol/federation.ts";
+import { fedTopic } from "../../protocol/topics.ts";
+
 import { Bus } from "../../gateway/bus.ts";
 import { loadGatewayConfigFile, parseGatewayConfig } from "../../gateway/config/load.ts";
 import type { GatewayConfig } from "../../gateway/config/schema.ts";

@@ -6,7 +6,8 @@ import mqtt, { type MqttClient } from "mqtt";
 import { matchNeeds } from "../../gateway/federation/matching.ts";
 import { loadRegionFile, regionVillages } from "../../gateway/federation/region.ts";
 import type { AidRequest, ReserveSummary } from "../../protocol/federation.ts";
-import { fedTopic } from "../../protocol/federation.ts";
+import { fedTopic } from "../../protocol/topics.ts";
+
 import { freePort } from "../helpers/free-port.ts";
 import { startRedis } from "../helpers/start-redis.ts";
 import { waitFor } from "../helpers/wait-for.ts";

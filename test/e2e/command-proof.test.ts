@@ -9,8 +9,9 @@ import { loadBoardFile } from "../../protocol/board/load.ts";
 import { SimulatedIo } from "../../edge/io/simulated-io.ts";
 import { Aedes } from "aedes";
 import { createServer, type AddressInfo } from "node:net";
-import { commandReplyTopic, commandTopic, GATEWAY_ISSUER, type Command, type CommandReply } from "../../protocol/commands.ts";
+import { GATEWAY_ISSUER, type Command, type CommandReply } from "../../protocol/commands.ts";
 import { signCommand } from "../../protocol/command-signature.ts";
+import { deviceTopic } from "../../protocol/topics.ts";
 import { generateKeyPairSync } from "node:crypto";
 import { startTestGateway } from "../helpers/test-gateway.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
@@ -53,19 +54,19 @@ describe("commands only from the board's own gateway", () => {
     cleanups.unshift(() => attacker.endAsync(true));
     const replies: CommandReply[] = [];
     attacker.on("message", (topic, payload) => {
-      if (topic === commandReplyTopic("power-main")) replies.push(JSON.parse(payload.toString()) as CommandReply);
+      if (topic === deviceTopic("command-replies", "power-main")) replies.push(JSON.parse(payload.toString()) as CommandReply);
     });
-    await attacker.subscribeAsync(commandReplyTopic("power-main"), { qos: 1 });
+    await attacker.subscribeAsync(deviceTopic("command-replies", "power-main"), { qos: 1 });
     await waitFor("the agent's command subscription", async () => {
       // A probe it must answer proves the agent listens; its answer is a refusal too.
-      await attacker.publishAsync(commandTopic("power-main"), JSON.stringify({ id: "probe" }), { qos: 1 });
+      await attacker.publishAsync(deviceTopic("commands", "power-main"), JSON.stringify({ id: "probe" }), { qos: 1 });
       return replies.some((r) => r.id === "probe");
     });
     const writesBefore = pins.writes.length;
     const now = Date.now();
     const forged: Command = { id: "forged-1", target: { device: "power-main", output: "workshop-load" }, action: "on", issuer: GATEWAY_ISSUER, reason: "manual override", issuedAt: new Date(now).toISOString(), expiresAt: "2099-01-01T00:00:00.000Z" };
     const genuineLooking = signCommand({ ...forged, id: "forged-3", expiresAt: new Date(now + 60_000).toISOString() }, generateKeyPairSync("ed25519").privateKey);
-    for (const c of [forged, { ...forged, id: "forged-2", signature: "AAAA" }, genuineLooking]) await attacker.publishAsync(commandTopic("power-main"), JSON.stringify(c), { qos: 1 });
+    for (const c of [forged, { ...forged, id: "forged-2", signature: "AAAA" }, genuineLooking]) await attacker.publishAsync(deviceTopic("commands", "power-main"), JSON.stringify(c), { qos: 1 });
     await waitFor("three refusals", () => replies.filter((r) => r.id.startsWith("forged-")).length === 3);
     expect(replies.filter((r) => r.id.startsWith("forged-")).map((r) => [r.status, r.code])).toEqual(Array(3).fill(["rejected", "CS_ERR_COMMAND_UNPROVEN"]));
     expect(agent.outputs!.state("workshop-load")).toBe("off");

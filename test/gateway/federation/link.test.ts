@@ -6,11 +6,12 @@ import { TriggerEngine } from "../../../gateway/triggers/engine.ts";
 import { parseRules } from "../../../gateway/triggers/rules.ts";
 import { TriggerState } from "../../../gateway/triggers/trigger-state.ts";
 import { figure } from "../../../gateway/reserves/figures.ts";
-import { fedTopic } from "../../../protocol/federation.ts";
+
 import { freePort } from "../../helpers/free-port.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { testLog } from "../../helpers/test-log.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
+import { fedTopic } from "../../../protocol/topics.ts";
 
 const rules = parseRules(
   {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mqtt from "mqtt";
 import { startTestGateway } from "../../helpers/test-gateway.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
-import { deviceTopic } from "../../../protocol/topics.ts";
+import { deviceTopic, villageTopics } from "../../../protocol/topics.ts";
 
 describe("Home Assistant MQTT discovery", () => {
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
@@ -20,7 +20,7 @@ describe("Home Assistant MQTT discovery", () => {
     ha = await mqtt.connectAsync(gw.gateway.broker.url, { clientId: "home-assistant" });
     ha.on("message", (topic, payload) => {
       if (topic.startsWith("homeassistant/")) configs.set(topic, JSON.parse(payload.toString()));
-      else states.set(topic, JSON.parse(payload.toString()));
+      else states.set(topic, villageTopics.state.parse(JSON.parse(payload.toString()))); // as the protocol has it
     });
     await ha.subscribeAsync(["homeassistant/#", "cs/v1/village/riverbend/state/#"], { qos: 1 });
   });

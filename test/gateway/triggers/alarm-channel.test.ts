@@ -6,7 +6,7 @@ import mqtt from "mqtt";
 import { Broker } from "../../../gateway/broker/broker.ts";
 import { AlarmChannel } from "../../../gateway/triggers/alarm-channel.ts";
 import { TriggerState, type Notification } from "../../../gateway/triggers/trigger-state.ts";
-import { villageNotificationsTopic } from "../../../protocol/topics.ts";
+import { villageNotificationsTopic, villageTopics } from "../../../protocol/topics.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { testLog } from "../../helpers/test-log.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
@@ -19,7 +19,7 @@ describe("the alarm channel's outbox", () => {
   beforeAll(async () => {
     await broker.start();
     listener = await mqtt.connectAsync(broker.url, { clientId: "siren-controller" });
-    listener.on("message", (_t, payload) => heard.push(JSON.parse(payload.toString()) as Notification));
+    listener.on("message", (_t, payload) => heard.push(villageTopics.notifications.parse(JSON.parse(payload.toString()))) /* as the protocol has it */);
     await listener.subscribeAsync(villageNotificationsTopic("riverside"), { qos: 1 });
   });
   afterAll(async () => {
