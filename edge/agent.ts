@@ -32,6 +32,8 @@ export interface AgentOptions {
   /** Simulated time for the model; defaults to the wall clock. */
   simNowMs?: () => number;
   sampleIntervalMs?: number;
+  /** An early first round once the board's sensors have data (default); off for tests that take their own rounds. */
+  firstRound?: boolean;
   statusIntervalMs?: number;
   username?: string;
   password?: string;
@@ -57,6 +59,7 @@ export class EdgeAgent {
   commands: CommandHandler | undefined;
   private controlTimer: NodeJS.Timeout | undefined;
   private sampler: NodeJS.Timeout | undefined;
+  private firstRound: NodeJS.Timeout | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private readonly lastInvalid = new Map<string, string>();
   private link: LinkWatch | undefined;
@@ -104,6 +107,11 @@ export class EdgeAgent {
     this.controlTimer = setInterval(() => this.outputs?.tick(), 250);
     this.publisher.start();
     this.sampler = setInterval(() => this.sampleNow(), intervalMs);
+    // A board that just came up (or a Pi back from a power cut) reports once its sensors have had
+    // their first data, not a whole interval later: analog pins report every 19 ms and bus chips
+    // are polled every pollMs (at most 2 s), so a round half a second after that has them.
+    const firstMs = Math.min(intervalMs, 2_000) + 500;
+    if (this.o.firstRound !== false && firstMs < intervalMs) this.firstRound = setTimeout(() => this.sampleNow(), firstMs);
     this.statusTimer = setInterval(() => this.publisher.publishStatus(true), this.o.statusIntervalMs ?? 30_000);
     log.info({ sensors: board.sensors.length, intervalMs }, "edge agent started");
   }
@@ -284,6 +292,7 @@ export class EdgeAgent {
 
   /** Stops taking readings; what is journalled keeps draining to the gateway. */
   stopSampling(): void {
+    clearTimeout(this.firstRound);
     if (this.sampler) clearInterval(this.sampler);
     this.sampler = undefined;
     this.journal.commit();
@@ -293,6 +302,7 @@ export class EdgeAgent {
     this.stopped = true;
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     this.link?.detach();
+    clearTimeout(this.firstRound);
     if (this.sampler) clearInterval(this.sampler);
     for (const channel of this.channels) channel.stop?.();
     await this.instruments.stop();

@@ -46,7 +46,7 @@ describe("commands only from the board's own gateway", () => {
       await new Promise((r) => server.close(r));
     });
     const pins = io();
-    const agent = new EdgeAgent({ board, io: pins, gatewayUrl: rogue.url, gatewayKey: gw.gateway.commands.publicKeyPem, dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: 3_600_000, statusIntervalMs: 200 });
+    const agent = new EdgeAgent({ board, io: pins, gatewayUrl: rogue.url, gatewayKey: gw.gateway.commands.publicKeyPem, dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: 3_600_000, firstRound: false, statusIntervalMs: 200 });
     await agent.start();
     cleanups.unshift(() => agent.stop());
     await waitFor("the agent on the rogue broker", () => agent.publisher.connected);
@@ -83,7 +83,7 @@ describe("commands only from the board's own gateway", () => {
       dir.remove();
     });
     const pins = io();
-    const agent = new EdgeAgent({ board, io: pins, gatewayUrl: gw.gateway.broker.url, gatewayKey: gw.gateway.commands.publicKeyPem, dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: 3_600_000 });
+    const agent = new EdgeAgent({ board, io: pins, gatewayUrl: gw.gateway.broker.url, gatewayKey: gw.gateway.commands.publicKeyPem, dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: 3_600_000, firstRound: false });
     await agent.start();
     cleanups.unshift(() => agent.stop());
     await waitFor("the agent connected", () => agent.publisher.connected);

@@ -47,6 +47,7 @@ describe("commands from the gateway to the edge", () => {
       dataDir: join(dir.path, "edge"),
       log: testLog,
       sampleIntervalMs: 3_600_000,
+      firstRound: false,
     });
     await agent.start();
     await waitFor("the agent connected", () => agent.publisher.connected);

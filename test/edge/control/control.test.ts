@@ -44,6 +44,7 @@ async function startAgent(board: BoardDefinition, values: Record<string, number>
     log: testLog,
     clock: { now: () => clock.t, monotonicMs: () => clock.t - T0 },
     sampleIntervalMs: 3_600_000, // samples are taken by the test
+    firstRound: false,
     gatewayKey: GATEWAY_KEY_PEM,
   });
   await agent.start();
