@@ -502,6 +502,11 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
     return this.lostToQuarantine;
   }
 
+  /** Every reading up to this seq is on the device (pending() hands out none above it). */
+  get durableThrough(): number {
+    return this.durableSeq;
+  }
+
   get nextSeq(): number {
     return this.seq + 1 + this.buffer.length;
   }

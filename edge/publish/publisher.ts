@@ -50,6 +50,11 @@ export class Publisher {
   private liveStart = 1;
   /** Backlog already sent up to here in this round. */
   private backlogCursor = 0;
+  /**
+   * The round's backlog is all sent: no reading below liveStart can join it until the next round,
+   * so the journal is not asked again every tick (that query cost most of an idle agent's CPU).
+   */
+  private backlogSent = false;
   private readonly inFlight = new Map<number, InFlight>();
   private replayCredit = 0;
   private readonly onCommitted = (readings: Reading[], json: string) => this.sendLive(readings, json);
@@ -129,6 +134,7 @@ export class Publisher {
     this.inFlight.clear();
     this.liveStart = this.o.journal.nextSeq;
     this.backlogCursor = 0;
+    this.backlogSent = false;
     this.o.log.debug({ reason, liveStart: this.liveStart }, "replay round started");
   }
 
@@ -153,10 +159,15 @@ export class Publisher {
     }
     if (!this.client?.connected) return;
     this.replayCredit = Math.min(this.o.replayBatch * 2, this.replayCredit + (this.o.replayRatePerSec * TICK_MS) / 1000);
-    while (this.replayCredit >= 1 && this.inFlightCount() < this.o.maxInFlight) {
+    while (!this.backlogSent && this.replayCredit >= 1 && this.inFlightCount() < this.o.maxInFlight) {
       const limit = Math.min(this.o.replayBatch, Math.floor(this.replayCredit));
       const backlog = this.o.journal.pending(this.backlogCursor, this.liveStart, limit);
-      if (backlog.length === 0) break;
+      if (backlog.length === 0) {
+        // Readings not yet on the device are held back by pending(): the backlog is complete only
+        // once everything below liveStart is durable.
+        this.backlogSent = this.o.journal.durableThrough >= this.liveStart - 1;
+        break;
+      }
       this.backlogCursor = backlog[backlog.length - 1].seq;
       this.replayCredit -= backlog.length;
       this.send(backlog);
