@@ -50,6 +50,10 @@ export const reservesConfigSchema = z
         inflowSensor: sensorRef.optional().default("solar-power"),
         capacityWh: z.number().positive().default(19_200),
         targetDays: z.number().positive().default(2),
+        /** The battery taking in more than the input gives for this long: a sensor lies (gateway/reserves/power-plausibility.ts). */
+        implausibleAfterMinutes: z.number().positive().default(30),
+        /** The state of charge reading the same while this much of capacity (%) went in or out: stuck. */
+        socStuckAfterPct: z.number().positive().max(100).default(3),
       })
       .prefault({}),
     food: z

@@ -11,6 +11,7 @@ import { sameBucket, StockHistory } from "./stock-history.ts";
 import { figure, type Figure, type Figures } from "./figures.ts";
 import { countSensorOf } from "../pantry/counts.ts";
 import { StuckSensors } from "./stuck-sensors.ts";
+import { PowerPlausibility } from "./power-plausibility.ts";
 import { RESERVE_FIGURES_DEVICE } from "./reserve-history.ts";
 
 /** The reference village's plumbing: the main draws from both tanks, the pump empties the cistern. */
@@ -49,6 +50,7 @@ export class Reserves {
   private readonly domains = new Map<string, Domain>();
   private readonly waterFlow: StockHistory;
   private readonly stuck: StuckSensors;
+  private readonly powerChecks: PowerPlausibility;
   /** Sensors behind a reserve figure, for the count of those in trouble. */
   private readonly reserveSensors = new Set<string>();
   /** The power system's load and charging input, W: power's use and inflow, measured directly. */
@@ -83,6 +85,11 @@ export class Reserves {
       reserves.water.changesWhile ??
       Object.fromEntries(Object.entries(REFERENCE_CHANGES_WHILE).filter(([level, mover]) => reserves.water.sensors.includes(level) && declared.has(mover)));
     this.stuck = new StuckSensors(changesWhile, reserves.water.stuckAfterMinutes * 60_000);
+    const { power } = reserves;
+    this.powerChecks = new PowerPlausibility({
+      currentSensor: power.currentSensor, inflowSensor: power.inflowSensor, socSensor: power.socSensor,
+      capacityWh: power.capacityWh, afterMs: power.implausibleAfterMinutes * 60_000, socStuckAfterPct: power.socStuckAfterPct,
+    });
   }
 
   private now(): number {
@@ -167,14 +174,15 @@ export class Reserves {
   /** Load = charging input - what goes into the battery (V x I, + charging): both sides measured. */
   private samplePowerFlow(ts: number): void {
     const { power } = this.o.config.reserves;
-    if (!power.inflowSensor) return;
-    const value = (sensor: string) => {
-      const l = this.latest.get(sensor);
+    const value = (sensor: string | undefined) => {
+      const l = sensor === undefined ? undefined : this.latest.get(sensor);
       // Readings of one round arrive within seconds; older ones would mix two moments.
       return l && l.value !== null && l.quality === "good" && Math.abs(ts - l.tsMs) < 60_000 ? l.value : undefined;
     };
     const [volts, amps, inW] = [value(power.voltageSensor), value(power.currentSensor), value(power.inflowSensor)];
-    if (volts === undefined || amps === undefined || inW === undefined) return;
+    if (volts === undefined || amps === undefined || (power.inflowSensor && inW === undefined)) return this.powerChecks.forget();
+    this.powerChecks.observe({ ts, volts, amps, inW, socPct: value(power.socSensor) });
+    if (inW === undefined) return;
     this.powerInflow.add(ts, Math.max(0, inW));
     this.powerLoad.add(ts, Math.max(0, inW - volts * amps));
   }
@@ -210,6 +218,8 @@ export class Reserves {
 
     // Power: stored energy from state of charge
     const soc = this.sum([reserves.power.socSensor], nowMs);
+    const powerProblems = this.powerChecks.problems();
+    soc.reasons.push(...powerProblems.map((p) => `${p.sensor}: ${p.problem}`));
     const storedWh = soc.value === null ? null : (soc.value / 100) * reserves.power.capacityWh;
     f["power.socPct"] = figure(soc.value, "%", soc.reasons);
     f["power.storedWh"] = figure(storedWh, "Wh", soc.reasons);
@@ -253,9 +263,10 @@ export class Reserves {
       f["greenhouse.bedsBelow20Pct"] = figure(bedValues.filter((v) => v < 20).length, "beds", bedReasons);
     }
 
-    // Sensors behind the reserve figures that are invalid, silent or stuck: a rule on this count
+    // Sensors behind the reserve figures that are invalid, silent, stuck or at odds with another: a rule on this count
     // (with its `for`) raises the alert; the reasons name each sensor.
-    const trouble = this.sensorTrouble(nowMs).filter((t) => this.reserveSensors.has(t.sensor));
+    // The power checks' problems always concern power's figures, whichever sensor they name.
+    const trouble = [...this.eachSensorsTrouble(nowMs).filter((t) => this.reserveSensors.has(t.sensor)), ...powerProblems];
     const unheard = [...this.reserveSensors].filter((sensor) => !this.latest.has(sensor));
     f["sensors.reserveInTrouble"] = figure(trouble.length, "sensors", [...trouble.map((t) => `${t.sensor}: ${t.problem}`), ...unheard.map((x) => `${x}: no reading yet`)]);
 
@@ -328,8 +339,12 @@ export class Reserves {
     return this.countSensors.has(sensor) ? food.countStaleAfterDays * 86_400_000 : staleAfterMinutes * 60_000;
   }
 
-  /** Every sensor heard from whose latest reading is invalid or older than its stale time. */
+  /** Every sensor heard from whose latest reading is invalid, older than its stale time or stuck, and the power checks' problems. */
   sensorTrouble(nowMs: number): Array<{ sensor: string; problem: string }> {
+    return [...this.eachSensorsTrouble(nowMs), ...this.powerChecks.problems()];
+  }
+
+  private eachSensorsTrouble(nowMs: number): Array<{ sensor: string; problem: string }> {
     const out: Array<{ sensor: string; problem: string }> = [];
     for (const [sensor, l] of this.latest) {
       const staleMs = this.staleAfterMs(sensor);

@@ -124,6 +124,56 @@ describe("reserves", () => {
     await s.dispose();
   });
 
+  it("a battery taking in more than the solar input gives, for 30 min, makes power's figures uncertain naming both sensors, until they agree", async () => {
+    const s = await setup();
+    // Night: no sun, but the current sensor reads +43 A of charging (its hall sensor's offset gone),
+    // so the charge count climbs and the load (input - V x I) reads 0: power would look fine.
+    const night = (m: number, amps: number, soc: number) => {
+      const ts = T0 + m * MIN;
+      s.reserves.ingest([r("battery-voltage", 50, ts, "V"), r("battery-current", amps, ts, "A"), r("solar-power", 0, ts, "W"), r("battery-soc", soc, ts, "%")]);
+      s.clock.now = ts;
+      return s.reserves.figures();
+    };
+    for (let m = 0; m <= 29; m++) expect(night(m, 43, 50 + m / 10)["sensors.reserveInTrouble"].value, `minute ${m}: not before 30 min`).toBe(0);
+    const f = night(31, 43, 53.1);
+    const why = "battery-current: the battery takes in 2,150 W (43 A at 50 V) while solar-power gives 0 W, for 31 min: battery-current or solar-power is wrong, or a charging source is not measured; the load and power's days left are not to be trusted";
+    expect(f["power.socPct"]).toMatchObject({ uncertain: true, reasons: [why] });
+    expect(f["power.daysLeft"].reasons).toContain(why);
+    expect(f["sensors.reserveInTrouble"]).toMatchObject({ value: 1, reasons: expect.arrayContaining([why]) });
+    expect(s.reserves.sensorTrouble(s.clock.now)).toEqual([{ sensor: "battery-current", problem: why.replace("battery-current: ", "") }]);
+    // The sensor is mended: the battery gives 400 W to the night's load, and the doubt goes.
+    const mended = night(32, -8, 53.1);
+    expect(mended["power.socPct"].uncertain).toBe(false);
+    expect(mended["sensors.reserveInTrouble"].value).toBe(0);
+    // A sun that gives what the battery takes, within a sensor's error, is no fault.
+    for (let m = 40; m <= 100; m++) {
+      const ts = T0 + m * MIN;
+      s.reserves.ingest([r("battery-voltage", 50, ts, "V"), r("battery-current", 43, ts, "A"), r("solar-power", 2050, ts, "W"), r("battery-soc", 53 + (m - 40) / 10, ts, "%")]);
+    }
+    s.clock.now = T0 + 100 * MIN;
+    expect(s.reserves.figures()["sensors.reserveInTrouble"].value).toBe(0);
+    await s.dispose();
+  });
+
+  it("a state of charge that stays put while 3 % of the bank's energy goes out is taken as stuck; a full battery taking its float charge is not", async () => {
+    const s = await setup();
+    // 1,000 W out of a 19.2 kWh bank: 3 % of it (576 Wh) has gone after about 35 min.
+    const round = (m: number, amps: number, soc: number, solar = 0) => {
+      const ts = T0 + m * MIN;
+      s.reserves.ingest([r("battery-voltage", 50, ts, "V"), r("battery-current", amps, ts, "A"), r("solar-power", solar, ts, "W"), r("battery-soc", soc, ts, "%")]);
+      s.clock.now = ts;
+      return s.reserves.figures();
+    };
+    for (let m = 0; m <= 34; m++) expect(round(m, -20, 70)["sensors.reserveInTrouble"].value, `minute ${m}`).toBe(0);
+    const f = round(36, -20, 70);
+    expect(f["power.storedWh"]).toMatchObject({ uncertain: true, reasons: ["battery-soc: unchanged at 70 % for 36 min while 600 Wh went out of the battery (3.1 % of its capacity): stuck sensor?"] });
+    expect(f["sensors.reserveInTrouble"].value).toBe(1);
+    expect(round(37, -20, 69.9)["sensors.reserveInTrouble"].value, "it moves again").toBe(0);
+    // Full: 100 % while the charger's float current goes on for hours.
+    for (let m = 60; m <= 300; m++) expect(round(m, 10, 100, 600)["sensors.reserveInTrouble"].value, `minute ${m}`).toBe(0);
+    await s.dispose();
+  });
+
   it("gives water days left from the flow on the main, inflows separated, beside the norm-based figure", async () => {
     const s = await setup();
     waterDay(s.reserves);

@@ -1,5 +1,5 @@
-// The sensor-faults drill: a stuck tank sensor (flat while water flows), an invalid battery monitor
-// and a dead pantry scale. Each must raise the reserve-sensor alert after the trigger file's 30 min,
+// The sensor-faults drill: a stuck tank sensor (flat while water flows), an invalid battery monitor,
+// a dead pantry scale and a frozen battery current sensor (at odds with the solar input). Each must raise the reserve-sensor alert after the trigger file's 30 min,
 // naming the sensor, with no one at a screen, and clear once the sensor is mended; no aid is asked
 // for on a fault alone.
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ describe("drill: sensor faults", () => {
   }, 60_000);
 
   const alertsOf = (village: string, kind: string) =>
-    report.timeline.filter((t) => t.village === village && t.kind === kind && t.text.includes("A reserve sensor has been invalid, silent or stuck"));
+    report.timeline.filter((t) => t.village === village && t.kind === kind && t.text.includes("A reserve sensor has been invalid, silent, stuck or at odds with another"));
 
   for (const [village, sensor, why] of [
     ["riverbend", "tank-north-level", /tank-north-level: unchanged at [\d.]+ L for \d+ min while main-flow showed flow for \d+ min: stuck sensor\?/],
@@ -31,6 +31,21 @@ describe("drill: sensor faults", () => {
       expect(cleared.some((c) => c.day >= 2 && c.day < 2 + 60 / 1440), "cleared within the hour after the repair").toBe(true);
     });
   }
+
+  it("ashford: a battery current sensor frozen at noon's charge is found wrong by the solar input that afternoon, and stays doubted until replaced", () => {
+    const raised = alertsOf("ashford", "alert-raised");
+    expect(raised, "raised once").toHaveLength(1);
+    // Frozen at noon (day 1.5); the afternoon sun falls below what the frozen current says the
+    // battery takes, then 30 min to be called implausible and the rule's 30 min.
+    expect(raised[0].day).toBeGreaterThan(1.5);
+    expect(raised[0].day).toBeLessThan(1.75);
+    expect(raised[0].text).toMatch(/battery-current: the battery takes in [\d,]+ W \([\d.]+ A at [\d.]+ V\) while solar-power gives [\d,]+ W, for \d+ min: battery-current or solar-power is wrong/);
+    // The next morning's sun agrees with the frozen current for a while; that clears nothing.
+    const cleared = alertsOf("ashford", "alert-cleared");
+    expect(cleared).toHaveLength(1);
+    expect(cleared[0].day).toBeGreaterThanOrEqual(2.5);
+    expect(cleared[0].day).toBeLessThan(2.5 + 60 / 1440);
+  });
 
   it("asks no neighbour for anything: a fault is not a shortage", () => {
     expect(report.aidRequests).toEqual([]);
