@@ -21,6 +21,8 @@ const DAY_MS = 86_400_000;
 
 /** Less history than this and measured rates are not trusted; the norm-based figure stands in. */
 const MIN_HISTORY_MS = 60 * 60_000;
+/** The water balance (stock against meter) needs this much history before it names a loss. */
+const LOSS_CHECK_HISTORY_MS = 6 * 3_600_000;
 
 interface Latest {
   value: number | null;
@@ -51,6 +53,8 @@ export class Reserves {
   private readonly waterFlow: StockHistory;
   private readonly stuck: StuckSensors;
   private readonly powerChecks: PowerPlausibility;
+  /** Water leaving the stock that the main's meter did not count, L/day; null until known. */
+  private unmeteredPerDay: number | null = null;
   /** Sensors behind a reserve figure, for the count of those in trouble. */
   private readonly reserveSensors = new Set<string>();
   /** The power system's load and charging input, W: power's use and inflow, measured directly. */
@@ -207,6 +211,10 @@ export class Reserves {
     f["water.dailyNeedLitres"] = figure(waterNeed, "L/day");
     f["water.targetDays"] = figure(reserves.water.targetDays, "days");
     Object.assign(f, this.daysLeft("water", water, waterNeed, "L", "Litres"));
+    f["water.unmeteredLossPerDay"] =
+      this.unmeteredPerDay === null
+        ? figure(null, "L/day", [reserves.water.flowSensor ? "less than 6 h of history with the main's meter" : "no flow meter on the main"])
+        : figure(this.unmeteredPerDay, "L/day");
     // Each tank: how full, and how long it alone would last the village at the norm.
     for (const tank of reserves.water.sensors) {
       const t = this.sum([tank], nowMs);
@@ -292,7 +300,7 @@ export class Reserves {
    */
   private daysLeft(domain: Domain, stock: { value: number | null; reasons: string[] }, normPerDay: number, unit: string, name: string): Figures {
     const out: Figures = {};
-    const days = (perDay: number, why: string) =>
+    const days = (perDay: number, why: string): Figure =>
       stock.value === null ? figure(null, "days", stock.reasons) : perDay > 0 ? figure(stock.value / perDay, "days", stock.reasons) : figure(null, "days", [...stock.reasons, why]);
     out[`${domain}.daysLeftNorm`] = days(normPerDay, "no norm set");
     const rates = this.ratesOf(domain);
@@ -305,9 +313,11 @@ export class Reserves {
       out[`${domain}.daysLeftWithInflow`] = figure(null, "days", ["less than 1 h of history"]);
       return out;
     }
-    out[`${domain}.consumptionPerDay`] = figure(rates.consumptionPerDay, `${unit}/day`);
+    const unmetered = "unmetered" in rates && rates.unmetered ? [rates.unmetered] : [];
+    out[`${domain}.consumptionPerDay`] = figure(rates.consumptionPerDay, `${unit}/day`, unmetered);
     out[`${domain}.inflowPerDay`] = figure(rates.inflowPerDay, `${unit}/day`);
-    out[`${domain}.dailyUse${name}`] = figure(rates.consumptionPerDay, `${unit}/day`);
+    out[`${domain}.dailyUse${name}`] = figure(rates.consumptionPerDay, `${unit}/day`, unmetered);
+    if (unmetered.length) stock = { ...stock, reasons: [...stock.reasons, ...unmetered] };
     out[`${domain}.daysLeft`] = days(rates.consumptionPerDay, "nothing drawn in the window: no end in sight");
     // The sun comes and goes within a day: power's inflow is only known over a whole one.
     if (domain === "power" && rates.spanMs < DAY_MS * 0.99) out[`${domain}.daysLeftWithInflow`] = figure(null, "days", ["less than a day of history: the sun's inflow is not known yet"]);
@@ -326,11 +336,23 @@ export class Reserves {
       if (!load || !inflow || load.spanMs < MIN_HISTORY_MS) return stock;
       return { ...(stock ?? { removedPerDay: 0, netChangePerDay: 0 }), consumptionPerDay: load.mean * 24, inflowPerDay: inflow.mean * 24, spanMs: load.spanMs, mean: load.mean };
     }
-    if (domain !== "water" || !this.o.config.reserves.water.flowSensor) return stock;
+    const { water } = this.o.config.reserves;
+    if (domain !== "water" || !water.flowSensor) return stock;
+    this.unmeteredPerDay = null;
     const flow = this.waterFlow.rates();
     if (!stock || !flow || flow.spanMs < MIN_HISTORY_MS) return stock;
-    const consumptionPerDay = flow.mean * 1440;
-    return { ...stock, consumptionPerDay, inflowPerDay: Math.max(0, consumptionPerDay + stock.removedPerDay + stock.netChangePerDay) };
+    const drawnPerDay = flow.mean * 1440;
+    // The stock falling faster than the meter draws (spring inflow would only hide some of it) is
+    // water leaving unmetered: a leak before the meter, or a level sensor drifting down. Days left
+    // go by the stock's real fall, and say why.
+    const unmeteredPerDay = -(drawnPerDay + stock.removedPerDay + stock.netChangePerDay);
+    this.unmeteredPerDay = stock.spanMs >= LOSS_CHECK_HISTORY_MS ? Math.max(0, unmeteredPerDay) : null;
+    const unmetered =
+      stock.spanMs >= LOSS_CHECK_HISTORY_MS && unmeteredPerDay > Math.max(0.2 * drawnPerDay, 0.01 * water.capacityLitres)
+        ? `the stock fell by ${litres(unmeteredPerDay)}/day more than ${water.flowSensor} measured over the last ${Math.round(stock.spanMs / 3_600_000)} h: a leak before the meter or a level sensor drifting down; days left go by the stock's fall`
+        : undefined;
+    const consumptionPerDay = drawnPerDay + (unmetered ? unmeteredPerDay : 0);
+    return { ...stock, consumptionPerDay, inflowPerDay: Math.max(0, consumptionPerDay + stock.removedPerDay + stock.netChangePerDay), unmetered };
   }
 
   /** How old a sensor's reading may be before it is stale: days for a hand count, minutes otherwise. */
@@ -427,6 +449,8 @@ export class Reserves {
 export type { Figure, Figures };
 
 /** A silence in words a volunteer reads at a glance: "40 s", "17 min", "3 h". */
+const litres = (x: number) => `${Math.round(x).toLocaleString("en")} L`;
+
 function silentFor(ms: number): string {
   if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
   if (ms < 2 * 3_600_000) return `${Math.round(ms / 60_000)} min`;

@@ -189,6 +189,32 @@ describe("reserves", () => {
     await s.dispose();
   });
 
+  it("water leaving the tanks faster than the main's meter counts: days left by the stock's real fall, saying why, and the loss as a figure", async () => {
+    const s = await setup();
+    // The main draws 3,600 L/day through its meter; a cracked pipe before the meter loses 2,400 more.
+    const hours = (h: number) => {
+      for (let m = 0; m <= h * 60; m += 5) {
+        const ts = T0 + m * MIN;
+        const fallen = (6000 * m) / 1440;
+        s.reserves.ingest([r("tank-north-level", 9000 - fallen / 2, ts), r("tank-south-level", 9000 - fallen / 2, ts), r("cistern-level", 10000, ts), r("main-flow", 2.5, ts, "L/min")]);
+      }
+      s.clock.now = T0 + h * 60 * MIN;
+      return s.reserves.figures();
+    };
+    let f = hours(5);
+    expect(f["water.unmeteredLossPerDay"], "not judged on 5 h").toMatchObject({ value: null, reasons: ["less than 6 h of history with the main's meter"] });
+    expect(f["water.consumptionPerDay"].value).toBeCloseTo(3600, -1);
+    f = hours(8);
+    expect(f["water.unmeteredLossPerDay"].value).toBeCloseTo(2400, -2);
+    expect(f["water.consumptionPerDay"].value).toBeCloseTo(6000, -2);
+    expect(f["water.daysLeft"].value).toBeCloseTo(f["water.stockLitres"].value! / f["water.dailyUseLitres"].value!, 3);
+    expect(f["water.daysLeft"].value).toBeLessThan(f["water.stockLitres"].value! / 3600);
+    const why = expect.stringMatching(/^the stock fell by 2,\d{3} L\/day more than main-flow measured over the last 8 h: a leak before the meter or a level sensor drifting down/);
+    expect(f["water.daysLeft"]).toMatchObject({ uncertain: true, reasons: [why] });
+    expect(f["water.dailyUseLitres"].reasons).toEqual([why]);
+    await s.dispose();
+  });
+
   it("scales the norm-based figure with the head count the village sets", async () => {
     const s = await setup({ village: { id: "riverbend", name: "Riverbend", headCount: 240 } });
     waterDay(s.reserves, 1);
