@@ -41,6 +41,8 @@ const eventSchema = z.strictObject({
       inflowFactor: z.number().min(0).max(5).optional(),
       /** Use relative to normal (a water budget by consensus sets it below 1). */
       useFactor: z.number().min(0).max(5).optional(),
+      /** Water lost before the main's meter, L/day (a cracked pipe); 0 once mended. */
+      leakLitresPerDay: z.number().min(0).max(1_000_000).optional(),
     })
     .optional(),
   food: z
@@ -59,9 +61,13 @@ const eventSchema = z.strictObject({
     .optional(),
   /**
    * A sensor fault from this day on: `stuck` repeats its last value, `dead` sends nothing,
-   * `invalid` sends readings marked invalid; `none` ends it.
+   * `invalid` sends readings marked invalid, `drifting` reads off by `perDay` more each day (a
+   * transducer's zero creeping); `none` ends it.
    */
-  sensorFault: z.strictObject({ sensor: idSchema, fault: z.enum(["stuck", "dead", "invalid", "none"]) }).optional(),
+  sensorFault: z
+    .strictObject({ sensor: idSchema, fault: z.enum(["stuck", "dead", "invalid", "drifting", "none"]), perDay: z.number().optional() })
+    .refine((f) => (f.fault === "drifting") === (f.perDay !== undefined), { message: "perDay is given with a drifting fault, and only then", path: ["perDay"] })
+    .optional(),
   /**
    * The village's federation link from this day: down, its requests and summaries wait in its
    * outbox and it answers no proposal; up, what waited goes out in order.

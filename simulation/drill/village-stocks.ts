@@ -53,6 +53,7 @@ export class VillageStocks {
   private foodUseFactor = 1;
   private solarFactor = 1;
   private loadFactor = 1;
+  private leakLPerDay = 0;
   private seq = 0;
 
   constructor(
@@ -70,17 +71,21 @@ export class VillageStocks {
     if (e.water?.lossPct !== undefined) this.waterL *= 1 - e.water.lossPct / 100;
     if (e.water?.inflowFactor !== undefined) this.inflowFactor = e.water.inflowFactor;
     if (e.water?.useFactor !== undefined) this.waterUseFactor = e.water.useFactor;
+    if (e.water?.leakLitresPerDay !== undefined) this.leakLPerDay = e.water.leakLitresPerDay;
     if (e.food?.supplyFactor !== undefined) this.supplyFactor = e.food.supplyFactor;
     if (e.food?.useFactor !== undefined) this.foodUseFactor = e.food.useFactor;
     if (e.power?.solarFactor !== undefined) this.solarFactor = e.power.solarFactor;
     if (e.power?.loadFactor !== undefined) this.loadFactor = e.power.loadFactor;
     if (e.greenhouse) this.cropLossPct = e.greenhouse.cropLossPct;
     if (e.sensorFault?.fault === "none") this.faults.delete(e.sensorFault.sensor);
-    else if (e.sensorFault) this.faults.set(e.sensorFault.sensor, { fault: e.sensorFault.fault });
+    else if (e.sensorFault) this.faults.set(e.sensorFault.sensor, { fault: e.sensorFault.fault, perDay: e.sensorFault.perDay ?? 0 });
   }
 
-  /** Sensors failing as a drill rehearses it; a stuck one keeps the value it had when it stuck. */
-  private readonly faults = new Map<string, { fault: "stuck" | "dead" | "invalid"; frozen?: number | null }>();
+  /**
+   * Sensors failing as a drill rehearses it; a stuck one keeps the value it had when it stuck, a
+   * drifting one is off by `perDay` for every day since its first reading after the fault began.
+   */
+  private readonly faults = new Map<string, { fault: "stuck" | "dead" | "invalid" | "drifting"; perDay: number; frozen?: number | null; sinceMs?: number }>();
 
   private withFaults(readings: StoredReading[]): StoredReading[] {
     const out: StoredReading[] = [];
@@ -88,6 +93,7 @@ export class VillageStocks {
       const f = this.faults.get(r.sensor);
       if (!f) out.push(r);
       else if (f.fault === "stuck") out.push({ ...r, value: (f.frozen ??= r.value) });
+      else if (f.fault === "drifting") out.push({ ...r, value: r.value === null ? null : r.value + (f.perDay * (r.ts - (f.sinceMs ??= r.ts))) / DAY_MS });
       else if (f.fault === "invalid") out.push({ ...r, value: null, quality: "invalid", warning: "drill: sensor fault (input reads 0 counts)" });
     }
     return out;
@@ -100,7 +106,7 @@ export class VillageStocks {
   advance(simMs: number, dtMs: number): void {
     const days = dtMs / DAY_MS;
     const inflow = this.infrastructure.springLPerDay * this.inflowFactor * days;
-    this.waterL = Math.min(this.infrastructure.waterCapacityL, Math.max(0, this.waterL - this.waterUseLPerMin * 1440 * days + inflow));
+    this.waterL = Math.min(this.infrastructure.waterCapacityL, Math.max(0, this.waterL - (this.waterUseLPerMin * 1440 + this.leakLPerDay) * days + inflow));
     const need = this.headCount * KCAL_PER_PERSON_DAY * days;
     const grown = need * SELF_GROWN * (1 - this.cropLossPct / 100);
     const delivered = need * (1 - SELF_GROWN) * this.supplyFactor;

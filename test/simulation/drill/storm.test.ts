@@ -110,9 +110,9 @@ describe("the storm drill", () => {
 });
 
 describe("drill scenarios", () => {
-  it("ships storm, blackout, drought, supply-collapse, region-drought, sensor-faults and spring-failure, each valid", () => {
+  it("ships storm, blackout, drought, supply-collapse, region-drought, sensor-faults, spring-failure and unmetered-water, each valid", () => {
     const names = readdirSync("simulation/drill/scenarios").map((f) => f.replace(/\.yaml$/, "")).sort();
-    expect(names).toEqual(["blackout", "drought", "region-drought", "sensor-faults", "spring-failure", "storm", "supply-collapse"]);
+    expect(names).toEqual(["blackout", "drought", "region-drought", "sensor-faults", "spring-failure", "storm", "supply-collapse", "unmetered-water"]);
     for (const n of names) expect(loadScenarioFile(`simulation/drill/scenarios/${n}.yaml`).name).toBe(n);
   });
 
