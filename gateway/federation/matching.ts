@@ -2,7 +2,8 @@
 // surpluses, most urgent first, largest surplus first, without pushing any donor below its own
 // target (nor below it by the time the transfer arrives). In a region, a need is offered first to the villages of its own federation (its
 // neighbours) and only then to the regional stockpiles, as a last resort; villages of other
-// federations are not asked. The rest is rematched from scratch on every change.
+// federations are not asked. A road carries only so much at a time (routes.ts): what it cannot
+// take now stays uncovered. The rest is rematched from scratch on every change.
 //
 // Transfers agreed earlier count against their need and their donor until the figures show them:
 // against the need until the village has sent a version of its request after the transfer was
@@ -14,7 +15,7 @@ import type { z } from "zod";
 import type { AidRequest, coverageSchema, Proposal, ReserveSummary } from "../../protocol/federation.ts";
 import { surplusOf } from "./summary.ts";
 import type { Stockpile } from "./region.ts";
-import { Routes } from "./routes.ts";
+import { Routes, type Unit } from "./routes.ts";
 import { OfferBook } from "./offer-book.ts";
 
 const URGENCY_ORDER = { Emergency: 0, Priority: 1, Routine: 2 } as const;
@@ -119,9 +120,18 @@ export function matchNeeds(
   }
   const offers = new OfferBook(summaries.values(), needing);
   const inTransit = new Map<string, number>();
+  /** What is on each road (donor > village, per unit) until the village's figures show it. */
+  const onRoad = new Map<string, number>();
+  const roadKey = (from: string, to: string, unit: string) => `${from}>${to}:${unit}`;
+  /** What the road from `from` to `to` can still take now in `unit`. */
+  const roadRoom = (from: string, to: string, unit: Unit) => Math.max(0, routes.carries(from, to, unit) - (onRoad.get(roadKey(from, to, unit)) ?? 0));
+  const load = (from: string, to: string, unit: string, amount: number) => onRoad.set(roadKey(from, to, unit), (onRoad.get(roadKey(from, to, unit)) ?? 0) + amount);
   for (const p of accepted) {
     const domain = DOMAIN_OF[p.resource];
-    if (!deliveries.inNeed(p.id)) inTransit.set(p.requestId, (inTransit.get(p.requestId) ?? 0) + p.quantity.amount);
+    if (!deliveries.inNeed(p.id)) {
+      inTransit.set(p.requestId, (inTransit.get(p.requestId) ?? 0) + p.quantity.amount);
+      load(p.from, p.to, p.quantity.unit, p.quantity.amount);
+    }
     if (!domain) {
       if (!deliveries.inOffers?.(p.id)) offers.takeAgreed(p);
       continue;
@@ -161,12 +171,15 @@ export function matchNeeds(
       const key = `${donor.id}:${domain}`;
       const days = routes.transitDays(donor.id, request.village);
       const available = availableTo(donor);
-      const amount = Math.floor(Math.min(remaining, available));
+      const room = roadRoom(donor.id, request.village, quantity.unit);
+      const amount = Math.floor(Math.min(remaining, available, room));
       // A lot smaller than a day of the village's need is a trip for little: it waits until the
-      // donor can give a day's worth, or until it is all that is left to ask.
-      if (amount <= 0 || (amount < remaining && amount < minLot)) continue;
+      // donor can give a day's worth (or the road can carry no more at once), or until it is all
+      // that is left to ask.
+      if (amount <= 0 || (amount < remaining && amount < Math.min(minLot, routes.carries(donor.id, request.village, quantity.unit)))) continue;
       keep(key, days);
       left.set(key, (left.get(key) ?? 0) - amount);
+      load(donor.id, request.village, quantity.unit, amount);
       remaining -= amount;
       proposals.push({
         id,
@@ -200,8 +213,9 @@ export function matchNeeds(
       if (remaining <= 0) break;
       const id = `${request.id}@${request.version}>${d.id}`;
       if (decisions.get(id) !== undefined) continue;
-      const amount = offers.give(d.id, request.resource, q.unit, remaining);
+      const amount = offers.give(d.id, request.resource, q.unit, Math.min(remaining, roadRoom(d.id, request.village, q.unit)));
       if (amount <= 0) continue;
+      load(d.id, request.village, q.unit, amount);
       remaining -= amount;
       out.push({ id, requestId: request.id, from: d.id, to: request.village, resource: request.resource, quantity: { amount, unit: q.unit }, status: "proposed" });
     }

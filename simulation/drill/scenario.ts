@@ -8,6 +8,7 @@ import { describeIssues } from "../../lib/zod-issues.ts";
 import { dirname, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { loadRegionFile, regionVillages, type Region } from "../../gateway/federation/region.ts";
+import { routeSchema } from "../../gateway/federation/routes.ts";
 
 const villageSchema = z.strictObject({
   id: idSchema,
@@ -87,8 +88,8 @@ export const scenarioSchema = z.strictObject({
   decisionDelayHours: z.number().min(0).max(168).default(0),
   /** Accepted transfers arrive this long after acceptance, where no route says otherwise. */
   transitDays: z.number().min(0).max(30).default(1),
-  /** Routes that take longer or shorter, either direction (the hub is told them too). */
-  routes: z.array(z.strictObject({ between: z.tuple([idSchema, idSchema]), days: z.number().min(0).max(30) })).max(1_000).default([]),
+  /** Routes that take longer or shorter, or carry only so much at a time, either direction (the hub is told them too). */
+  routes: z.array(routeSchema).max(1_000).default([]),
   /** The villages and their starting stocks; in a region drill, those that differ from villageDefaults. */
   villages: z.array(villageSchema).max(300).default([]),
   /** A region file (relative to the scenario): every village of its federations takes part. */

@@ -110,6 +110,23 @@ describe("needs matching", () => {
     expect(fromFar).toBe(21_900);
   });
 
+  it("sends no more down a road than it carries at a time, counting what is on it, and leaves the rest uncovered", () => {
+    // "a" has 30,000 L to spare but its road takes one 6,000 L bowser at a time; "b" has 5,000 L.
+    const summaries = new Map([["s", summary("s", 0)], ["a", summary("a", KEEP + 30_000)], ["b", summary("b", KEEP + 5_000)]]);
+    const routes = new Routes({ routes: [{ between: ["a", "s"], days: 1, carries: { L: 6_000 } }] });
+    const coverage: Coverage[] = [];
+    const proposals = matchNeeds([request("s", 20_000)], summaries, noDecisions, [], { routes, coverage });
+    expect(proposals.map((p) => [p.from, p.quantity.amount])).toEqual([["a", 6_000], ["b", 5_000]]);
+    expect(coverage[0]).toMatchObject({ asked: 20_000, proposed: 11_000, uncovered: 9_000 });
+    // The bowser is on its way (agreed, not yet in the village's figures): the road takes nothing more.
+    const agreed = { ...proposals[0], status: "accepted" as const };
+    const next = matchNeeds([request("s", 20_000, { version: 2 })], summaries, noDecisions, [agreed], { routes });
+    expect(next.filter((p) => p.status === "proposed").map((p) => [p.from, p.quantity.amount])).toEqual([["b", 5_000]]);
+    // A road that carries less than a day's need at once still carries: that is all it can.
+    const cart = new Routes({ defaultCarries: { L: 1_500 } });
+    expect(matchNeeds([request("s", 20_000)], summaries, noDecisions, [], { routes: cart }).map((p) => [p.from, p.quantity.amount])).toEqual([["a", 1_500], ["b", 1_500]]);
+  });
+
   it("gives in lots of at least a day of the village's need, unless the lot completes the request", () => {
     // Three donors with 1,000 L each above what they keep: each lot would be under a day (2,700 L).
     const small = new Map([["s", summary("s", 0)], ["a", summary("a", KEEP + 1_000)], ["b", summary("b", KEEP + 1_000)], ["c", summary("c", KEEP + 1_000)]]);
