@@ -9,7 +9,9 @@ import { Publisher } from "../../edge/publish/publisher.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { READINGS_IN_FLIGHT, READINGS_PER_MESSAGE as BATCH } from "./closed-loop.ts";
 
-const [url, countArg] = process.argv.slice(2);
+const [url, countArg, flag] = process.argv.slice(2);
+/** Says "half" once half the readings are taken, for a benchmark that kills the consumer then. */
+const reportHalf = flag === "--report-half";
 const readings = Number(countArg);
 const dir = tempDir("cs-bench-edge-");
 const journal = new Journal({ path: join(dir.path, "journal.db"), clock: systemClock, firstSeq: 1 });
@@ -22,6 +24,7 @@ process.stdout.write("started\n");
 const started = performance.now();
 const cpuAtStart = process.cpuUsage();
 for (let i = 0; i < readings; i += BATCH) {
+  if (reportHalf && i === Math.floor(readings / 2 / BATCH) * BATCH) process.stdout.write("half\n");
   for (let k = 0; k < BATCH; k++) journal.append({ sensor: "tank-north-level", value: 5000 + k, unit: "L", quality: "good" });
   // Yield after each group commit, as an agent sampling on timers does, so sends and acks flow;
   // closed loop: the producer stays within READINGS_IN_FLIGHT unacknowledged readings of the

@@ -19,6 +19,7 @@ import { hubThroughput, regionRematchMs } from "./hub.ts";
 import { healthUnderLoginFlood } from "./login-flood.ts";
 import { dashboardOverWifi } from "./dashboard-wifi.ts";
 import { edgeOnQuarterCore } from "./edge-quarter-core.ts";
+import { gatewayStack, mingStack, type StackRun } from "./ming.ts";
 
 const { values } = parseCommandLine({ options: { smoke: { type: "boolean", default: false } } }, "npm run bench -- [--smoke]");
 const smoke = values.smoke;
@@ -74,6 +75,27 @@ try {
   // Before the InfluxDB writer: influxd compacts what it was sent for a while afterwards.
   const sqlite = await embeddedVsRaw(n(200_000, 20_000), 5_000);
   add("embedded store / raw better-sqlite3 (batch 5000)", `${sqlite.store.toFixed(0)} vs ${sqlite.raw.toFixed(0)} rows/s`, sqlite.store / sqlite.raw, ">= 0.7", sqlite.store / sqlite.raw >= 0.7);
+
+  // The peer a village would otherwise run (issue #27): mosquitto + Node-RED + influxd against the
+  // gateway on the same influxd, alternating; then each consumer SIGKILLed halfway once.
+  const stackReadings = n(20_000, 2_000);
+  const gwRuns: StackRun[] = [];
+  const mingRuns: StackRun[] = [];
+  for (let i = 0; i < n(3, 1); i++) {
+    progress(`MING peer round ${i + 1} of ${n(3, 1)}: the gateway's process, then mosquitto + Node-RED (${stackReadings} readings each)`);
+    gwRuns.push(await gatewayStack(stackReadings, influxd, false));
+    mingRuns.push(await mingStack(stackReadings, influxd, false));
+  }
+  const consumerCpu = (run: StackRun) => Object.entries(run.cpu).filter(([proc]) => !proc.startsWith("publisher")).reduce((sum, [, us]) => sum + us, 0);
+  const split = (runs: StackRun[]) => Object.keys(runs[0].cpu).map((proc) => `${proc} ${median(runs.map((r) => r.cpu[proc])).toFixed(1)}`).join(" + ");
+  const [gwCpu, mingCpu] = [median(gwRuns.map(consumerCpu)), median(mingRuns.map(consumerCpu))];
+  add("MING peer: CPU per stored reading, gateway / mosquitto + Node-RED", `${gwCpu.toFixed(1)} vs ${mingCpu.toFixed(1)} µs (${split(gwRuns)}; ${split(mingRuns)}; publishers apart)`, gwCpu / mingCpu, "<= 0.4", gwCpu / mingCpu <= 0.4);
+  const [gwRate, mingRate] = [median(gwRuns.map((r) => r.perSec)), median(mingRuns.map((r) => r.perSec))];
+  add("MING peer: readings/s to stored, gateway / mosquitto + Node-RED", `${gwRate.toFixed(0)} vs ${mingRate.toFixed(0)} readings/s`, gwRate / mingRate, "(README)", null);
+  progress("MING peer: each consumer SIGKILLed halfway and started again");
+  const gwKilled = await gatewayStack(stackReadings, influxd, true);
+  const mingKilled = await mingStack(stackReadings, influxd, true);
+  add("MING peer: readings lost, consumer SIGKILLed halfway", `gateway ${gwKilled.lost} of ${stackReadings}; Node-RED ${mingKilled.lost} of ${stackReadings} (${((100 * mingKilled.lost) / stackReadings).toFixed(2)} %)`, gwKilled.lost, "0", gwKilled.lost === 0);
 
   const writer = await influxBatchVsSingle(influxd.url, n(100_000, 10_000), n(1_000, 200));
   add("InfluxDB writer batch 5000 / batch 1", `${writer.batched.toFixed(0)} vs ${writer.single.toFixed(0)} points/s`, writer.batched / writer.single, ">= 100", writer.batched / writer.single >= 100);

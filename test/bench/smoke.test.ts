@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 
 describe("benchmark smoke run", () => {
   it("runs every benchmark, writes bench-results/bench.json and loses no reading", () => {
-    const run = spawnSync(process.execPath, ["--import", "tsx", "test/bench/run.ts", "--smoke"], { encoding: "utf8", timeout: 240_000 });
+    const run = spawnSync(process.execPath, ["--import", "tsx", "test/bench/run.ts", "--smoke"], { encoding: "utf8", timeout: 360_000 });
     expect(run.status, run.stderr.slice(-2000)).toBe(0);
     // Progress as it goes, on stderr: a full run takes many minutes.
     expect(run.stderr).toMatch(/^\[ +\d+ s\] throughput round 1 of 1: /m);
@@ -21,6 +21,9 @@ describe("benchmark smoke run", () => {
       "full path (embedded): CPU per reading (µs)",
       "full path (InfluxDB): CPU per reading (µs)",
       "embedded store / raw better-sqlite3 (batch 5000)",
+      "MING peer: CPU per stored reading, gateway / mosquitto + Node-RED",
+      "MING peer: readings/s to stored, gateway / mosquitto + Node-RED",
+      "MING peer: readings lost, consumer SIGKILLed halfway",
       "InfluxDB writer batch 5000 / batch 1",
       "edge journal bytes written per reading (5 per commit)",
       "edge journal bytes written per reading (100 per commit)",
@@ -54,5 +57,11 @@ describe("benchmark smoke run", () => {
       expect(row(`${path}: CPU per reading (µs)`).measured).toMatch(shape);
       expect(row(`${path}: CPU per reading (µs)`).ratio).toBeGreaterThan(0);
     }
-  }, 300_000);
+    // The peer: every process of both stacks measured; the gateway lost nothing to a SIGKILL.
+    expect(row("MING peer: CPU per stored reading, gateway / mosquitto + Node-RED").measured).toMatch(
+      new RegExp(`^${us} vs ${us} µs \\(gateway ${us} \\+ influxd ${us} \\+ publisher \\(edge\\) ${us}; mosquitto ${us} \\+ node-red ${us} \\+ influxd ${us} \\+ publisher \\(MQTT\\.js\\) ${us}; publishers apart\\)$`),
+    );
+    expect(row("MING peer: CPU per stored reading, gateway / mosquitto + Node-RED").ratio).toBeGreaterThan(0);
+    expect(row("MING peer: readings lost, consumer SIGKILLed halfway").measured).toMatch(/^gateway 0 of 2000; Node-RED \d+ of 2000 \([\d.]+ %\)$/);
+  }, 420_000);
 });
