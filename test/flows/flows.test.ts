@@ -85,6 +85,35 @@ describe("flow files in a real Node-RED", () => {
     }, 40_000);
   }
 
+  it("nodes polling on the same tick share one request per path, and a tick with nothing new sends nothing", async () => {
+    // Two figures that stay put, polled every second by two nodes each.
+    const flow = [
+      ...shared,
+      ...["a", "b"].map((id) => ({ id: `target-${id}`, type: "cs-reserve", z: "t", gateway: shared[0].id, figure: "water.targetDays", interval: "1", wires: [[`seen-${id}`]] })),
+      ...["c", "d"].map((id) => ({ id: `head-${id}`, type: "cs-reserve", z: "t", gateway: shared[0].id, figure: "village.headCount", interval: "1", wires: [[`seen-${id}`]] })),
+      ...["a", "b", "c", "d"].map((id) => ({ id: `seen-${id}`, type: "helper", z: "t", wires: [] })),
+    ];
+    const realFetch = globalThis.fetch;
+    const asked: string[] = [];
+    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
+      asked.push(new URL(String(input)).pathname);
+      return realFetch(input, init);
+    }) as typeof fetch;
+    try {
+      await helper.load([csNodes], flow);
+      const seen = new Map<string, number>();
+      for (const id of ["a", "b", "c", "d"]) helper.getNode(`seen-${id}`)!.on("input", () => seen.set(id, (seen.get(id) ?? 0) + 1));
+      await new Promise((r) => setTimeout(r, 3_500)); // the start and three more ticks
+      const reserves = asked.filter((p) => p === "/api/reserves").length;
+      expect(reserves, "one request a tick for the four nodes").toBeGreaterThanOrEqual(3);
+      expect(reserves).toBeLessThanOrEqual(5);
+      expect(Object.fromEntries(seen), "each figure sent once: the ticks after found nothing new").toEqual({ a: 1, b: 1, c: 1, d: 1 });
+    } finally {
+      globalThis.fetch = realFetch;
+      await helper.unload();
+    }
+  });
+
   it("village.json: the assembly's change is saved and answered on the form; a bad one is refused", async () => {
     const nodes = files.find((f) => f.file.endsWith("village.json"))!.nodes;
     await helper.load([csNodes, changeNode], [...shared, ...withHelpers(nodes)]);

@@ -28,6 +28,40 @@ async function call(gateway, path, body, actingFor) {
   return json;
 }
 
+/**
+ * A GET that the dashboards' nodes share: they poll on the same ticks, and some forty identical
+ * requests at once (each /reserves working out every figure) held the gateway's event loop for
+ * tens of milliseconds, alerts included. Within a second, one answer serves every node asking;
+ * each gets its own copy, so a flow that changes what it received changes nobody else's.
+ */
+const SHARED_GET_MS = 1000;
+async function get(gateway, path) {
+  if (!gateway.shared) gateway.shared = new Map();
+  let hit = gateway.shared.get(path);
+  if (!hit || Date.now() - hit.at >= SHARED_GET_MS) {
+    hit = { at: Date.now(), answer: call(gateway, path) };
+    gateway.shared.set(path, hit);
+    const mine = hit;
+    // A failure is not kept: the next tick asks again.
+    mine.answer.catch(() => gateway.shared.get(path) === mine && gateway.shared.delete(path));
+  }
+  return structuredClone(await hit.answer);
+}
+
+/**
+ * Whether `value` differs from what this node last sent on `key`. A poll that finds nothing new
+ * sends nothing: every message goes to every connected phone, and forty unchanged widgets at each
+ * tick, times thirty phones, held the gateway's event loop (the dashboard keeps each widget's last
+ * message for pages opened later).
+ */
+function changed(node, key, value) {
+  if (!node.lastSent) node.lastSent = new Map();
+  const shown = JSON.stringify(value);
+  if (node.lastSent.get(key) === shown) return false;
+  node.lastSent.set(key, shown);
+  return true;
+}
+
 /** Runs `tick` now and every `seconds`, reporting the node's state under it. */
 function poll(node, seconds, tick) {
   let stopped = false;
@@ -116,7 +150,7 @@ module.exports = function (RED) {
     }
     let last;
     poll(this, config.interval, async () => {
-      const rows = await call(gateway, "/latest");
+      const rows = await get(gateway, "/latest");
       const r = rows.find((x) => x.sensor === sensor);
       if (!r) return void this.status({ fill: "yellow", shape: "ring", text: "no reading yet" });
       // A board that died sends nothing new: the same reading turning stale must still be shown.
@@ -137,8 +171,8 @@ module.exports = function (RED) {
     const gateway = RED.nodes.getNode(config.gateway);
     if (!gateway) return void this.status({ fill: "red", shape: "dot", text: "gateway needed" });
     poll(this, config.interval, async () => {
-      const { figures } = await call(gateway, "/reserves");
-      if (!config.figure) return void this.send({ topic: "reserves", payload: figures });
+      const { figures } = await get(gateway, "/reserves");
+      if (!config.figure) return void (changed(this, "all", figures) && this.send({ topic: "reserves", payload: figures }));
       const f = figures[config.figure];
       if (!f) throw new Error(`no figure ${config.figure}`);
       const shown = f.value === null ? "unknown" : `${+f.value.toFixed(1)} ${f.unit}`;
@@ -146,7 +180,8 @@ module.exports = function (RED) {
       // The doubt goes on the figure itself, with its reason: a figure is never read as sure when it is not.
       const why = (f.reasons || []).join("; ");
       const text = f.value === null ? `missing${why ? `: ${why}` : ""}` : f.uncertain ? `${shown} (uncertain: ${why || "see the sensors"})` : shown;
-      this.send({ topic: config.figure, payload: f.value === null ? null : +f.value.toFixed(2), unit: f.unit, uncertain: f.uncertain, reasons: f.reasons || [], text });
+      const msg = { topic: config.figure, payload: f.value === null ? null : +f.value.toFixed(2), unit: f.unit, uncertain: f.uncertain, reasons: f.reasons || [], text };
+      if (changed(this, "figure", msg)) this.send(msg);
     });
   }
   RED.nodes.registerType("cs-reserve", ReserveNode);
@@ -158,7 +193,7 @@ module.exports = function (RED) {
     if (!gateway || !config.device) return void this.status({ fill: "red", shape: "dot", text: "gateway and device needed" });
     let last = "";
     poll(this, config.interval, async () => {
-      const health = await call(gateway, "/health");
+      const health = await get(gateway, "/health");
       const device = (health.devices || []).find((d) => d.device === config.device);
       if (!device) throw new Error(`no device ${config.device}`);
       const rows = (device.outputs || []).map((o) => ({
@@ -181,9 +216,10 @@ module.exports = function (RED) {
     const gateway = RED.nodes.getNode(config.gateway);
     if (!gateway) return void this.status({ fill: "red", shape: "dot", text: "gateway needed" });
     poll(this, config.interval, async () => {
-      const alerts = await call(gateway, "/alerts?active=1");
+      const alerts = await get(gateway, "/alerts?active=1");
       this.status({ fill: alerts.length ? "red" : "green", shape: "dot", text: `${alerts.length} active` });
-      this.send([{ topic: "alerts", payload: alerts.map((a) => ({ id: a.id, urgency: a.urgency, message: a.message, since: a.raisedAt, acknowledged: a.acknowledgedAt ? "yes" : "no" })) }, null]);
+      const rows = alerts.map((a) => ({ id: a.id, urgency: a.urgency, message: a.message, since: a.raisedAt, acknowledged: a.acknowledgedAt ? "yes" : "no" }));
+      if (changed(this, "alerts", rows)) this.send([{ topic: "alerts", payload: rows }, null]);
     });
     // Input: a table row (or { id }) acknowledges that alert: someone is on it. Output 2 says what
     // became of the tap, in words, to the browser that tapped (msg._client), failures included.
@@ -215,7 +251,7 @@ module.exports = function (RED) {
     const gateway = RED.nodes.getNode(config.gateway);
     if (!gateway) return void this.status({ fill: "red", shape: "dot", text: "gateway needed" });
     poll(this, config.interval, async () => {
-      const [requests, proposals, neighbours, v] = await Promise.all([call(gateway, "/aid-requests"), call(gateway, "/federation/proposals"), call(gateway, "/federation/requests"), call(gateway, "/village")]);
+      const [requests, proposals, neighbours, v] = await Promise.all([get(gateway, "/aid-requests"), get(gateway, "/federation/proposals"), get(gateway, "/federation/requests"), get(gateway, "/village")]);
       const rows = (list) => list.map((r) => ({ ...(r.village ? { village: r.village } : {}), resource: r.resource, need: r.quantity.map((q) => amountInWords(q, v.norms)).join(", "), urgency: r.urgency, status: r.status, neededBy: r.neededBy, updated: r.updatedAt }));
       const open = requests.filter((r) => r.status === "open" || r.status === "updated");
       this.status({ fill: open.length ? "yellow" : "green", shape: "dot", text: `${open.length} open` });
@@ -223,13 +259,13 @@ module.exports = function (RED) {
         const t = { id: p.id, transfer: p.to === v.id ? `${p.resource} from ${p.from} to us` : `${p.resource} from us to ${p.to}`, amount: amountInWords(p.quantity, v.norms) };
         return { ...t, what: `${t.transfer}: ${t.amount}` }; // one column, so the buttons fit a phone
       };
-      this.send([
+      const out = [
         { topic: "aid-requests", payload: rows(requests.map(({ village: _mine, ...r }) => r)) },
         { topic: "proposals", payload: proposals.filter((p) => p.status === "proposed").map((p) => ({ ...transfer(p), accept: "Accept", decline: "Decline" })) },
         { topic: "neighbour-requests", payload: rows(neighbours) },
         { topic: "on-the-way", payload: proposals.filter((p) => p.status === "accepted" && p.to === v.id).map((p) => ({ ...transfer(p), delivered: "Help arrived" })) },
-        null,
-      ]);
+      ];
+      this.send([...out.map((m) => (changed(this, m.topic, m.payload) ? m : null)), null]);
     });
     // Input: a table's button (msg.column accept, decline or delivered, msg.payload the row), or
     // { payload: { proposalId, accept } }. Whatever happens is said on output 5.
@@ -285,7 +321,7 @@ module.exports = function (RED) {
     let retry;
     const offerStaples = async () => {
       try {
-        const { figures } = await call(gateway, "/reserves");
+        const { figures } = await get(gateway, "/reserves");
         const staples = Object.keys(figures).map((k) => /^food\.(.+)\.kg$/.exec(k)?.[1]).filter(Boolean);
         this.send([null, { topic: "staples", ui_update: { dropdownOptions: staples.map((s) => ({ dropdown: "staple", value: s, label: s })) } }]);
       } catch {
