@@ -12,6 +12,8 @@ import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import { Gateway } from "../../gateway/gateway.ts";
 import { deviceTopic } from "../../protocol/topics.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+import { spawn, type ChildProcess } from "node:child_process";
 
 const log = pino({ level: "silent" });
 const MESSAGE_EVERY_MS = 10;
@@ -50,7 +52,15 @@ async function openLoop(seconds: number, send: (k: number) => void): Promise<voi
   }
 }
 
-export async function alertLatency(seconds: number): Promise<{ alertP99Ms: number; rawP99Ms: number; alerts: number; missed: number }> {
+/**
+ * With `dashboardClients`, the dashboards run (Node-RED in the gateway's process, as a village
+ * runs it) and that many Dashboard 2 clients, in a process of their own, stay connected over its
+ * websocket, each receiving every update, while the alerts are timed.
+ */
+export async function alertLatency(
+  seconds: number,
+  dashboardClients = 0,
+): Promise<{ alertP99Ms: number; rawP99Ms: number; alerts: number; missed: number; dashboardMessages: number }> {
   const dir = tempDir("cs-bench-alert-");
   const rules = join(dir.path, "rules.yaml");
   writeFileSync(rules, `rules:
@@ -62,9 +72,25 @@ export async function alertLatency(seconds: number): Promise<{ alertP99Ms: numbe
     actions:
       - alert: Tanks nearly empty
 `);
-  const config = parseGatewayConfig({ dataDir: dir.path, triggersFile: rules, mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: false } }, "bench");
+  const config = parseGatewayConfig(
+    { dataDir: dir.path, triggersFile: rules, mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false }, http: { host: "127.0.0.1", port: 0 }, nodeRed: { enabled: dashboardClients > 0, editor: false } },
+    "bench",
+  );
   const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log });
   await gateway.start();
+  let phones: { child: ChildProcess; out: string } | undefined;
+  if (dashboardClients > 0) {
+    const base = gateway.http.url;
+    // Node-RED starts its flows, and with them the dashboard's socket, after the gateway is up.
+    await waitFor("the dashboard's socket", async () => (await fetch(`${base}/dashboard/socket.io/?EIO=4&transport=polling`, { headers: { origin: base } })).ok, { timeoutMs: 60_000 });
+    const child = spawn(process.execPath, ["--import", "tsx", "test/bench/dashboard-clients.ts", base, String(dashboardClients)], { stdio: ["ignore", "pipe", "inherit"] });
+    phones = { child, out: "" };
+    child.stdout!.on("data", (d) => (phones!.out += d));
+    await waitFor("the dashboard clients connected", () => {
+      if (child.exitCode !== null) throw new Error(`the dashboard clients exited with ${child.exitCode}`);
+      return phones!.out.startsWith("connected");
+    }, { timeoutMs: 60_000 });
+  }
   const device = await mqtt.connectAsync(gateway.broker.url, { clientId: "water-main" });
   const listener = await mqtt.connectAsync(gateway.broker.url, { clientId: "siren" });
   await listener.subscribeAsync("cs/v1/village/riverbend/notifications", { qos: 1 });
@@ -86,6 +112,14 @@ export async function alertLatency(seconds: number): Promise<{ alertP99Ms: numbe
   await new Promise((r) => setTimeout(r, 500));
   await device.endAsync();
   await listener.endAsync();
+  let dashboardMessages = 0;
+  if (phones) {
+    const { child } = phones;
+    const gone = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await gone;
+    dashboardMessages = Number(phones.out.trim().split("\n").at(-1));
+  }
   await gateway.stop();
   dir.remove();
 
@@ -115,5 +149,5 @@ export async function alertLatency(seconds: number): Promise<{ alertP99Ms: numbe
   await sub.endAsync();
   await broker.stop();
   if (process.env.CS_BENCH_DEBUG) console.log(latencies.map((l) => l.toFixed(1)).join(" "));
-  return { alertP99Ms: p99(latencies), rawP99Ms: p99(raw), alerts: latencies.length, missed: sentAt.length - WARM_UP_MESSAGES / SWING_EVERY - latencies.length };
+  return { alertP99Ms: p99(latencies), rawP99Ms: p99(raw), alerts: latencies.length, missed: sentAt.length - WARM_UP_MESSAGES / SWING_EVERY - latencies.length, dashboardMessages };
 }

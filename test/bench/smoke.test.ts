@@ -29,6 +29,7 @@ describe("benchmark smoke run", () => {
       "edge journal bytes written per reading (100 per commit)",
       "simulated village: storage writes per day (MB)",
       "sensor publish -> alert p99 at 1,000 readings/s",
+      "alert p99 at 1,000 readings/s, 30 dashboard clients connected",
       "alert p99 - raw aedes pub->sub p99",
       "health p99 under 1,000 wrong passwords (ms)",
       "hub: aid-request versions/s, two nodes on Redis / one node",
@@ -57,6 +58,8 @@ describe("benchmark smoke run", () => {
       expect(row(`${path}: CPU per reading (µs)`).measured).toMatch(shape);
       expect(row(`${path}: CPU per reading (µs)`).ratio).toBeGreaterThan(0);
     }
+    // The dashboards' clients were connected and heard the updates while the alerts were timed.
+    expect(row("alert p99 at 1,000 readings/s, 30 dashboard clients connected").measured).toMatch(/; [1-9]\d* dashboard messages received\)$/);
     // The peer: every process of both stacks measured; the gateway lost nothing to a SIGKILL.
     expect(row("MING peer: CPU per stored reading, gateway / mosquitto + Node-RED").measured).toMatch(
       new RegExp(`^${us} vs ${us} µs \\(gateway ${us} \\+ influxd ${us} \\+ publisher \\(edge\\) ${us}; mosquitto ${us} \\+ node-red ${us} \\+ influxd ${us} \\+ publisher \\(MQTT\\.js\\) ${us}; publishers apart\\)$`),
