@@ -88,7 +88,7 @@ export class Reserves {
     const changesWhile =
       reserves.water.changesWhile ??
       Object.fromEntries(Object.entries(REFERENCE_CHANGES_WHILE).filter(([level, mover]) => reserves.water.sensors.includes(level) && declared.has(mover)));
-    this.stuck = new StuckSensors(changesWhile, reserves.water.stuckAfterMinutes * 60_000);
+    this.stuck = new StuckSensors(changesWhile, reserves.water.stuckAfterMinutes * 60_000, reserves.water.tankCapacityLitres);
     const { power } = reserves;
     this.powerChecks = new PowerPlausibility({
       currentSensor: power.currentSensor, inflowSensor: power.inflowSensor, socSensor: power.socSensor,

@@ -14,14 +14,23 @@ interface Flat {
 
 /** A gap between two flow readings longer than this is not counted as flow: the meter was away. */
 const MAX_FLOW_STEP_MS = 15 * 60_000;
+/** A level this close to the tank's capacity is a full tank overflowing, not a stuck sensor. */
+const FULL_SHARE = 0.98;
 
 export class StuckSensors {
   private readonly flat = new Map<string, Flat>();
   private readonly flow = new Map<string, { flowing: boolean; ts: number }>();
   private readonly moves = new Map<string, string[]>();
 
-  /** `changesWhile`: level sensor -> the sensor whose flow must move it. */
-  constructor(private readonly changesWhile: Readonly<Record<string, string>>, private readonly afterMs: number) {
+  /**
+   * `changesWhile`: level sensor -> the sensor whose flow must move it. `fullAt`: a tank's
+   * capacity, at which it holds its level while the spring refills what is drawn (it overflows).
+   */
+  constructor(
+    private readonly changesWhile: Readonly<Record<string, string>>,
+    private readonly afterMs: number,
+    private readonly fullAt: Readonly<Record<string, number>> = {},
+  ) {
     for (const [level, mover] of Object.entries(changesWhile)) this.moves.set(mover, [...(this.moves.get(mover) ?? []), level]);
   }
 
@@ -50,6 +59,8 @@ export class StuckSensors {
   stuck(sensor: string): string | undefined {
     const f = this.flat.get(sensor);
     if (!f || f.flowingMs < this.afterMs) return undefined;
+    const full = this.fullAt[sensor];
+    if (full !== undefined && f.value >= FULL_SHARE * full) return undefined;
     return `unchanged at ${+f.value.toFixed(1)} ${f.unit} for ${minutes(f.lastTs - f.sinceTs)} while ${this.changesWhile[sensor]} showed flow for ${minutes(f.flowingMs)}: stuck sensor?`;
   }
 }

@@ -204,9 +204,13 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
         inTransit.delete(id);
         const resource = t.proposal.resource;
         const depot = stockpiles.get(t.proposal.from);
-        if (resource !== "water" && resource !== "food") {
-          // Fuel, seeds, crews, kits: no sensor shows them arrive, so people say so once what
-          // arrived covers what was asked (POST /api/aid-requests/<id>/fulfilled).
+        if (resource === "fuel") {
+          // Fuel runs the village's generator: the battery's figures show it arrive, and the rule
+          // that asked for it clears on them.
+          byId.get(t.proposal.to)!.stocks.transfer("fuel", t.proposal.amount);
+        } else if (resource !== "water" && resource !== "food") {
+          // Seeds, crews, kits: no sensor shows them arrive, so people say so once what arrived
+          // covers what was asked (POST /api/aid-requests/<id>/fulfilled).
           fulfilWhenCovered(t.proposal);
         } else if (depot) {
           depot[resource] = Math.max(0, depot[resource] - t.proposal.amount);

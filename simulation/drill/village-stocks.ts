@@ -25,6 +25,11 @@ const LOAD_WH_PER_DAY = 16_000;
 /** A 48 V lead-acid or LFP bank between empty and full, for the current the shunt would see. */
 const BATTERY_VOLTS_EMPTY = 46;
 const BATTERY_VOLTS_FULL = 54;
+/** The village's generator: what a litre of fuel gives (as the shipped fuel rule assumes) and its rating. */
+const GENERATOR_WH_PER_L = 3_000;
+const GENERATOR_W = 5_000;
+/** Fuel that has arrived runs the generator while the battery is below this, and rests above it. */
+const GENERATOR_UNTIL_SOC = 90;
 
 /** Tanks, spring, solar array, battery and essential load for a head count: the reference village's, scaled. */
 export function infrastructureFor(headCount: number) {
@@ -35,6 +40,7 @@ export function infrastructureFor(headCount: number) {
     solarWhPerDay: SOLAR_WH_PER_DAY * scale,
     batteryWh: BATTERY_WH * scale,
     loadWhPerDay: LOAD_WH_PER_DAY * scale,
+    generatorW: GENERATOR_W * scale,
   };
 }
 
@@ -44,7 +50,9 @@ export class VillageStocks {
   foodKcal: number;
   socPct: number;
   cropLossPct = 0;
-  /** The last step's solar input actually taken (a full battery curtails it) and load, W. */
+  /** Generator fuel that has arrived and not yet been burnt, L. */
+  fuelL = 0;
+  /** The last step's charging input actually taken (solar, which a full battery curtails, and the generator) and load, W. */
   private solarW = 0;
   private loadW = 0;
   private inflowFactor = 1;
@@ -115,17 +123,23 @@ export class VillageStocks {
     const hour = hourOfDay(simMs);
     const solarW = ((this.infrastructure.solarWhPerDay * Math.PI) / 24) * sunFactor(hour) * (1 - cloudCover(dayIndex(simMs)) / 2) * this.solarFactor;
     const loadW = (this.infrastructure.loadWhPerDay / 24) * this.loadFactor;
-    const next = Math.min(100, Math.max(0, this.socPct + (((solarW - loadW) * dtMs) / 3_600_000 / this.infrastructure.batteryWh) * 100));
+    // Fuel that arrived is burnt at the generator's rating while the battery is low.
+    const hours = dtMs / 3_600_000;
+    const generatorW = this.fuelL > 0 && this.socPct < GENERATOR_UNTIL_SOC ? Math.min(this.infrastructure.generatorW, (this.fuelL * GENERATOR_WH_PER_L) / hours) : 0;
+    this.fuelL = Math.max(0, this.fuelL - (generatorW * hours) / GENERATOR_WH_PER_L);
+    const next = Math.min(100, Math.max(0, this.socPct + (((solarW + generatorW - loadW) * dtMs) / 3_600_000 / this.infrastructure.batteryWh) * 100));
     // What the battery really took or gave; a full battery curtails the array, an empty one sheds load.
     const intoBatteryW = ((next - this.socPct) / 100) * this.infrastructure.batteryWh * (3_600_000 / dtMs);
-    this.solarW = next >= 100 ? Math.min(solarW, loadW + Math.max(0, intoBatteryW)) : solarW;
+    // The charger's input meter (a hybrid inverter's) sees the generator as well as the array.
+    this.solarW = generatorW + (next >= 100 ? Math.min(solarW, loadW + Math.max(0, intoBatteryW)) : solarW);
     this.loadW = this.solarW - intoBatteryW;
     this.socPct = next;
   }
 
-  /** Moves stock into or out of the village (a transfer arriving or leaving). */
-  transfer(resource: "water" | "food", amount: number): void {
+  /** Moves stock into or out of the village (a transfer arriving or leaving); fuel in L. */
+  transfer(resource: "water" | "food" | "fuel", amount: number): void {
     if (resource === "water") this.waterL = Math.min(this.infrastructure.waterCapacityL, Math.max(0, this.waterL + amount));
+    else if (resource === "fuel") this.fuelL = Math.max(0, this.fuelL + amount);
     else this.foodKcal = Math.max(0, this.foodKcal + amount);
   }
 

@@ -93,6 +93,13 @@ describe("reserves", () => {
     s.clock.now = T0 + 41 * MIN;
     expect(s.reserves.figures()["sensors.reserveInTrouble"].value).toBe(0);
     expect(s.reserves.figures()["water.tank.cistern-level.litres"].uncertain).toBe(false);
+    // Nor is a full tank holding its level while the spring refills what the main draws (it overflows).
+    for (let m = 0; m <= 60; m++) {
+      const ts = T0 + (100 + m) * MIN;
+      s.reserves.ingest([r("tank-north-level", 10_000, ts), r("main-flow", 2.5, ts, "L/min")]);
+    }
+    s.clock.now = T0 + 160 * MIN;
+    expect(s.reserves.figures()["water.tank.tank-north-level.litres"], "a full tank").toMatchObject({ value: 10_000, uncertain: false });
     await s.dispose();
   });
 
