@@ -4,7 +4,12 @@
 // number. What is handed over is recorded per notification and number in the trigger state, so a
 // failed hand-over (outbox missing, disk full) is retried and a restart sends nothing again that
 // was recorded; only a crash between a hand-over and its record sends that one message twice.
+// After the hand-over, gammu-smsd moves each message to its sent folder or, having given up on
+// it, to its error folder: a message found there is counted, said in health and handed over
+// again, up to MAX_ATTEMPTS. (Followed in memory: one handed over before a restart is not.)
 import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.ts";
 import type { Notification, TriggerState } from "./trigger-state.ts";
@@ -14,14 +19,35 @@ type SmsConfig = NonNullable<GatewayConfig["alarms"]["sms"]>;
 const CHANNEL = "sms";
 /** gammu-smsd-inject splits longer texts into a multipart SMS; alerts are short. */
 const MAX_TEXT = 300;
+/** Hand-overs of one message to one number that gammu-smsd may give up on before this does. */
+const MAX_ATTEMPTS = 3;
+
+interface HandedOver {
+  notificationId: number;
+  number: string;
+  attempt: number;
+}
 
 export class SmsChannel {
   private readonly outbox = new SerialDrain(() => this.run());
   private retry: NodeJS.Timeout | undefined;
-  private lastError: string | undefined;
+  private readonly follow: NodeJS.Timeout;
+  /** The last hand-over that failed (cleared by one that works), and the last message gammu-smsd gave up on (cleared by one it sends). */
+  private handOverError: string | undefined;
+  private sendError: string | undefined;
   private handedOver = 0;
+  private sent = 0;
+  private failed = 0;
+  /** Outbox file name -> what it carries, until gammu-smsd has moved it to sent or error. */
+  private readonly awaiting = new Map<string, HandedOver>();
+  private readonly attempts = new Map<string, number>();
+  private readonly folders: { sent?: string; error?: string };
 
-  constructor(private readonly o: { village: string; config: SmsConfig; state: TriggerState; log: Logger }) {}
+  constructor(private readonly o: { village: string; config: SmsConfig; state: TriggerState; log: Logger }) {
+    this.folders = smsdFolders(o.config.gammuConfig);
+    this.follow = setInterval(() => this.followUp(), o.config.retryMs);
+    this.follow.unref();
+  }
 
   /** Hands over everything not yet handed over; calls made meanwhile run once more after. */
   drain(): Promise<void> {
@@ -30,11 +56,45 @@ export class SmsChannel {
 
   async stop(): Promise<void> {
     clearTimeout(this.retry);
+    clearInterval(this.follow);
     await this.outbox.stop();
   }
 
-  health(): { numbers: number; handedOver: number; waiting: number; lastError: string | null } {
-    return { numbers: this.o.config.numbers.length, handedOver: this.handedOver, waiting: this.pending().length, lastError: this.lastError ?? null };
+  health(): { numbers: number; handedOver: number; sent: number; failed: number; inModem: number; waiting: number; lastError: string | null } {
+    return {
+      numbers: this.o.config.numbers.length,
+      handedOver: this.handedOver,
+      sent: this.sent,
+      failed: this.failed,
+      inModem: this.awaiting.size,
+      waiting: this.pending().length,
+      lastError: this.handOverError ?? this.sendError ?? null,
+    };
+  }
+
+  /** What gammu-smsd did with each message handed over: sent, or given up (then handed over again). */
+  private followUp(): void {
+    let again = false;
+    for (const [file, h] of this.awaiting) {
+      if (this.folders.sent && existsSync(join(this.folders.sent, file))) {
+        this.awaiting.delete(file);
+        this.sent++;
+        this.sendError = undefined;
+      } else if (this.folders.error && existsSync(join(this.folders.error, file))) {
+        this.awaiting.delete(file);
+        this.failed++;
+        const key = `${h.notificationId}>${h.number}`;
+        const retried = h.attempt < MAX_ATTEMPTS;
+        this.sendError = `${new Date().toISOString()} gammu-smsd could not send the alarm SMS to ${h.number} (attempt ${h.attempt} of ${MAX_ATTEMPTS}; ${join(this.folders.error, file)})${retried ? "; handed over again" : "; given up: check the modem, its SIM and signal"}`;
+        this.o.log.warn({ notification: h.notificationId, number: h.number, attempt: h.attempt, file }, retried ? "alarm SMS failed in gammu-smsd; handed over again" : "alarm SMS failed in gammu-smsd; given up");
+        if (retried) {
+          this.attempts.set(key, h.attempt + 1);
+          this.o.state.unmarkChannelSent(CHANNEL, h.notificationId, h.number);
+          again = true;
+        }
+      }
+    }
+    if (again) void this.drain();
   }
 
   /** Notifications this channel sends, with the numbers each has still to go to. */
@@ -55,10 +115,11 @@ export class SmsChannel {
     for (const { n, numbers } of this.pending()) {
       for (const number of numbers) {
         if (this.outbox.isStopped) return;
+        let file: string | undefined;
         try {
-          await gammuInject(this.o.config.gammuConfig, number, `${this.o.village}: ${n.text}`.slice(0, MAX_TEXT));
+          file = await gammuInject(this.o.config.gammuConfig, number, `${this.o.village}: ${n.text}`.slice(0, MAX_TEXT));
         } catch (err) {
-          this.lastError = `${new Date().toISOString()} ${(err as Error).message}`;
+          this.handOverError = `${new Date().toISOString()} ${(err as Error).message}`;
           this.o.log.warn({ err: (err as Error).message, notification: n.id, number }, "alarm SMS not handed to gammu-smsd; retried");
           clearTimeout(this.retry);
           this.retry = setTimeout(() => void this.drain(), this.o.config.retryMs);
@@ -67,22 +128,50 @@ export class SmsChannel {
         }
         this.o.state.markChannelSent(CHANNEL, n.id, number);
         this.handedOver++;
+        if (file) this.awaiting.set(file, { notificationId: n.id, number, attempt: this.attempts.get(`${n.id}>${number}`) ?? 1 });
       }
     }
-    this.lastError = undefined;
-    // Everything up to the newest notification is handed over: later scans start there.
+    // Everything up to the newest notification is handed over: later scans start there, but not
+    // past a message gammu-smsd may still give up on (it would not be found to hand over again).
     const newest = this.o.state.notificationsAfter(this.o.state.channelStart(CHANNEL), 500).at(-1);
-    if (newest && this.pending().length === 0) this.o.state.moveChannelStart(CHANNEL, newest.id);
+    const followed = Math.min(Infinity, ...[...this.awaiting.values()].map((h) => h.notificationId - 1));
+    if (newest && this.pending().length === 0) {
+      const upTo = Math.min(newest.id, followed);
+      if (upTo > this.o.state.channelStart(CHANNEL)) this.o.state.moveChannelStart(CHANNEL, upTo);
+    }
+    this.handOverError = undefined;
   }
 }
 
-/** `gammu-smsd-inject -c <config> TEXT <number> -len <n> -text <text>`: writes it into gammu-smsd's outbox. */
-function gammuInject(gammuConfig: string, number: string, text: string): Promise<void> {
+/** gammu-smsd's sent and error folders, from its configuration file's [smsd] section (files service). */
+function smsdFolders(gammuConfig: string): { sent?: string; error?: string } {
+  let text = "";
+  try {
+    text = readFileSync(gammuConfig, "utf8");
+  } catch {
+    return {}; // read again by gammu-smsd-inject, whose failure is reported as a hand-over error
+  }
+  const section = /^\[smsd\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/im.exec(text)?.[1] ?? "";
+  const key = (name: string) => new RegExp(`^\\s*${name}\\s*=\\s*(.+?)\\s*$`, "im").exec(section)?.[1];
+  return { sent: key("sentsmspath"), error: key("errorsmspath") };
+}
+
+/**
+ * `gammu-smsd-inject -c <config> TEXT <number> -len <n> -text <text>`: writes it into gammu-smsd's
+ * outbox. Resolves with the outbox file's name ("Written message with ID <path>"), if it said one.
+ */
+function gammuInject(gammuConfig: string, number: string, text: string): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const child = spawn("gammu-smsd-inject", ["-c", gammuConfig, "TEXT", number, "-len", String(text.length), "-text", text], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("gammu-smsd-inject", ["-c", gammuConfig, "TEXT", number, "-len", String(text.length), "-text", text], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
+    let stdout = "";
+    child.stdout!.on("data", (d) => (stdout = (stdout + d).slice(-2000)));
     child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-500)));
     child.once("error", (err) => reject(new Error(`gammu-smsd-inject: ${err.message} (install Debian's gammu-smsd)`)));
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`gammu-smsd-inject exited ${code}: ${stderr.trim().split("\n").at(-1) ?? ""}`))));
+    child.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`gammu-smsd-inject exited ${code}: ${stderr.trim().split("\n").at(-1) ?? ""}`));
+      const id = /Written message with ID (.+)$/m.exec(stdout)?.[1]?.trim();
+      resolve(id ? basename(id) : undefined);
+    });
   });
 }

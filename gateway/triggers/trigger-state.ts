@@ -237,6 +237,11 @@ export class TriggerState {
     this.run("INSERT OR IGNORE INTO channel_sent (channel, notification_id, recipient) VALUES (?, ?, ?)", channel, notificationId, recipient);
   }
 
+  /** The channel's sender gave up on what was handed over (a modem's error folder): hand it over again. */
+  unmarkChannelSent(channel: string, notificationId: number, recipient: string): void {
+    this.run("DELETE FROM channel_sent WHERE channel = ? AND notification_id = ? AND recipient = ?", channel, notificationId, recipient);
+  }
+
   /** The newest 500, oldest first: a year of a village's announcements need not come in one answer. */
   notifications(): Notification[] {
     return this.sql("SELECT * FROM (SELECT id, at, kind, ref, text FROM notifications ORDER BY id DESC LIMIT 500) ORDER BY id").all() as Notification[];

@@ -1,9 +1,10 @@
 // An off-grid alarm channel (issue: dashboards and alarms a village cannot miss): an Emergency goes
 // out by SMS through gammu-smsd, Gammu's SMS daemon, with Gammu's dummy phone standing in for the
 // GSM modem. A hand-over that fails (its outbox is missing) is retried from the trigger state until
-// it is taken, and a gateway restart sends nothing twice.
+// it is taken, a gateway restart sends nothing twice, and a message gammu-smsd gives up on is
+// handed over again.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Gateway } from "../../gateway/gateway.ts";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
@@ -69,5 +70,23 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
     await new Promise((r) => setTimeout(r, 3_000)); // gammu-smsd polls its outbox every second
     expect(smsd.sent()).toHaveLength(4);
     expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ waiting: 0 });
+  });
+
+  it("a message gammu-smsd gives up on (its error folder) is said in health and handed over again", async () => {
+    await smsd.stop();
+    expect((await postCropLoss(gateway.http.url, 35)).status).toBe(201); // the Emergency again
+    await waitFor("both messages handed over", async () => (await getJson(`${api()}/health`)).body.sms?.inModem === 2);
+    // One of them is a message gammu-smsd cannot read: it will move it to its error folder.
+    const [broken] = readdirSync(smsd.outbox).filter((f) => f.includes("+15550100"));
+    writeFileSync(join(smsd.outbox, broken), "not a message\n");
+    await smsd.start();
+    await waitFor("the failure in health", async () => (await getJson(`${api()}/health`)).body.sms?.failed === 1, { timeoutMs: 20_000 });
+    // Handed over again and sent: each number has had this Emergency once.
+    const emergency = `Riverbend: Emergency: ${CROP_EMERGENCY}`;
+    await waitFor("the Emergency sent to both numbers", () => smsd.sent().filter((x) => x.text === emergency).length === 4, { timeoutMs: 20_000 });
+    expect(smsd.sent().slice(4).map((x) => x.number).sort()).toEqual(["+15550100", "+15550101"]);
+    await waitFor("both confirmed sent", async () => (await getJson(`${api()}/health`)).body.sms?.sent >= 2, { timeoutMs: 10_000 });
+    const health = (await getJson(`${api()}/health`)).body.sms;
+    expect(health).toMatchObject({ failed: 1, inModem: 0, waiting: 0, lastError: null });
   });
 });
