@@ -128,7 +128,8 @@ export class SmsChannel {
         }
         this.o.state.markChannelSent(CHANNEL, n.id, number);
         this.handedOver++;
-        if (file) this.awaiting.set(file, { notificationId: n.id, number, attempt: this.attempts.get(`${n.id}>${number}`) ?? 1 });
+        // Followed only where gammu-smsd keeps files (its files service) in folders its configuration names.
+        if (file && this.folders.sent && this.folders.error) this.awaiting.set(file, { notificationId: n.id, number, attempt: this.attempts.get(`${n.id}>${number}`) ?? 1 });
       }
     }
     // Everything up to the newest notification is handed over: later scans start there, but not
