@@ -31,7 +31,8 @@ interface HandedOver {
 export class SmsChannel {
   private readonly outbox = new SerialDrain(() => this.run());
   private retry: NodeJS.Timeout | undefined;
-  private readonly follow: NodeJS.Timeout;
+  /** Follows messages in the modem's folders; started with the first one handed over. */
+  private follow: NodeJS.Timeout | undefined;
   /** The last hand-over that failed (cleared by one that works), and the last message gammu-smsd gave up on (cleared by one it sends). */
   private handOverError: string | undefined;
   private sendError: string | undefined;
@@ -45,8 +46,6 @@ export class SmsChannel {
 
   constructor(private readonly o: { village: string; config: SmsConfig; state: TriggerState; log: Logger }) {
     this.folders = smsdFolders(o.config.gammuConfig);
-    this.follow = setInterval(() => this.followUp(), o.config.retryMs);
-    this.follow.unref();
   }
 
   /** Hands over everything not yet handed over; calls made meanwhile run once more after. */
@@ -129,7 +128,10 @@ export class SmsChannel {
         this.o.state.markChannelSent(CHANNEL, n.id, number);
         this.handedOver++;
         // Followed only where gammu-smsd keeps files (its files service) in folders its configuration names.
-        if (file && this.folders.sent && this.folders.error) this.awaiting.set(file, { notificationId: n.id, number, attempt: this.attempts.get(`${n.id}>${number}`) ?? 1 });
+        if (file && this.folders.sent && this.folders.error) {
+          this.awaiting.set(file, { notificationId: n.id, number, attempt: this.attempts.get(`${n.id}>${number}`) ?? 1 });
+          if (!this.follow) (this.follow = setInterval(() => this.followUp(), this.o.config.retryMs)).unref();
+        }
       }
     }
     // Everything up to the newest notification is handed over: later scans start there, but not
