@@ -4,7 +4,7 @@
 // it is taken, a gateway restart sends nothing twice, and a message gammu-smsd gives up on is
 // handed over again.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { Gateway } from "../../gateway/gateway.ts";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
@@ -76,17 +76,22 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
     await smsd.stop();
     expect((await postCropLoss(gateway.http.url, 35)).status).toBe(201); // the Emergency again
     await waitFor("both messages handed over", async () => (await getJson(`${api()}/health`)).body.sms?.inModem === 2);
-    // One of them is a message gammu-smsd cannot read: it will move it to its error folder.
-    const [broken] = readdirSync(smsd.outbox).filter((f) => f.includes("+15550100"));
-    writeFileSync(join(smsd.outbox, broken), "not a message\n");
+    // gammu-smsd gives up on one (no credit, no signal): it moves the file to its error folder, as
+    // its log says ("Renamed .../outbox/X to .../error/X"). Done here by hand: with a corrupt file
+    // to make it fail, gammu-smsd 1.42 hung after "Error in outbox" in 3 of 4 runs on this machine.
+    const [failing] = readdirSync(smsd.outbox).filter((f) => f.includes("+15550100"));
+    renameSync(join(smsd.outbox, failing), join(smsd.outbox, "..", "error", failing));
+    await waitFor("the failure in health, and the message handed over again", async () => {
+      const health = (await getJson(`${api()}/health`)).body.sms;
+      return health?.failed === 1 && readdirSync(smsd.outbox).filter((f) => f.includes("+15550100")).length === 1;
+    });
+    expect((await getJson(`${api()}/health`)).body.sms.lastError).toMatch(/gammu-smsd could not send the alarm SMS to \+15550100 \(attempt 1 of 3; .*error.*\); handed over again$/);
     await smsd.start();
-    await waitFor("the failure in health", async () => (await getJson(`${api()}/health`)).body.sms?.failed === 1, { timeoutMs: 20_000 });
-    // Handed over again and sent: each number has had this Emergency once.
     const emergency = `Riverbend: Emergency: ${CROP_EMERGENCY}`;
     await waitFor("the Emergency sent to both numbers", () => smsd.sent().filter((x) => x.text === emergency).length === 4, { timeoutMs: 20_000 });
     expect(smsd.sent().slice(4).map((x) => x.number).sort()).toEqual(["+15550100", "+15550101"]);
-    await waitFor("both confirmed sent", async () => (await getJson(`${api()}/health`)).body.sms?.sent >= 2, { timeoutMs: 10_000 });
-    const health = (await getJson(`${api()}/health`)).body.sms;
-    expect(health).toMatchObject({ failed: 1, inModem: 0, waiting: 0, lastError: null });
+    // Followed to the sent folder: nothing left in the modem's hands, and the failure is behind us.
+    await waitFor("both confirmed sent", async () => (await getJson(`${api()}/health`)).body.sms?.inModem === 0, { timeoutMs: 10_000 });
+    expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ failed: 1, sent: 2, inModem: 0, waiting: 0, lastError: null });
   });
 });
