@@ -7,6 +7,7 @@
 //   has frozen, or a charge count that no longer sees the current.
 // A problem holds until the sensors agree again (a frozen current until it moves); it names the
 // sensors and what to check.
+import { MAX_JOIN_MS, minutes } from "./stuck-sensors.ts";
 
 export interface PowerMoment {
   ts: number;
@@ -29,8 +30,6 @@ export interface PowerPlausibilityOptions {
   socStuckAfterPct: number;
 }
 
-/** Two moments further apart than this are not joined: a sensor was away. */
-const MAX_STEP_MS = 15 * 60_000;
 /** A hall sensor and an input transducer each read a few % off; a hundred watts or so is noise. */
 const MARGIN_W = 150;
 const MARGIN_SHARE = 0.1;
@@ -44,7 +43,7 @@ export class PowerPlausibility {
 
   observe(m: PowerMoment): void {
     const prev = this.last;
-    const joined = prev !== undefined && m.ts > prev.ts && m.ts - prev.ts <= MAX_STEP_MS;
+    const joined = prev !== undefined && m.ts > prev.ts && m.ts - prev.ts <= MAX_JOIN_MS;
     this.last = m;
 
     const chargeW = m.volts * m.amps;
@@ -99,4 +98,3 @@ export class PowerPlausibility {
 
 const round = (x: number) => +x.toFixed(1);
 const watts = (x: number, unit = "W") => `${Math.round(x).toLocaleString("en")} ${unit}`;
-const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;

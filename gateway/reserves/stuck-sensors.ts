@@ -12,8 +12,8 @@ interface Flat {
   flowingMs: number;
 }
 
-/** A gap between two flow readings longer than this is not counted as flow: the meter was away. */
-const MAX_FLOW_STEP_MS = 15 * 60_000;
+/** Two readings further apart than this are not joined (flow between them is not counted): the sensor was away. */
+export const MAX_JOIN_MS = 15 * 60_000;
 /** A level this close to the tank's capacity is a full tank overflowing, not a stuck sensor. */
 const FULL_SHARE = 0.98;
 
@@ -40,7 +40,7 @@ export class StuckSensors {
     if (levels) {
       // Flow between the previous flow reading and this one counts for every level flat through it.
       const prev = this.flow.get(r.sensor);
-      if (prev?.flowing && r.ts > prev.ts && r.ts - prev.ts <= MAX_FLOW_STEP_MS) {
+      if (prev?.flowing && r.ts > prev.ts && r.ts - prev.ts <= MAX_JOIN_MS) {
         for (const level of levels) {
           const f = this.flat.get(level);
           if (f && f.sinceTs < r.ts) f.flowingMs += r.ts - Math.max(prev.ts, f.sinceTs);
@@ -65,4 +65,5 @@ export class StuckSensors {
   }
 }
 
-const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
+/** A span the way the reasons say it: "40 min". */
+export const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
