@@ -69,6 +69,11 @@ export class UnoEmulator {
 
   constructor() {
     this.child = spawn(HARNESS, [FIRMWARE], { stdio: ["pipe", "pipe", "inherit"] });
+    // A harness that died (or was stopped) closes its end: what was still on its way is lost, as
+    // it would be on a board without power, not an error of the test's own.
+    this.child.stdin!.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+    });
     this.child.stdout!.setEncoding("utf8");
     this.child.stdout!.on("data", (d: string) => {
       this.buffer += d;
@@ -97,7 +102,11 @@ export class UnoEmulator {
     return uno;
   }
 
+  /** Off the board heard nothing more: a chip model's timer that fires after stop() writes into nothing. */
+  private stopped = false;
+
   private send(line: string): void {
+    if (this.stopped) return;
     this.child.stdin!.write(`${line}\n`);
   }
 
@@ -189,6 +198,7 @@ export class UnoEmulator {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const gone = new Promise((r) => this.child.once("exit", r));
     this.child.kill("SIGKILL"); // the board loses power
