@@ -8,7 +8,7 @@
 // it, to its error folder: a message found there is counted, said in health and handed over
 // again, up to MAX_ATTEMPTS. (Followed in memory: one handed over before a restart is not.)
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.ts";
@@ -26,6 +26,8 @@ interface HandedOver {
   notificationId: number;
   number: string;
   attempt: number;
+  /** Inodes of files already in the sent and error folders under this name when it was handed over. */
+  before: { sent?: number; error?: number };
 }
 
 export class SmsChannel {
@@ -42,7 +44,7 @@ export class SmsChannel {
   /** Outbox file name -> what it carries, until gammu-smsd has moved it to sent or error. */
   private readonly awaiting = new Map<string, HandedOver>();
   private readonly attempts = new Map<string, number>();
-  private readonly folders: { sent?: string; error?: string };
+  private readonly folders: { outbox?: string; sent?: string; error?: string };
 
   constructor(private readonly o: { village: string; config: SmsConfig; state: TriggerState; log: Logger }) {
     this.folders = smsdFolders(o.config.gammuConfig);
@@ -75,11 +77,11 @@ export class SmsChannel {
   private followUp(): void {
     let again = false;
     for (const [file, h] of this.awaiting) {
-      if (this.folders.sent && existsSync(join(this.folders.sent, file))) {
+      if (this.folders.sent && arrived(join(this.folders.sent, file), h.before.sent)) {
         this.awaiting.delete(file);
         this.sent++;
         this.sendError = undefined;
-      } else if (this.folders.error && existsSync(join(this.folders.error, file))) {
+      } else if (this.folders.error && arrived(join(this.folders.error, file), h.before.error)) {
         this.awaiting.delete(file);
         this.failed++;
         const key = `${h.notificationId}>${h.number}`;
@@ -129,7 +131,10 @@ export class SmsChannel {
         this.handedOver++;
         // Followed only where gammu-smsd keeps files (its files service) in folders its configuration names.
         if (file && this.folders.sent && this.folders.error) {
-          this.awaiting.set(file, { notificationId: n.id, number, attempt: this.attempts.get(`${n.id}>${number}`) ?? 1 });
+          let before = { sent: inode(join(this.folders.sent, file)), error: inode(join(this.folders.error, file)) };
+          // Taken from the outbox already: what is under its name now is this message.
+          if (this.folders.outbox && inode(join(this.folders.outbox, file)) === undefined) before = { sent: undefined, error: undefined };
+          this.awaiting.set(file, { notificationId: n.id, number, attempt: this.attempts.get(`${n.id}>${number}`) ?? 1, before });
           if (!this.follow) (this.follow = setInterval(() => this.followUp(), this.o.config.retryMs)).unref();
         }
       }
@@ -146,8 +151,22 @@ export class SmsChannel {
   }
 }
 
-/** gammu-smsd's sent and error folders, from its configuration file's [smsd] section (files service). */
-function smsdFolders(gammuConfig: string): { sent?: string; error?: string } {
+function inode(path: string): number | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.ino;
+}
+
+/**
+ * Whether gammu-smsd has moved a message to `path`. gammu-smsd-inject names a message by the
+ * second it was written, so one handed over again within that second carries the name of the
+ * one given up on, still in the error folder: only a file other than the one there before counts.
+ */
+function arrived(path: string, before: number | undefined): boolean {
+  const now = inode(path);
+  return now !== undefined && now !== before;
+}
+
+/** gammu-smsd's outbox, sent and error folders, from its configuration file's [smsd] section (files service). */
+function smsdFolders(gammuConfig: string): { outbox?: string; sent?: string; error?: string } {
   let text = "";
   try {
     text = readFileSync(gammuConfig, "utf8");
@@ -156,7 +175,7 @@ function smsdFolders(gammuConfig: string): { sent?: string; error?: string } {
   }
   const section = /^\[smsd\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/im.exec(text)?.[1] ?? "";
   const key = (name: string) => new RegExp(`^\\s*${name}\\s*=\\s*(.+?)\\s*$`, "im").exec(section)?.[1];
-  return { sent: key("sentsmspath"), error: key("errorsmspath") };
+  return { outbox: key("outboxpath"), sent: key("sentsmspath"), error: key("errorsmspath") };
 }
 
 /**

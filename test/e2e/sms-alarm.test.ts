@@ -4,7 +4,7 @@
 // it is taken, a gateway restart sends nothing twice, and a message gammu-smsd gives up on is
 // handed over again.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, readdirSync, renameSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Gateway } from "../../gateway/gateway.ts";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
@@ -98,5 +98,24 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
     // Followed to the sent folder: nothing left in the modem's hands, and the failure is behind us.
     await waitFor("both confirmed sent", async () => (await getJson(`${api()}/health`)).body.sms?.inModem === 0, { timeoutMs: 10_000 });
     expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ failed: 1, sent: 2, inModem: 0, waiting: 0, lastError: null });
+  });
+
+  it("an old message in the error folder under the name of a new one (same second, same number) is not taken for its failure", async () => {
+    // gammu-smsd-inject names a message by its number and the second it is written, so one handed
+    // over again at once takes the name of the one given up on. Such files, for the seconds ahead:
+    const errorFolder = join(smsd.outbox, "..", "error");
+    const pad = (n: number) => String(n).padStart(2, "0");
+    const stamp = (d: Date) => `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+    const decoys = [];
+    for (let s = 0; s < 20; s++) {
+      for (const number of ["+15550100", "+15550101"]) decoys.push(`OUTC${stamp(new Date(Date.now() + s * 1000))}_00_${number}_sms0.smsbackup`);
+    }
+    for (const f of decoys) writeFileSync(join(errorFolder, f), "an old message gammu-smsd gave up on\n");
+    const before = (await getJson(`${api()}/health`)).body.sms;
+    expect((await postCropLoss(gateway.http.url, 1)).status).toBe(201); // the clear
+    const sentFolder = join(smsd.outbox, "..", "sent");
+    await waitFor("the clear in gammu-smsd's sent folder under a name an old error carries", () => readdirSync(sentFolder).filter((f) => decoys.includes(f)).length === 2, { timeoutMs: 20_000 });
+    await waitFor("both confirmed sent", async () => (await getJson(`${api()}/health`)).body.sms?.inModem === 0, { timeoutMs: 10_000 });
+    expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ failed: before.failed, sent: before.sent + 2, waiting: 0, lastError: null });
   });
 });
