@@ -106,7 +106,7 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
     const errorFolder = join(smsd.outbox, "..", "error");
     const pad = (n: number) => String(n).padStart(2, "0");
     const stamp = (d: Date) => `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
-    const decoys = [];
+    const decoys: string[] = [];
     for (let s = 0; s < 20; s++) {
       for (const number of ["+15550100", "+15550101"]) decoys.push(`OUTC${stamp(new Date(Date.now() + s * 1000))}_00_${number}_sms0.smsbackup`);
     }
