@@ -372,7 +372,8 @@ export class Gateway {
       };
     });
     const sensors = this.reserves.sensorTrouble(this.clock());
-    const verdict = healthVerdict({ broker, store, refusingWrites: this.ingest.refusingWrites, devices, sensors, federation });
+    const sms = this.sms?.health();
+    const verdict = healthVerdict({ broker, store, refusingWrites: this.ingest.refusingWrites, devices, sensors, federation, alarmChannels: sms?.problems });
     return {
       ...verdict,
       version: VERSION,
@@ -383,7 +384,7 @@ export class Gateway {
       devices,
       sensors,
       alarmOutputs: this.alarmOutputs.status(),
-      ...(this.sms ? { sms: this.sms.health() } : {}),
+      ...(sms ? { sms } : {}),
     };
   }
 }

@@ -133,6 +133,8 @@ export const gatewayConfigSchema = z.strictObject({
           numbers: z.array(z.string().regex(/^\+[1-9][0-9]{6,14}$/, "an international number such as +15550100")).min(1).max(20),
           urgencies: z.array(urgencySchema).min(1).default(["Emergency"]),
           retryMs: z.number().int().min(100).max(3_600_000).default(30_000),
+          /** A message gammu-smsd holds this long, neither sent nor given up, makes health degraded (a modem unplugged, a daemon hung). */
+          heldTooLongMs: z.number().int().min(1_000).max(86_400_000).default(600_000),
         })
         .optional(),
     })

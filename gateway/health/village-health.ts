@@ -12,6 +12,8 @@ export interface HealthParts {
   devices: ReadonlyArray<{ device: string; online: boolean; lastStatus: string | null }>;
   sensors: ReadonlyArray<{ sensor: string; problem: string }>;
   federation?: { state: string };
+  /** Alarm channels failing quietly (gateway/triggers/sms-channel.ts): alarms nobody receives. */
+  alarmChannels?: readonly string[];
 }
 
 export interface HealthVerdict {
@@ -32,6 +34,7 @@ export function healthVerdict(p: HealthParts): HealthVerdict {
     ...p.devices.filter((d) => !d.online).map((d) => (d.lastStatus ? `device ${d.device} offline (last heard ${d.lastStatus})` : `device ${d.device} has never connected`)),
     ...p.sensors.map((s) => `sensor ${s.sensor} ${s.problem}`),
     ...(p.federation && p.federation.state === "down" ? ["federation link down: aid requests wait in the outbox"] : []),
+    ...(p.alarmChannels ?? []),
   ];
   const problems = [...own, ...village];
   return { status: problems.length === 0 ? "ok" : "degraded", gatewayDown: own.length > 0, problems };

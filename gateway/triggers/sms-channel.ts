@@ -26,8 +26,25 @@ interface HandedOver {
   notificationId: number;
   number: string;
   attempt: number;
+  handedAtMs: number;
   /** Inodes of files already in the sent and error folders under this name when it was handed over. */
   before: { sent?: number; error?: number };
+}
+
+export interface SmsHealth {
+  numbers: number;
+  handedOver: number;
+  sent: number;
+  failed: number;
+  /** Handed to gammu-smsd, neither sent nor given up yet; the oldest of them for how long. */
+  inModem: number;
+  oldestInModemMs: number | null;
+  heldTooLongMs: number;
+  /** Not handed over yet (gammu-smsd-inject failing), or to be handed over again. */
+  waiting: number;
+  lastError: string | null;
+  /** What people must act on, in their words; empty when the channel works. */
+  problems: string[];
 }
 
 export class SmsChannel {
@@ -38,6 +55,8 @@ export class SmsChannel {
   /** The last hand-over that failed (cleared by one that works), and the last message gammu-smsd gave up on (cleared by one it sends). */
   private handOverError: string | undefined;
   private sendError: string | undefined;
+  /** Set when a message is given up after MAX_ATTEMPTS; cleared by one gammu-smsd sends. */
+  private givenUp: string | undefined;
   private handedOver = 0;
   private sent = 0;
   private failed = 0;
@@ -61,15 +80,28 @@ export class SmsChannel {
     await this.outbox.stop();
   }
 
-  health(): { numbers: number; handedOver: number; sent: number; failed: number; inModem: number; waiting: number; lastError: string | null } {
+  health(): SmsHealth {
+    const oldest = Math.min(...[...this.awaiting.values()].map((h) => h.handedAtMs));
+    const heldMs = Number.isFinite(oldest) ? Date.now() - oldest : null;
+    const waiting = this.pending().length;
+    const problems: string[] = [];
+    if (heldMs !== null && heldMs > this.o.config.heldTooLongMs) {
+      const n = this.awaiting.size;
+      problems.push(`alarm SMS: ${n} message${n === 1 ? "" : "s"} held by gammu-smsd, neither sent nor given up, the oldest for ${Math.round(heldMs / 60_000)} min: check that gammu-smsd runs and the modem is attached`);
+    }
+    if (waiting > 0 && this.handOverError) problems.push(`alarm SMS: ${waiting} alert${waiting === 1 ? "" : "s"} not handed to gammu-smsd: ${this.handOverError}`);
+    if (this.givenUp) problems.push(this.givenUp);
     return {
       numbers: this.o.config.numbers.length,
       handedOver: this.handedOver,
       sent: this.sent,
       failed: this.failed,
       inModem: this.awaiting.size,
-      waiting: this.pending().length,
+      oldestInModemMs: heldMs,
+      heldTooLongMs: this.o.config.heldTooLongMs,
+      waiting,
       lastError: this.handOverError ?? this.sendError ?? null,
+      problems,
     };
   }
 
@@ -81,6 +113,7 @@ export class SmsChannel {
         this.awaiting.delete(file);
         this.sent++;
         this.sendError = undefined;
+        this.givenUp = undefined;
       } else if (this.folders.error && arrived(join(this.folders.error, file), h.before.error)) {
         this.awaiting.delete(file);
         this.failed++;
@@ -88,6 +121,7 @@ export class SmsChannel {
         const retried = h.attempt < MAX_ATTEMPTS;
         this.sendError = `${new Date().toISOString()} gammu-smsd could not send the alarm SMS to ${h.number} (attempt ${h.attempt} of ${MAX_ATTEMPTS}; ${join(this.folders.error, file)})${retried ? "; handed over again" : "; given up: check the modem, its SIM and signal"}`;
         this.o.log.warn({ notification: h.notificationId, number: h.number, attempt: h.attempt, file }, retried ? "alarm SMS failed in gammu-smsd; handed over again" : "alarm SMS failed in gammu-smsd; given up");
+        if (!retried) this.givenUp = `alarm SMS to ${h.number} not sent after ${MAX_ATTEMPTS} attempts (gammu-smsd gave up on each): check the modem, its SIM and signal`;
         if (retried) {
           this.attempts.set(key, h.attempt + 1);
           this.o.state.unmarkChannelSent(CHANNEL, h.notificationId, h.number);
@@ -134,7 +168,7 @@ export class SmsChannel {
           let before = { sent: inode(join(this.folders.sent, file)), error: inode(join(this.folders.error, file)) };
           // Taken from the outbox already: what is under its name now is this message.
           if (this.folders.outbox && inode(join(this.folders.outbox, file)) === undefined) before = { sent: undefined, error: undefined };
-          this.awaiting.set(file, { notificationId: n.id, number, attempt: this.attempts.get(`${n.id}>${number}`) ?? 1, before });
+          this.awaiting.set(file, { notificationId: n.id, number, attempt: this.attempts.get(`${n.id}>${number}`) ?? 1, handedAtMs: Date.now(), before });
           if (!this.follow) (this.follow = setInterval(() => this.followUp(), this.o.config.retryMs)).unref();
         }
       }

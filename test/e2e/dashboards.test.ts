@@ -15,6 +15,15 @@ const SHOTS = "test-results/dashboards";
 /** An element's background colour as the browser computed it (the test code has no DOM types). */
 const backgroundOf = (l: Locator) => l.evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor);
 const LOGIN = { username: "kitchen", password: TEST_PASSWORD };
+const PAGES = ["overview", "water-power", "greenhouse", "pantry", "aid", "village"];
+/** What sticks out of the screen: the page's width against the viewport, and each group or widget wider than the screen or than its own box. */
+const LAYOUT = `(() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('.nrdb-ui-group, .nrdb-ui-widget')]
+    .filter((e) => e.getBoundingClientRect().right > width + 1 || e.scrollWidth > e.clientWidth + 1)
+    .map((e) => (e.innerText || e.className).trim().split('\\n')[0].slice(0, 60));
+  return { width, scrollWidth: document.documentElement.scrollWidth, wide };
+})()`;
 
 describe("dashboards", () => {
   let v: TestVillage;
@@ -326,6 +335,31 @@ describe("dashboards", () => {
     await waitFor("the bar cleared", async () => (await bar.innerText()).includes("No active alerts"), { timeoutMs: 20_000, intervalMs: 250 });
     expect(await backgroundOf(bar)).not.toBe("rgb(176, 0, 32)");
   });
+
+  it("every page at desktop and phone size: nothing wider than the screen, no placeholder left showing; a screenshot of each", async () => {
+    for (const size of [{ name: "desktop", width: 1280, height: 800 }, { name: "phone", width: 412, height: 915 }]) {
+      const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
+      const p = await context.newPage();
+      p.on("request", (r) => {
+        if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) foreign.push(r.url());
+      });
+      for (const path of PAGES) {
+        await p.goto(`${base}/dashboard/${path}`);
+        await p.locator(".nrdb-ui-group").first().waitFor({ timeout: 30_000 });
+        // Live values replace the templates' placeholders within a poll or two.
+        await waitFor(`${path} at ${size.name} size filled in`, async () => {
+          const text = await p.locator("main").innerText();
+          return text.length > 0 && !text.includes("{{");
+        }, { timeoutMs: 20_000, intervalMs: 250 });
+        await p.waitForTimeout(1_000); // charts and tables lay out after their data arrives
+        const layout = (await p.evaluate(LAYOUT)) as { width: number; scrollWidth: number; wide: string[] };
+        expect(layout.wide, `${path} at ${size.name} size: sticking out`).toEqual([]);
+        expect(layout.scrollWidth, `${path} at ${size.name} size: page width`).toBeLessThanOrEqual(layout.width);
+        await p.screenshot({ path: `${SHOTS}/${path}-${size.name}.png`, fullPage: true });
+      }
+      await context.close();
+    }
+  }, 120_000);
 
   it("loaded every page without a request leaving the gateway (no CDN, works with no internet)", () => {
     expect(foreign).toEqual([]);

@@ -32,7 +32,7 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
       village: { id: "riverbend", name: "Riverbend", headCount: 180 },
       dataDir: join(dir.path, "gw"), triggersFile: rules,
       mqtt: { host: "127.0.0.1", port: 0, requireIdentity: false }, http: { host: "127.0.0.1", port: 0, anonymousWrites: true }, nodeRed: { enabled: false },
-      alarms: { sms: { gammuConfig: smsd.config, numbers: ["+15550100", "+15550101"], retryMs: 300 } },
+      alarms: { sms: { gammuConfig: smsd.config, numbers: ["+15550100", "+15550101"], retryMs: 300, heldTooLongMs: 1_500 } },
     }, "test");
     gateway = new Gateway({ config, boards, log: testLog });
     await gateway.start();
@@ -50,6 +50,8 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
     const health = (await getJson(`${api()}/health`)).body.sms;
     expect(health).toMatchObject({ numbers: 2, handedOver: 0, waiting: 1 });
     expect(health.lastError).toMatch(/gammu-smsd-inject exited/);
+    const smsProblems = async () => ((await getJson(`${api()}/health`)).body.problems as string[]).filter((p) => p.startsWith("alarm SMS"));
+    expect(await smsProblems()).toEqual([expect.stringMatching(/^alarm SMS: 1 alert not handed to gammu-smsd: .*gammu-smsd-inject exited/)]);
 
     // The modem's daemon comes up with its outbox: the next retry hands both messages over.
     mkdirSync(smsd.outbox, { recursive: true });
@@ -59,6 +61,7 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
     expect(sent.map((s) => s.number).sort()).toEqual(["+15550100", "+15550101"]);
     for (const s of sent) expect(s.text).toBe(`Riverbend: Emergency: ${CROP_EMERGENCY}`);
     expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ handedOver: 2, waiting: 0, lastError: null });
+    await waitFor("no alarm SMS problem in health", async () => (await smsProblems()).length === 0);
   });
 
   it("a clear goes out too; after a restart nothing is sent twice", async () => {
@@ -76,6 +79,9 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
     await smsd.stop();
     expect((await postCropLoss(gateway.http.url, 35)).status).toBe(201); // the Emergency again
     await waitFor("both messages handed over", async () => (await getJson(`${api()}/health`)).body.sms?.inModem === 2);
+    // Nobody would see a daemon that stopped taking messages: after heldTooLongMs health says so.
+    await waitFor("the held messages among health's problems", async () =>
+      ((await getJson(`${api()}/health`)).body.problems as string[]).some((p) => /^alarm SMS: 2 messages held by gammu-smsd, neither sent nor given up/.test(p)));
     // gammu-smsd gives up on one (no credit, no signal): it moves the file to its error folder, as
     // its log says ("Renamed .../outbox/X to .../error/X"). Done here by hand: with a corrupt file
     // to make it fail, gammu-smsd 1.42 hung after "Error in outbox" in 3 of 4 runs on this machine.
@@ -98,6 +104,7 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
     // Followed to the sent folder: nothing left in the modem's hands, and the failure is behind us.
     await waitFor("both confirmed sent", async () => (await getJson(`${api()}/health`)).body.sms?.inModem === 0, { timeoutMs: 10_000 });
     expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ failed: 1, sent: 2, inModem: 0, waiting: 0, lastError: null });
+    expect(((await getJson(`${api()}/health`)).body.problems as string[]).filter((p) => p.startsWith("alarm SMS"))).toEqual([]);
   });
 
   it("an old message in the error folder under the name of a new one (same second, same number) is not taken for its failure", async () => {
