@@ -25,7 +25,12 @@ const readingsQuery = z.strictObject({
   from: timeParam.optional(),
   to: timeParam.optional(),
   limit: z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(100_000)).optional(),
+  /** Bucket size in ms: min, mean and max per bucket instead of every reading (a season's chart). */
+  every: z.string().regex(/^\d+$/, { error: "expected a bucket size in milliseconds" }).transform(Number).pipe(z.number().int().min(1_000, "at least 1000 ms")).optional(),
 });
+
+/** A summary larger than this is not a chart's: ask for bigger buckets. */
+const MAX_BUCKETS = 10_000;
 
 export function apiRouter(deps: ApiDeps): express.Router {
   const now = deps.now ?? Date.now;
@@ -71,6 +76,12 @@ export function apiRouter(deps: ApiDeps): express.Router {
       const fromMs = q.from ?? toMs - 24 * 3_600_000;
       // An empty answer would read as "no readings then", not as a question asked backwards.
       if (fromMs > toMs) throw new CsError("CS_ERR_QUERY_INVALID", `from: ${new Date(fromMs).toISOString()} is after to (${new Date(toMs).toISOString()})`);
+      if (q.every !== undefined) {
+        if ((toMs - fromMs) / q.every > MAX_BUCKETS) throw new CsError("CS_ERR_QUERY_INVALID", `every: ${q.every} ms makes more than ${MAX_BUCKETS} buckets from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}; ask for bigger buckets`);
+        const buckets = await deps.store.summary({ sensor: q.sensor, fromMs, toMs, everyMs: q.every });
+        res.json({ sensor: q.sensor, from: fromMs, to: toMs, every: q.every, buckets });
+        return;
+      }
       const rows = await deps.store.query({ sensor: q.sensor, fromMs, toMs, limit: q.limit });
       res.json({ sensor: q.sensor, from: fromMs, to: toMs, readings: rows });
     } catch (err) {

@@ -9,7 +9,7 @@ import Database from "better-sqlite3";
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import type { ReadingQuery, Store, StoreHealth, StoredReading } from "./store.ts";
+import type { ReadingQuery, Store, StoreHealth, StoredReading, SummaryBucket, SummaryQuery } from "./store.ts";
 import { CLOCK_CODES, QUALITY_CODES, SCHEMA } from "./embedded-schema.ts";
 import { moveStringRows, rekeyDeviceKeyedSamples } from "./embedded-migrations.ts";
 
@@ -162,6 +162,24 @@ export class EmbeddedStore implements Store {
       .prepare(`${DECODED} WHERE x.series IN (SELECT id FROM series WHERE sensor = ?) AND x.ts BETWEEN ? AND ? ORDER BY x.ts, x.seq LIMIT ?`)
       .all(q.sensor, q.fromMs, q.toMs, q.limit ?? 10_000) as Row[];
     return rows.map(fromRow);
+  }
+
+  async summary(q: SummaryQuery): Promise<SummaryBucket[]> {
+    // Raw good readings and the hourly rows folded from older ones, bucketed alike; a mean of
+    // means is weighted by count. Integer division aligns buckets as InfluxDB does (a JS number is
+    // bound as a REAL, hence the casts).
+    return this.open()
+      .prepare(
+        `SELECT b AS ts, min(lo) AS min, sum(total) / sum(n) AS mean, max(hi) AS max, sum(n) AS count FROM (
+           SELECT (x.ts / CAST(@every AS INTEGER)) * CAST(@every AS INTEGER) AS b, min(x.value) AS lo, sum(x.value) AS total, max(x.value) AS hi, count(x.value) AS n
+           FROM samples x WHERE x.series IN (SELECT id FROM series WHERE sensor = @sensor) AND x.ts BETWEEN @from AND @to AND x.quality = 0 AND x.value IS NOT NULL
+           GROUP BY b
+           UNION ALL
+           SELECT (hour_ms / CAST(@every AS INTEGER)) * CAST(@every AS INTEGER), min, mean * count, max, count
+           FROM readings_hourly WHERE sensor = @sensor AND hour_ms BETWEEN @from AND @to
+         ) GROUP BY b HAVING sum(n) > 0 ORDER BY b`,
+      )
+      .all({ sensor: q.sensor, from: Math.floor(q.fromMs), to: Math.floor(q.toMs), every: Math.floor(q.everyMs) }) as SummaryBucket[];
   }
 
   async sequences(device: string): Promise<number[]> {

@@ -7,7 +7,7 @@ import { InfluxDB, escape } from "influx";
 // The package's own HTTP pool (typed in its lib/src/pool.d.ts, not re-exported from the index):
 // writes send line protocol built here through it, with the same keep-alive, timeout and errors.
 import { Pool } from "influx/lib/src/pool.js";
-import type { ReadingQuery, Store, StoreHealth, StoredReading } from "./store.ts";
+import type { ReadingQuery, Store, StoreHealth, StoredReading, SummaryBucket, SummaryQuery } from "./store.ts";
 import type { Reading } from "../../protocol/payloads.ts";
 
 export interface InfluxStoreOptions {
@@ -134,6 +134,17 @@ export class InfluxStore implements Store {
       ),
     );
     return rows.map(fromRow);
+  }
+
+  async summary(q: SummaryQuery): Promise<SummaryBucket[]> {
+    const rows = await this.track(
+      this.influx.query<{ time: { getTime(): number }; min: number; mean: number; max: number; count: number }>(
+        `SELECT min("value") AS "min", mean("value") AS "mean", max("value") AS "max", count("value") AS "count" FROM ${MEASUREMENT}
+         WHERE "sensor" = ${escape.stringLit(q.sensor)} AND "quality" = 'good' AND time >= ${Math.floor(q.fromMs)}ms AND time < ${Math.floor(q.toMs) + 1}ms
+         GROUP BY time(${Math.floor(q.everyMs)}ms) fill(none)`,
+      ),
+    );
+    return rows.map((r) => ({ ts: r.time.getTime(), min: r.min, mean: r.mean, max: r.max, count: r.count }));
   }
 
   async sequences(device: string): Promise<number[]> {

@@ -15,6 +15,23 @@ export interface ReadingQuery {
   limit?: number;
 }
 
+/** Good readings of one sensor in buckets of `everyMs`, aligned to multiples of it since 1970 (as InfluxDB's GROUP BY time). */
+export interface SummaryQuery {
+  sensor: string;
+  fromMs: number;
+  toMs: number;
+  everyMs: number;
+}
+
+export interface SummaryBucket {
+  /** The bucket's start, epoch ms. */
+  ts: number;
+  min: number;
+  mean: number;
+  max: number;
+  count: number;
+}
+
 export interface StoreHealth {
   state: "up" | "down" | "starting";
   detail?: string;
@@ -34,6 +51,12 @@ export interface Store {
   latest(): Promise<StoredReading[]>;
   /** Readings of one sensor in a time window, oldest first. */
   query(q: ReadingQuery): Promise<StoredReading[]>;
+  /**
+   * A season's history for a chart without moving every reading: good readings only, empty
+   * buckets left out, oldest first. The embedded store includes the hourly rows it keeps past raw
+   * retention.
+   */
+  summary(q: SummaryQuery): Promise<SummaryBucket[]>;
   /** Every stored sequence number of a device, ascending: how loss and duplicates are counted. */
   sequences(device: string): Promise<number[]>;
   health(): StoreHealth;

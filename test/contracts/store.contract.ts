@@ -92,6 +92,31 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       expect(bySensor["tank-north-level"]).toMatchObject({ seq: 6 });
     });
 
+    it("summarises a sensor's good readings in buckets aligned to the bucket size, leaving out invalid readings and empty buckets", async () => {
+      const every = 60_000;
+      const start = Math.floor(T0 / every) * every; // a bucket's start
+      const probe = (seq: number, atMs: number, value: number | null) =>
+        reading(1_000 + seq, { sensor: "summary-probe", ts: start + atMs, value, ...(value === null ? { quality: "invalid" as const, warning: "no answer" } : {}) });
+      await store.write([
+        probe(1, 0, 10), probe(2, 20_000, 20), probe(3, 59_999, 60), probe(4, 30_000, null), // first bucket: 10, 20, 60
+        probe(5, 60_000, 5), // second bucket: 5
+        // third bucket empty
+        probe(6, 3 * every + 1, 7), probe(7, 3 * every + 2, 9), // fourth bucket
+      ]);
+      const buckets = await store.summary({ sensor: "summary-probe", fromMs: start, toMs: start + 4 * every - 1, everyMs: every });
+      expect(buckets).toEqual([
+        { ts: start, min: 10, mean: 30, max: 60, count: 3 },
+        { ts: start + every, min: 5, mean: 5, max: 5, count: 1 },
+        { ts: start + 3 * every, min: 7, mean: 8, max: 9, count: 2 },
+      ]);
+      // A window starting inside a bucket counts only what is inside the window.
+      expect(await store.summary({ sensor: "summary-probe", fromMs: start + 20_000, toMs: start + 60_000, everyMs: every })).toEqual([
+        { ts: start, min: 20, mean: 40, max: 60, count: 2 },
+        { ts: start + every, min: 5, mean: 5, max: 5, count: 1 },
+      ]);
+      expect(await store.summary({ sensor: "no-such-sensor", fromMs: start, toMs: start + every, everyMs: every })).toEqual([]);
+    });
+
     it("answers an empty window with no rows", async () => {
       expect(await store.query({ sensor: "tank-north-level", fromMs: 0, toMs: 1000 })).toEqual([]);
     });

@@ -142,4 +142,49 @@ describe("flow files in a real Node-RED", () => {
     expect((await v.gateway.store.latest()).find((r) => r.sensor === "count-oil")).toMatchObject({ value: 42.5 });
     await helper.unload();
   });
+
+  it("a season's chart (90 days) draws the store's bucket means, never moving the raw readings", async () => {
+    // 90 days of a tank every 30 minutes, rising by 10 L a day (last in this file: it is history
+    // the other tests' figures would read).
+    const DAY = 86_400_000;
+    const start = Date.now() - 89.5 * DAY;
+    const history = Array.from({ length: Math.floor((89.4 * DAY) / 1_800_000) }, (_, k) => ({
+      device: "water-main", seq: 50_000_000 + k, sensor: "tank-north-level", value: 1_000 + (k * 1_800_000 * 10) / DAY,
+      unit: "L" as const, quality: "good" as const, ts: start + k * 1_800_000, clock: "synced" as const,
+    }));
+    await v.gateway.store.write(history);
+    const flow = [...shared, { id: "season", type: "cs-reading", z: "t", gateway: shared[0].id, sensor: "tank-north-level", interval: "3600", historyHours: "2160", wires: [["chart"]] }, { id: "chart", type: "helper", z: "t", wires: [] }];
+    const realFetch = globalThis.fetch;
+    const asked: string[] = [];
+    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
+      asked.push(String(input));
+      return realFetch(input, init);
+    }) as typeof fetch;
+    try {
+      await helper.load([csNodes], flow);
+      let drawn: { x: number; y: number }[] | undefined;
+      helper.getNode("chart")!.on("input", (msg) => {
+        if (msg.history) drawn = msg.payload as { x: number; y: number }[];
+      });
+      await waitFor("the season's history", () => drawn, { timeoutMs: 20_000 });
+      const readings = asked.filter((u) => u.includes("/api/readings"));
+      expect(readings.length).toBeGreaterThan(0);
+      for (const u of readings) expect(new URL(u).searchParams.has("every"), u).toBe(true); // never the raw readings
+      const every = Number(new URL(readings[0]).searchParams.get("every"));
+      expect(every).toBe(260 * 60_000); // 90 days in 500 steps, in whole minutes
+      // About 500 points from a season of 4,300 readings, each the mean of its bucket.
+      expect(drawn!.length).toBeGreaterThan(480);
+      expect(drawn!.length).toBeLessThanOrEqual(500);
+      expect(drawn!.every((p) => p.x % every === 0)).toBe(true);
+      expect(drawn![0].x).toBeLessThanOrEqual(start);
+      expect(drawn!.at(-1)!.x).toBeGreaterThan(Date.now() - 2 * DAY);
+      for (const p of drawn!.slice(1, -1)) {
+        const inBucket = history.filter((r) => r.ts >= p.x && r.ts < p.x + every);
+        expect(p.y).toBeCloseTo(inBucket.reduce((sum, r) => sum + r.value, 0) / inBucket.length, 6);
+      }
+    } finally {
+      globalThis.fetch = realFetch;
+      await helper.unload();
+    }
+  });
 });

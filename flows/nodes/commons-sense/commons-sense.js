@@ -80,11 +80,11 @@ function poll(node, seconds, tick) {
   });
 }
 
-/** Every n-th row, so that a phone draws a day of readings without stalling. */
-function thin(rows, max) {
-  if (rows.length <= max) return rows;
-  const step = rows.length / max;
-  return Array.from({ length: max }, (_, i) => rows[Math.floor(i * step)]);
+/** Points a phone draws without stalling, however long the range. */
+const CHART_POINTS = 500;
+/** A chart's bucket: the range in CHART_POINTS steps, in whole minutes. */
+function bucketMs(hours) {
+  return Math.max(60_000, Math.ceil((hours * 3_600_000) / CHART_POINTS / 60_000) * 60_000);
 }
 
 /**
@@ -139,12 +139,14 @@ module.exports = function (RED) {
     const sensor = config.sensor;
     if (!gateway || !sensor) return void this.status({ fill: "red", shape: "dot", text: "gateway and sensor needed" });
     // Chart mode: points { x: time, y: value }, first the stored history (so a chart is full
-    // right after a restart), then each new reading.
+    // right after a restart), then each new reading. The history is the mean of each bucket, summed
+    // up in the store: a season of 10-second readings is 800,000 rows a sensor, never moved here.
     const hours = Number(config.historyHours) || 0;
     if (hours > 0) {
       const to = Date.now();
-      call(gateway, `/readings?sensor=${encodeURIComponent(sensor)}&from=${to - hours * 3_600_000}&to=${to}&limit=100000`).then(
-        ({ readings }) => this.send({ topic: sensor, history: true, payload: thin(readings.filter((r) => r.value !== null), 500).map((r) => ({ x: r.ts, y: r.value })) }),
+      const every = bucketMs(hours);
+      call(gateway, `/readings?sensor=${encodeURIComponent(sensor)}&from=${to - hours * 3_600_000}&to=${to}&every=${every}`).then(
+        ({ buckets }) => this.send({ topic: sensor, history: true, payload: buckets.map((b) => ({ x: b.ts, y: b.mean })) }),
         (err) => this.status({ fill: "red", shape: "ring", text: err.message.slice(0, 60) }),
       );
     }

@@ -44,6 +44,25 @@ describe("HTTP API", () => {
     expect(iso.readings).toHaveLength(2);
   });
 
+  it("GET /api/readings with every= answers min, mean and max per bucket, for a season's chart", async () => {
+    const every = 3_600_000;
+    const { status, body } = await getJson(`${base}/readings?sensor=tank-north-level&from=${NOW - 90 * 86_400_000}&to=${NOW}&every=${every}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ sensor: "tank-north-level", every, buckets: expect.any(Array) });
+    expect(body.readings).toBeUndefined();
+    const bucket = (ts: number) => Math.floor(ts / every) * every;
+    const wanted = bucket(NOW - 60_000) === bucket(NOW - 30_000)
+      ? [{ ts: bucket(NOW - 60_000), min: 5990, mean: 5995, max: 6000, count: 2 }]
+      : [{ ts: bucket(NOW - 60_000), min: 6000, mean: 6000, max: 6000, count: 1 }, { ts: bucket(NOW - 30_000), min: 5990, mean: 5990, max: 5990, count: 1 }];
+    expect(body.buckets).toEqual(wanted);
+    const tooMany = await getJson(`${base}/readings?sensor=tank-north-level&from=${NOW - 90 * 86_400_000}&to=${NOW}&every=1000`);
+    expect(tooMany).toMatchObject({ status: 400, body: { code: "CS_ERR_QUERY_INVALID" } });
+    expect(tooMany.body.message).toMatch(/every: 1000 ms makes more than 10000 buckets .*ask for bigger buckets$/);
+    const notANumber = await getJson(`${base}/readings?sensor=tank-north-level&every=1h`);
+    expect(notANumber).toMatchObject({ status: 400, body: { code: "CS_ERR_QUERY_INVALID" } });
+    expect(notANumber.body.message).toContain("every: expected a bucket size in milliseconds");
+  });
+
   it("answers bad queries with a code", async () => {
     const missing = await getJson(`${base}/readings`);
     expect(missing).toMatchObject({ status: 400, body: { code: "CS_ERR_QUERY_INVALID" } });

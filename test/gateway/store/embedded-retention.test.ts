@@ -31,6 +31,17 @@ describe("embedded store retention", () => {
     expect(store.hourly("tank-north-level", 0, NOW)).toEqual([
       { sensor: "tank-north-level", device: "water-main", unit: "L", hourMs: hour, min: 10, mean: 25, max: 40, count: 4 },
     ]);
+    // A season's chart sees both: the folded hour and the raw reading, bucketed alike.
+    const every = 10 * DAY;
+    expect(await store.summary({ sensor: "tank-north-level", fromMs: NOW - 90 * DAY, toMs: NOW, everyMs: every })).toEqual([
+      { ts: Math.floor(hour / every) * every, min: 10, mean: 25, max: 40, count: 4 },
+      { ts: Math.floor((NOW - DAY) / every) * every, min: 7, mean: 7, max: 7, count: 1 },
+    ]);
+    // The raw reading and its hour in one bucket: a mean weighted by count.
+    await store.write([{ device: "water-main", seq: 8, sensor: "tank-north-level", value: 55, unit: "L", quality: "good", ts: hour + 3_600_000, clock: "synced" }]);
+    expect(await store.summary({ sensor: "tank-north-level", fromMs: hour, toMs: hour + 2 * 3_600_000, everyMs: DAY })).toEqual([
+      { ts: Math.floor(hour / DAY) * DAY, min: 10, mean: 31, max: 55, count: 5 },
+    ]);
     await store.stop();
     dir.remove();
   });
