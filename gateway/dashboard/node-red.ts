@@ -17,6 +17,7 @@ import type { GatewayConfig } from "../config/schema.ts";
 import type { Accounts } from "../security/accounts.ts";
 import { isSameOrigin } from "../api/origin-check.ts";
 import { immutableAssets } from "./immutable-assets.ts";
+import { iconFontSubset } from "./icon-font-subset.ts";
 
 export interface NodeRedOptions {
   config: GatewayConfig["nodeRed"];
@@ -144,7 +145,8 @@ export class EmbeddedNodeRed {
     // The dashboards' built assets, compressed at their best and cached by browsers for good
     // (their names carry a content hash); served here before Dashboard 2's own max-age=0.
     const assets = join(DASHBOARD_DIR, "dist", "assets");
-    this.o.app.use("/dashboard/assets", immutableAssets(assets, log), express.static(assets, { immutable: true, maxAge: "365d", index: false }));
+    const icons = iconFontSubset(assets, files.map((f) => JSON.stringify(f.nodes)), log);
+    this.o.app.use("/dashboard/assets", icons, immutableAssets(assets, log), express.static(assets, { immutable: true, maxAge: "365d", index: false }));
     this.o.app.use("/", RED.httpNode);
     running = true;
     await RED.start();
