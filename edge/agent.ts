@@ -45,6 +45,9 @@ export interface AgentOptions {
   instruments?: { reopenMs?: number; pollMs?: number };
 }
 
+/** Drivers whose readings come from the board's own pin reports (or from those of other sensors). */
+const PIN_REPORTED: ReadonlySet<string> = new Set(["analog-linear", "digital-input", "soil-moisture", "coulomb-soc"]);
+
 export class EdgeAgent {
   readonly journal: Journal;
   readonly publisher: Publisher;
@@ -108,9 +111,11 @@ export class EdgeAgent {
     this.publisher.start();
     this.sampler = setInterval(() => this.sampleNow(), intervalMs);
     // A board that just came up (or a Pi back from a power cut) reports once its sensors have had
-    // their first data, not a whole interval later: analog pins report every 19 ms and bus chips
-    // are polled every pollMs (at most 2 s), so a round half a second after that has them.
-    const firstMs = Math.min(intervalMs, 2_000) + 500;
+    // their first data, not a whole interval later: pins report every 19 ms, so half a second has
+    // them; a bus chip is set up on its first poll and sampled on the next (pollMs, at most 2 s),
+    // and counted pulses need a window, so a board with either waits a poll longer.
+    const pinsOnly = board.sensors.every((s) => PIN_REPORTED.has(s.driver));
+    const firstMs = pinsOnly ? 500 : Math.min(intervalMs, 2_000) + 500;
     if (this.o.firstRound !== false && firstMs < intervalMs) this.firstRound = setTimeout(() => this.sampleNow(), firstMs);
     this.statusTimer = setInterval(() => this.publisher.publishStatus(true), this.o.statusIntervalMs ?? 30_000);
     log.info({ sensors: board.sensors.length, intervalMs }, "edge agent started");
