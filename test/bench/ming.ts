@@ -19,6 +19,7 @@ import { startMosquitto } from "../helpers/start-mosquitto.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { processCpuMs } from "./proc-stats.ts";
+import { stopChild } from "../helpers/stop-child.ts";
 
 export interface StackRun {
   /** Readings/s from the first publish to the last reading stored. */
@@ -65,11 +66,8 @@ class Restartable {
     return processCpuMs(this.child.pid!);
   }
 
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const gone = new Promise((r) => this.child.once("exit", r));
-    this.child.kill(signal);
-    await gone;
+  kill(signal: NodeJS.Signals): Promise<void> {
+    return stopChild(this.child, signal);
   }
 }
 

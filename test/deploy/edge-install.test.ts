@@ -4,12 +4,11 @@
 // sends a reading that a gateway stores, so a package the edge needs and the workspace lacks fails
 // here. The install's figures go to test-results/edge-install.json for the documentation.
 import { describe, expect, it } from "vitest";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/temp-dir.ts";
-import { startTestGateway } from "../helpers/test-gateway.ts";
-import { waitFor } from "../helpers/wait-for.ts";
+import { agentDeliversReading } from "../helpers/agent-delivers.ts";
 
 /** What the Pi's checkout needs for the edge; the rest of the project stays on the village server. */
 const EDGE_FILES = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.edge.json", "types", "edge", "protocol", "lib", "boards"];
@@ -80,25 +79,12 @@ describe("an edge-only install", () => {
       // The unit's command line, run in the Pi's tree.
       const version = spawnSync(process.execPath, ["dist/edge/main.js", "--version"], { cwd: pi.path, encoding: "utf8" });
       expect(version.stdout.trim()).toBe(`commons-sense ${JSON.parse(readFileSync("package.json", "utf8")).version}`);
-      const gw = await startTestGateway();
-      const stored: string[] = [];
-      gw.gateway.bus.on("stored", (readings) => stored.push(...readings.map((r) => r.device)));
-      const agent = spawn(process.execPath, ["dist/edge/main.js", "--board", "boards/water.yaml", "--gateway", gw.gateway.broker.url, "--data-dir", join(pi.path, "journal")], {
+      await agentDeliversReading({
+        what: "the agent of the edge-only install",
+        args: (gateway) => ["dist/edge/main.js", "--board", "boards/water.yaml", "--gateway", gateway, "--data-dir", join(pi.path, "journal")],
         cwd: pi.path,
-        stdio: ["ignore", "ignore", "pipe"],
+        device: "water-main",
       });
-      let stderr = "";
-      agent.stderr!.on("data", (d) => (stderr += d));
-      try {
-        await waitFor("a reading from the agent of the edge-only install, stored", () => stored.includes("water-main"), { timeoutMs: 30_000 });
-      } catch (err) {
-        throw new Error(`${(err as Error).message}; agent: ${stderr.slice(-1500)}`);
-      } finally {
-        const gone = new Promise((r) => agent.once("exit", r));
-        if (agent.exitCode === null) agent.kill("SIGTERM");
-        await gone;
-        await gw.stop();
-      }
     } finally {
       pi.remove();
     }

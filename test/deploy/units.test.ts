@@ -2,7 +2,7 @@
 // edge unit runs what `npm run build:edge` makes, and the sample village.yaml loads with no problem
 // against the reference boards.
 import { describe, expect, it } from "vitest";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadGatewayConfigFile, parseGatewayConfig } from "../../gateway/config/load.ts";
@@ -10,8 +10,7 @@ import { checkAlarmOutputs, checkReserveSensors } from "../../gateway/config/che
 import { DeviceRegistry } from "../../gateway/ingest/device-registry.ts";
 import { loadBoardDir } from "../../protocol/board/load.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
-import { startTestGateway } from "../helpers/test-gateway.ts";
-import { waitFor } from "../helpers/wait-for.ts";
+import { agentDeliversReading } from "../helpers/agent-delivers.ts";
 
 function verify(file: string) {
   const found = spawnSync("sh", ["-c", "command -v systemd-analyze"], { encoding: "utf8" }).stdout.trim();
@@ -48,23 +47,11 @@ describe("deployment files", () => {
     const version = spawnSync(process.execPath, [...args, "--version"], { encoding: "utf8" });
     expect(version.stdout.trim()).toBe(`commons-sense ${JSON.parse(readFileSync("package.json", "utf8")).version}`);
 
-    const gw = await startTestGateway();
-    const stored: string[] = [];
-    gw.gateway.bus.on("stored", (readings) => stored.push(...readings.map((r) => r.device)));
     const dir = tempDir();
-    // node without tsx: Node 20 cannot load a .ts file, so an import the build left unrewritten fails here.
-    const agent = spawn(process.execPath, [...args, "--gateway", gw.gateway.broker.url, "--data-dir", dir.path], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    agent.stderr!.on("data", (d) => (stderr += d));
     try {
-      await waitFor("a reading from the compiled agent, stored", () => stored.includes("water-main"), { timeoutMs: 30_000 });
-    } catch (err) {
-      throw new Error(`${(err as Error).message}; agent: ${stderr.slice(-1500)}`);
+      // node without tsx: Node 20 cannot load a .ts file, so an import the build left unrewritten fails here.
+      await agentDeliversReading({ what: "the compiled agent", args: (gateway) => [...args, "--gateway", gateway, "--data-dir", dir.path], device: "water-main" });
     } finally {
-      const gone = new Promise((r) => agent.once("exit", r));
-      if (agent.exitCode === null) agent.kill("SIGTERM");
-      await gone;
-      await gw.stop();
       dir.remove();
     }
   }, 90_000);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { freePort } from "./free-port.ts";
 import { tempDir } from "./temp-dir.ts";
 import { waitFor } from "./wait-for.ts";
+import { stopChild } from "./stop-child.ts";
 
 export interface GatewayProcess {
   base: string;
@@ -45,11 +46,7 @@ export async function startGatewayProcess(config: Record<string, unknown> = {}):
     child,
     output: () => out,
     async stop() {
-      if (child.exitCode === null) {
-        const gone = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await gone;
-      }
+      await stopChild(child);
       dir.remove();
     },
   };

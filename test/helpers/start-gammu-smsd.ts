@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "./wait-for.ts";
+import { stopChild } from "./stop-child.ts";
 
 export interface GammuSmsd {
   config: string;
@@ -63,11 +64,6 @@ checknetwork = 0
       child = spawn("gammu-smsd", ["-c", config], { stdio: "ignore" });
       await waitFor("gammu-smsd talking to its phone", () => existsSync(path("smsd.log")) && readFileSync(path("smsd.log"), "utf8").includes("Starting phone communication"), { timeoutMs: 10_000 });
     },
-    async stop() {
-      if (!child || child.exitCode !== null) return;
-      const exited = new Promise((r) => child!.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    },
+    stop: () => stopChild(child),
   };
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { freePort } from "./free-port.ts";
 import { tempDir } from "./temp-dir.ts";
 import { waitFor } from "./wait-for.ts";
+import { stopChild } from "./stop-child.ts";
 
 export interface Influxd {
   url: string;
@@ -76,10 +77,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   const stop = async () => {
     const c = child;
     child = undefined;
-    if (!c || c.exitCode !== null) return;
-    const gone = new Promise((r) => c.once("exit", r));
-    c.kill("SIGTERM");
-    await gone;
+    await stopChild(c);
   };
   await start();
   return {

@@ -8,6 +8,7 @@ import { createConnection } from "node:net";
 import { freePort } from "./free-port.ts";
 import { tempDir } from "./temp-dir.ts";
 import { waitFor } from "./wait-for.ts";
+import { stopChild } from "./stop-child.ts";
 
 export interface Mosquitto {
   url: string;
@@ -36,11 +37,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
     url: `mqtt://127.0.0.1:${port}`,
     pid: child.pid!,
     async stop() {
-      if (child.exitCode === null) {
-        const gone = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await gone;
-      }
+      await stopChild(child);
       dir.remove();
     },
   };

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { freePort } from "./free-port.ts";
 import { waitFor } from "./wait-for.ts";
+import { stopChild } from "./stop-child.ts";
 
 export interface RedisServer {
   url: string;
@@ -39,11 +40,6 @@ export async function startRedis(port?: number): Promise<RedisServer> {
   await waitFor(`redis-server on port ${port}${stderr ? `: ${stderr}` : ""}`, () => ping(port), { timeoutMs: 15_000, intervalMs: 50 });
   return {
     url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const gone = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await gone;
-    },
+    stop: () => stopChild(child),
   };
 }

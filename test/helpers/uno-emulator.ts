@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "./wait-for.ts";
+import { stopChild } from "./stop-child.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = resolve(HERE, "../../test-results/hil");
@@ -199,9 +200,6 @@ export class UnoEmulator {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const gone = new Promise((r) => this.child.once("exit", r));
-    this.child.kill("SIGKILL"); // the board loses power
-    await gone;
+    await stopChild(this.child, "SIGKILL"); // the board loses power
   }
 }
