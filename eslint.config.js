@@ -2,7 +2,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "data/", "bench-results/", "coverage/", "dist/"] },
+  { ignores: ["node_modules/", "data/", "bench-results/", "coverage/", "dist/", "test-results/", "drill-results/", "hub-data/"] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -93,7 +93,7 @@ export async function edgeOnQuarterCore(windowSeconds: number): Promise<EdgeOnQu
 
 /** The edge's compiled build, as `npm run build:edge` makes it (dist/edge/main.js). */
 function buildEdge(): void {
-  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.edge.json"], { stdio: "pipe" });
+  execFileSync(process.execPath, ["edge/build.mjs"], { stdio: "pipe" });
 }
 
 function throttled(group: string): number {
