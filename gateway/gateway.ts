@@ -3,12 +3,13 @@ import type { Logger } from "pino";
 import type { LoadedBoard } from "../protocol/board/check.ts";
 import type { GatewayConfig } from "./config/schema.ts";
 import type { StoredReading } from "./store/store.ts";
-import { CsError } from "../protocol/errors.ts";
 import { Broker } from "./broker/broker.ts";
 import { Bus } from "./bus.ts";
 import { Ingest } from "./ingest/ingest.ts";
 import { DeviceRegistry } from "./ingest/device-registry.ts";
-import { countSensorOf, PANTRY_COUNTS_DEVICE, pantryCountReading } from "./pantry/counts.ts";
+import { countSensorOf, PANTRY_COUNTS_DEVICE } from "./pantry/counts.ts";
+import { PantryCountTaker } from "./pantry/take-count.ts";
+import { VillageSettings, type VillageChange } from "./reserves/village-settings.ts";
 import { EmbeddedStore } from "./store/embedded-store.ts";
 import { InfluxStore } from "./store/influx-store.ts";
 import type { Store } from "./store/store.ts";
@@ -32,8 +33,8 @@ import { KEPT_FIGURES, RESERVE_FIGURES_DEVICE, ReserveHistory } from "./reserves
 import { checkAlarmOutputs, checkDataDir, checkReserveSensors, checkNamedFiles } from "./config/check.ts";
 import { invalidFiles } from "../protocol/errors.ts";
 import { CommandService } from "./control/command-service.ts";
-import { healthVerdict, type HealthVerdict } from "./health/village-health.ts";
-import { VERSION } from "../lib/command-line.ts";
+import type { HealthVerdict } from "./health/village-health.ts";
+import { gatewayHealth } from "./health/gateway-health.ts";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -141,6 +142,14 @@ export class Gateway {
       knownOutputs: new Set(this.registry.outputs()),
     });
     this.triggers.load(); // a bad rule file stops start-up before anything listens
+    this.settings = new VillageSettings({ reserves: this.reserves, state: this.triggerState, evaluate: () => this.triggers.evaluateNow(), now: Date.now });
+    this.pantryCounts = new PantryCountTaker({
+      staples: () => config.reserves.food.staples.map((s) => s.name),
+      countHoldsHours: config.reserves.food.countHoldsHours,
+      store: (readings) => this.ingest.acceptLocal(readings),
+      evaluate: () => this.triggers.evaluateNow(),
+      now: this.clock,
+    });
     this.offers = new VillageOffers(config.village.id, this.triggerState);
     const summary = () => buildSummary(config.village.id, config, this.reserves.figures(), now(), this.offers.list());
     const hubUrls = config.federation.hubUrls ?? (config.federation.hubUrl ? [config.federation.hubUrl] : []);
@@ -214,7 +223,8 @@ export class Gateway {
 
   /** What the village offers its neighbours beyond water and food. */
   readonly offers: VillageOffers;
-  private lastCountSeq = 0;
+  private readonly settings: VillageSettings;
+  private readonly pantryCounts: PantryCountTaker;
   private readonly alarms: AlarmChannel;
   /** Sirens, strobes and lamps on boards, switched by the active alerts. */
   readonly alarmOutputs: AlarmOutputs;
@@ -223,26 +233,9 @@ export class Gateway {
   /** Alerts by SMS through gammu-smsd, when configured. */
   readonly sms: SmsChannel | undefined;
 
-  /** Assessments and the village's own settings, as kept in the trigger state across restarts. */
-  private applySetting(name: string, value: number, tsMs: number): void {
-    if (name === "village.headCount") this.reserves.setHeadCount(value);
-    else if (name.startsWith("norms.")) this.reserves.setNorm(name.slice(6) as keyof GatewayConfig["norms"], value);
-    else this.reserves.assess(name as "greenhouse.cropLossPct", value, tsMs);
-  }
-
   /** The assembly changed the head count or a norm: kept, applied, and the triggers look again. */
-  changeVillage(change: { headCount?: number; norms?: Partial<GatewayConfig["norms"]> }): ReturnType<Reserves["village"]> {
-    const now = Date.now();
-    const settings: Array<[string, number]> = [
-      ...(change.headCount !== undefined ? [["village.headCount", change.headCount] as [string, number]] : []),
-      ...Object.entries(change.norms ?? {}).map(([k, v]) => [`norms.${k}`, v as number] as [string, number]),
-    ];
-    for (const [name, value] of settings) {
-      this.triggerState.saveAssessment(name, value, now);
-      this.applySetting(name, value, now);
-    }
-    this.triggers.evaluateNow();
-    return this.reserves.village();
+  changeVillage(change: VillageChange): ReturnType<Reserves["village"]> {
+    return this.settings.change(change);
   }
   private unwatchIdentities: (() => void) | undefined;
   /** Role accounts for the editor and for changing things from a browser. */
@@ -253,18 +246,8 @@ export class Gateway {
   nodeRed: EmbeddedNodeRed | undefined;
 
   /** A kitchen's count: validated, stored, and the reserves and triggers see it at once. */
-  async takePantryCount(body: unknown): Promise<StoredReading & { standsUntil: string }> {
-    // The gateway's clock, as the reserves use: a count's age is measured on it.
-    const now = this.clock();
-    const seq = (this.lastCountSeq = Math.max(this.lastCountSeq + 1, now));
-    const reading = pantryCountReading(body, this.config.reserves.food.staples.map((s) => s.name), seq, now);
-    try {
-      await this.ingest.acceptLocal([reading]);
-    } catch (err) {
-      throw new CsError("CS_ERR_STORE_UNAVAILABLE", `the count was not saved, enter it again later: ${(err as Error).message}`);
-    }
-    this.triggers.evaluateNow();
-    return { ...reading, standsUntil: new Date(reading.ts + this.config.reserves.food.countHoldsHours * 3_600_000).toISOString() };
+  takePantryCount(body: unknown): Promise<StoredReading & { standsUntil: string }> {
+    return this.pantryCounts.take(body);
   }
 
   /**
@@ -291,7 +274,7 @@ export class Gateway {
     }
     this.triggerState.open();
     await this.reserves.start();
-    for (const a of this.triggerState.assessments()) this.applySetting(a.name, a.value, a.tsMs);
+    this.settings.applyKept();
     await this.broker.start();
     this.unwatchIdentities = this.identities?.watch((names) => {
       for (const name of names) {
@@ -357,34 +340,7 @@ export class Gateway {
   }
 
   health(): Record<string, unknown> & HealthVerdict {
-    const broker = this.broker.health();
-    const store = { kind: this.store.kind, ...this.store.health() };
-    const federation = this.link ? { state: this.link.connected ? "up" : "down", sent: this.link.sent, waiting: this.triggerState.unsent(1000).length } : { state: "not configured" };
-    const devices = this.registry.deviceIds().filter((id) => !this.registry.isLocal(id)).map((id) => {
-      const s = this.ingest.devices.get(id);
-      return {
-        device: id,
-        online: s?.online ?? false,
-        lastStatus: s ? new Date(s.ts).toISOString() : null,
-        journal: s?.journal ?? null,
-        warnings: s?.warnings ?? [],
-        outputs: s?.outputs ?? [],
-      };
-    });
-    const sensors = this.reserves.sensorTrouble(this.clock());
-    const sms = this.sms?.health();
-    const verdict = healthVerdict({ broker, store, refusingWrites: this.ingest.refusingWrites, devices, sensors, federation, alarmChannels: sms?.problems });
-    return {
-      ...verdict,
-      version: VERSION,
-      village: this.config.village.id,
-      uptimeMs: Date.now() - this.startedAt,
-      access: this.accounts.health(),
-      components: { broker, store, ingest: this.ingest.counters, federation },
-      devices,
-      sensors,
-      alarmOutputs: this.alarmOutputs.status(),
-      ...(sms ? { sms } : {}),
-    };
+    const { broker, store, ingest, registry, reserves, triggerState, link, accounts, alarmOutputs, sms } = this;
+    return gatewayHealth({ village: this.config.village.id, startedAt: this.startedAt, nowMs: this.clock(), broker, store, ingest, registry, reserves, triggerState, link, accounts, alarmOutputs, sms });
   }
 }
