@@ -61,6 +61,8 @@ export class EdgeAgent {
   safety: SafetyLoops | undefined;
   commands: CommandHandler | undefined;
   private controlTimer: NodeJS.Timeout | undefined;
+  /** The control timer is waiting its idle second (nothing to watch at its last tick). */
+  private controlIdle = false;
   private sampler: NodeJS.Timeout | undefined;
   private firstRound: NodeJS.Timeout | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
@@ -107,7 +109,7 @@ export class EdgeAgent {
     await this.instruments.start();
     await this.attachHardware(this.o.io ?? (await this.openIo()));
     const intervalMs = this.o.sampleIntervalMs ?? board.sampleIntervalMs;
-    this.controlTimer = setInterval(() => this.outputs?.tick(), 250);
+    this.controlSoon();
     this.publisher.start();
     this.sampler = setInterval(() => this.sampleNow(), intervalMs);
     // A board that just came up (or a Pi back from a power cut) reports once its sensors have had
@@ -119,6 +121,22 @@ export class EdgeAgent {
     if (this.o.firstRound !== false && firstMs < intervalMs) this.firstRound = setTimeout(() => this.sampleNow(), firstMs);
     this.statusTimer = setInterval(() => this.publisher.publishStatus(true), this.o.statusIntervalMs ?? 30_000);
     log.info({ sensors: board.sensors.length, intervalMs }, "edge agent started");
+  }
+
+  /**
+   * Leases, on-times and valve travel are checked every 250 ms while any is running; with every
+   * output at rest once a second, and again 250 ms after any output changes.
+   */
+  private controlSoon(): void {
+    clearTimeout(this.controlTimer);
+    const control = () => {
+      if (this.stopped) return;
+      this.outputs?.tick();
+      this.controlIdle = !this.outputs?.watching;
+      this.controlTimer = setTimeout(control, this.controlIdle ? 1_000 : 250);
+    };
+    this.controlIdle = false;
+    this.controlTimer = setTimeout(control, 250);
   }
 
   /**
@@ -150,6 +168,7 @@ export class EdgeAgent {
     // A change of a pump or valve shows on the dashboards at once, not with the next status.
     let statusSoon: NodeJS.Timeout | undefined;
     outputs.onChange = () => {
+      if (this.controlTimer && this.controlIdle) this.controlSoon();
       statusSoon ??= setTimeout(() => {
         statusSoon = undefined;
         this.publisher.publishStatus(true);
@@ -312,7 +331,7 @@ export class EdgeAgent {
     for (const channel of this.channels) channel.stop?.();
     await this.instruments.stop();
     if (this.statusTimer) clearInterval(this.statusTimer);
-    if (this.controlTimer) clearInterval(this.controlTimer);
+    clearTimeout(this.controlTimer);
     this.outputs?.applySafeStates("shutdown");
     await this.publisher.stop();
     this.journal.close();

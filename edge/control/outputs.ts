@@ -119,6 +119,12 @@ export class Outputs {
     o.lease = away ? { untilMs: now + Math.max(0, leaseMs), awaySinceMs } : null;
   }
 
+  /** Whether tick() has anything to watch: a lease, an output away from its safe state, a valve travelling. */
+  get watching(): boolean {
+    for (const o of this.outputs.values()) if (o.lease || o.expect || o.onSinceMs !== null) return true;
+    return false;
+  }
+
   /** Returns outputs that overstayed their maximum on-time to their safe state; checks valves. */
   tick(): void {
     const now = this.now();

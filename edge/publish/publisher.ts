@@ -46,6 +46,7 @@ export class Publisher {
   private readonly o: Required<Omit<PublisherOptions, "username" | "password" | "warnings" | "outputs" | "ca">> & Pick<PublisherOptions, "username" | "password" | "warnings" | "outputs" | "ca">;
   private client: MqttClient | undefined;
   private tick: NodeJS.Timeout | undefined;
+  private stopped = false;
   /** Every seq below this is backlog; at or above it, live. */
   private liveStart = 1;
   /** Backlog already sent up to here in this round. */
@@ -105,11 +106,21 @@ export class Publisher {
     this.client.on("offline", () => this.o.log.warn("gateway unreachable; readings wait in the journal"));
     journal.on("committed", this.onCommitted);
     journal.on("corrected", this.onCorrected);
-    this.tick = setInterval(() => this.onTick(), TICK_MS);
+    this.ticking();
+  }
+
+  /**
+   * The tick replays the backlog and watches for acknowledgements that do not come; with neither
+   * to do it stops (an idle agent on a Pi's core woke ten times a second for nothing), and
+   * starts again with the next batch sent or the next round.
+   */
+  private ticking(): void {
+    if (!this.stopped) this.tick ??= setInterval(() => this.onTick(), TICK_MS);
   }
 
   async stop(): Promise<void> {
-    if (this.tick) clearInterval(this.tick);
+    this.stopped = true;
+    clearInterval(this.tick);
     this.o.journal.off("committed", this.onCommitted);
     this.o.journal.off("corrected", this.onCorrected);
     const client = this.client;
@@ -135,6 +146,7 @@ export class Publisher {
     this.liveStart = this.o.journal.nextSeq;
     this.backlogCursor = 0;
     this.backlogSent = false;
+    this.ticking();
     this.o.log.debug({ reason, liveStart: this.liveStart }, "replay round started");
   }
 
@@ -172,12 +184,17 @@ export class Publisher {
       this.replayCredit -= backlog.length;
       this.send(backlog);
     }
+    if (this.backlogSent && this.inFlight.size === 0) {
+      clearInterval(this.tick);
+      this.tick = undefined;
+    }
   }
 
   private send(readings: Reading[], json = JSON.stringify(readings)): void {
     const payload = `{"device":${JSON.stringify(this.o.device)},"readings":${json}}`;
     const first = readings[0].seq;
     this.inFlight.set(first, { lastSeq: readings[readings.length - 1].seq, count: readings.length, sentAtMs: Date.now() });
+    this.ticking();
     this.client!.publish(deviceTopic("readings", this.o.device), payload, { qos: 1 }, (err) => {
       if (err) this.o.log.debug({ err: err.message }, "publish failed; will replay");
     });

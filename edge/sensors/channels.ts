@@ -46,6 +46,13 @@ export interface ChannelContext {
   pollMs: number;
 }
 
+/**
+ * How often johnny-five's Sensor emits its events, which nothing here listens to: channels read
+ * the latest raw report. Each Sensor keeps a timer of this period, and its samples until then
+ * (a few hundred at Firmata's 19 ms): at 1 s five sensors woke an idle agent five times a second.
+ */
+const SENSOR_EVENTS_MS = 5_000;
+
 function rawOf(component: five.Sensor): number | null {
   // @types/johnny-five lacks `raw`; it is null until the first report arrives.
   const raw = (component as unknown as { raw: number | null }).raw;
@@ -57,7 +64,7 @@ function buildChannel(board: five.Board, sensor: SensorDefinition, ctx: ChannelC
   const noData = (s: SensorDefinition) => invalidSample(s.id, s.unit, "no data from the board yet: check the wiring");
   switch (sensor.driver) {
     case "analog-linear": {
-      const component = new five.Sensor({ pin: sensor.pin, board, freq: 1000 });
+      const component = new five.Sensor({ pin: sensor.pin, board, freq: SENSOR_EVENTS_MS });
       const map = analogLinear(sensor.calibration);
       return {
         sensor,
@@ -72,7 +79,7 @@ function buildChannel(board: five.Board, sensor: SensorDefinition, ctx: ChannelC
       };
     }
     case "digital-input": {
-      const component = new five.Sensor({ pin: sensor.pin, type: "digital", board, freq: 1000 });
+      const component = new five.Sensor({ pin: sensor.pin, type: "digital", board, freq: SENSOR_EVENTS_MS });
       if (sensor.activeLow) enablePullUp(ctx.io, Number(sensor.pin));
       return {
         sensor,
@@ -101,7 +108,7 @@ function buildChannel(board: five.Board, sensor: SensorDefinition, ctx: ChannelC
       };
     }
     case "soil-moisture": {
-      const component = new five.Sensor({ pin: sensor.pin, board, freq: 1000 });
+      const component = new five.Sensor({ pin: sensor.pin, board, freq: SENSOR_EVENTS_MS });
       return {
         sensor,
         read() {
