@@ -113,11 +113,12 @@ export class EdgeAgent {
     this.publisher.start();
     this.sampler = setInterval(() => this.sampleNow(), intervalMs);
     // A board that just came up (or a Pi back from a power cut) reports once its sensors have had
-    // their first data, not a whole interval later: pins report every 19 ms, so half a second has
-    // them; a bus chip is set up on its first poll and sampled on the next (pollMs, at most 2 s),
-    // and counted pulses need a window, so a board with either waits a poll longer.
+    // their first data, not a whole interval later: analog pins report every 250 ms (firmata-io.ts),
+    // so three quarters of a second has them; a bus chip is set up on its first poll and sampled
+    // on the next (pollMs, at most 2 s), and counted pulses need a window: a board with either
+    // waits a poll longer.
     const pinsOnly = board.sensors.every((s) => PIN_REPORTED.has(s.driver));
-    const firstMs = pinsOnly ? 500 : Math.min(intervalMs, 2_000) + 500;
+    const firstMs = pinsOnly ? 750 : Math.min(intervalMs, 2_000) + 500;
     if (this.o.firstRound !== false && firstMs < intervalMs) this.firstRound = setTimeout(() => this.sampleNow(), firstMs);
     this.statusTimer = setInterval(() => this.publisher.publishStatus(true), this.o.statusIntervalMs ?? 30_000);
     log.info({ sensors: board.sensors.length, intervalMs }, "edge agent started");

@@ -40,11 +40,13 @@ describe("benchmark smoke run", () => {
       "edge on a quarter core: start to first stored reading (s)",
       "edge on a quarter core: CPU at 10 s sampling (% of the capped core)",
       "edge on a quarter core: peak RSS (MB)",
+      "edge on StandardFirmata: CPU a 10 s round (ms)",
     ]);
     const row = (name: string) => report.rows.find((r) => r.name === name)!;
     // Measured, not skipped: the capped agent stored a reading and used CPU.
     expect(row("edge on a quarter core: start to first stored reading (s)").measured, "the quarter-core cgroup").toMatch(/^[\d.]+ s$/);
     expect(row("edge on a quarter core: CPU at 10 s sampling (% of the capped core)").ratio).toBeGreaterThan(0);
+    expect(row("edge on StandardFirmata: CPU a 10 s round (ms)").measured, "the agent read the emulated board").toMatch(/\([1-9]\d* good readings stored meanwhile/);
     expect(row("readings lost on the full path").ratio).toBe(0);
     // Every process of each path is measured, and used some CPU.
     const us = String.raw`\d+\.\d`;
