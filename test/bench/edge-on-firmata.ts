@@ -3,16 +3,15 @@
 // (simavr), at the board's own 10 s sampling. The simulated board of the quarter-core row costs
 // little to read; a real one sends a Firmata message for every analog report, which this counts.
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
-import { parse, stringify } from "yaml";
 import { Gateway } from "../../gateway/gateway.ts";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import { loadBoardDir } from "../../protocol/board/load.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { stopChild } from "../helpers/stop-child.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
+import { waterBoardFileOn } from "../helpers/water-board-file.ts";
 import { processCpuMs } from "./proc-stats.ts";
 
 export interface EdgeOnFirmata {
@@ -29,16 +28,11 @@ export async function edgeOnFirmata(windowSeconds: number): Promise<EdgeOnFirmat
   const gateway = new Gateway({ config, boards: loadBoardDir("boards"), log: pino({ level: "silent" }) });
   let child: ReturnType<typeof spawn> | undefined;
   try {
-    for (const pin of [0, 1, 2]) uno.adc(pin, 2_500);
-    uno.adc(3, 1_000);
-    const board = parse(readFileSync("boards/water.yaml", "utf8"));
-    board.io = { kind: "firmata", path: uno.path };
-    for (const a of board.actuators) a.bootGuard = "relay board's JD-VCC switched on after the agent started";
-    writeFileSync(join(dir.path, "water.yaml"), stringify(board));
+    const board = waterBoardFileOn(uno, dir.path);
     await gateway.start();
     let good = 0;
     gateway.bus.on("stored", (readings) => (good += readings.filter((r) => r.device === "water-main" && r.quality === "good").length));
-    child = spawn(process.execPath, ["--max-old-space-size=64", "--max-semi-space-size=2", "dist/edge/main.js", "--board", join(dir.path, "water.yaml"), "--gateway", gateway.broker.url, "--data-dir", join(dir.path, "edge")], { stdio: "ignore" });
+    child = spawn(process.execPath, ["--max-old-space-size=64", "--max-semi-space-size=2", "dist/edge/main.js", "--board", board, "--gateway", gateway.broker.url, "--data-dir", join(dir.path, "edge")], { stdio: "ignore" });
     await new Promise((r) => setTimeout(r, 12_000)); // past start-up and the first rounds
     const cpuBefore = processCpuMs(child.pid!);
     const goodBefore = good;
