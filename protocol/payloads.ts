@@ -10,7 +10,16 @@ export const idSchema = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes");
 
+/** What a device says of its own reading: measured, or no value it can stand behind. */
 export const qualitySchema = z.enum(["good", "invalid"]);
+
+/**
+ * What a gateway keeps and publishes: a device's qualities, and "estimate" for its own figures
+ * (days left, stocks) that have a value resting on something uncertain (a stale or invalid sensor,
+ * a norm standing in for short history); the warning says why. Devices never send it.
+ */
+export const keptQualitySchema = z.enum(["good", "estimate", "invalid"]);
+export type KeptQuality = z.infer<typeof keptQualitySchema>;
 
 /**
  * How far the timestamp can be trusted. "synced": wall clock known when taken; "corrected": taken
@@ -46,7 +55,7 @@ export const readingBatchSchema = z
 
 /** What is wrong with a reading's value given its quality, if anything (the batch schema's refinement). */
 export function readingValueIssue(r: { quality: string; value: number | null }): string | undefined {
-  if (r.quality === "good" && r.value === null) return "a good reading needs a value";
+  if (r.quality !== "invalid" && r.value === null) return `a ${r.quality} reading needs a value`;
   if (r.quality === "invalid" && r.value !== null) return "an invalid reading carries no value";
   return undefined;
 }

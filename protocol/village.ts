@@ -1,7 +1,7 @@
 // What a village gateway publishes for everyone on its network: its alarm channel and each
 // sensor's latest reading. Consumers (Node-RED flows, Home Assistant, a lamp on a Pi) read these.
 import { z } from "zod";
-import { qualitySchema } from "./payloads.ts";
+import { keptQualitySchema } from "./payloads.ts";
 
 /** One entry of the alarm channel; `id` is unique per village, so a consumer drops an id it has seen. */
 export const notificationSchema = z.strictObject({
@@ -14,11 +14,11 @@ export const notificationSchema = z.strictObject({
 });
 export type Notification = z.infer<typeof notificationSchema>;
 
-/** A sensor's latest reading; an invalid one carries no value, never 0. */
+/** A sensor's latest reading; an invalid one carries no value, never 0; an estimate says why in its warning. */
 export const sensorStateSchema = z.strictObject({
   value: z.number().nullable(),
   unit: z.string(),
-  quality: qualitySchema,
+  quality: keptQualitySchema,
   warning: z.string().optional(),
   ts: z.iso.datetime(),
 });

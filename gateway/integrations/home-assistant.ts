@@ -2,7 +2,8 @@
 // default "homeassistant" prefix) for every sensor of the boards and the gateway's reserve figures,
 // and each sensor's latest reading on its own retained state topic. A reading that is invalid or
 // missing makes the entity unavailable in HA (availability from the reading's quality), never 0;
-// its warning and time travel as attributes.
+// an estimate (a reserve figure resting on a stale sensor or a norm) stays available with quality
+// "estimate" and its reason as attributes, as do the warning and time of every reading.
 import type { Logger } from "pino";
 import type { DeviceRegistry, SensorInfo } from "../ingest/device-registry.ts";
 import type { StoredReading } from "../store/store.ts";
@@ -55,7 +56,7 @@ export class HomeAssistantDiscovery {
       json_attributes_topic: state,
       json_attributes_template: "{{ {'quality': value_json.quality, 'warning': value_json.warning, 'taken': value_json.ts} | tojson }}",
       availability_topic: state,
-      availability_template: "{{ 'online' if value_json.quality == 'good' else 'offline' }}",
+      availability_template: "{{ 'online' if value_json.quality in ['good', 'estimate'] else 'offline' }}",
       ...(unit ? { unit_of_measurement: unit } : {}),
       ...(deviceClass ? { device_class: deviceClass } : {}),
       state_class: "measurement",

@@ -2,7 +2,8 @@
 // every reserves.historyMinutes as readings of the gateway's own device "reserve-figures", so the
 // dashboards chart days left over a week or a season and other tools (Grafana, Home Assistant) can
 // read them like any sensor. A missing figure is stored as missing (invalid, no value), an
-// uncertain one with its reasons as the reading's warning.
+// uncertain one as an estimate with its reasons as the reading's warning: a chart, Grafana or Home
+// Assistant never draws it as measured.
 import type { Logger } from "pino";
 import type { Unit } from "../../protocol/units.ts";
 import type { StoredReading } from "../store/store.ts";
@@ -36,10 +37,11 @@ export class ReserveHistory {
     const readings = KEPT_FIGURES.map(({ sensor, figure, unit }): StoredReading => {
       const f = figures[figure];
       const value = f?.value ?? null;
-      const reasons = f?.reasons ?? ["figure not computed"];
+      // A sure figure has no reasons at all: the fallback is for a figure the reserves did not compute.
+      const reasons = f ? (f.reasons ?? []) : ["figure not computed"];
       return {
         device: RESERVE_FIGURES_DEVICE, seq: (this.seq = Math.max(this.seq + 1, now)), sensor, value, unit,
-        quality: value === null ? "invalid" : "good", ts: now, clock: "synced",
+        quality: value === null ? "invalid" : reasons.length ? "estimate" : "good", ts: now, clock: "synced",
         ...(reasons.length ? { warning: reasons.join("; ").slice(0, 200) } : {}),
       };
     });

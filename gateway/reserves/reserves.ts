@@ -27,7 +27,7 @@ const LOSS_CHECK_HISTORY_MS = 6 * 3_600_000;
 interface Latest {
   value: number | null;
   tsMs: number;
-  quality: "good" | "invalid";
+  quality: StoredReading["quality"];
   warning?: string;
 }
 

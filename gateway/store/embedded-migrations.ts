@@ -40,6 +40,13 @@ export function moveStringRows(db: Database.Database, path: string): void {
   move(db, path, "moving readings into the coded tables", MOVE_STRING_ROWS);
 }
 
+/** Hourly rows from before estimates were kept: all of them were folded from good readings. */
+export function countHourlyEstimates(db: Database.Database, path: string): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('readings_hourly')").pluck().all() as string[];
+  if (columns.includes("estimates")) return;
+  move(db, path, "counting estimates in the hourly rows", "ALTER TABLE readings_hourly ADD COLUMN estimates INTEGER NOT NULL DEFAULT 0;");
+}
+
 function move(db: Database.Database, path: string, what: string, sql: string): void {
   try {
     db.transaction(() => db.exec(sql))();

@@ -12,7 +12,7 @@ import type { StoredReading } from "./store.ts";
  * Stored codes: a value's index. Append only, never reorder: the codes are on disk. 0 and 1 take
  * no bytes in a SQLite record, so the common case costs nothing.
  */
-export const QUALITY_CODES = ["good", "invalid"] as const satisfies readonly StoredReading["quality"][];
+export const QUALITY_CODES = ["good", "invalid", "estimate"] as const satisfies readonly StoredReading["quality"][];
 export const CLOCK_CODES = ["synced", "corrected", "estimated"] as const satisfies readonly StoredReading["clock"][];
 
 export const SAMPLES_TABLE = (name: string) => `CREATE TABLE IF NOT EXISTS ${name} (
@@ -32,6 +32,7 @@ ${SAMPLES_TABLE("samples")}
 CREATE TABLE IF NOT EXISTS readings_hourly (
   sensor TEXT NOT NULL, hour_ms INTEGER NOT NULL, device TEXT NOT NULL, unit TEXT NOT NULL,
   min REAL NOT NULL, mean REAL NOT NULL, max REAL NOT NULL, count INTEGER NOT NULL,
+  estimates INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (sensor, hour_ms)
 ) WITHOUT ROWID;
 `;

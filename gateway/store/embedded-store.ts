@@ -11,7 +11,7 @@ import { mkdirSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import type { ReadingQuery, Store, StoreHealth, StoredReading, SummaryBucket, SummaryQuery } from "./store.ts";
 import { CLOCK_CODES, QUALITY_CODES, SCHEMA } from "./embedded-schema.ts";
-import { moveStringRows, rekeyDeviceKeyedSamples } from "./embedded-migrations.ts";
+import { countHourlyEstimates, moveStringRows, rekeyDeviceKeyedSamples } from "./embedded-migrations.ts";
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -33,6 +33,8 @@ export interface HourlyRow {
   mean: number;
   max: number;
   count: number;
+  /** How many of `count` were estimates. */
+  estimates: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -78,9 +80,10 @@ export class EmbeddedStore implements Store {
     db.exec(SCHEMA);
     rekeyDeviceKeyedSamples(db, this.path);
     moveStringRows(db, this.path);
+    countHourlyEstimates(db, this.path);
     this.db = db;
     this.writerError = undefined;
-    const writer = new Worker(new URL("./sqlite-writer-thread.js", import.meta.url), { workerData: { path: this.path, columns: COLUMNS } });
+    const writer = new Worker(new URL("./sqlite-writer-thread.js", import.meta.url), { workerData: { path: this.path, columns: COLUMNS, good: qualityCode.good, estimate: qualityCode.estimate } });
     writer.on("message", (m: { id: number; ok: boolean; error?: string }) => {
       const reply = this.replies.get(m.id);
       this.replies.delete(m.id);
@@ -165,17 +168,19 @@ export class EmbeddedStore implements Store {
   }
 
   async summary(q: SummaryQuery): Promise<SummaryBucket[]> {
-    // Raw good readings and the hourly rows folded from older ones, bucketed alike; a mean of
-    // means is weighted by count. Integer division aligns buckets as InfluxDB does (a JS number is
-    // bound as a REAL, hence the casts).
+    // Raw good readings and estimates and the hourly rows folded from older ones, bucketed alike;
+    // a mean of means is weighted by count. Integer division aligns buckets as InfluxDB does (a JS
+    // number is bound as a REAL, hence the casts).
     return this.open()
       .prepare(
-        `SELECT b AS ts, min(lo) AS min, sum(total) / sum(n) AS mean, max(hi) AS max, sum(n) AS count FROM (
-           SELECT (x.ts / CAST(@every AS INTEGER)) * CAST(@every AS INTEGER) AS b, min(x.value) AS lo, sum(x.value) AS total, max(x.value) AS hi, count(x.value) AS n
-           FROM samples x WHERE x.series IN (SELECT id FROM series WHERE sensor = @sensor) AND x.ts BETWEEN @from AND @to AND x.quality = 0 AND x.value IS NOT NULL
+        `SELECT b AS ts, min(lo) AS min, sum(total) / sum(n) AS mean, max(hi) AS max, sum(n) AS count, sum(e) AS estimates FROM (
+           SELECT (x.ts / CAST(@every AS INTEGER)) * CAST(@every AS INTEGER) AS b, min(x.value) AS lo, sum(x.value) AS total, max(x.value) AS hi, count(x.value) AS n,
+             sum(x.quality = ${qualityCode.estimate}) AS e
+           FROM samples x WHERE x.series IN (SELECT id FROM series WHERE sensor = @sensor) AND x.ts BETWEEN @from AND @to
+             AND x.quality IN (${qualityCode.good}, ${qualityCode.estimate}) AND x.value IS NOT NULL
            GROUP BY b
            UNION ALL
-           SELECT (hour_ms / CAST(@every AS INTEGER)) * CAST(@every AS INTEGER), min, mean * count, max, count
+           SELECT (hour_ms / CAST(@every AS INTEGER)) * CAST(@every AS INTEGER), min, mean * count, max, count, estimates
            FROM readings_hourly WHERE sensor = @sensor AND hour_ms BETWEEN @from AND @to
          ) GROUP BY b HAVING sum(n) > 0 ORDER BY b`,
       )
@@ -190,7 +195,7 @@ export class EmbeddedStore implements Store {
   hourly(sensor: string, fromMs: number, toMs: number): HourlyRow[] {
     return this.open()
       .prepare(
-        "SELECT sensor, device, unit, hour_ms AS hourMs, min, mean, max, count FROM readings_hourly WHERE sensor = ? AND hour_ms BETWEEN ? AND ? ORDER BY hour_ms",
+        "SELECT sensor, device, unit, hour_ms AS hourMs, min, mean, max, count, estimates FROM readings_hourly WHERE sensor = ? AND hour_ms BETWEEN ? AND ? ORDER BY hour_ms",
       )
       .all(sensor, fromMs, toMs) as HourlyRow[];
   }

@@ -137,14 +137,26 @@ export class InfluxStore implements Store {
   }
 
   async summary(q: SummaryQuery): Promise<SummaryBucket[]> {
+    // Grouped by quality too: the good and the estimated part of a bucket come as two rows, merged here.
     const rows = await this.track(
-      this.influx.query<{ time: { getTime(): number }; min: number; mean: number; max: number; count: number }>(
+      this.influx.query<{ time: { getTime(): number }; quality: string; min: number; mean: number; max: number; count: number }>(
         `SELECT min("value") AS "min", mean("value") AS "mean", max("value") AS "max", count("value") AS "count" FROM ${MEASUREMENT}
-         WHERE "sensor" = ${escape.stringLit(q.sensor)} AND "quality" = 'good' AND time >= ${Math.floor(q.fromMs)}ms AND time < ${Math.floor(q.toMs) + 1}ms
-         GROUP BY time(${Math.floor(q.everyMs)}ms) fill(none)`,
+         WHERE "sensor" = ${escape.stringLit(q.sensor)} AND ("quality" = 'good' OR "quality" = 'estimate') AND time >= ${Math.floor(q.fromMs)}ms AND time < ${Math.floor(q.toMs) + 1}ms
+         GROUP BY time(${Math.floor(q.everyMs)}ms), "quality" fill(none)`,
       ),
     );
-    return rows.map((r) => ({ ts: r.time.getTime(), min: r.min, mean: r.mean, max: r.max, count: r.count }));
+    const buckets = new Map<number, SummaryBucket>();
+    for (const r of rows) {
+      const ts = r.time.getTime();
+      const estimates = r.quality === "estimate" ? r.count : 0;
+      const b = buckets.get(ts);
+      if (!b) buckets.set(ts, { ts, min: r.min, mean: r.mean, max: r.max, count: r.count, estimates });
+      else buckets.set(ts, {
+        ts, min: Math.min(b.min, r.min), max: Math.max(b.max, r.max), count: b.count + r.count, estimates: b.estimates + estimates,
+        mean: (b.mean * b.count + r.mean * r.count) / (b.count + r.count),
+      });
+    }
+    return [...buckets.values()].sort((a, b) => a.ts - b.ts);
   }
 
   async sequences(device: string): Promise<number[]> {

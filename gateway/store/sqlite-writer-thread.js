@@ -6,10 +6,11 @@ import Database from "better-sqlite3";
 import { parentPort, workerData } from "node:worker_threads";
 
 /**
- * @type {{ path: string, columns: number }} The store's main thread has created the schema;
- * `columns` is how many numbers each reading takes in a batch (see EmbeddedStore.write).
+ * @type {{ path: string, columns: number, good: number, estimate: number }} The store's main thread
+ * has created the schema; `columns` is how many numbers each reading takes in a batch (see
+ * EmbeddedStore.write); `good` and `estimate` are the quality codes folded into hourly rows.
  */
-const { path, columns: COLUMNS } = workerData;
+const { path, columns: COLUMNS, good: GOOD, estimate: ESTIMATE } = workerData;
 const db = new Database(path);
 db.pragma("journal_mode = WAL");
 // FULL: the gateway acknowledges after commit and the edge then deletes its copy, so a commit
@@ -104,13 +105,13 @@ function write(series, v, warnings) {
 const allSeries = db.prepare("SELECT s.id, s.sensor, s.unit, d.device FROM series s JOIN devices d ON d.id = s.device");
 // Per series, so both statements walk samples_by_series instead of scanning every sample.
 const fold = db.prepare(
-  `INSERT INTO readings_hourly (sensor, hour_ms, device, unit, min, mean, max, count)
-   SELECT @sensor, (ts / 3600000) * 3600000 AS h, @device, @unit, min(value), avg(value), max(value), count(value)
-   FROM samples WHERE series = @id AND ts < @cutoff AND quality = 0 GROUP BY h
+  `INSERT INTO readings_hourly (sensor, hour_ms, device, unit, min, mean, max, count, estimates)
+   SELECT @sensor, (ts / 3600000) * 3600000 AS h, @device, @unit, min(value), avg(value), max(value), count(value), sum(quality = ${ESTIMATE})
+   FROM samples WHERE series = @id AND ts < @cutoff AND quality IN (${GOOD}, ${ESTIMATE}) AND value IS NOT NULL GROUP BY h
    ON CONFLICT (sensor, hour_ms) DO UPDATE SET
      min = min(readings_hourly.min, excluded.min), max = max(readings_hourly.max, excluded.max),
      mean = (readings_hourly.mean * readings_hourly.count + excluded.mean * excluded.count) / (readings_hourly.count + excluded.count),
-     count = readings_hourly.count + excluded.count`,
+     count = readings_hourly.count + excluded.count, estimates = readings_hourly.estimates + excluded.estimates`,
 );
 const dropRaw = db.prepare("DELETE FROM samples WHERE series = ? AND ts < ?");
 const dropHourly = db.prepare("DELETE FROM readings_hourly WHERE hour_ms < ?");

@@ -1,9 +1,11 @@
 // The Store interface: where the village's readings live. Two implementations run through one
 // contract suite (test/contracts/store.contract.ts): the embedded SQLite default and InfluxDB 1.x.
-import type { Reading } from "../../protocol/payloads.ts";
+import type { KeptQuality, Reading } from "../../protocol/payloads.ts";
 
-export interface StoredReading extends Reading {
+/** A device's reading as kept, or one of the gateway's own figures (which may be an estimate). */
+export interface StoredReading extends Omit<Reading, "quality"> {
   device: string;
+  quality: KeptQuality;
 }
 
 export interface ReadingQuery {
@@ -15,7 +17,7 @@ export interface ReadingQuery {
   limit?: number;
 }
 
-/** Good readings of one sensor in buckets of `everyMs`, aligned to multiples of it since 1970 (as InfluxDB's GROUP BY time). */
+/** Good readings and estimates of one sensor in buckets of `everyMs`, aligned to multiples of it since 1970 (as InfluxDB's GROUP BY time). */
 export interface SummaryQuery {
   sensor: string;
   fromMs: number;
@@ -30,6 +32,8 @@ export interface SummaryBucket {
   mean: number;
   max: number;
   count: number;
+  /** How many of `count` are estimates: a chart marks the bucket as not measured. */
+  estimates: number;
 }
 
 export interface StoreHealth {
@@ -52,9 +56,9 @@ export interface Store {
   /** Readings of one sensor in a time window, oldest first. */
   query(q: ReadingQuery): Promise<StoredReading[]>;
   /**
-   * A season's history for a chart without moving every reading: good readings only, empty
-   * buckets left out, oldest first. The embedded store includes the hourly rows it keeps past raw
-   * retention.
+   * A season's history for a chart without moving every reading: good readings and estimates
+   * (counted apart), never invalid ones; empty buckets left out, oldest first. The embedded store
+   * includes the hourly rows it keeps past raw retention.
    */
   summary(q: SummaryQuery): Promise<SummaryBucket[]>;
   /** Every stored sequence number of a device, ascending: how loss and duplicates are counted. */

@@ -92,27 +92,36 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       expect(bySensor["tank-north-level"]).toMatchObject({ seq: 6 });
     });
 
-    it("summarises a sensor's good readings in buckets aligned to the bucket size, leaving out invalid readings and empty buckets", async () => {
+    it("keeps an estimate as an estimate, with its value and its reason", async () => {
+      await store.write([reading(11, { sensor: "estimate-probe", value: 4.2, unit: "days", quality: "estimate", warning: "less than 1 h of history: norm-based figure used", ts: T0 + 9 })]);
+      const [row] = await store.query({ sensor: "estimate-probe", fromMs: T0 + 9, toMs: T0 + 9 });
+      expect(row).toMatchObject({ seq: 11, value: 4.2, quality: "estimate", warning: "less than 1 h of history: norm-based figure used" });
+      expect((await store.latest()).find((r) => r.sensor === "estimate-probe")).toMatchObject({ quality: "estimate", value: 4.2 });
+    });
+
+    it("summarises a sensor's good readings and estimates in buckets aligned to the bucket size, counting the estimates, leaving out invalid readings and empty buckets", async () => {
       const every = 60_000;
       const start = Math.floor(T0 / every) * every; // a bucket's start
-      const probe = (seq: number, atMs: number, value: number | null) =>
-        reading(1_000 + seq, { sensor: "summary-probe", ts: start + atMs, value, ...(value === null ? { quality: "invalid" as const, warning: "no answer" } : {}) });
+      const probe = (seq: number, atMs: number, value: number | null, quality: StoredReading["quality"] = value === null ? "invalid" : "good") =>
+        reading(1_000 + seq, { sensor: "summary-probe", ts: start + atMs, value, quality, ...(quality !== "good" ? { warning: "no answer" } : {}) });
       await store.write([
         probe(1, 0, 10), probe(2, 20_000, 20), probe(3, 59_999, 60), probe(4, 30_000, null), // first bucket: 10, 20, 60
         probe(5, 60_000, 5), // second bucket: 5
         // third bucket empty
-        probe(6, 3 * every + 1, 7), probe(7, 3 * every + 2, 9), // fourth bucket
+        probe(6, 3 * every + 1, 7), probe(7, 3 * every + 2, 9), probe(8, 3 * every + 3, 11, "estimate"), // fourth bucket: 7, 9 and an estimate of 11
+        probe(9, 4 * every + 5, 3, "estimate"), // fifth bucket: an estimate alone
       ]);
-      const buckets = await store.summary({ sensor: "summary-probe", fromMs: start, toMs: start + 4 * every - 1, everyMs: every });
+      const buckets = await store.summary({ sensor: "summary-probe", fromMs: start, toMs: start + 5 * every - 1, everyMs: every });
       expect(buckets).toEqual([
-        { ts: start, min: 10, mean: 30, max: 60, count: 3 },
-        { ts: start + every, min: 5, mean: 5, max: 5, count: 1 },
-        { ts: start + 3 * every, min: 7, mean: 8, max: 9, count: 2 },
+        { ts: start, min: 10, mean: 30, max: 60, count: 3, estimates: 0 },
+        { ts: start + every, min: 5, mean: 5, max: 5, count: 1, estimates: 0 },
+        { ts: start + 3 * every, min: 7, mean: 9, max: 11, count: 3, estimates: 1 },
+        { ts: start + 4 * every, min: 3, mean: 3, max: 3, count: 1, estimates: 1 },
       ]);
       // A window starting inside a bucket counts only what is inside the window.
       expect(await store.summary({ sensor: "summary-probe", fromMs: start + 20_000, toMs: start + 60_000, everyMs: every })).toEqual([
-        { ts: start, min: 20, mean: 40, max: 60, count: 2 },
-        { ts: start + every, min: 5, mean: 5, max: 5, count: 1 },
+        { ts: start, min: 20, mean: 40, max: 60, count: 2, estimates: 0 },
+        { ts: start + every, min: 5, mean: 5, max: 5, count: 1, estimates: 0 },
       ]);
       expect(await store.summary({ sensor: "no-such-sensor", fromMs: start, toMs: start + every, everyMs: every })).toEqual([]);
     });

@@ -1,6 +1,7 @@
 // The Grafana dashboard a village can import (deploy/grafana/commons-sense.json): every panel's
 // InfluxQL query, run against a real influxd holding what the gateway stored, returns the series it
-// is meant to draw, and only good readings.
+// is meant to draw: good readings only, and for days left the gateway's estimates as series of their
+// own that the panel draws dashed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mqtt from "mqtt";
 import { readFileSync } from "node:fs";
@@ -9,7 +10,11 @@ import { startTestGateway } from "../helpers/test-gateway.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { deviceTopic } from "../../protocol/topics.ts";
 
-interface Panel { title: string; targets: { query: string }[] }
+interface Panel {
+  title: string;
+  targets: { query: string; alias?: string }[];
+  fieldConfig: { overrides: { matcher: { id: string; options: string }; properties: { id: string; value: unknown }[] }[] };
+}
 const dashboard = JSON.parse(readFileSync("deploy/grafana/commons-sense.json", "utf8")) as { panels: Panel[] };
 
 describe("the Grafana dashboard's queries on the gateway's InfluxDB", () => {
@@ -58,18 +63,32 @@ describe("the Grafana dashboard's queries on the gateway's InfluxDB", () => {
 
   it("every panel's query runs and draws the sensors it names, good readings only", async () => {
     const drawn = new Map<string, string[]>();
+    const named = new Map<string, string[]>();
     for (const panel of dashboard.panels) {
       const result = await query(asRun(panel.targets[0].query));
       expect(result.error, panel.title).toBeUndefined();
       const series = (result.series ?? []).filter((s) => s.values.some(([, v]) => v !== null));
       expect(series.length, `${panel.title}: a series with values`).toBeGreaterThan(0);
       drawn.set(panel.title, series.map((s) => s.tags!.sensor).sort());
+      // Each series' name as Grafana makes it from the alias ($tag_x: the series' tag x).
+      named.set(panel.title, series.map((s) => (panel.targets[0].alias ?? "$tag_sensor").replace(/\$tag_(\w+)/g, (_, tag: string) => s.tags![tag])));
     }
     const of = (start: string) => [...drawn.entries()].find(([title]) => title.startsWith(start))![1];
     // The south tank's only reading was invalid: no line for it, not a line at 0.
     expect(of("Water in each tank")).toEqual(["cistern-level", "tank-north-level"]);
     // Power's days left was known; water's was missing (a tank invalid) and draws no point at all.
     expect(of("Days left")).toEqual(["power-days-left"]);
+    // Power's days left was kept as the gateway had it (an estimate while its history is short), and
+    // the series is named for that quality; the panel dashes exactly the estimates' series.
+    const kept = await query("SELECT \"value\", \"quality\" FROM \"reading\" WHERE \"sensor\" = 'power-days-left'");
+    const qualities = [...new Set((kept.series![0].values as unknown as [string, number, string][]).map((row) => row[2]))];
+    expect(qualities).toEqual(["estimate"]);
+    const daysPanel = dashboard.panels.find((p) => p.title.startsWith("Days left"))!;
+    const [name] = [...named.entries()].find(([title]) => title.startsWith("Days left"))![1];
+    expect(name).toBe("power-days-left (estimate)");
+    const dashed = daysPanel.fieldConfig.overrides.filter((o) => o.properties.some((p) => p.id === "custom.lineStyle"));
+    expect(dashed.map((o) => new RegExp(o.matcher.options).test(name))).toEqual([true]);
+    expect(dashed.map((o) => new RegExp(o.matcher.options).test("power-days-left (good)"))).toEqual([false]);
     expect(of("Battery charge")).toEqual(["battery-soc"]);
     expect(of("Pantry staples")).toEqual(["grain-bin", "legumes-bin", "oil-store"]);
     expect(of("Greenhouse air and soil")).toEqual(["air-temp", "bed-1-moisture"]);

@@ -67,6 +67,13 @@ describe("flow files in a real Node-RED", () => {
     it(`${name}.json: every widget receives what it shows`, async () => {
       const nodes = files.find((f) => f.file.endsWith(`${name}.json`))!.nodes;
       const flow = [...shared, ...withHelpers(nodes)];
+      // A chart is sent no empty history (ui-chart takes an empty array for "clear every series"):
+      // its widget is fed once the village has stored one of its sensors.
+      const charted = [...new Set(nodes.filter((n) => n.type === "cs-reading" && Number(n.historyHours) > 0).map((n) => n.sensor as string))];
+      await waitFor("a reading of every charted sensor stored", async () => {
+        const stored = new Set((await v.gateway.store.latest()).map((r) => r.sensor));
+        return charted.every((sensor) => stored.has(sensor));
+      });
       await helper.load([csNodes, changeNode], flow);
       // Widgets fed by a reading or reserve node: each must receive a message with a payload.
       // (cs-alert's second output and cs-aid-request's fifth answer a tap only.)
@@ -78,7 +85,7 @@ describe("flow files in a real Node-RED", () => {
       for (const [id, msg] of received) {
         const source = nodes.find((n) => (n.wires as string[][] | undefined)?.flat().includes(id))!;
         if (source.type === "cs-reserve") expect(msg, id).toMatchObject({ topic: source.figure, unit: expect.any(String), text: expect.any(String) });
-        else if (source.type === "cs-reading" && source.historyHours === "0") expect(msg, id).toMatchObject({ topic: source.sensor, unit: expect.any(String), quality: expect.stringMatching(/good|invalid/) });
+        else if (source.type === "cs-reading" && source.historyHours === "0") expect(msg, id).toMatchObject({ topic: source.sensor, unit: expect.any(String), quality: expect.stringMatching(/^(good|estimate|invalid)$/) });
         else expect(msg.payload, id).toBeDefined();
       }
       await helper.unload();
@@ -141,6 +148,47 @@ describe("flow files in a real Node-RED", () => {
     expect(answers.sort()).toEqual(["Not saved: kg: cannot be negative", expect.stringMatching(/^Saved: oil 42\.5 kg; it stands over the scale until \w{3} \d\d:\d\d$/)]);
     expect((await v.gateway.store.latest()).find((r) => r.sensor === "count-oil")).toMatchObject({ value: 42.5 });
     await helper.unload();
+  });
+
+  it("a chart draws estimates as a series of their own and a reading's text says it is one", async () => {
+    // Days left kept as history: measured for 40 hours, then resting on a norm (an estimate) for 8,
+    // then the latest, an estimate a minute ahead (so that it stays the latest whatever the village
+    // keeps of its own meanwhile).
+    const HOUR = 3_600_000;
+    const start = Math.floor((Date.now() - 50 * HOUR) / HOUR) * HOUR;
+    const norm = { quality: "estimate" as const, warning: "less than 1 h of history: norm-based figure used" };
+    const kept = Array.from({ length: 48 }, (_, k) => ({
+      device: "reserve-figures", seq: 60_000_000 + k, sensor: "water-days-left", value: 10 - k / 10, unit: "days" as const,
+      ts: start + k * HOUR, clock: "synced" as const, ...(k < 40 ? { quality: "good" as const } : norm),
+    }));
+    const latest = { ...kept[0], seq: 60_000_100, value: 5.1, ts: Date.now() + 60_000, ...norm };
+    await v.gateway.store.write([...kept, latest]);
+    const flow = [
+      ...shared,
+      { id: "week", type: "cs-reading", z: "t", gateway: shared[0].id, sensor: "water-days-left", interval: "3600", historyHours: "168", wires: [["chart"]] },
+      { id: "now", type: "cs-reading", z: "t", gateway: shared[0].id, sensor: "water-days-left", interval: "3600", historyHours: "0", wires: [["text"]] },
+      { id: "chart", type: "helper", z: "t", wires: [] },
+      { id: "text", type: "helper", z: "t", wires: [] },
+    ];
+    await helper.load([csNodes], flow);
+    try {
+      const series = new Map<string, { x: number; y: number }[]>();
+      const live: Record<string, unknown>[] = [];
+      helper.getNode("chart")!.on("input", (msg) => (msg.history ? series.set(msg.topic as string, msg.payload as { x: number; y: number }[]) : live.push(msg)));
+      let text: string | undefined;
+      helper.getNode("text")!.on("input", (msg) => (text = msg.text as string));
+      await waitFor("both series' history, the latest point and the text", () => series.has("water-days-left") && series.has("water-days-left (estimate)") && live.length > 0 && text);
+      // 168 h in 500 steps is 21-minute buckets: one kept reading each (the village's own, kept
+      // since it started, come after them).
+      const mine = (part: { x: number; y: number }[]) => part.filter((p) => p.x <= kept.at(-1)!.ts);
+      expect(mine(series.get("water-days-left")!).map((p) => p.y)).toEqual(kept.slice(0, 40).map((r) => r.value));
+      expect(mine(series.get("water-days-left (estimate)")!).map((p) => p.y)).toEqual(kept.slice(40).map((r) => r.value));
+      expect(live[0]).toMatchObject({ topic: "water-days-left (estimate)", payload: { y: 5.1 } });
+      expect(Date.parse((live[0].payload as { x: string }).x)).toBe(latest.ts);
+      expect(text).toBe("5.1 days (estimate: less than 1 h of history: norm-based figure used)");
+    } finally {
+      await helper.unload();
+    }
   });
 
   it("a season's chart (90 days) draws the store's bucket means, never moving the raw readings", async () => {

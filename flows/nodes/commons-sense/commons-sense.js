@@ -141,12 +141,20 @@ module.exports = function (RED) {
     // Chart mode: points { x: time, y: value }, first the stored history (so a chart is full
     // right after a restart), then each new reading. The history is the mean of each bucket, summed
     // up in the store: a season of 10-second readings is 800,000 rows a sensor, never moved here.
+    // Estimates (a reserve figure resting on a stale sensor or a norm) are a series of their own,
+    // "<sensor> (estimate)", and a bucket holding any estimate counts as one: never drawn as measured.
     const hours = Number(config.historyHours) || 0;
+    const estimated = `${sensor} (estimate)`;
     if (hours > 0) {
       const to = Date.now();
       const every = bucketMs(hours);
       call(gateway, `/readings?sensor=${encodeURIComponent(sensor)}&from=${to - hours * 3_600_000}&to=${to}&every=${every}`).then(
-        ({ buckets }) => this.send({ topic: sensor, history: true, payload: buckets.map((b) => ({ x: b.ts, y: b.mean })) }),
+        ({ buckets }) => {
+          for (const [topic, part] of [[sensor, buckets.filter((b) => !b.estimates)], [estimated, buckets.filter((b) => b.estimates)]]) {
+            // An empty array would clear the chart's other series too (ui-chart's "clear" message).
+            if (part.length) this.send({ topic, history: true, payload: part.map((b) => ({ x: b.ts, y: b.mean })) });
+          }
+        },
         (err) => this.status({ fill: "red", shape: "ring", text: err.message.slice(0, 60) }),
       );
     }
@@ -158,10 +166,12 @@ module.exports = function (RED) {
       // A board that died sends nothing new: the same reading turning stale must still be shown.
       if (last && last.ts === r.ts && last.stale === r.stale) return;
       last = r;
-      this.status(r.quality === "good" ? { fill: r.stale ? "yellow" : "green", shape: "dot", text: `${+r.value.toFixed(2)} ${r.unit}` } : { fill: "red", shape: "dot", text: (r.warning || "invalid").slice(0, 60) });
-      const shown = r.unit === "bool" ? (r.value ? "yes" : "no") : `${+r.value.toFixed(1)} ${r.unit}`;
-      const text = r.quality !== "good" ? `not available: ${r.warning || "invalid"}` : r.stale ? `${shown} (stale: last reading ${ago(r.ageMs)} ago)` : shown;
-      if (hours > 0 && r.quality === "good") this.send({ topic: sensor, payload: { x: r.ts, y: r.value } });
+      const valued = r.quality !== "invalid" && r.value !== null;
+      this.status(valued ? { fill: r.stale || r.quality === "estimate" ? "yellow" : "green", shape: "dot", text: `${+r.value.toFixed(2)} ${r.unit}` } : { fill: "red", shape: "dot", text: (r.warning || "invalid").slice(0, 60) });
+      const shown = !valued ? "" : r.unit === "bool" ? (r.value ? "yes" : "no") : `${+r.value.toFixed(1)} ${r.unit}`;
+      const doubt = [r.quality === "estimate" ? `estimate: ${r.warning || "not measured"}` : "", r.stale ? `stale: last reading ${ago(r.ageMs)} ago` : ""].filter(Boolean).join("; ");
+      const text = !valued ? `not available: ${r.warning || "invalid"}` : doubt ? `${shown} (${doubt})` : shown;
+      if (hours > 0 && valued) this.send({ topic: r.quality === "estimate" ? estimated : sensor, payload: { x: r.ts, y: r.value } });
       else if (hours === 0) this.send({ topic: sensor, payload: r.value, text, unit: r.unit, quality: r.quality, warning: r.warning, ts: r.ts, device: r.device });
     });
   }

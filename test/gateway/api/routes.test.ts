@@ -52,8 +52,8 @@ describe("HTTP API", () => {
     expect(body.readings).toBeUndefined();
     const bucket = (ts: number) => Math.floor(ts / every) * every;
     const wanted = bucket(NOW - 60_000) === bucket(NOW - 30_000)
-      ? [{ ts: bucket(NOW - 60_000), min: 5990, mean: 5995, max: 6000, count: 2 }]
-      : [{ ts: bucket(NOW - 60_000), min: 6000, mean: 6000, max: 6000, count: 1 }, { ts: bucket(NOW - 30_000), min: 5990, mean: 5990, max: 5990, count: 1 }];
+      ? [{ ts: bucket(NOW - 60_000), min: 5990, mean: 5995, max: 6000, count: 2, estimates: 0 }]
+      : [{ ts: bucket(NOW - 60_000), min: 6000, mean: 6000, max: 6000, count: 1, estimates: 0 }, { ts: bucket(NOW - 30_000), min: 5990, mean: 5990, max: 5990, count: 1, estimates: 0 }];
     expect(body.buckets).toEqual(wanted);
     const tooMany = await getJson(`${base}/readings?sensor=tank-north-level&from=${NOW - 90 * 86_400_000}&to=${NOW}&every=1000`);
     expect(tooMany).toMatchObject({ status: 400, body: { code: "CS_ERR_QUERY_INVALID" } });

@@ -52,16 +52,22 @@ describe("Home Assistant MQTT discovery", () => {
       readings: [
         { seq: 1, sensor: "tank-north-level", value: 6_000, unit: "L", quality: "good", ts, clock: "synced" },
         { seq: 2, sensor: "tank-north-level", value: 5_990, unit: "L", quality: "good", ts: ts + 1_000, clock: "synced" },
-        { seq: 3, sensor: "tank-south-level", value: null, unit: "L", quality: "invalid", warning: "input reads 0 counts: wire broken?", ts, clock: "synced" },
+        { seq: 3, sensor: "tank-south-level", value: 4_000, unit: "L", quality: "good", ts, clock: "synced" },
+        { seq: 4, sensor: "cistern-level", value: 20_000, unit: "L", quality: "good", ts, clock: "synced" },
+        { seq: 5, sensor: "main-flow", value: null, unit: "L/min", quality: "invalid", warning: "no pulses for 10 min while the pump ran: meter stuck?", ts, clock: "synced" },
       ],
     }), { qos: 1 });
-    await waitFor("both tanks' states", () => states.has("cs/v1/village/riverbend/state/tank-north-level") && states.has("cs/v1/village/riverbend/state/tank-south-level"));
+    await waitFor("the north tank's and the meter's states", () => states.has("cs/v1/village/riverbend/state/tank-north-level") && states.has("cs/v1/village/riverbend/state/main-flow"));
     expect(states.get("cs/v1/village/riverbend/state/tank-north-level")).toMatchObject({ value: 5_990, unit: "L", quality: "good" });
-    // The availability template reads `quality`: anything but good is offline in HA.
-    expect(states.get("cs/v1/village/riverbend/state/tank-south-level")).toMatchObject({ value: null, quality: "invalid", warning: "input reads 0 counts: wire broken?" });
-    const south = configs.get("homeassistant/sensor/cs_riverbend/tank_south_level/config")!;
-    expect(south.availability_topic).toBe("cs/v1/village/riverbend/state/tank-south-level");
-    expect(south.availability_template).toBe("{{ 'online' if value_json.quality == 'good' else 'offline' }}");
+    // The availability template reads `quality`: anything but good or an estimate is offline in HA.
+    expect(states.get("cs/v1/village/riverbend/state/main-flow")).toMatchObject({ value: null, quality: "invalid", warning: "no pulses for 10 min while the pump ran: meter stuck?" });
+    const meter = configs.get("homeassistant/sensor/cs_riverbend/main_flow/config")!;
+    expect(meter.availability_topic).toBe("cs/v1/village/riverbend/state/main-flow");
+    expect(meter.availability_template).toBe("{{ 'online' if value_json.quality in ['good', 'estimate'] else 'offline' }}");
+    // Days left, kept as the tanks are stored, rests on the norm (no history yet): an estimate, with its reason.
+    const days = await waitFor("water's days left", () => states.get("cs/v1/village/riverbend/state/water-days-left"));
+    expect(days).toMatchObject({ unit: "days", quality: "estimate", warning: expect.stringMatching(/norm-based figure used/) });
+    expect(days.value).toEqual(expect.any(Number));
     await device.endAsync();
   });
 

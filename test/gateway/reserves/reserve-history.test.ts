@@ -52,9 +52,11 @@ describe("reserve figures kept as history", () => {
     await waitFor("the second figures kept", async () => (await history("water-stock")).length === 2);
     const stock = await history("water-stock");
     expect(stock.map((r: { value: number }) => r.value)).toEqual([10_000, 9_000]);
+    // Every tank read: the stock is measured, and carries no warning.
     expect(stock[0]).toMatchObject({ unit: "L", quality: "good" });
+    expect(stock[0]).not.toHaveProperty("warning");
     const days = await history("water-days-left");
-    expect(days[0]).toMatchObject({ unit: "days", quality: "good" });
+    expect(days[0]).toMatchObject({ unit: "days", quality: "estimate" }); // resting on the norm, and marked so
     expect(days[0].value).toBeCloseTo(10_000 / (180 * 15), 2); // at the norm while history is short
     expect(days[0].warning).toMatch(/norm-based figure used/);
   });

@@ -72,7 +72,8 @@ function writeDeviceKeyedFile(dataDir: string): void {
     CREATE TABLE readings_hourly (sensor TEXT NOT NULL, hour_ms INTEGER NOT NULL, device TEXT NOT NULL, unit TEXT NOT NULL,
       min REAL NOT NULL, mean REAL NOT NULL, max REAL NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (sensor, hour_ms)) WITHOUT ROWID;
     INSERT INTO devices VALUES (1, 'water-main'), (2, 'power-main');
-    INSERT INTO series VALUES (1, 1, 'tank-north-level', 'L'), (2, 1, 'cistern-level', 'L'), (3, 2, 'battery-voltage', 'V');`);
+    INSERT INTO series VALUES (1, 1, 'tank-north-level', 'L'), (2, 1, 'cistern-level', 'L'), (3, 2, 'battery-voltage', 'V');
+    INSERT INTO readings_hourly VALUES ('cistern-level', ${T0 - 100 * 3_600_000}, 'water-main', 'L', 20100, 20150, 20200, 6);`);
   const insert = db.prepare("INSERT INTO samples VALUES (?,?,?,?,?,?,?,?)");
   insert.run(1, 1, 1, T0, 5000, 0, 0, null);
   insert.run(1, 2, 1, T0 + 1000, null, 1, 2, "echo lost");
@@ -93,11 +94,16 @@ describe("embedded store file from before samples were keyed by series and time"
       { device: "water-main", seq: 4, sensor: "cistern-level", ts: T0 + 3000, value: 19990, unit: "L", quality: "good", clock: "synced" },
     ]);
     expect(await store.sequences("water-main")).toEqual([1, 2, 3, 4]);
+    // Hourly rows from before estimates were counted were folded from good readings only.
+    expect(store.hourly("cistern-level", 0, T0)).toEqual([
+      { sensor: "cistern-level", device: "water-main", unit: "L", hourMs: T0 - 100 * 3_600_000, min: 20100, mean: 20150, max: 20200, count: 6, estimates: 0 },
+    ]);
     await store.stop();
 
     const db = new Database(join(dir.path, "readings.db"), { readonly: true });
     const columns = db.prepare("SELECT name FROM pragma_table_info('samples')").pluck().all();
     expect(columns).toEqual(["series", "ts", "seq", "value", "quality", "clock", "warning"]);
+    expect(db.prepare("SELECT name FROM pragma_table_info('readings_hourly')").pluck().all()).toContain("estimates");
     expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'samples_by_series'").get()).toBeUndefined();
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
     db.close();
