@@ -75,7 +75,12 @@ export const proposalSchema = z.strictObject({
   to: idSchema,
   resource: resourceSchema,
   quantity: quantitySchema,
-  status: z.enum(["proposed", "accepted", "declined"]),
+  /**
+   * proposed: awaiting both villages' answers. accepted: agreed, not yet sent. dispatched: the donor
+   * sent it on its way (it will arrive, need or not). cancelled: agreed but withdrawn before it was
+   * sent, because the need it was for is gone: the donor keeps it.
+   */
+  status: z.enum(["proposed", "accepted", "dispatched", "declined", "cancelled"]),
 });
 export type Proposal = z.infer<typeof proposalSchema>;
 
@@ -112,5 +117,7 @@ export const proposalReplySchema = z.strictObject({
   accept: z.boolean(),
   /** From the receiving village, after an accepted transfer: it has arrived and shows in the stocks. */
   delivered: z.boolean().optional(),
+  /** From the giving village, after an accepted transfer: it has left; it can no longer be cancelled. */
+  dispatched: z.boolean().optional(),
 });
 

@@ -134,11 +134,15 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
     router.get("/federation/uncovered", (_req, res) => res.json(deps.link?.uncovered ?? []));
     router.post("/federation/proposals/:id/:decision", async (req, res, next) => {
       const decision = req.params.decision;
-      if (decision !== "accept" && decision !== "decline" && decision !== "delivered") return next(new CsError("CS_ERR_QUERY_INVALID", "accept, decline or delivered"));
+      if (decision !== "accept" && decision !== "decline" && decision !== "delivered" && decision !== "dispatched") return next(new CsError("CS_ERR_QUERY_INVALID", "accept, decline, dispatched or delivered"));
       if (!deps.link) return next(new CsError("CS_ERR_QUERY_INVALID", "this village has no federation link configured"));
+      const listed = deps.link.proposals.find((p) => p.id === req.params.id);
+      if (listed?.status === "cancelled") return next(new CsError("CS_ERR_TRANSFER_CANCELLED", `${listed.quantity.amount} ${listed.quantity.unit} ${listed.resource} from ${listed.from} to ${listed.to}`));
       try {
-        // delivered: an accepted transfer to this village has arrived, so the hub stops counting it as in transit.
-        await deps.link.reply(req.params.id, decision !== "decline", decision === "delivered");
+        // delivered: an accepted transfer to this village has arrived, so the hub stops counting it
+        // as in transit. dispatched: one from this village has left, so it is no longer cancelled
+        // when the need goes.
+        await deps.link.reply(req.params.id, decision !== "decline", decision === "delivered" || decision === "dispatched" ? decision : undefined);
         res.status(202).json({ proposalId: req.params.id, decision });
       } catch (err) {
         next(err);

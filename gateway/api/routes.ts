@@ -97,7 +97,7 @@ const NOT_FOUND: ReadonlySet<string> = new Set(["CS_ERR_SENSOR_UNKNOWN", "CS_ERR
 /** Errors of every /api route: a code and a message, never a stack. */
 export function apiErrorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
   if (isCsError(err)) {
-    const status = err.code === "CS_ERR_STORE_UNAVAILABLE" ? 503 : NOT_FOUND.has(err.code) ? 404 : 400;
+    const status = err.code === "CS_ERR_STORE_UNAVAILABLE" ? 503 : NOT_FOUND.has(err.code) ? 404 : err.code === "CS_ERR_TRANSFER_CANCELLED" ? 409 : 400;
     res.status(status).json({ code: err.code, message: err.message });
     return;
   }

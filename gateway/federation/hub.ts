@@ -41,8 +41,13 @@ export class FederationHub {
   readonly requests = new Map<string, AidRequest>();
   readonly summaries = new Map<string, ReserveSummary>();
   readonly decisions = new Map<string, boolean>();
-  /** Transfers both sides agreed to, frozen as agreed. */
+  /** Transfers both sides agreed to, frozen as agreed ("accepted", then "dispatched" once sent). */
   readonly accepted = new Map<string, Proposal>();
+  /**
+   * Agreed transfers whose need went away (the request withdrawn or fulfilled) before the donor sent
+   * them: the donor keeps them. Each village's list shows its newest few, so the donor hears it.
+   */
+  readonly cancelled = new Map<string, Proposal>();
   /** Accepted transfers the receiving village has confirmed as arrived, with the step they arrived at. */
   readonly delivered = new Map<string, number>();
   /** The step each transfer was agreed at: a donor's offers show it from its next summary. */
@@ -164,6 +169,7 @@ export class FederationHub {
     this.requestStep.set(r.data.id, ++this.step);
     const q = r.data.quantity[0];
     this.received.push({ id: r.data.id, version: r.data.version, status: r.data.status, village, resource: r.data.resource, amount: q.amount, unit: q.unit });
+    if (r.data.status === "withdrawn" || r.data.status === "fulfilled") this.cancelUnsent(r.data.id);
     this.rematch();
   }
 
@@ -188,6 +194,14 @@ export class FederationHub {
       if (!agreed || agreed.to !== village) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", `no accepted transfer ${r.data.proposalId} to ${village}`);
       return this.markDelivered(agreed.id);
     }
+    if (r.data.dispatched) {
+      const agreed = this.accepted.get(r.data.proposalId);
+      if (!agreed || agreed.from !== village) {
+        const gone = this.cancelled.get(r.data.proposalId)?.from === village;
+        throw new CsError("CS_ERR_PAYLOAD_SCHEMA", gone ? `transfer ${r.data.proposalId} was cancelled: the need is gone, keep it` : `no accepted transfer ${r.data.proposalId} from ${village}`);
+      }
+      return this.markDispatched(agreed.id);
+    }
     if (!proposal || (proposal.from !== village && proposal.to !== village)) throw new CsError("CS_ERR_PAYLOAD_SCHEMA", `no proposal ${r.data.proposalId} for ${village}`);
     this.decide(proposal.id, r.data.accept);
   }
@@ -197,6 +211,30 @@ export class FederationHub {
     if (!this.accepted.has(proposalId) || this.delivered.has(proposalId)) return;
     this.delivered.set(proposalId, ++this.step);
     this.rematch();
+  }
+
+  /** The giving village sent an accepted transfer on its way: it arrives whatever becomes of the need. */
+  markDispatched(proposalId: string): void {
+    const agreed = this.accepted.get(proposalId);
+    if (!agreed || agreed.status === "dispatched") return;
+    this.accepted.set(proposalId, { ...agreed, status: "dispatched" });
+    ++this.step;
+    this.rematch();
+  }
+
+  /**
+   * The need behind a request is gone: what was agreed for it and not yet sent stays with its donor
+   * (counted against neither side any more). What is on the road arrives and is confirmed as ever.
+   */
+  private cancelUnsent(requestId: string): void {
+    for (const p of [...this.accepted.values()]) {
+      if (p.requestId !== requestId || p.status !== "accepted" || this.delivered.has(p.id)) continue;
+      this.accepted.delete(p.id);
+      this.agreedStep.delete(p.id);
+      this.cancelled.set(p.id, { ...p, status: "cancelled" });
+      if (this.cancelled.size > CANCELLED_KEPT) this.cancelled.delete(this.cancelled.keys().next().value!);
+      this.o.log.info({ proposal: p.id, from: p.from, to: p.to }, "agreed transfer cancelled before it was sent: the need is gone");
+    }
   }
 
   /** Records a village's answer to a proposal and rematches. */
@@ -250,6 +288,11 @@ export class FederationHub {
       routes: this.routes,
     });
     this.needs = needs;
+    // Sent transfers of needs that have since closed are still on the road: both villages keep
+    // seeing them until the receiver confirms the arrival. Cancelled ones: the newest few.
+    const open = new Set(this.proposals.map((p) => p.id));
+    for (const p of this.accepted.values()) if (p.status === "dispatched" && !open.has(p.id) && !this.delivered.has(p.id)) this.proposals.push(p);
+    this.proposals.push(...[...this.cancelled.values()].slice(-CANCELLED_LISTED));
     if (!this.broker.aedes) return; // drills run the hub's logic without its broker
     const uncovered = this.needs.filter((n) => n.uncovered > 0);
     for (const village of this.members) {
@@ -266,6 +309,10 @@ export class FederationHub {
     }
   }
 }
+
+/** Cancelled transfers listed: enough for a donor to hear of each, bounded for a region's years. */
+const CANCELLED_LISTED = 50;
+const CANCELLED_KEPT = 500;
 
 function parseJson(payload: Buffer): unknown {
   try {

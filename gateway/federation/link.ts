@@ -167,9 +167,10 @@ export class FederationLink {
     }
   }
 
-  reply(proposalId: string, accept: boolean, delivered = false): Promise<unknown> {
+  /** accept or decline a proposal; `then`: an accepted transfer has arrived here, or left from here. */
+  reply(proposalId: string, accept: boolean, then?: "delivered" | "dispatched"): Promise<unknown> {
     if (!this.client?.connected) return Promise.reject(new Error("federation link is down"));
-    const body = { proposalId, village: this.o.village, accept, ...(delivered ? { delivered } : {}) };
+    const body = { proposalId, village: this.o.village, accept, ...(then ? { [then]: true } : {}) };
     return this.client.publishAsync(fedTopic(this.o.village, "proposal-replies"), JSON.stringify(body), { qos: 1 });
   }
 

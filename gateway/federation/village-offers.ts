@@ -1,7 +1,7 @@
 // What this village offers its neighbours beyond its water and food stocks: entered by people
 // (POST /api/offers), kept across restarts, sent in the reserve summary. A transfer agreed from an
 // offer comes off it once, when the hub's list shows it accepted, so the next summary does not
-// offer it again.
+// offer it again; it goes back once if the hub cancels the transfer before it left.
 import { z } from "zod";
 import { offerSchema, type Offer, type Proposal } from "../../protocol/federation.ts";
 import { CsError } from "../../protocol/errors.ts";
@@ -32,10 +32,16 @@ export class VillageOffers {
     return parsed.data.offers;
   }
 
-  /** Takes transfers from this village that the hub shows accepted off the offers; true if any did. */
+  /**
+   * Takes transfers from this village that the hub shows agreed off the offers, and puts back what
+   * was taken for one the hub has since cancelled (its need went before it was sent); true if the
+   * offers changed.
+   */
   takeAgreed(proposals: readonly Proposal[]): boolean {
-    const agreed = proposals.filter((p) => p.status === "accepted" && p.from === this.village && !STOCK_RESOURCES.has(p.resource));
-    if (agreed.length === 0) return false;
+    const mine = proposals.filter((p) => p.from === this.village && !STOCK_RESOURCES.has(p.resource));
+    const agreed = mine.filter((p) => p.status === "accepted" || p.status === "dispatched");
+    const cancelled = mine.filter((p) => p.status === "cancelled");
+    if (agreed.length === 0 && cancelled.length === 0) return false;
     let changed = false;
     this.state.transaction(() => {
       const offers = this.state.offers();
@@ -49,6 +55,13 @@ export class VillageOffers {
           o.amount -= taken;
           owed -= taken;
         }
+        changed = true;
+      }
+      for (const p of cancelled) {
+        if (!this.state.offerTaken(p.id) || !this.state.markOfferTaken(`${p.id}#back`)) continue;
+        const same = offers.find((o) => o.resource === p.resource && o.unit === p.quantity.unit);
+        if (same) same.amount += p.quantity.amount;
+        else offers.push({ resource: p.resource, amount: p.quantity.amount, unit: p.quantity.unit, whole: false, note: "back: an agreed transfer was cancelled before it left" });
         changed = true;
       }
       if (changed) this.state.saveOffers(offers.filter((o) => o.amount > 0));

@@ -271,6 +271,11 @@ export class TriggerState {
     return this.run("INSERT OR IGNORE INTO offers_taken (proposal_id) VALUES (?)", proposalId).changes === 1;
   }
 
+  /** Whether an agreed transfer came off the offers. */
+  offerTaken(proposalId: string): boolean {
+    return this.sql("SELECT 1 FROM offers_taken WHERE proposal_id = ?").get(proposalId) !== undefined;
+  }
+
   saveCommand(entry: { id: string }): void {
     this.run("INSERT INTO commands (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body", entry.id, JSON.stringify(entry));
   }

@@ -1,7 +1,8 @@
 // Plays a scenario in simulated time against a simulated federation: every village runs the real
 // reserves and trigger matrix on readings from its stocks; aid requests leave through each village's
 // durable outbox to the real hub logic, which proposes transfers. The drill plays the people: both
-// sides accept proposals, and transfers arrive after their route's days (transitDays elsewhere).
+// sides accept proposals, donors send them after dispatchDelayHours (unless the hub cancelled them
+// because the need went meanwhile), and they arrive after their route's days (transitDays elsewhere).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,7 +44,8 @@ export interface DrillReport {
   timeline: TimelineEntry[];
   /** Every aid request version as the hub received it, in order. */
   aidRequests: ({ day: number } & FederationHub["received"][number])[];
-  transfers: { id: string; from: string; to: string; resource: string; amount: number; unit: string; proposedDay: number; arrivedDay: number | null }[];
+  /** Agreed transfers: sent `dispatchDelayHours` after acceptance, or cancelled before that if the need went. */
+  transfers: { id: string; from: string; to: string; resource: string; amount: number; unit: string; proposedDay: number; dispatchedDay: number | null; cancelledDay: number | null; arrivedDay: number | null }[];
   /** Donors that a transfer would have pushed below their own target (should be none). */
   donorsBelowTarget: { day: number; village: string; transfer: string }[];
   /** Wall-clock time of each hourly round of summaries and the rematch it causes, ms. */
@@ -141,6 +143,8 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
   });
   const byId = new Map(villages.map((v) => [v.id, v]));
   const inTransit = new Map<string, { arriveMs: number; proposal: DrillReport["transfers"][number] }>();
+  /** Agreed transfers being loaded: sent at `dispatchMs` unless the hub cancels them first. */
+  const loading = new Map<string, { dispatchMs: number; proposal: DrillReport["transfers"][number] }>();
   /** When each proposal was first seen: people answer after the decision delay. */
   const firstProposed = new Map<string, number>();
 
@@ -199,6 +203,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
         nextSummaryMs += HOUR_MS;
         acceptProposals();
       }
+      dispatchLoaded();
       for (const [id, t] of inTransit) {
         if (t.arriveMs > clock.now) continue;
         inTransit.delete(id);
@@ -299,11 +304,34 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
       hub.decide(offered.id, true);
       const p = hub.accepted.get(offered.id);
       if (!p || report.transfers.some((t) => t.id === p.id)) continue;
-      const transfer = { id: p.id, from: p.from, to: p.to, resource: p.resource, amount: p.quantity.amount, unit: p.quantity.unit, proposedDay: day(), arrivedDay: null };
+      const transfer = { id: p.id, from: p.from, to: p.to, resource: p.resource, amount: p.quantity.amount, unit: p.quantity.unit, proposedDay: day(), dispatchedDay: null, cancelledDay: null, arrivedDay: null };
       report.transfers.push(transfer);
       report.timeline.push({ day: day(), village: p.to, kind: "transfer-accepted", text: `${p.quantity.amount} ${p.quantity.unit} ${p.resource} from ${p.from}` });
-      inTransit.set(p.id, { arriveMs: clock.now + routes.transitDays(p.from, p.to) * DAY_MS, proposal: transfer });
+      loading.set(p.id, { dispatchMs: clock.now + scenario.dispatchDelayHours * HOUR_MS, proposal: transfer });
       byId.get(p.from)?.offers.takeAgreed([p]); // as the donor's gateway does when the hub's list shows it accepted
+    }
+    dispatchLoaded();
+  }
+
+  /**
+   * Donors send what they loaded once its time comes and tell the hub (the aid page's "Sent on its
+   * way"); what the hub cancelled meanwhile stays home, and its offers come back.
+   */
+  function dispatchLoaded(): void {
+    for (const [id, t] of loading) {
+      const cancelled = hub.cancelled.get(id);
+      if (cancelled) {
+        loading.delete(id);
+        t.proposal.cancelledDay = day();
+        byId.get(t.proposal.from)?.offers.takeAgreed([cancelled]);
+        report.timeline.push({ day: day(), village: t.proposal.from, kind: "transfer-cancelled", text: `${t.proposal.amount} ${t.proposal.unit} ${t.proposal.resource} for ${t.proposal.to} stays home: the need is gone` });
+        continue;
+      }
+      if (t.dispatchMs > clock.now || byId.get(t.proposal.from)?.linkDown) continue;
+      loading.delete(id);
+      hub.markDispatched(id);
+      t.proposal.dispatchedDay = day();
+      inTransit.set(id, { arriveMs: clock.now + routes.transitDays(t.proposal.from, t.proposal.to) * DAY_MS, proposal: t.proposal });
     }
   }
 }

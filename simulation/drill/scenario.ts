@@ -86,7 +86,12 @@ export const scenarioSchema = z.strictObject({
   stepMinutes: z.number().min(0.05).max(60).default(10),
   /** People take this long to answer a proposal (an assembly, a circle that meets at dusk). */
   decisionDelayHours: z.number().min(0).max(168).default(0),
-  /** Accepted transfers arrive this long after acceptance, where no route says otherwise. */
+  /**
+   * A donor loads and sends an accepted transfer this long after acceptance; until then the hub
+   * cancels it if the need goes (the request withdrawn or fulfilled).
+   */
+  dispatchDelayHours: z.number().min(0).max(168).default(0),
+  /** Sent transfers arrive this long after they leave, where no route says otherwise. */
   transitDays: z.number().min(0).max(30).default(1),
   /** Routes that take longer or shorter, or carry only so much at a time, either direction (the hub is told them too). */
   routes: z.array(routeSchema).max(1_000).default([]),

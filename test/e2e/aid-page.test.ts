@@ -1,7 +1,8 @@
 // The aid page in a real browser, against a real federation hub: a transfer proposed to the village
 // is answered by its buttons only (no id to type, no free-text word to get wrong), its amount is
 // in units a volunteer reads (M kcal and person-days), a tap while logged out says why nothing
-// happened, and "Help arrived" tells the hub the transfer is in the stocks.
+// happened, "Help arrived" tells the hub the transfer is in the stocks, and "Sent on its way" that
+// one the village gives has left (after which the need going no longer cancels it).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync } from "node:fs";
 import type { MqttClient } from "mqtt";
@@ -91,6 +92,48 @@ describe("the aid page: transfers answered by their buttons", () => {
     await onTheWay.first().getByRole("button", { name: "Help arrived" }).click();
     await page.getByText(/Arrival confirmed: food from hillside to us/).first().waitFor({ timeout: 10_000 });
     await waitFor("the hub to know it delivered", () => hub.delivered.has(proposal.id));
+  }, 120_000);
+
+  it("a transfer agreed from the village: Sent on its way tells the hub it left; one cancelled because the need went says keep it", async () => {
+    const offers = await fetch(`${base}/api/offers`, { method: "POST", headers: { "content-type": "application/json", ...asMaintenance }, body: JSON.stringify({ offers: [{ resource: "fuel", amount: 40, unit: "L" }] }) });
+    expect(offers.status).toBe(200);
+    await waitFor("riverbend's fuel on offer at the hub", () => hub.summaries.get("riverbend")?.offers.length === 1);
+    const ask = async (id: string, litres: number, version = 1, status = "open") => {
+      const at = new Date().toISOString();
+      await neighbour.publishAsync("cs/v1/fed/hillside/aid-requests", JSON.stringify({
+        id, village: "hillside", resource: "fuel", quantity: [{ amount: litres, unit: "L" }], urgency: "Priority", neededBy: at, duration: "temporary",
+        alternativesTried: [], enables: "the generator", status, version, reason: { rule: "power-running-out", figures: {} }, updatedAt: at,
+      }), { qos: 1 });
+    };
+    /** Hillside asks, the hub proposes riverbend's fuel, and hillside accepts it. */
+    const agreed = async (id: string, litres: number) => {
+      await ask(id, litres);
+      const p = await waitFor(`a proposal for ${id}`, () => hub.proposals.find((x) => x.requestId === id && x.status === "proposed"));
+      await neighbour.publishAsync("cs/v1/fed/hillside/proposal-replies", JSON.stringify({ proposalId: p.id, village: "hillside", accept: true }), { qos: 1 });
+      await waitFor(`${p.id} accepted`, () => hub.accepted.has(p.id));
+      return p;
+    };
+    const rowOf = (what: string, button: string) => page.locator(".nrdb-ui-table tbody tr", { hasText: what }).filter({ has: page.getByRole("button", { name: button }) }).first();
+
+    const sent = await agreed("hillside:power-running-out#1:0", 10);
+    await page.goto(`${base}/dashboard/aid`);
+    const toSend = rowOf("fuel from us to hillside", "Sent on its way");
+    await toSend.waitFor({ timeout: 30_000 });
+    expect(await toSend.innerText()).toContain("10 L");
+    await toSend.getByRole("button", { name: "Sent on its way" }).click();
+    await page.getByText(/Sent on its way: fuel from us to hillside/).first().waitFor({ timeout: 10_000 });
+    await waitFor("the hub to hold it as on the road", () => hub.accepted.get(sent.id)?.status === "dispatched");
+
+    // Agreed, then hillside's need goes before the fuel left: the hub cancels it, and the page says keep it.
+    const kept = await agreed("hillside:lamps#1:0", 5);
+    await ask("hillside:lamps#1:0", 5, 2, "withdrawn");
+    await waitFor("the hub to cancel it", () => hub.cancelled.has(kept.id));
+    const cancelled = rowOf("Cancelled, keep it: fuel from us to hillside", "Cancelled");
+    await cancelled.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: `${SHOTS}/aid-to-send.png`, fullPage: true });
+    await cancelled.getByRole("button", { name: "Cancelled" }).click();
+    await page.getByText(/Nothing to send: fuel from us to hillside was cancelled because the need is gone\. Keep it\./).first().waitFor({ timeout: 10_000 });
+    expect(hub.accepted.has(kept.id)).toBe(false);
   }, 120_000);
 
   it("shows everyone what nobody in reach can cover: the seed no neighbour offers", async () => {

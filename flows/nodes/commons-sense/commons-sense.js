@@ -255,8 +255,10 @@ module.exports = function (RED) {
   /**
    * This village's aid requests (output 1), transfers proposed to or from it awaiting an answer,
    * with Accept and Decline buttons (output 2), the neighbours' requests (output 3), transfers
-   * agreed and on their way to it, with a Help arrived button (output 4), and what became of a
-   * tap on a button, in words, for the browser that tapped (output 5).
+   * agreed and on their way to it, with a Help arrived button (output 4), what became of a tap on
+   * a button, in words, for the browser that tapped (output 5), and transfers it agreed to give,
+   * with a Sent on its way button, and those the hub cancelled because the need went before they
+   * left (output 6).
    */
   function AidRequestNode(config) {
     RED.nodes.createNode(this, config);
@@ -275,20 +277,29 @@ module.exports = function (RED) {
         { topic: "aid-requests", payload: rows(requests.map(({ village: _mine, ...r }) => r)) },
         { topic: "proposals", payload: proposals.filter((p) => p.status === "proposed").map((p) => ({ ...transfer(p), accept: "Accept", decline: "Decline" })) },
         { topic: "neighbour-requests", payload: rows(neighbours) },
-        { topic: "on-the-way", payload: proposals.filter((p) => p.status === "accepted" && p.to === v.id).map((p) => ({ ...transfer(p), delivered: "Help arrived" })) },
+        { topic: "on-the-way", payload: proposals.filter((p) => (p.status === "accepted" || p.status === "dispatched") && p.to === v.id).map((p) => ({ ...transfer(p), ...(p.status === "dispatched" ? { what: `${transfer(p).what} (on the road)` } : {}), delivered: "Help arrived" })) },
       ];
-      this.send([...out.map((m) => (changed(this, m.topic, m.payload) ? m : null)), null]);
+      const toSend = proposals.filter((p) => p.from === v.id && (p.status === "accepted" || p.status === "cancelled")).map((p) =>
+        p.status === "cancelled"
+          ? { ...transfer(p), what: `Cancelled, keep it: ${transfer(p).what} (their need is gone)`, cancelled: true, dispatched: "Cancelled" }
+          : { ...transfer(p), dispatched: "Sent on its way" });
+      const sendOut = { topic: "to-send", payload: toSend };
+      this.send([...out.map((m) => (changed(this, m.topic, m.payload) ? m : null)), null, changed(this, sendOut.topic, sendOut.payload) ? sendOut : null]);
     });
-    // Input: a table's button (msg.column accept, decline or delivered, msg.payload the row), or
-    // { payload: { proposalId, accept } }. Whatever happens is said on output 5.
+    // Input: a table's button (msg.column accept, decline, delivered or dispatched, msg.payload the
+    // row), or { payload: { proposalId, accept } }. Whatever happens is said on output 5.
     this.on("input", async (msg, send, done) => {
       const row = msg.payload || {};
       const decision = msg.action === "button_click" ? msg.column : row.accept === undefined ? undefined : row.accept ? "accept" : "decline";
       const id = row.id || row.proposalId;
       const tell = (text) => send([null, null, null, null, { _client: msg._client, topic: "proposal-answer", payload: text }]);
-      const words = { accept: "Accepted", decline: "Declined", delivered: "Arrival confirmed" };
+      const words = { accept: "Accepted", decline: "Declined", delivered: "Arrival confirmed", dispatched: "Sent on its way" };
       try {
-        if (!words[decision] || !id) throw new Error("tap Accept, Decline or Help arrived on a transfer");
+        if (!words[decision] || !id) throw new Error("tap Accept, Decline, Help arrived or Sent on its way on a transfer");
+        if (row.cancelled) {
+          tell(`Nothing to send: ${row.transfer || "this transfer"} was cancelled because the need is gone. Keep it.`);
+          return void done();
+        }
         await call(gateway, `/federation/proposals/${encodeURIComponent(id)}/${decision}`, {}, writer(gateway, msg));
         tell(`${words[decision]}: ${row.transfer || "the transfer"}${row.amount ? `, ${row.amount}` : ""}. The federation hears it now.`);
         done();

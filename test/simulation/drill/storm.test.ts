@@ -80,7 +80,8 @@ describe("the storm drill", () => {
       }
     }
     expect(report.transfers.every((t) => t.from !== "riverbend")).toBe(true);
-    expect(report.transfers.every((t) => t.arrivedDay !== null && t.arrivedDay - t.proposedDay >= 0.99)).toBe(true);
+    // Each transfer not cancelled arrived, a day's road and the loading after it was agreed.
+    expect(report.transfers.filter((t) => t.cancelledDay === null).every((t) => t.arrivedDay !== null && t.arrivedDay - t.proposedDay >= 0.99 + 6 / 24 - 0.01)).toBe(true);
     expect(report.donorsBelowTarget).toEqual([]);
     const donorWater = report.series.filter((s) => s.village !== "riverbend" && s.water !== null);
     expect(Math.min(...donorWater.map((s) => s.water!))).toBeGreaterThan(5);
@@ -98,6 +99,26 @@ describe("the storm drill", () => {
     const byDonor = new Map<string, number>();
     for (const t of report.transfers.filter((x) => x.resource === "seeds" || x.resource === "fuel")) byDonor.set(`${t.from}:${t.resource}`, (byDonor.get(`${t.from}:${t.resource}`) ?? 0) + t.amount);
     for (const [key, amount] of byDonor) expect(amount, key).toBeLessThanOrEqual(offered[key] ?? 0);
+  });
+
+  it("keeps home an agreed transfer whose need went before it left", () => {
+    // The generator's second lot of fuel was agreed, then the battery recovered and the request was
+    // withdrawn while the lot was being loaded: it stays at hillside, and never arrives.
+    const closedDay = new Map(report.requests.map((r) => [r.id, r.withdrawnDay ?? r.fulfilledDay]));
+    const cancelled = report.transfers.filter((t) => t.cancelledDay !== null);
+    expect(cancelled.map((t) => `${t.from}:${t.resource}`)).toEqual(["hillside:fuel"]);
+    for (const t of cancelled) {
+      expect(t.dispatchedDay).toBeNull();
+      expect(t.arrivedDay).toBeNull();
+      expect(t.cancelledDay).toBeCloseTo(closedDay.get(t.id.split("@")[0])!, 1);
+    }
+    // Everything that arrived had left while its need was still open.
+    for (const t of report.transfers.filter((x) => x.arrivedDay !== null)) {
+      const closed = closedDay.get(t.id.split("@")[0]);
+      expect(t.dispatchedDay, t.id).not.toBeNull();
+      if (closed !== null && closed !== undefined) expect(t.dispatchedDay!, t.id).toBeLessThanOrEqual(closed);
+    }
+    expect(report.timeline.filter((e) => e.kind === "transfer-cancelled").map((e) => e.village)).toEqual(["hillside"]);
   });
 
   it("records days left per village per domain over the drill", () => {
