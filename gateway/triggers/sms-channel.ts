@@ -6,7 +6,8 @@
 // was recorded; only a crash between a hand-over and its record sends that one message twice.
 // After the hand-over, gammu-smsd moves each message to its sent folder or, having given up on
 // it, to its error folder: a message found there is counted, said in health and handed over
-// again, up to MAX_ATTEMPTS. (Followed in memory: one handed over before a restart is not.)
+// again, up to MAX_ATTEMPTS. What is followed, and each message's attempts, are in the trigger
+// state too: a restart follows on what was handed over before it.
 import { spawn } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -55,18 +56,30 @@ export class SmsChannel {
   /** The last hand-over that failed (cleared by one that works), and the last message gammu-smsd gave up on (cleared by one it sends). */
   private handOverError: string | undefined;
   private sendError: string | undefined;
-  /** Set when a message is given up after MAX_ATTEMPTS; cleared by one gammu-smsd sends. */
-  private givenUp: string | undefined;
   private handedOver = 0;
   private sent = 0;
   private failed = 0;
-  /** Outbox file name -> what it carries, until gammu-smsd has moved it to sent or error. */
-  private readonly awaiting = new Map<string, HandedOver>();
-  private readonly attempts = new Map<string, number>();
+  private followed: Map<string, HandedOver> | undefined;
   private readonly folders: { outbox?: string; sent?: string; error?: string };
 
   constructor(private readonly o: { village: string; config: SmsConfig; state: TriggerState; log: Logger }) {
     this.folders = smsdFolders(o.config.gammuConfig);
+  }
+
+  /**
+   * Outbox file name -> what it carries, until gammu-smsd has moved it to sent or error: kept in
+   * the trigger state, read from it at first use (the state opens when the gateway starts).
+   */
+  private get awaiting(): Map<string, HandedOver> {
+    if (!this.followed) {
+      this.followed = this.o.state.channelFollowed<HandedOver>(CHANNEL);
+      if (this.followed.size) this.startFollowing();
+    }
+    return this.followed;
+  }
+
+  private startFollowing(): void {
+    if (!this.follow) (this.follow = setInterval(() => this.followUp(), this.o.config.retryMs)).unref();
   }
 
   /** Hands over everything not yet handed over; calls made meanwhile run once more after. */
@@ -90,7 +103,8 @@ export class SmsChannel {
       problems.push(`alarm SMS: ${n} message${n === 1 ? "" : "s"} held by gammu-smsd, neither sent nor given up, the oldest for ${Math.round(heldMs / 60_000)} min: check that gammu-smsd runs and the modem is attached`);
     }
     if (waiting > 0 && this.handOverError) problems.push(`alarm SMS: ${waiting} alert${waiting === 1 ? "" : "s"} not handed to gammu-smsd: ${this.handOverError}`);
-    if (this.givenUp) problems.push(this.givenUp);
+    const [givenUp] = this.o.state.channelGivenUp(CHANNEL, MAX_ATTEMPTS);
+    if (givenUp) problems.push(`alarm SMS to ${givenUp.recipient} not sent after ${MAX_ATTEMPTS} attempts (gammu-smsd gave up on each): check the modem, its SIM and signal`);
     return {
       numbers: this.o.config.numbers.length,
       handedOver: this.handedOver,
@@ -111,22 +125,23 @@ export class SmsChannel {
     for (const [file, h] of this.awaiting) {
       if (this.folders.sent && arrived(join(this.folders.sent, file), h.before.sent)) {
         this.awaiting.delete(file);
+        this.o.state.unfollowChannel(CHANNEL, file);
         this.sent++;
         this.sendError = undefined;
-        this.givenUp = undefined;
+        this.o.state.forgetChannelGivenUp(CHANNEL, MAX_ATTEMPTS);
       } else if (this.folders.error && arrived(join(this.folders.error, file), h.before.error)) {
         this.awaiting.delete(file);
         this.failed++;
-        const key = `${h.notificationId}>${h.number}`;
         const retried = h.attempt < MAX_ATTEMPTS;
         this.sendError = `${new Date().toISOString()} gammu-smsd could not send the alarm SMS to ${h.number} (attempt ${h.attempt} of ${MAX_ATTEMPTS}; ${join(this.folders.error, file)})${retried ? "; handed over again" : "; given up: check the modem, its SIM and signal"}`;
         this.o.log.warn({ notification: h.notificationId, number: h.number, attempt: h.attempt, file }, retried ? "alarm SMS failed in gammu-smsd; handed over again" : "alarm SMS failed in gammu-smsd; given up");
-        if (!retried) this.givenUp = `alarm SMS to ${h.number} not sent after ${MAX_ATTEMPTS} attempts (gammu-smsd gave up on each): check the modem, its SIM and signal`;
-        if (retried) {
-          this.attempts.set(key, h.attempt + 1);
-          this.o.state.unmarkChannelSent(CHANNEL, h.notificationId, h.number);
-          again = true;
-        }
+        // One transaction: a crash leaves the message either followed or to be handed over again.
+        this.o.state.transaction(() => {
+          this.o.state.unfollowChannel(CHANNEL, file);
+          this.o.state.setChannelAttempt(CHANNEL, h.notificationId, h.number, h.attempt + 1);
+          if (retried) this.o.state.unmarkChannelSent(CHANNEL, h.notificationId, h.number);
+        });
+        again ||= retried;
       }
     }
     if (again) void this.drain();
@@ -161,16 +176,22 @@ export class SmsChannel {
           this.retry.unref();
           return;
         }
-        this.o.state.markChannelSent(CHANNEL, n.id, number);
         this.handedOver++;
         // Followed only where gammu-smsd keeps files (its files service) in folders its configuration names.
-        if (file && this.folders.sent && this.folders.error) {
-          let before = { sent: inode(join(this.folders.sent, file)), error: inode(join(this.folders.error, file)) };
+        const followed = file && this.folders.sent && this.folders.error ? file : undefined;
+        let handed: HandedOver | undefined;
+        if (followed) {
+          let before = { sent: inode(join(this.folders.sent!, followed)), error: inode(join(this.folders.error!, followed)) };
           // Taken from the outbox already: what is under its name now is this message.
-          if (this.folders.outbox && inode(join(this.folders.outbox, file)) === undefined) before = { sent: undefined, error: undefined };
-          this.awaiting.set(file, { notificationId: n.id, number, attempt: this.attempts.get(`${n.id}>${number}`) ?? 1, handedAtMs: Date.now(), before });
-          if (!this.follow) (this.follow = setInterval(() => this.followUp(), this.o.config.retryMs)).unref();
+          if (this.folders.outbox && inode(join(this.folders.outbox, followed)) === undefined) before = { sent: undefined, error: undefined };
+          handed = { notificationId: n.id, number, attempt: this.o.state.channelAttempt(CHANNEL, n.id, number), handedAtMs: Date.now(), before };
+          this.awaiting.set(followed, handed);
         }
+        this.o.state.transaction(() => {
+          this.o.state.markChannelSent(CHANNEL, n.id, number);
+          if (followed) this.o.state.followChannel(CHANNEL, followed, handed);
+        });
+        if (followed) this.startFollowing();
       }
     }
     // Everything up to the newest notification is handed over: later scans start there, but not

@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS offers (id INTEGER PRIMARY KEY CHECK (id = 1), body T
 CREATE TABLE IF NOT EXISTS offers_taken (proposal_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS channel_sent (channel TEXT NOT NULL, notification_id INTEGER NOT NULL, recipient TEXT NOT NULL, PRIMARY KEY (channel, notification_id, recipient));
 CREATE TABLE IF NOT EXISTS channel_start (channel TEXT PRIMARY KEY, after_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS channel_followed (channel TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (channel, key));
+CREATE TABLE IF NOT EXISTS channel_attempts (channel TEXT NOT NULL, notification_id INTEGER NOT NULL, recipient TEXT NOT NULL, attempt INTEGER NOT NULL, PRIMARY KEY (channel, notification_id, recipient));
 `;
 
 export interface TriggerStateOptions {
@@ -240,6 +242,43 @@ export class TriggerState {
   /** The channel's sender gave up on what was handed over (a modem's error folder): hand it over again. */
   unmarkChannelSent(channel: string, notificationId: number, recipient: string): void {
     this.run("DELETE FROM channel_sent WHERE channel = ? AND notification_id = ? AND recipient = ?", channel, notificationId, recipient);
+  }
+
+  /**
+   * What a channel handed over and follows to its outcome (an SMS file in gammu-smsd's folders),
+   * by the channel's own key: followed on after a restart.
+   */
+  channelFollowed<T>(channel: string): Map<string, T> {
+    const rows = this.sql("SELECT key, body FROM channel_followed WHERE channel = ?").all(channel) as { key: string; body: string }[];
+    return new Map(rows.map((r) => [r.key, JSON.parse(r.body) as T]));
+  }
+
+  followChannel(channel: string, key: string, body: unknown): void {
+    this.run("INSERT INTO channel_followed (channel, key, body) VALUES (?, ?, ?) ON CONFLICT(channel, key) DO UPDATE SET body = excluded.body", channel, key, JSON.stringify(body));
+  }
+
+  unfollowChannel(channel: string, key: string): void {
+    this.run("DELETE FROM channel_followed WHERE channel = ? AND key = ?", channel, key);
+  }
+
+  /** Which hand-over of a notification to a recipient comes next (1 when none failed). */
+  channelAttempt(channel: string, notificationId: number, recipient: string): number {
+    const row = this.sql("SELECT attempt FROM channel_attempts WHERE channel = ? AND notification_id = ? AND recipient = ?").get(channel, notificationId, recipient) as { attempt: number } | undefined;
+    return row?.attempt ?? 1;
+  }
+
+  setChannelAttempt(channel: string, notificationId: number, recipient: string, attempt: number): void {
+    this.run("INSERT INTO channel_attempts (channel, notification_id, recipient, attempt) VALUES (?, ?, ?, ?) ON CONFLICT(channel, notification_id, recipient) DO UPDATE SET attempt = excluded.attempt", channel, notificationId, recipient, attempt);
+  }
+
+  /** Recipients a channel gave up on (attempts past `max`), newest notification first. */
+  channelGivenUp(channel: string, max: number): { notificationId: number; recipient: string }[] {
+    return this.sql("SELECT notification_id AS notificationId, recipient FROM channel_attempts WHERE channel = ? AND attempt > ? ORDER BY notification_id DESC").all(channel, max) as { notificationId: number; recipient: string }[];
+  }
+
+  /** A message got through again: what was given up on is behind us. */
+  forgetChannelGivenUp(channel: string, max: number): void {
+    this.run("DELETE FROM channel_attempts WHERE channel = ? AND attempt > ?", channel, max);
   }
 
   /** The newest 500, oldest first: a year of a village's announcements need not come in one answer. */

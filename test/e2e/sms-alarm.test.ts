@@ -2,7 +2,7 @@
 // out by SMS through gammu-smsd, Gammu's SMS daemon, with Gammu's dummy phone standing in for the
 // GSM modem. A hand-over that fails (its outbox is missing) is retried from the trigger state until
 // it is taken, a gateway restart sends nothing twice, and a message gammu-smsd gives up on is
-// handed over again.
+// handed over again, also when it was handed over before a restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -76,6 +76,8 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
   });
 
   it("a message gammu-smsd gives up on (its error folder) is said in health and handed over again", async () => {
+    // Counted since this gateway started, the clears handed over before the restart included.
+    const before = (await getJson(`${api()}/health`)).body.sms;
     await smsd.stop();
     expect((await postCropLoss(gateway.http.url, 35)).status).toBe(201); // the Emergency again
     await waitFor("both messages handed over", async () => (await getJson(`${api()}/health`)).body.sms?.inModem === 2);
@@ -89,7 +91,7 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
     renameSync(join(smsd.outbox, failing), join(smsd.outbox, "..", "error", failing));
     await waitFor("the failure in health, and the message handed over again", async () => {
       const health = (await getJson(`${api()}/health`)).body.sms;
-      return health?.failed === 1 && readdirSync(smsd.outbox).filter((f) => f.includes("+15550100")).length === 1;
+      return health?.failed === before.failed + 1 && readdirSync(smsd.outbox).filter((f) => f.includes("+15550100")).length === 1;
     });
     expect((await getJson(`${api()}/health`)).body.sms.lastError).toMatch(/gammu-smsd could not send the alarm SMS to \+15550100 \(attempt 1 of 3; .*error.*\); handed over again$/);
     // What gammu-smsd now finds: the message handed over again and the other number's. Judged by
@@ -103,7 +105,7 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
     expect(smsd.sent().slice(4).every((x) => x.text === emergency)).toBe(true);
     // Followed to the sent folder: nothing left in the modem's hands, and the failure is behind us.
     await waitFor("both confirmed sent", async () => (await getJson(`${api()}/health`)).body.sms?.inModem === 0, { timeoutMs: 10_000 });
-    expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ failed: 1, sent: 2, inModem: 0, waiting: 0, lastError: null });
+    expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ failed: before.failed + 1, sent: before.sent + 2, inModem: 0, waiting: 0, lastError: null });
     expect(((await getJson(`${api()}/health`)).body.problems as string[]).filter((p) => p.startsWith("alarm SMS"))).toEqual([]);
   });
 
@@ -124,5 +126,31 @@ describe("alarm SMS through gammu-smsd (Gammu's dummy phone as the modem)", () =
     await waitFor("the clear in gammu-smsd's sent folder under a name an old error carries", () => readdirSync(sentFolder).filter((f) => decoys.includes(f)).length === 2, { timeoutMs: 20_000 });
     await waitFor("both confirmed sent", async () => (await getJson(`${api()}/health`)).body.sms?.inModem === 0, { timeoutMs: 10_000 });
     expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ failed: before.failed, sent: before.sent + 2, waiting: 0, lastError: null });
+  });
+
+  it("messages handed over before a restart are followed after it: one gammu-smsd gives up on is handed over again", async () => {
+    await smsd.stop();
+    await new Promise((r) => setTimeout(r, 1_100)); // the rule's quiet second after the clear
+    expect((await postCropLoss(gateway.http.url, 35)).status).toBe(201); // the Emergency again
+    await waitFor("both messages handed over", async () => (await getJson(`${api()}/health`)).body.sms?.inModem === 2);
+    const queued = readdirSync(smsd.outbox);
+    // The gateway restarts while gammu-smsd holds both; the new one follows them from its trigger state.
+    await gateway.stop();
+    gateway = new Gateway({ config, boards, log: testLog });
+    await gateway.start();
+    expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ inModem: 2, handedOver: 0, waiting: 0 });
+    // gammu-smsd gives up on one: the restarted gateway sees it and hands it over again.
+    const [failing] = queued.filter((f) => f.includes("+15550101"));
+    renameSync(join(smsd.outbox, failing), join(smsd.outbox, "..", "error", failing));
+    await waitFor("the failure seen after the restart, and the message handed over again", async () => {
+      const health = (await getJson(`${api()}/health`)).body.sms;
+      return health?.failed === 1 && health.handedOver === 1;
+    });
+    expect((await getJson(`${api()}/health`)).body.sms.lastError).toMatch(/could not send the alarm SMS to \+15550101 \(attempt 1 of 3;/);
+    await smsd.start();
+    await waitFor("both confirmed sent", async () => (await getJson(`${api()}/health`)).body.sms?.inModem === 0, { timeoutMs: 20_000 });
+    expect((await getJson(`${api()}/health`)).body.sms).toMatchObject({ failed: 1, sent: 2, waiting: 0, lastError: null });
+    const emergency = `Riverbend: Emergency: ${CROP_EMERGENCY}`;
+    expect(smsd.sent().filter((x) => x.text === emergency).map((x) => x.number).slice(-2).sort()).toEqual(["+15550100", "+15550101"]);
   });
 });
