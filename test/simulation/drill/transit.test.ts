@@ -23,7 +23,9 @@ describe("drills with days on the road", () => {
     const report = runDrill(scenario);
     const arrived = report.transfers.filter((t) => t.arrivedDay !== null);
     expect(arrived.some((t) => t.from === "hillside") && arrived.some((t) => t.from !== "hillside")).toBe(true);
-    for (const t of arrived) expect(t.arrivedDay! - t.proposedDay, t.id).toBeCloseTo(t.from === "hillside" ? 1 : 2.5, 1);
+    // On the road from when it left (the storm's donors load for dispatchDelayHours first).
+    for (const t of arrived) expect(t.arrivedDay! - t.dispatchedDay!, t.id).toBeCloseTo(t.from === "hillside" ? 1 : 2.5, 1);
+    for (const t of arrived) expect(t.dispatchedDay! - t.proposedDay, t.id).toBeCloseTo(scenario.dispatchDelayHours / 24, 1);
     expect(report.donorsBelowTarget).toEqual([]);
   });
 
