@@ -76,6 +76,22 @@ export const reservesConfigSchema = z
          * that the newer of the two counts.
          */
         countHoldsHours: z.number().min(0).default(12),
+        /**
+         * Pantry scales that lie (gateway/reserves/scale-checks.ts): a rise in small moves (each
+         * under `stepKg`, so not a delivery) past `driftShare` of the bin or `driftMinKg` within
+         * `driftWindowHours` marks the staple uncertain and counts the scale among the reserve
+         * sensors in trouble; the very same value for `unconfirmedAfterHours` with no hand count
+         * since marks it unconfirmed (uncertain, no alert: a store nobody opened reads the same).
+         */
+        scaleChecks: z
+          .strictObject({
+            unconfirmedAfterHours: z.number().positive().default(168),
+            driftWindowHours: z.number().positive().default(24),
+            driftShare: z.number().positive().max(1).default(0.02),
+            driftMinKg: z.number().positive().default(2),
+            stepKg: z.number().positive().default(5),
+          })
+          .prefault({}),
       })
       .prefault({}),
     /** Days left and stocks are kept as history (device "reserve-figures") this often, on the gateway's clock. */

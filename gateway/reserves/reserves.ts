@@ -11,6 +11,7 @@ import { sameBucket, StockHistory } from "./stock-history.ts";
 import { figure, type Figure, type Figures } from "./figures.ts";
 import { countSensorOf } from "../pantry/counts.ts";
 import { StuckSensors } from "./stuck-sensors.ts";
+import { ScaleChecks } from "./scale-checks.ts";
 import { PowerPlausibility } from "./power-plausibility.ts";
 import { RESERVE_FIGURES_DEVICE } from "./reserve-history.ts";
 
@@ -52,6 +53,9 @@ export class Reserves {
   private readonly domains = new Map<string, Domain>();
   private readonly waterFlow: StockHistory;
   private readonly stuck: StuckSensors;
+  private readonly scales: ScaleChecks;
+  /** A staple's hand-count sensor -> the scale that weighs it. */
+  private readonly scaleOfCount = new Map<string, string>();
   private readonly powerChecks: PowerPlausibility;
   /** Water leaving the stock that the main's meter did not count, L/day; null until known. */
   private unmeteredPerDay: number | null = null;
@@ -89,6 +93,12 @@ export class Reserves {
       reserves.water.changesWhile ??
       Object.fromEntries(Object.entries(REFERENCE_CHANGES_WHILE).filter(([level, mover]) => reserves.water.sensors.includes(level) && declared.has(mover)));
     this.stuck = new StuckSensors(changesWhile, reserves.water.stuckAfterMinutes * 60_000, reserves.water.tankCapacityLitres);
+    const { scaleChecks } = reserves.food;
+    for (const staple of reserves.food.staples) if (staple.sensor) this.scaleOfCount.set(countSensorOf(staple.name), staple.sensor);
+    this.scales = new ScaleChecks({
+      scales: [...this.scaleOfCount.values()], unconfirmedAfterMs: scaleChecks.unconfirmedAfterHours * 3_600_000, driftWindowMs: scaleChecks.driftWindowHours * 3_600_000,
+      driftShare: scaleChecks.driftShare, driftMinKg: scaleChecks.driftMinKg, stepKg: scaleChecks.stepKg,
+    });
     const { power } = reserves;
     this.powerChecks = new PowerPlausibility({
       currentSensor: power.currentSensor, inflowSensor: power.inflowSensor, socSensor: power.socSensor,
@@ -160,6 +170,9 @@ export class Reserves {
         prev.warning = r.warning;
       } else this.latest.set(r.sensor, { value: r.value, tsMs: r.ts, quality: r.quality, warning: r.warning });
       this.stuck.observe(r);
+      this.scales.observe(r);
+      const weighed = this.scaleOfCount.get(r.sensor);
+      if (weighed && r.value !== null) this.scales.counted(weighed, r.ts);
       if (r.sensor === this.o.config.reserves.water.flowSensor && r.value !== null) this.waterFlow.add(r.ts, r.value);
       if (r.sensor === power.currentSensor || r.sensor === power.voltageSensor || r.sensor === power.inflowSensor) {
         if (powerFlowTs !== undefined && !sameBucket(powerFlowTs, r.ts)) this.samplePowerFlow(powerFlowTs);
@@ -370,7 +383,7 @@ export class Reserves {
     const out: Array<{ sensor: string; problem: string }> = [];
     for (const [sensor, l] of this.latest) {
       const staleMs = this.staleAfterMs(sensor);
-      const stuck = this.stuck.stuck(sensor);
+      const stuck = this.stuck.stuck(sensor) ?? this.scales.drift(sensor);
       if (l.quality === "invalid" || l.value === null) out.push({ sensor, problem: `invalid${l.warning ? ` (${l.warning})` : ""}` });
       else if (nowMs - l.tsMs > staleMs) out.push({ sensor, problem: `silent for ${silentFor(nowMs - l.tsMs)}` });
       else if (stuck) out.push({ sensor, problem: stuck });
@@ -393,7 +406,7 @@ export class Reserves {
         known = false;
       } else {
         if (nowMs - l.tsMs > staleMs) reasons.push(`${sensor}: silent for ${silentFor(nowMs - l.tsMs)}`);
-        const stuck = this.stuck.stuck(sensor);
+        const stuck = this.stuck.stuck(sensor) ?? this.scales.drift(sensor) ?? this.scales.unconfirmed(sensor);
         if (stuck) reasons.push(`${sensor}: ${stuck}`);
         total += l.value;
       }

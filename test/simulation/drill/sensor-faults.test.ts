@@ -1,5 +1,6 @@
 // The sensor-faults drill: a stuck tank sensor (flat while water flows), an invalid battery monitor,
-// a dead pantry scale and a frozen battery current sensor (at odds with the solar input). Each must raise the reserve-sensor alert after the trigger file's 30 min,
+// a dead pantry scale, a frozen battery current sensor (at odds with the solar input), and a
+// pantry scale creeping up while it still reports. Each must raise the reserve-sensor alert after the trigger file's 30 min,
 // naming the sensor, with no one at a screen, and clear once the sensor is mended; no aid is asked
 // for on a fault alone.
 import { beforeAll, describe, expect, it } from "vitest";
@@ -45,6 +46,25 @@ describe("drill: sensor faults", () => {
     expect(cleared).toHaveLength(1);
     expect(cleared[0].day).toBeGreaterThanOrEqual(2.5);
     expect(cleared[0].day).toBeLessThan(2.5 + 60 / 1440);
+  });
+
+  it("oakfield: an oil scale creeping up 20 kg a day raises the alert within the day, naming it, and clears once replaced", () => {
+    const raised = alertsOf("oakfield", "alert-raised");
+    expect(raised, "raised once").toHaveLength(1);
+    // 20 kg a day up: past 2 % of the store (about 5 kg) within the day, then the rule's 30 min.
+    expect(raised[0].day).toBeGreaterThan(1.25);
+    expect(raised[0].day).toBeLessThan(1.75);
+    expect(raised[0].text).toMatch(/oil-store: rose by [\d.]+ kg in small moves over \d+ h, with no delivery: a scale drifting up\?/);
+    // Its creep stays in the 24 h window after the new cell goes in: cleared once the window holds none.
+    const cleared = alertsOf("oakfield", "alert-cleared");
+    expect(cleared).toHaveLength(1);
+    expect(cleared[0].day).toBeGreaterThan(2);
+    expect(cleared[0].day).toBeLessThan(3.05);
+  });
+
+  it("no scale doubted in the villages whose scales are sound", () => {
+    const doubted = report.timeline.filter((t) => /drifting up|stuck scale/.test(t.text));
+    expect(new Set(doubted.map((t) => t.village))).toEqual(new Set(["oakfield"]));
   });
 
   it("asks no neighbour for anything: a fault is not a shortage", () => {
