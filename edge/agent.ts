@@ -10,6 +10,7 @@ import { Journal, type JournalOptions } from "./journal/journal.ts";
 import { systemClock, type Clock } from "./journal/clock.ts";
 import { Publisher, type PublisherOptions } from "./publish/publisher.ts";
 import { openBoardIo, type IoPlugin } from "./io/open-board-io.ts";
+import { PIN_REPORT_MS } from "./io/pin-report-interval.ts";
 import type { VillageModel } from "./io/simulated/village-model.ts";
 import { Outputs } from "./control/outputs.ts";
 import { SafetyLoops } from "./control/safety-loops.ts";
@@ -113,13 +114,20 @@ export class EdgeAgent {
     this.publisher.start();
     this.sampler = setInterval(() => this.sampleNow(), intervalMs);
     // A board that just came up (or a Pi back from a power cut) reports once its sensors have had
-    // their first data, not a whole interval later: analog pins report every 250 ms (firmata-io.ts),
-    // so three quarters of a second has them; a bus chip is set up on its first poll and sampled
-    // on the next (pollMs, at most 2 s), and counted pulses need a window: a board with either
-    // waits a poll longer.
+    // their first data, not a whole interval later: a board read by its pins alone as soon as every
+    // pin has reported (within PIN_REPORT_MS, looked at every 50 ms, a quarter second's grace); a
+    // bus chip is set up on its first poll and sampled on the next (pollMs, at most 2 s), and
+    // counted pulses need a window: a board with either waits a poll longer.
     const pinsOnly = board.sensors.every((s) => PIN_REPORTED.has(s.driver));
-    const firstMs = pinsOnly ? 750 : Math.min(intervalMs, 2_000) + 500;
-    if (this.o.firstRound !== false && firstMs < intervalMs) this.firstRound = setTimeout(() => this.sampleNow(), firstMs);
+    const firstMs = pinsOnly ? PIN_REPORT_MS + 250 : Math.min(intervalMs, 2_000) + 500;
+    if (this.o.firstRound !== false && firstMs < intervalMs) {
+      const deadline = performance.now() + firstMs;
+      const first = () => {
+        if (!pinsOnly || performance.now() >= deadline || this.channels.every((c) => c.reported?.() ?? true)) return this.sampleNow();
+        this.firstRound = setTimeout(first, 50);
+      };
+      this.firstRound = setTimeout(first, pinsOnly ? 50 : firstMs);
+    }
     this.statusTimer = setInterval(() => this.publisher.publishStatus(true), this.o.statusIntervalMs ?? 30_000);
     log.info({ sensors: board.sensors.length, intervalMs }, "edge agent started");
   }

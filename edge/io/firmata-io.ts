@@ -3,6 +3,7 @@
 import bindTransport from "firmata-io";
 import { SerialPort } from "serialport";
 import type { EventEmitter } from "node:events";
+import { PIN_REPORT_MS } from "./pin-report-interval.ts"; // not StandardFirmata's 19 ms
 
 export interface FirmataIoOptions {
   path: string;
@@ -11,17 +12,11 @@ export interface FirmataIoOptions {
   port?: EventEmitter;
 }
 
-/**
- * Analog pins reported every 250 ms, not StandardFirmata's 19: the agent takes one reading a
- * sampling round, and every report is a message for the Pi's core to parse (digital inputs and
- * pulses are reported on change, whatever this is).
- */
-const SAMPLING_INTERVAL_MS = 250;
 
 export function openFirmataIo(options: FirmataIoOptions): EventEmitter & { isReady: boolean } {
   const Firmata = bindTransport(SerialPort);
   const port = options.port ?? new SerialPort({ path: options.path, baudRate: options.baudRate });
-  const io = new Firmata(port, { reportVersionTimeout: 5_000, samplingInterval: SAMPLING_INTERVAL_MS });
+  const io = new Firmata(port, { reportVersionTimeout: 5_000, samplingInterval: PIN_REPORT_MS });
   // Ask for version and firmware as soon as the port is open, not only after firmata-io's 5 s:
   // a board that answers a version question left over from before (the link watch asks one every
   // round) would otherwise end firmata-io's wait for the version and leave it waiting for a

@@ -4,6 +4,7 @@ import type { EventEmitter } from "node:events";
 import type { BoardDefinition } from "../../protocol/board/schema.ts";
 import { openSimulatedBoardIo } from "./simulated/simulated-board-io.ts";
 import { VillageModel } from "./simulated/village-model.ts";
+import { PIN_REPORT_MS } from "./pin-report-interval.ts";
 
 export type IoPlugin = EventEmitter & { isReady: boolean; close?: () => void };
 
@@ -24,5 +25,6 @@ export async function openBoardIo(board: BoardDefinition, sim: { model?: Village
   }
   const simNowMs = sim.simNowMs ?? (() => Date.now());
   const model = sim.model ?? new VillageModel({ startMs: simNowMs() });
-  return openSimulatedBoardIo({ board, model, simNowMs });
+  // Reporting as a Firmata board would: the simulated village costs the Pi what the real one does.
+  return openSimulatedBoardIo({ board, model, simNowMs, samplingIntervalMs: PIN_REPORT_MS });
 }

@@ -32,7 +32,7 @@ export interface SimulatedIoOptions {
   readAnalog: (channel: number) => number;
   /** Logic level (0 or 1) currently present on a digital pin. */
   readDigital: (pin: number) => 0 | 1;
-  /** How often reporting pins call their handlers; Firmata's default is 19 ms, ours is gentler. */
+  /** How often reporting pins call their handlers (the agent passes PIN_REPORT_MS; Firmata's default is 19 ms). */
   samplingIntervalMs?: number;
   name?: string;
   /** Chips on the I2C bus, by 7-bit address. */

@@ -32,6 +32,8 @@ export interface KeyValueStore {
 export interface Channel {
   readonly sensor: SensorDefinition;
   read(nowMs: number, previous: ReadonlyMap<string, Sample>): Sample;
+  /** A pin's channel: whether the board has reported the pin yet (a first round waits for it). */
+  reported?(): boolean;
   /** Stops the channel's own polling, if it has any. */
   stop?(): void;
 }
@@ -68,6 +70,7 @@ function buildChannel(board: five.Board, sensor: SensorDefinition, ctx: ChannelC
       const map = analogLinear(sensor.calibration);
       return {
         sensor,
+        reported: () => rawOf(component) !== null,
         read() {
           const raw = rawOf(component);
           if (raw === null) return noData(sensor);
@@ -83,6 +86,7 @@ function buildChannel(board: five.Board, sensor: SensorDefinition, ctx: ChannelC
       if (sensor.activeLow) enablePullUp(ctx.io, Number(sensor.pin));
       return {
         sensor,
+        reported: () => rawOf(component) !== null,
         read() {
           const raw = rawOf(component);
           if (raw === null) return noData(sensor);
@@ -111,6 +115,7 @@ function buildChannel(board: five.Board, sensor: SensorDefinition, ctx: ChannelC
       const component = new five.Sensor({ pin: sensor.pin, board, freq: SENSOR_EVENTS_MS });
       return {
         sensor,
+        reported: () => rawOf(component) !== null,
         read() {
           const raw = rawOf(component);
           if (raw === null) return noData(sensor);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { EdgeAgent } from "../../edge/agent.ts";
 import { loadBoardFile } from "../../protocol/board/load.ts";
 import { openFirmataIo } from "../../edge/io/firmata-io.ts";
+import { PIN_REPORT_MS } from "../../edge/io/pin-report-interval.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { testLog } from "../helpers/test-log.ts";
@@ -21,6 +22,7 @@ describe("the first sampling round on real firmware", () => {
   let agent: EdgeAgent;
   let journal: ReturnType<typeof journalledSamples>;
   let startedAt = 0;
+  let attachedAt = 0;
   beforeAll(async () => {
     uno = await UnoEmulator.start();
     for (const pin of [0, 1, 2]) uno.adc(pin, 2_500); // half of each tank
@@ -30,6 +32,7 @@ describe("the first sampling round on real firmware", () => {
     journal = journalledSamples(agent);
     startedAt = Date.now();
     await agent.start();
+    attachedAt = Date.now();
   }, 60_000);
   afterAll(async () => {
     await agent?.stop();
@@ -47,5 +50,8 @@ describe("the first sampling round on real firmware", () => {
     await new Promise((r) => setTimeout(r, 1_000));
     expect(journal.samples).toHaveLength(water.sensors.length);
     expect(first[0].atMs - startedAt).toBeLessThan(INTERVAL_MS / 2);
+    // Taken once every pin had reported: within a report interval of the board being set up (the
+    // agent waits at most a quarter second past it; a second more for a loaded machine's timers).
+    expect(first[0].atMs - attachedAt).toBeLessThan(PIN_REPORT_MS + 1_250);
   }, 60_000);
 });

@@ -1,0 +1,5 @@
+// How often a board reports its analog pins, Firmata or simulated alike. The agent takes one reading
+// a sampling round (10 s on the reference boards) and its safety loops act on those rounds, so a
+// report a second is plenty; every report is a message for the Pi's core to parse and for
+// johnny-five to filter. Digital inputs and counted pulses are reported on change, whatever this is.
+export const PIN_REPORT_MS = 1_000;
