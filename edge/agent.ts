@@ -112,18 +112,23 @@ export class EdgeAgent {
     const intervalMs = this.o.sampleIntervalMs ?? board.sampleIntervalMs;
     this.controlSoon();
     this.publisher.start();
-    this.sampler = setInterval(() => this.sampleNow(), intervalMs);
+    // No round before every pin has reported once (a quarter second past a report interval at
+    // most): "no data from the board yet" is no reading of a board that is merely starting.
+    const reportMs = Math.min(PIN_REPORT_MS, intervalMs);
+    const pinsDeadline = performance.now() + reportMs + 250;
+    let pinsIn = false;
+    const pinsReported = () => (pinsIn ||= performance.now() >= pinsDeadline || this.channels.every((c) => c.reported?.() ?? true));
+    this.sampler = setInterval(() => pinsReported() && this.sampleNow(), intervalMs);
     // A board that just came up (or a Pi back from a power cut) reports once its sensors have had
     // their first data, not a whole interval later: a board read by its pins alone as soon as every
-    // pin has reported (within PIN_REPORT_MS, looked at every 50 ms, a quarter second's grace); a
-    // bus chip is set up on its first poll and sampled on the next (pollMs, at most 2 s), and
-    // counted pulses need a window: a board with either waits a poll longer.
+    // pin has reported (looked at every 50 ms); a bus chip is set up on its first poll and sampled
+    // on the next (pollMs, at most 2 s), and counted pulses need a window: a board with either
+    // waits a poll longer.
     const pinsOnly = board.sensors.every((s) => PIN_REPORTED.has(s.driver));
-    const firstMs = pinsOnly ? PIN_REPORT_MS + 250 : Math.min(intervalMs, 2_000) + 500;
+    const firstMs = pinsOnly ? reportMs + 250 : Math.min(intervalMs, 2_000) + 500;
     if (this.o.firstRound !== false && firstMs < intervalMs) {
-      const deadline = performance.now() + firstMs;
       const first = () => {
-        if (!pinsOnly || performance.now() >= deadline || this.channels.every((c) => c.reported?.() ?? true)) return this.sampleNow();
+        if (!pinsOnly || pinsReported()) return this.sampleNow();
         this.firstRound = setTimeout(first, 50);
       };
       this.firstRound = setTimeout(first, pinsOnly ? 50 : firstMs);
@@ -171,6 +176,10 @@ export class EdgeAgent {
     const failed = new Promise<never>((_, reject) => io.once("error", reject));
     io.on("error", (err: Error) => log.warn({ err: err.message }, "board link error"));
     const j5 = await Promise.race([readyBoard(board.id, io), failed]);
+    // Pins report once a second (firmata-io.ts, open-board-io.ts); sampling faster than that, as
+    // often as it reads them: a round never reads a value older than its own interval.
+    const sampleMs = this.o.sampleIntervalMs ?? board.sampleIntervalMs;
+    if (sampleMs < PIN_REPORT_MS) (io as { setSamplingInterval?(ms: number): unknown }).setSamplingInterval?.(sampleMs);
     // The outputs' history goes on across a reopened link (it shows why they went safe).
     if (this.outputs) outputs.changes.unshift(...this.outputs.changes);
     this.outputs = outputs;
