@@ -28,6 +28,7 @@ import { buildSummary } from "./federation/summary.ts";
 import { VillageOffers } from "./federation/village-offers.ts";
 import { AlarmOutputs } from "./triggers/alarm-outputs.ts";
 import { SmsChannel } from "./triggers/sms-channel.ts";
+import { UncoveredNeeds } from "./federation/uncovered-needs.ts";
 import { HomeAssistantDiscovery } from "./integrations/home-assistant.ts";
 import { KEPT_FIGURES, RESERVE_FIGURES_DEVICE, ReserveHistory } from "./reserves/reserve-history.ts";
 import { checkAlarmOutputs, checkDataDir, checkReserveSensors, checkNamedFiles } from "./config/check.ts";
@@ -153,6 +154,8 @@ export class Gateway {
     this.offers = new VillageOffers(config.village.id, this.triggerState);
     const summary = () => buildSummary(config.village.id, config, this.reserves.figures(), now(), this.offers.list());
     const hubUrls = config.federation.hubUrls ?? (config.federation.hubUrl ? [config.federation.hubUrl] : []);
+    const uncovered = new UncoveredNeeds({ village: config.village.id, now, linkUp: () => this.link?.connected ?? false, urgencyOf: (id) => this.triggerState.aidRequest(id)?.urgency });
+    if (hubUrls.length) this.reserves.federationFigures = () => uncovered.figures();
     const fedTls = config.federation.tls;
     this.link = hubUrls.length
       ? new FederationLink({
@@ -171,6 +174,7 @@ export class Gateway {
           // must not offer it again.
           onProposals: (proposals) => {
             if (this.offers.takeAgreed(proposals)) this.link?.publishSummary();
+            uncovered.update(this.link?.uncovered ?? []);
           },
           summaryIntervalMs: config.federation.summaryIntervalMs,
           now,

@@ -14,6 +14,7 @@ import { StuckSensors } from "./stuck-sensors.ts";
 import { ScaleChecks } from "./scale-checks.ts";
 import { PowerPlausibility } from "./power-plausibility.ts";
 import { RESERVE_FIGURES_DEVICE } from "./reserve-history.ts";
+import { noFederationFigures } from "../federation/uncovered-needs.ts";
 
 /** The reference village's plumbing: the main draws from both tanks, the pump empties the cistern. */
 const REFERENCE_CHANGES_WHILE: Record<string, string> = { "tank-north-level": "main-flow", "tank-south-level": "main-flow", "cistern-level": "pump-running" };
@@ -52,6 +53,8 @@ export class Reserves {
   /** Which domain's stock each sensor counts towards. */
   private readonly domains = new Map<string, Domain>();
   private readonly waterFlow: StockHistory;
+  /** Figures of the federation link's, set by the gateway where it has one; missing otherwise. */
+  federationFigures: (() => Figures) | undefined;
   private readonly stuck: StuckSensors;
   private readonly scales: ScaleChecks;
   /** A staple's hand-count sensor -> the scale that weighs it. */
@@ -296,6 +299,8 @@ export class Reserves {
       const latest = this.latest.get(s.sensor);
       f[`sensor.${s.sensor}.silentMinutes`] = figure(latest ? (nowMs - latest.tsMs) / 60_000 : null, "min");
     }
+    // What the village's federation link knows (gateway/federation/uncovered-needs.ts), beside the stocks.
+    Object.assign(f, this.federationFigures?.() ?? noFederationFigures());
     return f;
   }
 
