@@ -288,8 +288,11 @@ export class FederationHub {
       routes: this.routes,
     });
     this.needs = needs;
-    // Sent transfers of needs that have since closed are still on the road: both villages keep
-    // seeing them until the receiver confirms the arrival. Cancelled ones: the newest few.
+    // A transfer the receiver confirmed as arrived is done: it is no longer listed (it counts
+    // against its need until the need's figures show it, as matching has it). Sent transfers of
+    // needs that have since closed are still on the road: both villages keep seeing them until the
+    // receiver confirms the arrival. Cancelled ones: the newest few.
+    this.proposals = this.proposals.filter((p) => !this.delivered.has(p.id));
     const open = new Set(this.proposals.map((p) => p.id));
     for (const p of this.accepted.values()) if (p.status === "dispatched" && !open.has(p.id) && !this.delivered.has(p.id)) this.proposals.push(p);
     this.proposals.push(...[...this.cancelled.values()].slice(-CANCELLED_LISTED));

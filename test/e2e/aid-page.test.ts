@@ -92,6 +92,8 @@ describe("the aid page: transfers answered by their buttons", () => {
     await onTheWay.first().getByRole("button", { name: "Help arrived" }).click();
     await page.getByText(/Arrival confirmed: food from hillside to us/).first().waitFor({ timeout: 10_000 });
     await waitFor("the hub to know it delivered", () => hub.delivered.has(proposal.id));
+    // Done: the row leaves the page (it stayed, with its button, until the next request version).
+    await waitFor("the arrived transfer off the page", async () => (await onTheWay.count()) === 0, { timeoutMs: 20_000 });
   }, 120_000);
 
   it("a transfer agreed from the village: Sent on its way tells the hub it left; one cancelled because the need went says keep it", async () => {
