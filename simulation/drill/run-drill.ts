@@ -19,6 +19,7 @@ import { buildSummary } from "../../gateway/federation/summary.ts";
 import { VillageOffers } from "../../gateway/federation/village-offers.ts";
 import { DeviceRegistry } from "../../gateway/ingest/device-registry.ts";
 import { Reserves } from "../../gateway/reserves/reserves.ts";
+import { UncoveredNeeds } from "../../gateway/federation/uncovered-needs.ts";
 import { TriggerEngine } from "../../gateway/triggers/engine.ts";
 import { loadRulesFile, type RuleSet } from "../../gateway/triggers/rules.ts";
 import { defaultRulesFile } from "../../gateway/triggers/triggers-service.ts";
@@ -83,6 +84,7 @@ interface VillageSim {
   stocks: VillageStocks;
   reserves: Reserves;
   rules: RuleSet;
+  uncovered: UncoveredNeeds;
   /** Reopened from disk when the village's gateway restarts. */
   state: TriggerState;
   engine: TriggerEngine;
@@ -138,6 +140,9 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
     const rules = loadRulesFile(v.triggersFile ?? config.triggersFile ?? defaultRulesFile, new Set(reserves.figureNames()), new Set(registry.outputs()));
     const sim = { id: v.id, config, stocks: new VillageStocks(v.id, v.headCount, v), reserves, rules, linkDown: false } as VillageSim;
     startTriggers(sim);
+    // As the gateway's link does: the hub's list of what nobody can give, this village's needs followed.
+    sim.uncovered = new UncoveredNeeds({ village: v.id, now: () => clock.now, linkUp: () => !sim.linkDown, urgencyOf: (id) => sim.state.aidRequest(id)?.urgency });
+    reserves.federationFigures = () => sim.uncovered.figures();
     sim.offers.set({ offers: v.offers });
     return sim;
   });
@@ -199,6 +204,8 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
           }
         });
         report.rematchMs.push(performance.now() - started);
+        // Each village over a working link hears what nobody can give, as a proposals list tells it.
+        for (const v of villages) if (!v.linkDown) v.uncovered.update(hub.needs.filter((n) => n.uncovered > 0));
         if ((clock.now - startMs) % DAY_MS < stepMs) recordUnmetNeed();
         nextSummaryMs += HOUR_MS;
         acceptProposals();

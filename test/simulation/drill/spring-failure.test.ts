@@ -49,4 +49,21 @@ describe("the spring-failure drill", () => {
     expect(uncovered.length).toBeGreaterThanOrEqual(2);
     for (const n of uncovered) expect(n.uncovered).toBeLessThanOrEqual(n.asked - n.inTransit);
   });
+
+  it("says so beyond screens: an Emergency alert two hours after the need found no giver, cleared once it did", () => {
+    const about = (kind: string) => report.timeline.filter((t) => t.village === "riverbend" && t.kind === kind && /Nobody in the federation can give/.test(t.text));
+    const raised = about("alert-raised");
+    expect(raised.map((t) => t.text.split(":")[0])).toEqual(["Emergency", "Priority"]); // 2 h, then a day
+    // The hub lists the need as uncovered (at the start of a day at the latest) before the alert.
+    const firstUncovered = report.unmetNeed.find((n) => n.village === "riverbend" && n.uncovered > 0)!;
+    expect(raised[0].day).toBeGreaterThan(firstUncovered.day - 1);
+    expect(raised[1].day - raised[0].day).toBeCloseTo(22 / 24, 1);
+    // Once the spring is back and the request withdrawn, both clear.
+    const cleared = about("alert-cleared");
+    expect(cleared).toHaveLength(2);
+    const withdrawn = report.requests.filter((r) => r.village === "riverbend" && r.resource === "water").at(-1)!.withdrawnDay!;
+    for (const c of cleared) expect(c.day).toBeGreaterThanOrEqual(withdrawn);
+    // The neighbours, never short, never alerted.
+    expect(report.timeline.filter((t) => t.village !== "riverbend" && /Nobody in the federation can give/.test(t.text))).toEqual([]);
+  });
 });
