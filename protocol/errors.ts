@@ -32,7 +32,7 @@ export const errorCatalog = {
   CS_ERR_ASSESSMENT_INVALID: "assessment is invalid",
   CS_ERR_PANTRY_COUNT_INVALID: "pantry count is invalid",
   CS_ERR_OFFER_INVALID: "offer is invalid",
-  CS_ERR_TRANSFER_CANCELLED: "the federation cancelled this transfer before it left, because the need is gone: keep it",
+  CS_ERR_TRANSFER_CANCELLED: "the federation cancelled this transfer before it left, because the need is gone or met by the rest: keep it",
   CS_ERR_COMMAND_INVALID: "command envelope is invalid",
   CS_ERR_COMMAND_EXPIRED: "command arrived after it expired",
   CS_ERR_COMMAND_ISSUER: "this identity may not command devices",

@@ -78,7 +78,7 @@ export const proposalSchema = z.strictObject({
   /**
    * proposed: awaiting both villages' answers. accepted: agreed, not yet sent. dispatched: the donor
    * sent it on its way (it will arrive, need or not). cancelled: agreed but withdrawn before it was
-   * sent, because the need it was for is gone: the donor keeps it.
+   * sent, because the need it was for is gone or the rest agreed covers it: the donor keeps it.
    */
   status: z.enum(["proposed", "accepted", "dispatched", "declined", "cancelled"]),
 });

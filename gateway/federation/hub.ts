@@ -44,8 +44,9 @@ export class FederationHub {
   /** Transfers both sides agreed to, frozen as agreed ("accepted", then "dispatched" once sent). */
   readonly accepted = new Map<string, Proposal>();
   /**
-   * Agreed transfers whose need went away (the request withdrawn or fulfilled) before the donor sent
-   * them: the donor keeps them. Each village's list shows its newest few, so the donor hears it.
+   * Agreed transfers whose need went away (the request withdrawn or fulfilled, or a new version
+   * that the rest agreed covers) before the donor sent them: the donor keeps them. Each village's
+   * list shows its newest few, so the donor hears it.
    */
   readonly cancelled = new Map<string, Proposal>();
   /** Accepted transfers the receiving village has confirmed as arrived, with the step they arrived at. */
@@ -170,6 +171,7 @@ export class FederationHub {
     const q = r.data.quantity[0];
     this.received.push({ id: r.data.id, version: r.data.version, status: r.data.status, village, resource: r.data.resource, amount: q.amount, unit: q.unit });
     if (r.data.status === "withdrawn" || r.data.status === "fulfilled") this.cancelUnsent(r.data.id);
+    else this.cancelExcess(r.data);
     this.rematch();
   }
 
@@ -198,7 +200,7 @@ export class FederationHub {
       const agreed = this.accepted.get(r.data.proposalId);
       if (!agreed || agreed.from !== village) {
         const gone = this.cancelled.get(r.data.proposalId)?.from === village;
-        throw new CsError("CS_ERR_PAYLOAD_SCHEMA", gone ? `transfer ${r.data.proposalId} was cancelled: the need is gone, keep it` : `no accepted transfer ${r.data.proposalId} from ${village}`);
+        throw new CsError("CS_ERR_PAYLOAD_SCHEMA", gone ? `transfer ${r.data.proposalId} was cancelled: the need is gone or met by the rest, keep it` : `no accepted transfer ${r.data.proposalId} from ${village}`);
       }
       return this.markDispatched(agreed.id);
     }
@@ -227,14 +229,35 @@ export class FederationHub {
    * (counted against neither side any more). What is on the road arrives and is confirmed as ever.
    */
   private cancelUnsent(requestId: string): void {
-    for (const p of [...this.accepted.values()]) {
-      if (p.requestId !== requestId || p.status !== "accepted" || this.delivered.has(p.id)) continue;
-      this.accepted.delete(p.id);
-      this.agreedStep.delete(p.id);
-      this.cancelled.set(p.id, { ...p, status: "cancelled" });
-      if (this.cancelled.size > CANCELLED_KEPT) this.cancelled.delete(this.cancelled.keys().next().value!);
-      this.o.log.info({ proposal: p.id, from: p.from, to: p.to }, "agreed transfer cancelled before it was sent: the need is gone");
+    for (const p of this.onTheWay(requestId)) if (p.status === "accepted") this.cancel(p, "the need is gone");
+  }
+
+  /**
+   * A new version asking less than what is agreed and on its way for it (a request's amount counts
+   * what is on the road: its figures do not show it yet): agreed transfers not yet sent, newest
+   * first, are cancelled as long as what stays agreed still covers the need.
+   */
+  private cancelExcess(request: AidRequest): void {
+    const unsent = this.onTheWay(request.id).filter((p) => p.status === "accepted").sort((a, b) => (this.agreedStep.get(b.id) ?? 0) - (this.agreedStep.get(a.id) ?? 0));
+    for (const p of unsent) {
+      const asked = request.quantity.find((q) => q.unit === p.quantity.unit)?.amount;
+      if (asked === undefined) continue;
+      const agreed = this.onTheWay(request.id).filter((q) => q.quantity.unit === p.quantity.unit).reduce((n, q) => n + q.quantity.amount, 0);
+      if (agreed - p.quantity.amount >= asked) this.cancel(p, `the need shrank to ${asked} ${p.quantity.unit}, which the rest agreed covers`);
     }
+  }
+
+  /** Agreed transfers for a request not yet confirmed as arrived, sent or not. */
+  private onTheWay(requestId: string): Proposal[] {
+    return [...this.accepted.values()].filter((p) => p.requestId === requestId && !this.delivered.has(p.id));
+  }
+
+  private cancel(p: Proposal, why: string): void {
+    this.accepted.delete(p.id);
+    this.agreedStep.delete(p.id);
+    this.cancelled.set(p.id, { ...p, status: "cancelled" });
+    if (this.cancelled.size > CANCELLED_KEPT) this.cancelled.delete(this.cancelled.keys().next().value!);
+    this.o.log.info({ proposal: p.id, from: p.from, to: p.to, why }, "agreed transfer cancelled before it was sent");
   }
 
   /** Records a village's answer to a proposal and rematches. */

@@ -331,7 +331,7 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
         loading.delete(id);
         t.proposal.cancelledDay = day();
         byId.get(t.proposal.from)?.offers.takeAgreed([cancelled]);
-        report.timeline.push({ day: day(), village: t.proposal.from, kind: "transfer-cancelled", text: `${t.proposal.amount} ${t.proposal.unit} ${t.proposal.resource} for ${t.proposal.to} stays home: the need is gone` });
+        report.timeline.push({ day: day(), village: t.proposal.from, kind: "transfer-cancelled", text: `${t.proposal.amount} ${t.proposal.unit} ${t.proposal.resource} for ${t.proposal.to} stays home: the need is gone or met by the rest` });
         continue;
       }
       if (t.dispatchMs > clock.now || byId.get(t.proposal.from)?.linkDown) continue;

@@ -134,7 +134,7 @@ describe("the aid page: transfers answered by their buttons", () => {
     await cancelled.waitFor({ timeout: 30_000 });
     await page.screenshot({ path: `${SHOTS}/aid-to-send.png`, fullPage: true });
     await cancelled.getByRole("button", { name: "Cancelled" }).click();
-    await page.getByText(/Nothing to send: fuel from us to hillside was cancelled because the need is gone\. Keep it\./).first().waitFor({ timeout: 10_000 });
+    await page.getByText(/Nothing to send: fuel from us to hillside was cancelled: the need is gone or met by the rest\. Keep it\./).first().waitFor({ timeout: 10_000 });
     expect(hub.accepted.has(kept.id)).toBe(false);
   }, 120_000);
 

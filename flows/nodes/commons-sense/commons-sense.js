@@ -281,7 +281,7 @@ module.exports = function (RED) {
       ];
       const toSend = proposals.filter((p) => p.from === v.id && (p.status === "accepted" || p.status === "cancelled")).map((p) =>
         p.status === "cancelled"
-          ? { ...transfer(p), what: `Cancelled, keep it: ${transfer(p).what} (their need is gone)`, cancelled: true, dispatched: "Cancelled" }
+          ? { ...transfer(p), what: `Cancelled, keep it: ${transfer(p).what} (their need is gone or met)`, cancelled: true, dispatched: "Cancelled" }
           : { ...transfer(p), dispatched: "Sent on its way" });
       const sendOut = { topic: "to-send", payload: toSend };
       this.send([...out.map((m) => (changed(this, m.topic, m.payload) ? m : null)), null, changed(this, sendOut.topic, sendOut.payload) ? sendOut : null]);
@@ -297,7 +297,7 @@ module.exports = function (RED) {
       try {
         if (!words[decision] || !id) throw new Error("tap Accept, Decline, Help arrived or Sent on its way on a transfer");
         if (row.cancelled) {
-          tell(`Nothing to send: ${row.transfer || "this transfer"} was cancelled because the need is gone. Keep it.`);
+          tell(`Nothing to send: ${row.transfer || "this transfer"} was cancelled: the need is gone or met by the rest. Keep it.`);
           return void done();
         }
         await call(gateway, `/federation/proposals/${encodeURIComponent(id)}/${decision}`, {}, writer(gateway, msg));
