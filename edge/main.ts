@@ -6,6 +6,7 @@ import { loadBoardFile } from "../protocol/board/load.ts";
 import { EdgeAgent } from "./agent.ts";
 import { CsError, isCsError } from "../protocol/errors.ts";
 import { readCredentials } from "./credentials.ts";
+import { stopOnSignal } from "../lib/stop-on-signal.ts";
 
 const log = pino({ name: "edge" });
 
@@ -71,12 +72,7 @@ try {
     publisher: values.ca ? { ca: readCa(values.ca) } : undefined,
   });
   await agent.start();
-  const shutdown = async () => {
-    await agent.stop();
-    process.exit(0);
-  };
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
+  stopOnSignal(() => agent.stop());
 } catch (err) {
   if (isCsError(err)) {
     console.error(`${err.code}: ${err.message}`);

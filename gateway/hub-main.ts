@@ -9,6 +9,7 @@ import { loadRegionFile, regionVillages, type Region } from "./federation/region
 import { isCsError } from "../protocol/errors.ts";
 import { IdentityStore } from "./security/identities.ts";
 import { mkdirSync } from "node:fs";
+import { stopOnSignal } from "../lib/stop-on-signal.ts";
 
 const log = pino({ name: "hub" });
 const env = process.env;
@@ -91,10 +92,7 @@ try {
 console.log(`Commons Sense federation hub for ${villages.length} villages${region ? ` in ${region.federations.length} federations, ${region.stockpiles.length} stockpiles` : ""}${values.redis ? `, node ${values["node-id"] ?? "(unnamed)"} on ${values.redis}` : ""}`);
 console.log(`  MQTT       ${hub.broker.url}`);
 console.log(`  Proposals  ${hub.http.url}/api/federation/proposals`);
-const shutdown = async () => {
+stopOnSignal(async () => {
   unwatch?.();
   await hub.stop();
-  process.exit(0);
-};
-process.once("SIGINT", shutdown);
-process.once("SIGTERM", shutdown);
+});

@@ -12,6 +12,7 @@ import { CsError, isCsError } from "../protocol/errors.ts";
 import { loadGatewayConfigFile, parseGatewayConfig } from "./config/load.ts";
 import type { GatewayConfig, GatewayConfigInput } from "./config/schema.ts";
 import { Gateway } from "./gateway.ts";
+import { stopOnSignal } from "../lib/stop-on-signal.ts";
 
 /** What a simulated village adds to the gateway: its clock, and agents started once it is up. */
 export interface Simulation {
@@ -92,13 +93,10 @@ export async function startGatewayCommand(o: { usage: string; simulation?: Simul
     else if (gateway.accounts.access === "anonymous") console.log("  Writes        OPEN TO ANYONE on the network (http.anonymousWrites)");
     console.log(`  Store         ${gateway.store.kind}${config.influx ? ` (${config.influx.url})` : ` (${config.dataDir})`}`);
     if (simulated) console.log(`  Simulation    ${simulated.banner}\n`);
-    const shutdown = async () => {
+    stopOnSignal(async () => {
       await simulated?.stop();
       await gateway.stop();
-      process.exit(0);
-    };
-    process.once("SIGINT", shutdown);
-    process.once("SIGTERM", shutdown);
+    });
   } catch (err) {
     if (isCsError(err)) {
       console.error(`${err.code}: ${err.message}`);
