@@ -220,7 +220,6 @@ export class FederationHub {
     const agreed = this.accepted.get(proposalId);
     if (!agreed || agreed.status === "dispatched") return;
     this.accepted.set(proposalId, { ...agreed, status: "dispatched" });
-    ++this.step;
     this.rematch();
   }
 
