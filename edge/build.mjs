@@ -7,12 +7,16 @@
 // in node_modules at run time. Plain JavaScript: a Pi builds it without TypeScript (types are
 // checked by the project's tests, not here). `--outdir <dir>` builds elsewhere than dist/.
 import { build } from "esbuild";
+import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ options: { outdir: { type: "string", default: "dist" } } });
+
+// A rebuild replaces the last one: chunks are named by their hash, so old ones would pile up.
+rmSync(join(root, values.outdir, "edge"), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,

@@ -12,6 +12,7 @@ import { tempDir } from "../helpers/temp-dir.ts";
 import { stopChild } from "../helpers/stop-child.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { waterBoardFileOn } from "../helpers/water-board-file.ts";
+import { edgeNodeFlags } from "./edge-node-flags.ts";
 import { processCpuMs } from "./proc-stats.ts";
 
 export interface EdgeOnFirmata {
@@ -32,7 +33,7 @@ export async function edgeOnFirmata(windowSeconds: number): Promise<EdgeOnFirmat
     await gateway.start();
     let good = 0;
     gateway.bus.on("stored", (readings) => (good += readings.filter((r) => r.device === "water-main" && r.quality === "good").length));
-    child = spawn(process.execPath, ["--max-old-space-size=64", "--max-semi-space-size=2", "dist/edge/main.js", "--board", board, "--gateway", gateway.broker.url, "--data-dir", join(dir.path, "edge")], { stdio: "ignore" });
+    child = spawn(process.execPath, [...edgeNodeFlags(), "dist/edge/main.js", "--board", board, "--gateway", gateway.broker.url, "--data-dir", join(dir.path, "edge")], { stdio: "ignore" });
     await new Promise((r) => setTimeout(r, 12_000)); // past start-up and the first rounds
     const cpuBefore = processCpuMs(child.pid!);
     const goodBefore = good;

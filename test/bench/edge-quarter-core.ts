@@ -11,6 +11,7 @@ import { Gateway } from "../../gateway/gateway.ts";
 import { parseGatewayConfig } from "../../gateway/config/load.ts";
 import { loadBoardDir } from "../../protocol/board/load.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
+import { edgeNodeFlags } from "./edge-node-flags.ts";
 import { processCpuMs, processRssKb } from "./proc-stats.ts";
 
 const CPU_CONTROLLER = "/sys/fs/cgroup/cpu";
@@ -47,7 +48,7 @@ export async function edgeOnQuarterCore(windowSeconds: number): Promise<EdgeOnQu
   buildEdge();
   const started = performance.now();
   // The shell joins the cgroup, then becomes node: the agent is capped from its first instruction.
-  const child = spawn("sh", ["-c", `echo $$ > ${group}/cgroup.procs && exec "$0" "$@"`, process.execPath, "--max-old-space-size=64", "--max-semi-space-size=2", "dist/edge/main.js", "--board", "boards/water.yaml", "--gateway", gateway.broker.url, "--data-dir", agentDir], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn("sh", ["-c", `echo $$ > ${group}/cgroup.procs && exec "$0" "$@"`, process.execPath, ...edgeNodeFlags(), "dist/edge/main.js", "--board", "boards/water.yaml", "--gateway", gateway.broker.url, "--data-dir", agentDir], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-2000)));
   try {
@@ -61,8 +62,9 @@ export async function edgeOnQuarterCore(windowSeconds: number): Promise<EdgeOnQu
     };
     await waitUntil("stored reading from the capped agent", () => firstStoredAt !== undefined, 120_000);
     const firstStoredMs = firstStoredAt! - started;
-    // Past start-up: the window holds sampling rounds only.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // Past start-up (code compiled on first use, V8's memory reducer's full collections some
+    // seconds after start, the first status): the window holds steady sampling rounds only.
+    await new Promise((r) => setTimeout(r, 15_000));
     const throttledBefore = throttled(group);
     const cpuBefore = processCpuMs(child.pid!);
     let peakKb = processRssKb(child.pid!);
