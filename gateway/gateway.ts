@@ -17,7 +17,6 @@ import { HttpServer } from "./api/http-server.ts";
 import { EmbeddedNodeRed } from "./dashboard/node-red.ts";
 import { IdentityStore } from "./security/identities.ts";
 import { Accounts } from "./security/accounts.ts";
-import { readFileSync } from "node:fs";
 import { reservesRoutes } from "./api/reserves-routes.ts";
 import { Reserves } from "./reserves/reserves.ts";
 import { AlarmChannel } from "./triggers/alarm-channel.ts";
@@ -51,6 +50,8 @@ export interface GatewayOptions {
 
 export class Gateway {
   readonly config: GatewayConfig;
+  /** Where the configuration came from, for its problems' messages. */
+  private readonly configSource: string;
   readonly bus: Bus;
   readonly registry: DeviceRegistry;
   readonly store: Store;
@@ -79,18 +80,13 @@ export class Gateway {
       config.reserves.food.staples.map((s) => ({ sensor: countSensorOf(s.name), unit: "kg" as const, label: `${s.name} (counted by hand)` })),
     );
     this.registry.addLocalDevice(RESERVE_FIGURES_DEVICE, "village", KEPT_FIGURES.map(({ sensor, unit, label }) => ({ sensor, unit, label })));
-    // Before anything opens a file in the data directory.
-    const problems = [...checkReserveSensors(config, this.registry), ...checkAlarmOutputs(config, this.registry), ...checkNamedFiles(config), ...checkDataDir(config)];
-    if (problems.length) {
-      const where = options.configSource ?? "configuration";
-      throw invalidFiles("CS_ERR_CONFIG_INVALID", problems.map((p) => `${where}: ${p}`));
-    }
+    this.configSource = options.configSource ?? "configuration";
     this.store =
       options.store ??
       (config.influx
         ? new InfluxStore({ url: config.influx.url, database: config.influx.database })
         : new EmbeddedStore({ dataDir: config.dataDir, ...config.store }));
-    if (config.mqtt.requireIdentity) this.identities = new IdentityStore(config.dataDir); // checkDataDir made the directory
+    if (config.mqtt.requireIdentity) this.identities = new IdentityStore(config.dataDir, { load: false }); // read at start
     else log.warn("mqtt.requireIdentity is off: the broker accepts any client on the network (enrol devices with npm run enrol and turn it back on)");
     this.broker = new Broker({
       host: config.mqtt.host,
@@ -142,7 +138,6 @@ export class Gateway {
       commands: this.commands,
       knownOutputs: new Set(this.registry.outputs()),
     });
-    this.triggers.load(); // a bad rule file stops start-up before anything listens
     this.settings = new VillageSettings({ reserves: this.reserves, state: this.triggerState, evaluate: () => this.triggers.evaluateNow(), now: Date.now });
     this.pantryCounts = new PantryCountTaker({
       staples: () => config.reserves.food.staples.map((s) => s.name),
@@ -161,11 +156,7 @@ export class Gateway {
       ? new FederationLink({
           village: config.village.id,
           hubUrls,
-          tls: fedTls && {
-            ca: readFileSync(fedTls.caFile),
-            ...(fedTls.certFile ? { cert: readFileSync(fedTls.certFile) } : {}),
-            ...(fedTls.keyFile ? { key: readFileSync(fedTls.keyFile) } : {}),
-          },
+          tls: fedTls,
           username: config.federation.identity ?? config.village.id,
           password: config.federation.secret,
           state: this.triggerState,
@@ -268,7 +259,21 @@ export class Gateway {
     }
   }
 
+  /**
+   * What the configuration names on disk, read before anything listens: a problem with any of it
+   * (a sensor no board declares, an unreadable file, a data directory that cannot be written, a
+   * bad rule file) stops the start with every problem named.
+   */
+  private prepare(): void {
+    const { config, registry } = this;
+    const problems = [...checkReserveSensors(config, registry), ...checkAlarmOutputs(config, registry), ...checkNamedFiles(config), ...checkDataDir(config)];
+    if (problems.length) throw invalidFiles("CS_ERR_CONFIG_INVALID", problems.map((p) => `${this.configSource}: ${p}`));
+    this.identities?.reload();
+    this.triggers.load();
+  }
+
   private async startAll(): Promise<void> {
+    this.prepare();
     try {
       await this.store.start();
     } catch (err) {

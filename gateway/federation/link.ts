@@ -2,6 +2,7 @@
 // wait in the durable outbox (TriggerState) while the link is down and are sent in order once it is
 // up; each is marked sent after the hub's PUBACK. The hub keeps the highest version per request id,
 // so a resend after a crash is harmless. The reserve summary is retained and refreshed each minute.
+import { readFileSync } from "node:fs";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { aidRequestSchema, proposalsMessageSchema, type AidRequest, type Proposal, type ProposalsMessage, type ReserveSummary } from "../../protocol/federation.ts";
@@ -14,7 +15,8 @@ export interface FederationLinkOptions {
   /** One hub, or the nodes of a hub on Redis: the link moves to the next one when it loses its node. */
   hubUrls: readonly string[];
   /** For mqtts:// hubs: the CA to trust (PEM), and a client certificate where the hub asks for one. */
-  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** PEM files, read when the link starts. */
+  tls?: { caFile: string; certFile?: string; keyFile?: string };
   state: TriggerState;
   summary: () => ReserveSummary;
   /** Each proposals list the hub sends this village, once taken (offers come off what it agreed to give). */
@@ -52,6 +54,7 @@ export class FederationLink {
   }
 
   async start(): Promise<void> {
+    const tls = this.o.tls;
     const servers = this.o.hubUrls.map((u) => {
       const url = new URL(u);
       return { host: url.hostname, port: Number(url.port || (url.protocol === "mqtts:" ? 8883 : 1883)), protocol: url.protocol.slice(0, -1) as "mqtt" | "mqtts" };
@@ -60,7 +63,11 @@ export class FederationLink {
       // mqtt.js moves to the next server on every reconnect: a dead hub node is left for the next.
       servers,
       ...servers[0],
-      ...this.o.tls,
+      ...(tls && {
+        ca: readFileSync(tls.caFile),
+        ...(tls.certFile ? { cert: readFileSync(tls.certFile) } : {}),
+        ...(tls.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
+      }),
       rejectUnauthorized: true,
       // The village's own identity's client id: the hub refuses any other (see ownsClientId).
       clientId: this.o.username ?? this.o.village,

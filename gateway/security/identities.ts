@@ -44,9 +44,10 @@ export class IdentityStore {
   private readonly file: string;
   private identities = new Map<string, Identity>();
 
-  constructor(dataDir: string) {
+  /** `load: false` leaves the file unread until reload(): a gateway reads it when it starts. */
+  constructor(dataDir: string, { load = true }: { load?: boolean } = {}) {
     this.file = join(dataDir, "identities.json");
-    this.reload();
+    if (load) this.reload();
   }
 
   reload(): void {

@@ -60,11 +60,13 @@ export class SmsChannel {
   private sent = 0;
   private failed = 0;
   private followed: Map<string, HandedOver> | undefined;
-  private readonly folders: { outbox?: string; sent?: string; error?: string };
-
-  constructor(private readonly o: { village: string; config: SmsConfig; state: TriggerState; log: Logger }) {
-    this.folders = smsdFolders(o.config.gammuConfig);
+  private foldersRead: { outbox?: string; sent?: string; error?: string } | undefined;
+  /** Read from gammu-smsd's configuration at first use, not when the gateway is put together. */
+  private get folders(): { outbox?: string; sent?: string; error?: string } {
+    return (this.foldersRead ??= smsdFolders(this.o.config.gammuConfig));
   }
+
+  constructor(private readonly o: { village: string; config: SmsConfig; state: TriggerState; log: Logger }) {}
 
   /**
    * Outbox file name -> what it carries, until gammu-smsd has moved it to sent or error: kept in

@@ -77,13 +77,16 @@ export class TriggerState {
   private flushSoon: NodeJS.Immediate | undefined;
   private readonly waiters: Array<{ changes: number; resolve: (outboxSeq: number) => void }> = [];
 
+  private readonly dataDir: string;
+
   constructor(dataDir: string, options: TriggerStateOptions = {}) {
-    mkdirSync(dataDir, { recursive: true });
+    this.dataDir = dataDir;
     this.path = join(dataDir, "triggers.db");
     this.options = options;
   }
 
   open(): void {
+    mkdirSync(this.dataDir, { recursive: true });
     const db = new Database(this.path);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
