@@ -46,26 +46,50 @@ export class VillageOffers {
     this.state.transaction(() => {
       const offers = this.state.offers();
       for (const p of agreed) {
-        if (!this.state.markOfferTaken(p.id)) continue;
-        let owed = p.quantity.amount;
-        for (const o of offers) {
-          if (owed <= 0) break;
-          if (o.resource !== p.resource || o.unit !== p.quantity.unit) continue;
-          const taken = Math.min(o.amount, owed);
-          o.amount -= taken;
-          owed -= taken;
-        }
+        if (this.state.offerTaken(p.id) !== undefined) continue;
+        this.state.markOfferTaken(p.id, takeOff(offers, p));
         changed = true;
       }
       for (const p of cancelled) {
-        if (!this.state.offerTaken(p.id) || !this.state.markOfferTaken(`${p.id}#back`)) continue;
-        const same = offers.find((o) => o.resource === p.resource && o.unit === p.quantity.unit);
-        if (same) same.amount += p.quantity.amount;
-        else offers.push({ resource: p.resource, amount: p.quantity.amount, unit: p.quantity.unit, whole: false, note: "back: an agreed transfer was cancelled before it left" });
+        const taken = this.state.offerTaken(p.id);
+        if (taken === undefined || !this.state.markOfferTaken(`${p.id}#back`)) continue;
+        // Transfers agreed before pieces were kept come back as the plain amount they were.
+        const pieces = taken ?? [{ resource: p.resource, amount: p.quantity.amount, unit: p.quantity.unit, whole: false, note: "" }];
+        for (const piece of pieces) giveBack(offers, piece);
         changed = true;
       }
       if (changed) this.state.saveOffers(offers.filter((o) => o.amount > 0));
     });
     return changed;
   }
+}
+
+const BACK_NOTE = "back: an agreed transfer was cancelled before it left";
+
+/**
+ * Takes a transfer off the offers in the order the hub's matching gave it (offer-book.ts):
+ * divisible offers first, largest first, as much as is owed; then whole offers, each whole, while
+ * anything is owed. Returns the pieces taken, each as the offer it came from.
+ */
+function takeOff(offers: Offer[], p: Proposal): Offer[] {
+  const pieces: Offer[] = [];
+  let owed = p.quantity.amount;
+  const candidates = offers
+    .filter((o) => o.resource === p.resource && o.unit === p.quantity.unit && o.amount > 0)
+    .sort((a, b) => Number(a.whole) - Number(b.whole) || b.amount - a.amount);
+  for (const o of candidates) {
+    if (owed <= 0) break;
+    const amount = o.whole ? o.amount : Math.min(o.amount, owed);
+    o.amount -= amount;
+    owed -= amount;
+    pieces.push({ ...o, amount });
+  }
+  return pieces;
+}
+
+/** A whole piece comes back as the whole offer it was (a generator stays one generator); a divisible one joins its kind. */
+function giveBack(offers: Offer[], piece: Offer): void {
+  const same = piece.whole ? undefined : offers.find((o) => !o.whole && o.resource === piece.resource && o.unit === piece.unit);
+  if (same) same.amount += piece.amount;
+  else offers.push({ ...piece, note: piece.note || BACK_NOTE });
 }

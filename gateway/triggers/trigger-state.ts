@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS commands (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS writes (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, account TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS offers (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS offers_taken (proposal_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS offers_taken (proposal_id TEXT PRIMARY KEY, taken TEXT);
 CREATE TABLE IF NOT EXISTS channel_sent (channel TEXT NOT NULL, notification_id INTEGER NOT NULL, recipient TEXT NOT NULL, PRIMARY KEY (channel, notification_id, recipient));
 CREATE TABLE IF NOT EXISTS channel_start (channel TEXT PRIMARY KEY, after_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS channel_followed (channel TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (channel, key));
@@ -94,6 +94,9 @@ export class TriggerState {
     // Files from before the alarm channel had an outbox: what they hold was published then.
     const columns = db.prepare("SELECT name FROM pragma_table_info('notifications')").all() as { name: string }[];
     if (!columns.some((c) => c.name === "published")) db.exec("ALTER TABLE notifications ADD COLUMN published INTEGER NOT NULL DEFAULT 1");
+    // Files from before a transfer kept what it took off which offer: given back as a plain amount.
+    const taken = db.prepare("SELECT name FROM pragma_table_info('offers_taken')").all() as { name: string }[];
+    if (!taken.some((c) => c.name === "taken")) db.exec("ALTER TABLE offers_taken ADD COLUMN taken TEXT");
     this.db = db;
     this.wal = new WalFlush(`${this.path}-wal`, {
       flushFile: this.options.flushFile,
@@ -308,14 +311,18 @@ export class TriggerState {
     return row ? (JSON.parse(row.body) as Offer[]) : [];
   }
 
-  /** Records that an agreed transfer came off the offers; false if it already had. */
-  markOfferTaken(proposalId: string): boolean {
-    return this.run("INSERT OR IGNORE INTO offers_taken (proposal_id) VALUES (?)", proposalId).changes === 1;
+  /** Records that an agreed transfer came off the offers, and what it took; false if it already had. */
+  markOfferTaken(proposalId: string, taken?: readonly Offer[]): boolean {
+    return this.run("INSERT OR IGNORE INTO offers_taken (proposal_id, taken) VALUES (?, ?)", proposalId, taken ? JSON.stringify(taken) : null).changes === 1;
   }
 
-  /** Whether an agreed transfer came off the offers. */
-  offerTaken(proposalId: string): boolean {
-    return this.sql("SELECT 1 FROM offers_taken WHERE proposal_id = ?").get(proposalId) !== undefined;
+  /**
+   * What an agreed transfer took off the offers (each piece with the offer's own `whole` and
+   * note); null for one recorded before pieces were kept; undefined if none is recorded.
+   */
+  offerTaken(proposalId: string): Offer[] | null | undefined {
+    const row = this.sql("SELECT taken FROM offers_taken WHERE proposal_id = ?").get(proposalId) as { taken: string | null } | undefined;
+    return row && (row.taken === null ? null : (JSON.parse(row.taken) as Offer[]));
   }
 
   saveCommand(entry: { id: string }): void {
