@@ -7,7 +7,7 @@ import { TriggerState } from "../../../gateway/triggers/trigger-state.ts";
 import type { Proposal } from "../../../protocol/federation.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
-const transfer = (id: string, resource: Proposal["resource"], amount: number, unit: string, status: Proposal["status"]): Proposal => ({
+const transfer = (id: string, resource: Proposal["resource"], amount: number, unit: Proposal["quantity"]["unit"], status: Proposal["status"]): Proposal => ({
   id, requestId: "r1", from: "hillside", to: "riverbend", resource, quantity: { amount, unit }, status,
 });
 
@@ -53,8 +53,8 @@ describe("a village's offers", () => {
   it("gives back nothing for a transfer that took nothing (its offer was gone)", () => {
     const offers = open();
     offers.set({ offers: [] });
-    offers.takeAgreed([transfer("t3", "medical", 4, "kits", "accepted")]);
-    offers.takeAgreed([transfer("t3", "medical", 4, "kits", "cancelled")]);
+    offers.takeAgreed([transfer("t3", "medical-supplies", 4, "kits", "accepted")]);
+    offers.takeAgreed([transfer("t3", "medical-supplies", 4, "kits", "cancelled")]);
     expect(offers.list()).toEqual([]);
   });
 });
