@@ -151,12 +151,11 @@ export class Gateway {
     const hubUrls = config.federation.hubUrls ?? (config.federation.hubUrl ? [config.federation.hubUrl] : []);
     const uncovered = new UncoveredNeeds({ village: config.village.id, now, linkUp: () => this.link?.connected ?? false, urgencyOf: (id) => this.triggerState.aidRequest(id)?.urgency });
     if (hubUrls.length) this.reserves.federationFigures = () => uncovered.figures();
-    const fedTls = config.federation.tls;
     this.link = hubUrls.length
       ? new FederationLink({
           village: config.village.id,
           hubUrls,
-          tls: fedTls,
+          tls: config.federation.tls,
           username: config.federation.identity ?? config.village.id,
           password: config.federation.secret,
           state: this.triggerState,

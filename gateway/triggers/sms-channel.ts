@@ -60,9 +60,9 @@ export class SmsChannel {
   private sent = 0;
   private failed = 0;
   private followed: Map<string, HandedOver> | undefined;
-  private foldersRead: { outbox?: string; sent?: string; error?: string } | undefined;
+  private foldersRead: SmsdFolders | undefined;
   /** Read from gammu-smsd's configuration at first use, not when the gateway is put together. */
-  private get folders(): { outbox?: string; sent?: string; error?: string } {
+  private get folders(): SmsdFolders {
     return (this.foldersRead ??= smsdFolders(this.o.config.gammuConfig));
   }
 
@@ -223,7 +223,9 @@ function arrived(path: string, before: number | undefined): boolean {
 }
 
 /** gammu-smsd's outbox, sent and error folders, from its configuration file's [smsd] section (files service). */
-function smsdFolders(gammuConfig: string): { outbox?: string; sent?: string; error?: string } {
+type SmsdFolders = { outbox?: string; sent?: string; error?: string };
+
+function smsdFolders(gammuConfig: string): SmsdFolders {
   let text = "";
   try {
     text = readFileSync(gammuConfig, "utf8");

@@ -91,12 +91,14 @@ export class TriggerState {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.exec(SCHEMA);
+    const addColumn = (table: string, column: string, type: string) => {
+      const columns = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    };
     // Files from before the alarm channel had an outbox: what they hold was published then.
-    const columns = db.prepare("SELECT name FROM pragma_table_info('notifications')").all() as { name: string }[];
-    if (!columns.some((c) => c.name === "published")) db.exec("ALTER TABLE notifications ADD COLUMN published INTEGER NOT NULL DEFAULT 1");
+    addColumn("notifications", "published", "INTEGER NOT NULL DEFAULT 1");
     // Files from before a transfer kept what it took off which offer: given back as a plain amount.
-    const taken = db.prepare("SELECT name FROM pragma_table_info('offers_taken')").all() as { name: string }[];
-    if (!taken.some((c) => c.name === "taken")) db.exec("ALTER TABLE offers_taken ADD COLUMN taken TEXT");
+    addColumn("offers_taken", "taken", "TEXT");
     this.db = db;
     this.wal = new WalFlush(`${this.path}-wal`, {
       flushFile: this.options.flushFile,
