@@ -65,6 +65,13 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
       deps.acknowledged();
       res.json(alert);
     });
+    // A person clears an active alert (dealt with, or a false alarm): as its rule's clear would,
+    // held quiet for the rule's quietAfterClear, raised again after it if the condition still holds.
+    router.post("/alerts/:id/cleared", (req, res, next) => {
+      const alert = deps.triggers.engine?.clearByHand(req.params.id, deps.reserves.figures());
+      if (!alert) return next(new CsError("CS_ERR_ALERT_UNKNOWN", `no active alert ${req.params.id}`));
+      res.json(alert);
+    });
     router.get("/aid-requests", (_req, res) => res.json(deps.state.aidRequests()));
     // The help has arrived: people say so (a delivery is not a sensor reading).
     router.post("/aid-requests/:id/fulfilled", (req, res, next) => {

@@ -67,9 +67,7 @@ export class TriggerEngine {
       const cleared = rule.clear ? test(rule.clear, lookup) === true : when === false;
       if (cleared) {
         effects.push(() => this.clear(rule, s, figures, now));
-        s.phase = "idle";
-        s.lastClearedMs = now;
-        s.sinceMs = now;
+        this.idle(s, now);
       } else {
         effects.push(() => this.updateAid(rule, s, figures, now));
       }
@@ -93,6 +91,33 @@ export class TriggerEngine {
     }
 
     if (JSON.stringify(s) === before && effects.length === 0) return;
+    this.commit(s, effects);
+  }
+
+  /**
+   * A person clears an active alert: dealt with, or a false alarm (a sensor known to be broken).
+   * It goes as a clear by its rule would: its aid requests are withdrawn, its clear's commands
+   * sent, and the rule stays quiet for its quietAfterClear; if its condition still holds then, it
+   * is raised again as a new alert. Returns the alert, or undefined if it is not active.
+   */
+  clearByHand(alertId: string, figures: Figures): Alert | undefined {
+    const rule = this.o.rules.rules.find((r) => alertId.startsWith(`${r.id}#`));
+    const s = rule && this.o.state.ruleState(rule.id);
+    if (!rule || !s || s.phase !== "active" || alertId !== `${rule.id}#${s.episode}`) return undefined;
+    const now = this.o.now();
+    const effects = [() => this.clear(rule, s, figures, now, "by hand")];
+    this.idle(s, now);
+    this.commit(s, effects);
+    return this.o.state.alert(alertId);
+  }
+
+  private idle(s: RuleState, now: number): void {
+    s.phase = "idle";
+    s.lastClearedMs = now;
+    s.sinceMs = now;
+  }
+
+  private commit(s: RuleState, effects: (() => void)[]): void {
     let outbox = false;
     const notes: Omit<Notification, "id">[] = [];
     this.o.state.transaction(() => {
@@ -239,12 +264,12 @@ export class TriggerEngine {
     });
   }
 
-  private clear(rule: Rule, s: RuleState, figures: Figures, now: number): void {
+  private clear(rule: Rule, s: RuleState, figures: Figures, now: number, how?: string): void {
     this.command(rule, "onClear", s);
     const alert = this.o.state.alert(`${rule.id}#${s.episode}`);
     if (alert && !alert.clearedAt) {
       this.o.state.saveAlert({ ...alert, clearedAt: new Date(now).toISOString() });
-      this.notify("alert-cleared", alert.id, `cleared: ${alert.message}`, now);
+      this.notify("alert-cleared", alert.id, `cleared${how ? ` ${how}` : ""}: ${alert.message}`, now);
     }
     rule.aid.forEach((_action, k) => {
       const current = this.o.state.aidRequest(`${this.o.village}:${rule.id}#${s.episode}:${k}`);

@@ -285,7 +285,7 @@ describe("dashboards", () => {
     await page.screenshot({ path: `${SHOTS}/editor-login.png` });
   });
 
-  it("an active Emergency is a red bar on every page; acknowledging says why not when logged out, and works logged in", async () => {
+  it("an active Emergency is a red bar on every page; acknowledging and clearing say why not when logged out, and work logged in", async () => {
     const asMaintenance = { authorization: `Basic ${Buffer.from(`maintenance:${TEST_PASSWORD}`).toString("base64")}` };
     const assess = (value: number) =>
       fetch(`${base}/api/assessments`, { method: "POST", headers: { "content-type": "application/json", ...asMaintenance }, body: JSON.stringify({ name: "greenhouse.cropLossPct", value }) });
@@ -307,11 +307,13 @@ describe("dashboards", () => {
     // The login entry is on the bar, and comes back to the page it was opened from.
     expect(await bar.getByRole("link", { name: "Log in" }).getAttribute("href")).toBe("/login?to=%2Fdashboard%2Fvillage");
 
-    // Logged out, a tap on the alert says why nothing happened.
+    // Logged out, a tap on the alert's buttons says why nothing happened.
     await page.goto(`${base}/dashboard/water-power`);
     const row = page.locator(".nrdb-ui-table tbody tr", { hasText: "Crop loss above 20%" }).first();
-    await row.click({ timeout: 20_000 });
+    await row.getByRole("button", { name: "Acknowledge" }).click({ timeout: 20_000 });
     await page.getByText("Not acknowledged: log in first").first().waitFor({ timeout: 10_000 });
+    await row.getByRole("button", { name: "Clear" }).click();
+    await page.getByText("Not cleared: log in first").first().waitFor({ timeout: 10_000 });
     const active = async () => (await getJson(`${base}/api/alerts?active=1`)).body as { ruleId: string; acknowledgedAt?: string }[];
     expect((await active()).find((a) => a.ruleId === "crop-failure")?.acknowledgedAt).toBeFalsy();
 
@@ -324,16 +326,30 @@ describe("dashboards", () => {
     await phone.getByLabel("Password").fill(TEST_PASSWORD);
     await phone.getByRole("button", { name: "Log in" }).click();
     await phone.waitForURL(`${base}/dashboard/water-power`);
-    await phone.locator(".nrdb-ui-table tbody tr", { hasText: "Crop loss above 20%" }).first().click({ timeout: 20_000 });
+    const phoneRow = phone.locator(".nrdb-ui-table tbody tr", { hasText: "Crop loss above 20%" }).first();
+    await phoneRow.getByRole("button", { name: "Acknowledge" }).click({ timeout: 20_000 });
     await phone.getByText(/Acknowledged: "Crop loss above 20%/).first().waitFor({ timeout: 10_000 });
     await waitFor("acknowledged in the gateway", async () => (await active()).find((a) => a.ruleId === "crop-failure")?.acknowledgedAt);
     await waitFor("the bar says someone is on it", async () => (await phone.locator("[data-cs=alert-bar]").innerText()).includes("(someone is on it)"), { timeoutMs: 20_000 });
-    await circle.close();
 
-    // Cleared: the bar goes back to its quiet colour and says so.
-    expect((await assess(5)).status).toBe(201);
+    // Cleared by hand while the loss still stands (dealt with, or a false alarm): the bar goes
+    // back to its quiet colour and says so, the rule's requests are withdrawn, and the rule stays
+    // quiet (its quietAfterClear) instead of raising it again at the next evaluation.
+    await phoneRow.getByRole("button", { name: "Clear" }).click();
+    await phone.getByText(/Cleared: "Crop loss above 20%/).first().waitFor({ timeout: 10_000 });
+    await circle.close();
     await waitFor("the bar cleared", async () => (await bar.innerText()).includes("No active alerts"), { timeoutMs: 20_000, intervalMs: 250 });
     expect(await backgroundOf(bar)).not.toBe("rgb(176, 0, 32)");
+    const cleared = ((await getJson(`${base}/api/alerts`)).body as { ruleId: string; clearedAt: string | null }[]).find((a) => a.ruleId === "crop-failure");
+    expect(cleared?.clearedAt).toBeTruthy();
+    const requests = (await getJson(`${base}/api/aid-requests`)).body as { id: string; status: string }[];
+    expect(requests.filter((r) => r.id.includes(":crop-failure#") && (r.status === "open" || r.status === "updated"))).toEqual([]);
+    const notes = (await getJson(`${base}/api/notifications`)).body as { kind: string; text: string }[];
+    expect(notes.some((n) => n.kind === "alert-cleared" && n.text.startsWith("cleared by hand: Crop loss above 20%"))).toBe(true);
+    expect((await assess(45)).status).toBe(201); // worse, yet within the quiet time: not raised again
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await active()).filter((a) => a.ruleId === "crop-failure")).toEqual([]);
+    expect((await assess(5)).status).toBe(201);
   });
 
   it("every page at desktop and phone size: nothing wider than the screen, no placeholder left showing; a screenshot of each", async () => {

@@ -230,22 +230,30 @@ module.exports = function (RED) {
     poll(this, config.interval, async () => {
       const alerts = await get(gateway, "/alerts?active=1");
       this.status({ fill: alerts.length ? "red" : "green", shape: "dot", text: `${alerts.length} active` });
-      const rows = alerts.map((a) => ({ id: a.id, urgency: a.urgency, message: a.message, since: a.raisedAt, acknowledged: a.acknowledgedAt ? "yes" : "no" }));
+      const rows = alerts.map((a) => ({
+        id: a.id, urgency: a.urgency, message: a.message, since: a.raisedAt,
+        acknowledged: a.acknowledgedAt ? "yes" : "no", acknowledge: "Acknowledge", clear: "Clear",
+      }));
       if (changed(this, "alerts", rows)) this.send([{ topic: "alerts", payload: rows }, null]);
     });
-    // Input: a table row (or { id }) acknowledges that alert: someone is on it. Output 2 says what
-    // became of the tap, in words, to the browser that tapped (msg._client), failures included.
+    // Input: a table's button (msg.column acknowledge or clear, msg.payload the row), or a row or
+    // { id } alone, which acknowledges. Acknowledge: someone is on it. Clear: dealt with, or a false
+    // alarm. Output 2 says what became of the tap, in words, to the browser that tapped
+    // (msg._client), failures included.
     this.on("input", async (msg, send, done) => {
-      const tell = (text) => send([null, { _client: msg._client, topic: "acknowledge", payload: text }]);
       const row = msg.payload || {};
+      const clear = msg.action === "button_click" && msg.column === "clear";
+      const tell = (text) => send([null, { _client: msg._client, topic: clear ? "clear" : "acknowledge", payload: text }]);
       try {
-        const alert = await call(gateway, `/alerts/${encodeURIComponent(row.id)}/acknowledged`, {}, writer(gateway, msg));
-        this.status({ fill: "yellow", shape: "dot", text: `acknowledged ${alert.ruleId}` });
-        tell(`Acknowledged: "${alert.message || row.message}". Everyone now sees that someone is on it.`);
+        const alert = await call(gateway, `/alerts/${encodeURIComponent(row.id)}/${clear ? "cleared" : "acknowledged"}`, {}, writer(gateway, msg));
+        this.status({ fill: "yellow", shape: "dot", text: `${clear ? "cleared" : "acknowledged"} ${alert.ruleId}` });
+        tell(clear
+          ? `Cleared: "${alert.message || row.message}". It comes back if the problem is still there once the rule's quiet time is over.`
+          : `Acknowledged: "${alert.message || row.message}". Everyone now sees that someone is on it.`);
         done();
       } catch (err) {
-        tell(`Not acknowledged: ${err.message}.`);
-        this.warn(`acknowledging ${row.id}: ${err.message}`);
+        tell(`Not ${clear ? "cleared" : "acknowledged"}: ${err.message}.`);
+        this.warn(`${clear ? "clearing" : "acknowledging"} ${row.id}: ${err.message}`);
         done();
       }
     });

@@ -147,6 +147,32 @@ describe("trigger engine", () => {
     expect(state.notifications().filter((n) => n.kind === "alert-raised")).toHaveLength(2);
   });
 
+  it("clears an active alert by hand: its request withdrawn, quiet for quietAfterClear, raised anew if the need stands", () => {
+    const e = engine();
+    e.evaluate(waterFigures(1));
+    clock.now += 5 * MIN;
+    e.evaluate(waterFigures(1));
+    const [alert] = state.alerts(true);
+    expect(alert.id).toBe("water-low#1");
+    expect(e.clearByHand("water-low#2", waterFigures(1))).toBeUndefined(); // no such episode
+    expect(e.clearByHand("tank-silent#1", waterFigures(1))).toBeUndefined(); // not active
+    expect(e.clearByHand(alert.id, waterFigures(1))).toMatchObject({ id: alert.id, clearedAt: expect.any(String) });
+    expect(state.alerts(true)).toEqual([]);
+    expect(state.aidRequests().map((r) => r.status)).toEqual(["withdrawn"]);
+    expect(state.notifications()).toContainEqual(expect.objectContaining({ kind: "alert-cleared", ref: "water-low#1", text: "cleared by hand: Water below 3 days" }));
+    expect(e.clearByHand(alert.id, waterFigures(1))).toBeUndefined(); // once
+    for (let m = 0; m < 25; m++) {
+      clock.now += MIN;
+      e.evaluate(waterFigures(1));
+    }
+    expect(state.alerts(true)).toEqual([]); // the default 30 minutes' quiet
+    clock.now += 10 * MIN;
+    e.evaluate(waterFigures(1));
+    clock.now += 5 * MIN;
+    e.evaluate(waterFigures(1));
+    expect(state.alerts(true).map((a) => a.id)).toEqual(["water-low#2"]);
+  });
+
   it("survives ten gateway restarts with an alert active: no duplicate notification, no lost clear", () => {
     let e = engine();
     e.evaluate(waterFigures(2));
