@@ -11,6 +11,7 @@ import { systemClock, type Clock } from "./journal/clock.ts";
 import { Publisher, type PublisherOptions } from "./publish/publisher.ts";
 import { openBoardIo, type IoPlugin } from "./io/open-board-io.ts";
 import { PIN_REPORT_MS } from "./io/pin-report-interval.ts";
+import { analogOnDemand, ON_DEMAND_LEAD_MS } from "./io/analog-on-demand.ts";
 import type { VillageModel } from "./io/simulated/village-model.ts";
 import { Outputs } from "./control/outputs.ts";
 import { SafetyLoops } from "./control/safety-loops.ts";
@@ -66,6 +67,9 @@ export class EdgeAgent {
   private controlIdle = false;
   private sampler: NodeJS.Timeout | undefined;
   private firstRound: NodeJS.Timeout | undefined;
+  /** Asks a slowly sampled Firmata board for its analog pins' values now; undefined for other boards. */
+  private askAnalogPins: (() => void) | undefined;
+  private askedRound: NodeJS.Timeout | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private readonly lastInvalid = new Map<string, string>();
   private link: LinkWatch | undefined;
@@ -118,7 +122,13 @@ export class EdgeAgent {
     const pinsDeadline = performance.now() + reportMs + 250;
     let pinsIn = false;
     const pinsReported = () => (pinsIn ||= performance.now() >= pinsDeadline || this.channels.every((c) => c.reported?.() ?? true));
-    this.sampler = setInterval(() => pinsReported() && this.sampleNow(), intervalMs);
+    // A slowly sampled Firmata board's analog pins are asked for just before each round (analog-on-demand.ts).
+    this.sampler = setInterval(() => {
+      if (!this.askAnalogPins) return void (pinsReported() && this.sampleNow());
+      this.askAnalogPins();
+      clearTimeout(this.askedRound);
+      this.askedRound = setTimeout(() => pinsReported() && this.sampleNow(), ON_DEMAND_LEAD_MS);
+    }, intervalMs);
     // A board that just came up (or a Pi back from a power cut) reports once its sensors have had
     // their first data, not a whole interval later: a board read by its pins alone as soon as every
     // pin has reported (looked at every 50 ms); a bus chip is set up on its first poll and sampled
@@ -180,6 +190,7 @@ export class EdgeAgent {
     // often as it reads them: a round never reads a value older than its own interval.
     const sampleMs = this.o.sampleIntervalMs ?? board.sampleIntervalMs;
     if (sampleMs < PIN_REPORT_MS) (io as { setSamplingInterval?(ms: number): unknown }).setSamplingInterval?.(sampleMs);
+    this.askAnalogPins = analogOnDemand(io, board, sampleMs);
     // The outputs' history goes on across a reopened link (it shows why they went safe).
     if (this.outputs) outputs.changes.unshift(...this.outputs.changes);
     this.outputs = outputs;
@@ -335,6 +346,7 @@ export class EdgeAgent {
   /** Stops taking readings; what is journalled keeps draining to the gateway. */
   stopSampling(): void {
     clearTimeout(this.firstRound);
+    clearTimeout(this.askedRound);
     if (this.sampler) clearInterval(this.sampler);
     this.sampler = undefined;
     this.journal.commit();
@@ -345,6 +357,7 @@ export class EdgeAgent {
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     this.link?.detach();
     clearTimeout(this.firstRound);
+    clearTimeout(this.askedRound);
     if (this.sampler) clearInterval(this.sampler);
     for (const channel of this.channels) channel.stop?.();
     await this.instruments.stop();
