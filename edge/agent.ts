@@ -124,8 +124,13 @@ export class EdgeAgent {
     const pinsReported = () => (pinsIn ||= performance.now() >= pinsDeadline || this.channels.every((c) => c.reported?.() ?? true));
     // A slowly sampled Firmata board's analog pins are asked for just before each round (analog-on-demand.ts).
     this.sampler = setInterval(() => {
-      if (!this.askAnalogPins) return void (pinsReported() && this.sampleNow());
-      this.askAnalogPins();
+      // While the link is being reopened there is no board to ask: the round says why instead.
+      if (!this.askAnalogPins || this.reopening) return void (pinsReported() && this.sampleNow());
+      try {
+        this.askAnalogPins();
+      } catch {
+        // a port that fails to write is a closed one: the round's link check says so
+      }
       clearTimeout(this.askedRound);
       this.askedRound = setTimeout(() => pinsReported() && this.sampleNow(), ON_DEMAND_LEAD_MS);
     }, intervalMs);
