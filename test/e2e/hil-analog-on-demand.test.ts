@@ -7,12 +7,11 @@
 // about 1 in 200.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { EdgeAgent } from "../../edge/agent.ts";
+import type { EdgeAgent } from "../../edge/agent.ts";
+import { agentOnUno } from "../helpers/agent-on-uno.ts";
 import { loadBoardFile } from "../../protocol/board/load.ts";
-import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
-import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { journalledSamples } from "../helpers/journalled-samples.ts";
 
@@ -30,8 +29,7 @@ describe("analog pins asked for before each round on real firmware", () => {
     uno = await UnoEmulator.start();
     for (const pin of [0, 1, 2]) uno.adc(pin, 2_500);
     uno.adc(3, 1_000);
-    const board = { ...water, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } };
-    agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: INTERVAL_MS });
+    agent = agentOnUno(uno, water, { dataDir: join(dir.path, "edge"), sampleIntervalMs: INTERVAL_MS });
     journal = journalledSamples(agent);
     await agent.start();
   }, 60_000);

@@ -3,13 +3,12 @@
 // holds real readings, not "no data from the board yet". StandardFirmata on the emulated ATmega328P.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { EdgeAgent } from "../../edge/agent.ts";
+import type { EdgeAgent } from "../../edge/agent.ts";
+import { agentOnUno } from "../helpers/agent-on-uno.ts";
 import { loadBoardFile } from "../../protocol/board/load.ts";
-import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { PIN_REPORT_MS } from "../../edge/io/pin-report-interval.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
-import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { journalledSamples } from "../helpers/journalled-samples.ts";
 
@@ -27,8 +26,7 @@ describe("the first sampling round on real firmware", () => {
     uno = await UnoEmulator.start();
     for (const pin of [0, 1, 2]) uno.adc(pin, 2_500); // half of each tank
     uno.adc(3, 1_000); // 4 mA on the flow loop: no flow
-    const board = { ...water, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } };
-    agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: INTERVAL_MS });
+    agent = agentOnUno(uno, water, { dataDir: join(dir.path, "edge"), sampleIntervalMs: INTERVAL_MS });
     journal = journalledSamples(agent);
     startedAt = Date.now();
     await agent.start();

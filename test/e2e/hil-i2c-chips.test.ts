@@ -4,13 +4,13 @@
 // invalid readings naming the cause, then good ones again once the agent has set them up anew.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { EdgeAgent } from "../../edge/agent.ts";
+import type { EdgeAgent } from "../../edge/agent.ts";
+import { agentOnUno } from "../helpers/agent-on-uno.ts";
 import { loadBoardFile } from "../../protocol/board/load.ts";
 import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { bh1750OnUno, bme280OnUno } from "../helpers/uno-chips.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
-import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { journalledSamples } from "../helpers/journalled-samples.ts";
 import { i2cChannel } from "../../edge/sensors/i2c-channel.ts";
@@ -36,7 +36,7 @@ describe("the greenhouse kit's I2C chips on StandardFirmata (emulated ATmega328P
     climate = bme280OnUno(uno, 0x76, { adcP: 415148, adcT: 519888, adcH: 30000 });
     light = bh1750OnUno(uno, 0x23, 0x8390); // the datasheet's example: 28,067 lx
     uno.adc(0, 2000);
-    agent = new EdgeAgent({ board: { ...board, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } }, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: ROUND_MS });
+    agent = agentOnUno(uno, board, { dataDir: join(dir.path, "edge"), sampleIntervalMs: ROUND_MS });
     journal = journalledSamples(agent);
     await agent.start();
   }, 60_000);

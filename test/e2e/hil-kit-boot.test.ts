@@ -5,13 +5,12 @@
 // taken over fails the test, and so does a start-up pulse on a wiring without a declared bootGuard.
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { EdgeAgent } from "../../edge/agent.ts";
+import type { EdgeAgent } from "../../edge/agent.ts";
+import { agentOnUno } from "../helpers/agent-on-uno.ts";
 import { loadBoardDir } from "../../protocol/board/load.ts";
-import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { bh1750OnUno, bme280OnUno } from "../helpers/uno-chips.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
-import { testLog } from "../helpers/test-log.ts";
 
 const kits = loadBoardDir("boards/kits").map((k) => k.board).filter((b) => b.io.kind === "firmata" && b.actuators.length > 0);
 
@@ -38,8 +37,7 @@ describe("kit boards at power-on on StandardFirmata (emulated ATmega328P)", () =
         if (s.driver === "bme280") bme280OnUno(uno, s.address, { adcP: 415148, adcT: 519888, adcH: 30000 });
         if (s.driver === "bh1750") bh1750OnUno(uno, s.address, 0x8390);
       }
-      const board = { ...kit, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } };
-      agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, kit.id), log: testLog, sampleIntervalMs: 500 });
+      agent = agentOnUno(uno, kit, { dataDir: join(dir.path, kit.id), sampleIntervalMs: 500 });
       await agent.start();
       const takeover = uno.nowUs;
       const until = takeover + 1_800_000;

@@ -4,12 +4,10 @@
 // the board back (opening the port again, with a doubling pause) as soon as it answers.
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { EdgeAgent } from "../../edge/agent.ts";
+import { agentOnUno } from "../helpers/agent-on-uno.ts";
 import { loadBoardFile } from "../../protocol/board/load.ts";
-import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
-import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { journalledSamples } from "../helpers/journalled-samples.ts";
 
@@ -20,8 +18,7 @@ async function rig() {
   const dir = tempDir("cs-hil-link-");
   const uno = await UnoEmulator.start();
   uno.adc(0, 2_500); // the north tank half full: 5,000 L on the board's calibration
-  const board = { ...water, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } };
-  const agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: ROUND_MS });
+  const agent = agentOnUno(uno, water, { dataDir: join(dir.path, "edge"), sampleIntervalMs: ROUND_MS });
   const { samples } = journalledSamples(agent);
   await agent.start();
   const north = () => samples.filter((s) => s.sensor === "tank-north-level");

@@ -4,13 +4,12 @@
 // published as a weight: the readings are invalid, saying why, until the agent has set it up again.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { EdgeAgent } from "../../edge/agent.ts";
+import type { EdgeAgent } from "../../edge/agent.ts";
+import { agentOnUno } from "../helpers/agent-on-uno.ts";
 import { loadBoardFile } from "../../protocol/board/load.ts";
-import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { nau7802OnUno } from "../helpers/uno-chips.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
-import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { journalledSamples } from "../helpers/journalled-samples.ts";
 
@@ -32,7 +31,7 @@ describe("the pantry kit's load cell ADC on StandardFirmata (emulated ATmega328P
     expect(calibration, "the kit's grain bin is calibrated by tare and span").toBeDefined();
     uno = await UnoEmulator.start();
     cell = nau7802OnUno(uno, 0x2a, countsFor(150));
-    agent = new EdgeAgent({ board: { ...board, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } }, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: 400 });
+    agent = agentOnUno(uno, board, { dataDir: join(dir.path, "edge"), sampleIntervalMs: 400 });
     journal = journalledSamples(agent);
     await agent.start();
   }, 60_000);

@@ -5,14 +5,13 @@
 // Arduino's link dies, the charger's readings, on a link of their own, must go on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { EdgeAgent } from "../../edge/agent.ts";
+import type { EdgeAgent } from "../../edge/agent.ts";
+import { agentOnUno } from "../helpers/agent-on-uno.ts";
 import { loadBoardFile } from "../../protocol/board/load.ts";
-import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { veDirectBlock } from "../../edge/drivers/vedirect.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { openPty, type Pty } from "../helpers/pty.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
-import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { journalledSamples } from "../helpers/journalled-samples.ts";
 
@@ -33,8 +32,7 @@ describe("a Firmata board with a serial instrument (emulated ATmega328P and a VE
     charger = await openPty();
     sending = setInterval(() => charger.send(veDirectBlock([["PID", "0xA057"], ["V", "51230"], ["I", "12400"], ["PPV", "652"], ["H19", "348211"]])), 300);
     const ve = battery.sensors.filter((s) => s.driver === "vedirect" && s.port === "/dev/ttyUSB0").map((s) => ({ ...s, port: charger.path }));
-    const board = { ...water, sensors: [...water.sensors, ...ve], io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } };
-    agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: ROUND_MS });
+    agent = agentOnUno(uno, { ...water, sensors: [...water.sensors, ...ve] }, { dataDir: join(dir.path, "edge"), sampleIntervalMs: ROUND_MS });
     journal = journalledSamples(agent);
     // The port is open (about 0.6 s) long before the firmware has booted (about 2 s): wait for
     // the open before the agent starts, as a slow start of the instruments would.

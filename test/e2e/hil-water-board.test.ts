@@ -4,12 +4,11 @@
 // power-on, which gives the time each output spends outside its safe state at boot.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { EdgeAgent } from "../../edge/agent.ts";
+import type { EdgeAgent } from "../../edge/agent.ts";
+import { agentOnUno } from "../helpers/agent-on-uno.ts";
 import { loadBoardFile } from "../../protocol/board/load.ts";
-import { openFirmataIo } from "../../edge/io/firmata-io.ts";
 import { UnoEmulator } from "../helpers/uno-emulator.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
-import { testLog } from "../helpers/test-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { journalledSamples } from "../helpers/journalled-samples.ts";
 import { generateKeyPairSync } from "node:crypto";
@@ -36,8 +35,7 @@ describe("the water board on StandardFirmata (emulated ATmega328P)", () => {
     uno.adc(1, volts(2_500, 10_000) * 1000);
     uno.adc(2, volts(21_000, 30_000) * 1000);
     uno.adc(3, 1000); // 4 mA on the flow loop: no flow
-    const board = { ...water, io: { kind: "firmata" as const, path: uno.path, baudRate: 57600 } };
-    agent = new EdgeAgent({ board, io: openFirmataIo({ path: uno.path, baudRate: 57600 }), gatewayUrl: "mqtt://127.0.0.1:1", dataDir: join(dir.path, "edge"), log: testLog, sampleIntervalMs: 200, gatewayKey: GATEWAY_KEY_PEM });
+    agent = agentOnUno(uno, water, { dataDir: join(dir.path, "edge"), sampleIntervalMs: 200, gatewayKey: GATEWAY_KEY_PEM });
     journal = journalledSamples(agent);
     await agent.start();
     readyAtUs = uno.nowUs;
