@@ -6,6 +6,8 @@
 import { s16be } from "./bytes.ts";
 import type { I2cPlan } from "./i2c-driver.ts";
 import { analogLinear } from "./analog-linear.ts";
+import { onI2cBus } from "../sensors/i2c-channel.ts";
+import { litresAt } from "../../protocol/board/tank-geometry.ts";
 
 /** PGA setting (config bits 11:9) -> full-scale range in volts. */
 export const ADS1115_FSR: Record<number, number> = { 0: 6.144, 1: 4.096, 2: 2.048, 3: 1.024, 4: 0.512, 5: 0.256 };
@@ -63,3 +65,17 @@ export function ads1115CurrentLoop(config: CurrentLoopConfig): I2cPlan<CurrentLo
     },
   };
 }
+
+/** A level transmitter's loop read as a height, then as litres where the tank's geometry is given. */
+export const ads1115CurrentLoopDriver = onI2cBus<"ads1115-current-loop", CurrentLoopConfig>((sensor) => {
+  const base = ads1115CurrentLoop(sensor);
+  const geometry = sensor.geometry;
+  const plan: I2cPlan<CurrentLoopConfig> = {
+    ...base,
+    convert: (bytes, constants, c) => {
+      const v = base.convert(bytes, constants, c);
+      return geometry ? litresAt(geometry, v) : v;
+    },
+  };
+  return { plan, config: sensor };
+});

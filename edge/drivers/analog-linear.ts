@@ -3,6 +3,9 @@
 // sensor (level, pressure, flow, load-cell and thermistor amplifiers), more for one that is not,
 // read piecewise linearly between neighbouring points and along the end segments beyond them.
 import type { AnalogLinearDefinition } from "../../protocol/board/schema.ts";
+import type { Driver } from "../sensors/channel.ts";
+import { pinChannel } from "../sensors/pin-channel.ts";
+import { checkRange, invalidSample } from "../sensors/sample.ts";
 
 export interface LinearMap {
   toValue(counts: number): number;
@@ -37,3 +40,12 @@ export function railWarning(counts: number): string | undefined {
   if (counts >= 1023) return "input reads full scale: check for a short or a missing ground";
   return undefined;
 }
+
+export const analogLinearDriver: Driver<"analog-linear"> = (sensor, ctx) => {
+  const map = analogLinear(sensor.calibration);
+  return pinChannel(sensor, ctx, {}, (raw) => {
+    const rail = railWarning(raw);
+    if (rail) return invalidSample(sensor.id, sensor.unit, rail);
+    return checkRange({ sensor: sensor.id, value: map.toValue(raw), unit: sensor.unit, quality: "good" }, sensor.range, sensor.hint);
+  });
+};

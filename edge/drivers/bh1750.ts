@@ -8,6 +8,7 @@
 // measured again before it is believed (dusk takes minutes; a reset value takes none).
 import { u16be } from "./bytes.ts";
 import type { I2cPlan } from "./i2c-driver.ts";
+import { onI2cBus } from "../sensors/i2c-channel.ts";
 
 export function bh1750Lux(bytes: number[]): number {
   const counts = u16be(bytes);
@@ -30,3 +31,5 @@ export function bh1750(): I2cPlan<unknown> {
         : undefined,
   };
 }
+
+export const bh1750Driver = onI2cBus<"bh1750", unknown>(() => ({ plan: bh1750(), config: undefined }));

@@ -4,6 +4,7 @@
 // 0x80000 (temperature, pressure) or 0x8000 (humidity).
 import { s16le, u16le } from "./bytes.ts";
 import type { I2cPlan } from "./i2c-driver.ts";
+import { onI2cBus } from "../sensors/i2c-channel.ts";
 
 export type ClimateQuantity = "temperature" | "humidity" | "pressure";
 
@@ -107,3 +108,5 @@ export function bme280(_config: { quantity: ClimateQuantity }): I2cPlan<{ quanti
     },
   };
 }
+
+export const bme280Driver = onI2cBus<"bme280", { quantity: ClimateQuantity }>((sensor) => ({ plan: bme280(sensor), config: sensor }));

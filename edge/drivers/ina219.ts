@@ -4,6 +4,7 @@
 import { s16be, u16be } from "./bytes.ts";
 import type { I2cPlan } from "./i2c-driver.ts";
 import { shuntMonitorPlan, type ShuntConfig } from "./shunt-monitor.ts";
+import { onI2cBus } from "../sensors/i2c-channel.ts";
 
 export type { PowerQuantity, ShuntConfig } from "./shunt-monitor.ts";
 
@@ -21,3 +22,5 @@ export function ina219(_config: ShuntConfig): I2cPlan<ShuntConfig> {
   // Configuration 0x399F: 32 V bus range, PGA /8 (320 mV), 12-bit, continuous shunt and bus.
   return shuntMonitorPlan({ configuration: [0x39, 0x9f], shuntVolts: ina219ShuntVolts, busVolts: ina219BusVolts });
 }
+
+export const ina219Driver = onI2cBus<"ina219", ShuntConfig>((sensor) => ({ plan: ina219(sensor), config: sensor }));

@@ -3,6 +3,7 @@
 import { s16be, u16be } from "./bytes.ts";
 import type { I2cPlan } from "./i2c-driver.ts";
 import { shuntMonitorPlan, type ShuntConfig } from "./shunt-monitor.ts";
+import { onI2cBus } from "../sensors/i2c-channel.ts";
 
 export function ina226BusVolts(bytes: number[]): number {
   return u16be(bytes) * 0.00125;
@@ -16,3 +17,5 @@ export function ina226(_config: ShuntConfig): I2cPlan<ShuntConfig> {
   // Configuration 0x4527: 16 averages, 1.1 ms conversions, continuous shunt and bus.
   return shuntMonitorPlan({ configuration: [0x45, 0x27], shuntVolts: ina226ShuntVolts, busVolts: ina226BusVolts });
 }
+
+export const ina226Driver = onI2cBus<"ina226", ShuntConfig>((sensor) => ({ plan: ina226(sensor), config: sensor }));

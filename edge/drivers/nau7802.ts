@@ -9,6 +9,7 @@
 import { s24be } from "./bytes.ts";
 import type { I2cPlan } from "./i2c-driver.ts";
 import { analogLinear } from "./analog-linear.ts";
+import { onI2cBus } from "../sensors/i2c-channel.ts";
 
 export type LoadCellConfig =
   | {
@@ -64,3 +65,5 @@ export function nau7802(_config: LoadCellConfig): I2cPlan<LoadCellConfig> {
     },
   };
 }
+
+export const nau7802Driver = onI2cBus<"nau7802", LoadCellConfig>((sensor) => ({ plan: nau7802(sensor.calibration), config: sensor.calibration }));

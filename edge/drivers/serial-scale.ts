@@ -1,6 +1,9 @@
 // A serial platform scale in continuous-output mode. Most indicators (A&D, Ohaus, and the many
 // Chinese XK3190 clones) print lines such as "ST,GS,+0012.345kg" or "US,NT,-   0.50 kg":
 // ST stable / US unstable / OL overload, GS gross / NT net, then a signed weight and its unit.
+import { instrumentChannel } from "../instruments/instrument-channel.ts";
+import type { Driver } from "../sensors/channel.ts";
+
 export interface ScaleLine {
   stable: boolean;
   kg: number;
@@ -17,3 +20,5 @@ export function parseScaleLine(line: string): ScaleLine {
   const kg = unit === "g" ? n / 1000 : unit === "lb" ? n * 0.45359237 : n;
   return { stable: m[1].toUpperCase() === "ST", kg };
 }
+
+export const serialScaleDriver: Driver<"serial-scale"> = instrumentChannel;

@@ -3,6 +3,8 @@
 // the checksum byte included, sums to 0 modulo 256. HEX-protocol messages (":..\n") may be
 // interleaved and are not part of any block. The parser follows the whitepaper's state machine.
 import { EventEmitter } from "node:events";
+import { instrumentChannel } from "../instruments/instrument-channel.ts";
+import type { Driver } from "../sensors/channel.ts";
 
 export type VeDirectFields = Record<string, string>;
 
@@ -165,3 +167,5 @@ export function veDirectBlock(fields: Array<[string, string]>): Buffer {
   for (const b of body) sum = (sum + b) & 0xff;
   return Buffer.concat([body, Buffer.from([(256 - sum) & 0xff])]);
 }
+
+export const vedirectDriver: Driver<"vedirect"> = instrumentChannel;

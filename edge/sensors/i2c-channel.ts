@@ -3,11 +3,11 @@
 // older than one poll. A chip that stops answering makes its readings invalid with what to check,
 // and is set up again when it answers once more (a chip that lost power forgets its settings).
 import type { I2cPlan } from "../drivers/i2c-driver.ts";
-import type { I2cIo } from "../io/io-plugin.ts";
+import { hasI2c, type I2cIo } from "../io/io-plugin.ts";
 import type { SensorDefinition } from "../../protocol/board/schema.ts";
 import { checkRange, invalidSample, type Sample } from "./sample.ts";
 import { Latest, pollEvery } from "./polling.ts";
-import type { Channel } from "./channels.ts";
+import { unsupported, type Channel, type Driver, type DriverName, type SensorOf } from "./channel.ts";
 
 export interface I2cChannelOptions<C> {
   io: I2cIo;
@@ -155,5 +155,14 @@ export function i2cChannel<C>(o: I2cChannelOptions<C>): Channel & { stop(): void
         return invalidSample(sensor.id, sensor.unit, `${sensor.driver} at ${hex}: ${(err as Error).message}`);
       }
     },
+  };
+}
+
+/** A driver for a chip on the board's I2C bus: its plan, and the configuration the plan converts with. */
+export function onI2cBus<D extends DriverName, C>(planOf: (sensor: SensorOf<D>) => { plan: I2cPlan<C>; config: C }): Driver<D> {
+  return (sensor, ctx) => {
+    if (!hasI2c(ctx.io)) return unsupported(sensor, "I2C");
+    const { plan, config } = planOf(sensor);
+    return i2cChannel({ io: ctx.io, sensor: sensor as SensorOf<D> & { address: number }, plan, config, pollMs: ctx.pollMs, now: ctx.now });
   };
 }

@@ -245,11 +245,6 @@ export const serialScaleSchema = z.strictObject({
   tareKg: z.number().min(0).default(0),
 });
 
-export const driverNames = [
-  "analog-linear", "digital-input", "coulomb-soc", "soil-moisture", "ultrasonic-level", "pulse-flow", "ds18b20",
-  "ds18b20-w1", "ads1115-current-loop", "ina219", "ina226", "nau7802", "bme280", "bh1750", "vedirect", "sdm120", "serial-scale",
-] as const;
-
 /** Sensors are told apart by driver; an unknown driver is named with the list of known ones. */
 const sensorVariants = z.discriminatedUnion(
     "driver",
@@ -266,6 +261,12 @@ const sensorVariants = z.discriminatedUnion(
     },
   );
 type SensorVariant = z.output<typeof sensorVariants>;
+
+/** Every driver name a board file may use, read off the sensor schemas (one schema may serve two chips). */
+export const driverNames: readonly string[] = sensorVariants.options.flatMap((o) => {
+  const driver: z.ZodLiteral<string> | z.ZodEnum = o.shape.driver;
+  return "options" in driver ? driver.options.map(String) : [...driver.values];
+});
 
 export const sensorSchema = sensorVariants.transform((s) => withUnit(s));
 

@@ -2,11 +2,11 @@
 // its w1_slave file, which takes the conversion's 750 ms inside the kernel, on libuv's thread pool.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { w1SlaveCelsius } from "../drivers/ds18b20.ts";
+import { w1SlaveCelsius } from "./ds18b20.ts";
 import type { SensorDefinition } from "../../protocol/board/schema.ts";
-import { checkRange, invalidSample, type Sample } from "./sample.ts";
-import { Latest, pollEvery } from "./polling.ts";
-import type { Channel } from "./channels.ts";
+import { checkRange, invalidSample, type Sample } from "../sensors/sample.ts";
+import { Latest, pollEvery } from "../sensors/polling.ts";
+import type { Channel, Driver } from "../sensors/channel.ts";
 
 /** Where the kernel lists 1-Wire devices; CS_W1_DEVICES moves it (tests, a chroot). */
 export const w1DevicesDir = () => process.env.CS_W1_DEVICES ?? "/sys/bus/w1/devices";
@@ -43,3 +43,5 @@ export function w1Channel(o: { sensor: Extract<SensorDefinition, { driver: "ds18
     },
   };
 }
+
+export const ds18b20W1Driver: Driver<"ds18b20-w1"> = (sensor, ctx) => w1Channel({ sensor, pollMs: Math.max(ctx.pollMs, 1000), now: ctx.now });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { w1SlaveCelsius } from "../../../edge/drivers/ds18b20.ts";
-import { w1Channel } from "../../../edge/sensors/w1-channel.ts";
+import { w1Channel } from "../../../edge/drivers/ds18b20-w1.ts";
 import { loadBoardFile } from "../../../protocol/board/load.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
