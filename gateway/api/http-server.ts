@@ -13,6 +13,7 @@ import { CsError } from "../../protocol/errors.ts";
 import type { Accounts } from "../security/accounts.ts";
 import { writeGuard } from "./write-guard.ts";
 import { loginRoutes, sessionRoute } from "./login-routes.ts";
+import { throttledGate } from "./throttled-gate.ts";
 
 /** One change made through the API, and the account that made it (an office, never a person). */
 export interface WriteRecord {
@@ -95,9 +96,10 @@ export class HttpServer {
     router.use((req, _res, next) => next(new CsError("CS_ERR_ROUTE_UNKNOWN", `${req.method} ${req.originalUrl.split("?")[0]}`)));
     router.use(apiErrorHandler);
     this.app.use("/api", router);
+    const listener = accounts ? throttledGate(accounts, this.app) : this.app;
     const server = this.o.tls
-      ? createHttpsServer({ cert: readFileSync(this.o.tls.certFile), key: readFileSync(this.o.tls.keyFile) }, this.app)
-      : createServer(this.app);
+      ? createHttpsServer({ cert: readFileSync(this.o.tls.certFile), key: readFileSync(this.o.tls.keyFile) }, listener)
+      : createServer(listener);
     server.on("connection", (s) => {
       this.sockets.add(s);
       s.once("close", () => this.sockets.delete(s));
@@ -109,7 +111,7 @@ export class HttpServer {
     this.boundPort = (server.address() as AddressInfo).port;
     this.server = server;
     if (this.o.tls) {
-      const local = createServer(this.app);
+      const local = createServer(listener);
       local.on("connection", (s) => {
         this.sockets.add(s);
         s.once("close", () => this.sockets.delete(s));

@@ -22,7 +22,7 @@ function landing(to: unknown): string {
   return typeof to === "string" && /^\/dashboard(\/[A-Za-z0-9/_-]*)?$/.test(to) ? to : "/dashboard";
 }
 
-function page(to: string, message: string, access: string): string {
+export function loginPage(to: string, message: string, access: string): string {
   const note = access === "read-only" ? "<p class=note>This gateway has no accounts yet: its figures are read-only.</p>" : "";
   return `<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content="width=device-width,initial-scale=1">
 <title>Log in - Commons Sense</title><style>body{font:18px system-ui,sans-serif;max-width:24em;margin:2em auto;padding:0 1em}
@@ -36,7 +36,7 @@ ${message ? `<p class=msg role=alert>${escapeHtml(message)}</p>` : ""}
 <button type=submit>Log in</button></form><p><a href="${escapeHtml(to)}">Back to the figures</a></p></body></html>`;
 }
 
-const MESSAGES: Record<string, string> = {
+export const LOGIN_MESSAGES: Record<string, string> = {
   CS_ERR_LOGIN_FAILED: "That account and password do not match. Check the account name and try again.",
   CS_ERR_LOGIN_THROTTLED: "Too many wrong passwords. Wait a little, then try again.",
   CS_ERR_LOGIN_BUSY: "The gateway is busy checking other logins. Try again in a moment.",
@@ -48,7 +48,7 @@ export function loginRoutes(app: express.Express, o: LoginRoutesOptions): void {
   const wantsJson = (req: express.Request) => req.is("application/json") === "application/json";
 
   app.get("/login", (req, res) => {
-    res.type("html").send(page(landing(req.query.to), "", o.accounts.access));
+    res.type("html").send(loginPage(landing(req.query.to), "", o.accounts.access));
   });
 
   app.post("/login", express.urlencoded({ extended: false, limit: "4kb" }), express.json({ limit: "4kb" }), async (req, res) => {
@@ -62,7 +62,7 @@ export function loginRoutes(app: express.Express, o: LoginRoutesOptions): void {
       if (outcome.retryAfterMs) res.set("retry-after", String(Math.ceil(outcome.retryAfterMs / 1000)));
       const status = outcome.code === "CS_ERR_LOGIN_THROTTLED" ? 429 : outcome.code === "CS_ERR_LOGIN_BUSY" ? 503 : 401;
       if (wantsJson(req)) return refuse(res, new CsError(outcome.code), status, outcome.retryAfterMs);
-      return res.status(status).type("html").send(page(to, MESSAGES[outcome.code], o.accounts.access));
+      return res.status(status).type("html").send(loginPage(to, LOGIN_MESSAGES[outcome.code], o.accounts.access));
     }
     o.accounts.sessions.close(sessionIdOf(req.headers.cookie)); // a new login never reuses an old session id
     const session = o.accounts.sessions.open(outcome.account);

@@ -83,9 +83,13 @@ export class Accounts {
    * before any hashing. Unknown accounts count as failures too.
    */
   async login(name: string, password: string, address: string | undefined): Promise<LoginOutcome> {
-    const wait = Math.max(address === undefined ? 0 : this.perAddress.waitMs(address), this.perAccount.waitMs(name));
+    const addressWait = address === undefined ? 0 : this.perAddress.waitMs(address);
+    const wait = Math.max(addressWait, this.perAccount.waitMs(name));
     if (wait > 0) {
       this.counts.throttled++;
+      // Guessing on at a locked account counts against the address too: once that address is
+      // throttled, its tries are refused before the web stack (gateway/api/throttled-gate.ts).
+      if (addressWait === 0 && address !== undefined) this.perAddress.failed(address);
       return { ok: false, code: "CS_ERR_LOGIN_THROTTLED", retryAfterMs: wait };
     }
     const entry = this.byName.get(name);
@@ -108,6 +112,12 @@ export class Accounts {
     if (address !== undefined) this.perAddress.succeeded(address);
     this.perAccount.succeeded(name);
     return { ok: true, account: { name: entry!.account, permissions: entry!.permissions } };
+  }
+
+  /** Whether this HTTP Basic header has already been checked and found right. */
+  provenBasic(authorization: string): boolean {
+    const known = this.proven.get(authorization);
+    return known !== undefined && this.byName.has(known.name);
   }
 
   /** Who the request is: the flows' token, a session cookie, or HTTP Basic (checked as a login). */
