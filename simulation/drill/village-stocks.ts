@@ -17,7 +17,7 @@ const STAPLES = [
   { sensor: "legumes-bin", share: 0.25, kcalPerKg: 3_400 },
   { sensor: "oil-store", share: 0.15, kcalPerKg: 8_840 },
 ] as const;
-/** Villages grow about 70 % of their calories (FIELD.md: 60-80 %); deliveries bring the rest. */
+/** Villages grow about 70 % of their calories (docs/field-numbers.md: 60-80 %); deliveries bring the rest. */
 const SELF_GROWN = 0.7;
 const BATTERY_WH = 19_200;
 const SOLAR_WH_PER_DAY = 26_000;

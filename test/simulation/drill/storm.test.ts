@@ -1,4 +1,4 @@
-// The reference crisis, asserted (FIELD.md, issue: reserves and triggers).
+// The reference crisis, asserted (docs/field-numbers.md, issue: reserves and triggers).
 import { beforeAll, describe, expect, it } from "vitest";
 import { runDrill, type DrillReport } from "../../../simulation/drill/run-drill.ts";
 import { loadScenarioFile, parseScenario } from "../../../simulation/drill/scenario.ts";
