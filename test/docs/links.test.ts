@@ -7,7 +7,7 @@ import { dirname, join, normalize } from "node:path";
 
 const documents = ["README.md", ...readdirSync("docs").filter((f) => f.endsWith(".md")).map((f) => join("docs", f))];
 
-export function slug(heading: string): string {
+function slug(heading: string): string {
   return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
 }
 
