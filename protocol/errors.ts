@@ -22,6 +22,7 @@ export const errorCatalog = {
   CS_ERR_UNIT_MISMATCH: "reading unit does not match the sensor's declared unit",
   CS_ERR_STORE_UNAVAILABLE: "the store is unavailable",
   CS_ERR_JOURNAL_CORRUPT: "the journal failed its integrity check",
+  CS_ERR_SCHEMA_VERSION: "a data file cannot be brought to this version's schema (written by a newer version, or an upgrade step failed)",
   CS_ERR_QUERY_INVALID: "query parameters are invalid",
   CS_ERR_ROUTE_UNKNOWN: "no such API route",
   CS_ERR_ALERT_UNKNOWN: "no such alert",

@@ -19,6 +19,7 @@ import { isClockSet, isSetTime, type Clock } from "./clock.ts";
 import { WalFlush, type FlushFile } from "../../lib/wal-flush.ts";
 import { SeqRangeSet } from "../../protocol/seq-ranges.ts";
 import { decodeBatch, encodeBatch, FORMAT_PACKED, type Entry } from "./batch-codec.ts";
+import { hasTable, upgradeSchema, type SchemaStep } from "../../lib/schema-versions.ts";
 
 export interface JournalOptions {
   path: string;
@@ -120,6 +121,21 @@ export function inspectJournal(path: string): { firstSeq: number; lastSeq: numbe
 /** Journals written before batches existed kept one reading per row in a table `readings`. */
 type LegacyRow = Omit<Entry, "warning" | "mono"> & { boot: string; mono: number; warning: string | null };
 
+/**
+ * Schema versions of the journal (lib/schema-versions.ts): a change is a new step, never an edit.
+ * Version 1: a journal from before batches has its readings table renamed; the readings are moved
+ * into batches after open, and a crash before that finishes leaves legacy_readings to the next open.
+ */
+const JOURNAL_STEPS: readonly SchemaStep[] = [
+  {
+    version: 1,
+    what: "readings kept one row each are set aside to be moved into batches",
+    apply(db) {
+      if (hasTable(db, "readings")) db.exec("ALTER TABLE readings RENAME TO legacy_readings");
+    },
+  },
+];
+
 export class Journal extends EventEmitter<{ committed: [readings: Reading[], json: string]; corrected: []; flushFailed: [err: Error]; quarantined: [batch: { firstSeq: number; lastSeq: number; lost: number; reason: string }]; writeFailed: [err: Error, held: number]; writeRecovered: [unkept: number] }> {
   private readonly options: Required<Omit<JournalOptions, "firstSeq" | "flushFile">> & Pick<JournalOptions, "firstSeq" | "flushFile">;
   /** Flushes the WAL file, opened beside SQLite's own handle. */
@@ -189,10 +205,13 @@ export class Journal extends EventEmitter<{ committed: [readings: Reading[], jso
       db.close();
       throw new CsError("CS_ERR_JOURNAL_CORRUPT", `${this.options.path}: ${String(check)}`);
     }
-    const hasTable = (name: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-    // Renamed first; a crash before the move finishes leaves legacy_readings, which the next open moves.
-    if (hasTable("readings")) db.exec("ALTER TABLE readings RENAME TO legacy_readings");
-    const legacy = hasTable("legacy_readings");
+    try {
+      upgradeSchema(db, this.options.path, JOURNAL_STEPS);
+    } catch (err) {
+      db.close();
+      throw new CsError("CS_ERR_SCHEMA_VERSION", (err as Error).message);
+    }
+    const legacy = hasTable(db, "legacy_readings");
     db.exec(SCHEMA);
     this.db = db;
     this.statements = {

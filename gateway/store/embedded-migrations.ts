@@ -1,7 +1,7 @@
 // Files written by earlier versions of the embedded store, moved into the current layout
-// (embedded-schema.ts) once, each move in one transaction, when such a file is opened. A move that
-// fails changes nothing and stops the start naming the file.
-import type Database from "better-sqlite3";
+// (embedded-schema.ts) once, as schema steps (lib/schema-versions.ts) when such a file is opened. A
+// step that fails changes nothing and stops the start naming the file.
+import { hasColumn, hasTable, type SchemaStep } from "../../lib/schema-versions.ts";
 import { CLOCK_CODES, QUALITY_CODES, SAMPLES_TABLE } from "./embedded-schema.ts";
 
 /** Before dictionary coding: one `readings` table of strings. */
@@ -27,30 +27,23 @@ DROP TABLE samples;
 ALTER TABLE samples_rekeyed RENAME TO samples;
 `;
 
-/** After SCHEMA, which leaves an existing samples table as it is. */
-export function rekeyDeviceKeyedSamples(db: Database.Database, path: string): void {
-  const columns = db.prepare("SELECT name FROM pragma_table_info('samples')").pluck().all() as string[];
-  if (!columns.includes("device")) return;
-  move(db, path, "re-keying the samples by series and time", REKEY_SAMPLES);
-}
-
-/** After SCHEMA and the re-keying: the string rows go into the current tables. */
-export function moveStringRows(db: Database.Database, path: string): void {
-  if (!db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'readings'").get()) return;
-  move(db, path, "moving readings into the coded tables", MOVE_STRING_ROWS);
-}
-
-/** Hourly rows from before estimates were kept: all of them were folded from good readings. */
-export function countHourlyEstimates(db: Database.Database, path: string): void {
-  const columns = db.prepare("SELECT name FROM pragma_table_info('readings_hourly')").pluck().all() as string[];
-  if (columns.includes("estimates")) return;
-  move(db, path, "counting estimates in the hourly rows", "ALTER TABLE readings_hourly ADD COLUMN estimates INTEGER NOT NULL DEFAULT 0;");
-}
-
-function move(db: Database.Database, path: string, what: string, sql: string): void {
-  try {
-    db.transaction(() => db.exec(sql))();
-  } catch (err) {
-    throw new Error(`embedded store ${path}: ${what} failed, nothing changed: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
+/**
+ * The embedded store's schema versions (lib/schema-versions.ts), after SCHEMA (which creates what
+ * is missing and leaves existing tables as they are). Version 1: files from before versions were
+ * kept, each layout recognised by its shape and brought to the current one; a new file has
+ * nothing to move. A change to the layout is a new step here, never an edit of an old one.
+ */
+export const EMBEDDED_STORE_STEPS: readonly SchemaStep[] = [
+  {
+    version: 1,
+    what: "earlier layouts brought to the coded, series-keyed samples with estimates counted",
+    apply(db) {
+      // Coded, but keyed by (device, seq) with a (series, ts) index: rebuilt keyed by (series, ts, seq).
+      if (hasColumn(db, "samples", "device")) db.exec(REKEY_SAMPLES);
+      // Before dictionary coding: the string rows go into the current tables.
+      if (hasTable(db, "readings")) db.exec(MOVE_STRING_ROWS);
+      // Hourly rows from before estimates were kept: all of them were folded from good readings.
+      if (!hasColumn(db, "readings_hourly", "estimates")) db.exec("ALTER TABLE readings_hourly ADD COLUMN estimates INTEGER NOT NULL DEFAULT 0;");
+    },
+  },
+];

@@ -11,7 +11,9 @@ import { mkdirSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import type { ReadingQuery, Store, StoreHealth, StoredReading, SummaryBucket, SummaryQuery } from "./store.ts";
 import { CLOCK_CODES, QUALITY_CODES, SCHEMA } from "./embedded-schema.ts";
-import { countHourlyEstimates, moveStringRows, rekeyDeviceKeyedSamples } from "./embedded-migrations.ts";
+import { EMBEDDED_STORE_STEPS } from "./embedded-migrations.ts";
+import { upgradeSchema } from "../../lib/schema-versions.ts";
+import { CsError } from "../../protocol/errors.ts";
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -78,9 +80,12 @@ export class EmbeddedStore implements Store {
     db.pragma("page_size = 1024");
     db.pragma("journal_mode = WAL");
     db.exec(SCHEMA);
-    rekeyDeviceKeyedSamples(db, this.path);
-    moveStringRows(db, this.path);
-    countHourlyEstimates(db, this.path);
+    try {
+      upgradeSchema(db, this.path, EMBEDDED_STORE_STEPS);
+    } catch (err) {
+      db.close();
+      throw new CsError("CS_ERR_SCHEMA_VERSION", `embedded store ${(err as Error).message}`);
+    }
     this.db = db;
     this.writerError = undefined;
     const writer = new Worker(new URL("./sqlite-writer-thread.js", import.meta.url), { workerData: { path: this.path, columns: COLUMNS, good: qualityCode.good, estimate: qualityCode.estimate } });

@@ -10,6 +10,8 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { WalFlush, type FlushFile } from "../../lib/wal-flush.ts";
+import { hasColumn, upgradeSchema, type SchemaStep } from "../../lib/schema-versions.ts";
+import { CsError } from "../../protocol/errors.ts";
 import type { AidRequest, Offer, Urgency } from "../../protocol/federation.ts";
 import type { Notification } from "../../protocol/village.ts";
 
@@ -64,6 +66,19 @@ export interface TriggerStateOptions {
   onFlushFailed?: (err: Error) => void;
 }
 
+/** Adds a column that files from before it lack (SCHEMA has it for new files). */
+function addColumn(db: Database.Database, table: string, column: string, type: string): void {
+  if (!hasColumn(db, table, column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+}
+
+/** Schema versions of the trigger state (lib/schema-versions.ts): a change is a new step, never an edit. */
+const TRIGGER_STATE_STEPS: readonly SchemaStep[] = [
+  // Files from before the alarm channel had an outbox: what they hold was published then.
+  { version: 1, what: "notifications say whether they were published", apply: (db) => addColumn(db, "notifications", "published", "INTEGER NOT NULL DEFAULT 1") },
+  // Files from before a transfer kept what it took off which offer: given back as a plain amount.
+  { version: 2, what: "transfers keep what they took off each offer", apply: (db) => addColumn(db, "offers_taken", "taken", "TEXT") },
+];
+
 export class TriggerState {
   private db: Database.Database | undefined;
   private readonly path: string;
@@ -91,14 +106,12 @@ export class TriggerState {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.exec(SCHEMA);
-    const addColumn = (table: string, column: string, type: string) => {
-      const columns = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[];
-      if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
-    };
-    // Files from before the alarm channel had an outbox: what they hold was published then.
-    addColumn("notifications", "published", "INTEGER NOT NULL DEFAULT 1");
-    // Files from before a transfer kept what it took off which offer: given back as a plain amount.
-    addColumn("offers_taken", "taken", "TEXT");
+    try {
+      upgradeSchema(db, this.path, TRIGGER_STATE_STEPS);
+    } catch (err) {
+      db.close();
+      throw new CsError("CS_ERR_SCHEMA_VERSION", `trigger state ${(err as Error).message}`);
+    }
     this.db = db;
     this.wal = new WalFlush(`${this.path}-wal`, {
       flushFile: this.options.flushFile,
