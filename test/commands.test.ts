@@ -12,6 +12,7 @@ const COMMANDS = [
   "simulation/main.ts",
   "gateway/hub-main.ts",
   "gateway/security/enrol-main.ts",
+  "gateway/backup-main.ts",
   "edge/main.ts",
   "edge/calibrate/main.ts",
   "simulation/drill/main.ts",

@@ -3,7 +3,7 @@
 // against the reference boards.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadGatewayConfigFile, parseGatewayConfig } from "../../gateway/config/load.ts";
 import { checkAlarmOutputs, checkReserveSensors } from "../../gateway/config/check.ts";
@@ -21,7 +21,7 @@ function verify(file: string) {
 describe("deployment files", () => {
   it("every systemd unit in deploy/systemd passes systemd-analyze verify; a broken one does not", () => {
     const units = readdirSync("deploy/systemd");
-    expect(units.sort()).toEqual(["commons-sense-edge@.service", "commons-sense-gateway.service", "commons-sense-hub.service"]);
+    expect(units.sort()).toEqual(["commons-sense-backup.service", "commons-sense-backup.timer", "commons-sense-edge@.service", "commons-sense-gateway.service", "commons-sense-hub.service"]);
     for (const unit of units) {
       const run = verify(join("deploy/systemd", unit));
       expect(run.status, `${unit}: ${run.stderr}`).toBe(0);
@@ -63,5 +63,33 @@ describe("deployment files", () => {
     expect([...checkReserveSensors(config, registry), ...checkAlarmOutputs(config, registry)]).toEqual([]);
     expect(config.village).toEqual({ id: "riverbend", name: "Riverbend", headCount: 180 });
     expect(config.alarms.outputs).toEqual([{ device: "water-main", output: "alarm-siren", urgencies: ["Emergency"], until: "acknowledged" }]);
+  });
+
+  it("the backup unit's commands, run as systemd would (its %% unescaped), make a dated backup and keep only the last 14 days", () => {
+    const unit = readFileSync("deploy/systemd/commons-sense-backup.service", "utf8");
+    const dir = tempDir();
+    try {
+      const [data, backups] = [join(dir.path, "data"), join(dir.path, "backups")];
+      mkdirSync(join(data, "edge"), { recursive: true });
+      writeFileSync(join(data, "identities.json"), "{}", { mode: 0o600 });
+      mkdirSync(join(backups, "2026-11-01-0330"), { recursive: true });
+      const old = new Date(Date.now() - 20 * 86_400_000);
+      utimesSync(join(backups, "2026-11-01-0330"), old, old);
+      mkdirSync(join(backups, "2026-12-01-0330"));
+      const line = (key: string) => new RegExp(`^${key}=(.*)$`, "m").exec(unit)![1]
+        .replaceAll("%%", "%").replaceAll("/usr/bin/node", process.execPath).replaceAll("/var/backups/commons-sense", backups);
+      const shell = (command: string) => spawnSync("sh", ["-c", command.replace(/^\/bin\/sh -c '(.*)'$/, "$1")], { encoding: "utf8", env: { ...process.env, CS_DATA_DIR: data } });
+      const run = shell(line("ExecStart"));
+      expect(run.status, run.stdout + run.stderr).toBe(0);
+      const post = shell(line("ExecStartPost"));
+      expect(post.status, post.stderr).toBe(0);
+      const kept = readdirSync(backups).sort();
+      expect(kept).toHaveLength(2);
+      expect(kept[0]).toBe("2026-12-01-0330");
+      expect(kept[1]).toMatch(/^\d{4}-\d{2}-\d{2}-\d{4}$/);
+      expect(readdirSync(join(backups, kept[1])).sort()).toEqual(["BACKUP.json", "edge", "identities.json"]);
+    } finally {
+      dir.remove();
+    }
   });
 });
