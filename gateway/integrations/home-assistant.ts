@@ -15,12 +15,17 @@ interface Publisher {
   publish(topic: string, payload: string, options: { qos: 0 | 1; retain?: boolean }, done?: (err?: Error) => void): void;
 }
 
-/** HA's device classes for the units they fit; units without one are plain measurements. */
+/**
+ * HA's device classes for the units they fit; units without one are plain measurements. HA refuses
+ * a config whose unit its device class does not accept (test/helpers/home-assistant-sensor-rules.ts).
+ */
 const DEVICE_CLASS: Partial<Record<string, string>> = {
-  "°C": "temperature", "%RH": "humidity", V: "voltage", A: "current", W: "power", hPa: "pressure", lx: "illuminance", L: "volume_storage", Wh: "energy_storage", "L/min": "volume_flow_rate", days: "duration",
+  "°C": "temperature", "%RH": "humidity", V: "voltage", A: "current", W: "power", hPa: "pressure", lx: "illuminance", L: "volume_storage", Wh: "energy_storage", "L/min": "volume_flow_rate", kg: "weight", min: "duration", days: "duration",
 };
+/** "%" is a battery's charge on the power board and soil moisture in the greenhouse. */
+const PERCENT_CLASS: Partial<Record<string, string>> = { power: "battery", greenhouse: "moisture" };
 /** HA's spelling of a unit where ours differs; booleans carry none. */
-const HA_UNIT: Partial<Record<string, string | null>> = { days: "d", bool: null };
+const HA_UNIT: Partial<Record<string, string | null>> = { "%RH": "%", days: "d", bool: null };
 
 export class HomeAssistantDiscovery {
   constructor(private readonly o: { village: { id: string; name: string }; registry: DeviceRegistry; broker: Publisher; log: Logger }) {}
@@ -47,7 +52,7 @@ export class HomeAssistantDiscovery {
   config(s: SensorInfo): Record<string, unknown> {
     const state = villageStateTopic(this.o.village.id, s.sensor);
     const unit = s.unit in HA_UNIT ? HA_UNIT[s.unit] : s.unit;
-    const deviceClass = DEVICE_CLASS[s.unit];
+    const deviceClass = s.unit === "%" ? PERCENT_CLASS[s.domain] : DEVICE_CLASS[s.unit];
     return {
       name: s.label ?? s.sensor,
       unique_id: `cs_${this.o.village.id}_${s.sensor}`,

@@ -7,6 +7,7 @@ import mqtt from "mqtt";
 import { startTestGateway } from "../../helpers/test-gateway.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
 import { deviceTopic, villageTopics } from "../../../protocol/topics.ts";
+import { homeAssistantSensorProblems } from "../../helpers/home-assistant-sensor-rules.ts";
 
 describe("Home Assistant MQTT discovery", () => {
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
@@ -34,6 +35,8 @@ describe("Home Assistant MQTT discovery", () => {
     await waitFor("a config per sensor", () => configs.size === sensors.length);
     const ids = [...configs.values()].map((c) => c.unique_id);
     expect(new Set(ids).size).toBe(ids.length);
+    const problems = [...configs].flatMap(([topic, c]) => homeAssistantSensorProblems(c).map((p) => `${topic}: ${p}`));
+    expect(problems, "what Home Assistant would refuse or drop").toEqual([]);
     for (const [topic, c] of configs) {
       expect(topic).toMatch(/^homeassistant\/sensor\/cs_riverbend\/[a-z0-9_]+\/config$/);
       expect(c).toMatchObject({ state_topic: expect.stringMatching(/^cs\/v1\/village\/riverbend\/state\//), value_template: "{{ value_json.value }}", state_class: "measurement" });
@@ -42,6 +45,17 @@ describe("Home Assistant MQTT discovery", () => {
     expect(configs.get("homeassistant/sensor/cs_riverbend/tank_north_level/config")).toMatchObject({ unit_of_measurement: "L", device_class: "volume_storage" });
     expect(configs.get("homeassistant/sensor/cs_riverbend/water_days_left/config")).toMatchObject({ unit_of_measurement: "d", device_class: "duration" });
     expect(configs.get("homeassistant/sensor/cs_riverbend/pump_running/config")).not.toHaveProperty("unit_of_measurement");
+    expect(configs.get("homeassistant/sensor/cs_riverbend/air_humidity/config")).toMatchObject({ unit_of_measurement: "%", device_class: "humidity" });
+    expect(configs.get("homeassistant/sensor/cs_riverbend/battery_soc/config")).toMatchObject({ unit_of_measurement: "%", device_class: "battery" });
+    expect(configs.get("homeassistant/sensor/cs_riverbend/bed_1_moisture/config")).toMatchObject({ unit_of_measurement: "%", device_class: "moisture" });
+  });
+
+  it("the rules these configs are held to refuse what Home Assistant refuses", () => {
+    const device = { identifiers: ["cs_riverbend_greenhouse-main"] };
+    expect(homeAssistantSensorProblems({ state_topic: "t", unit_of_measurement: "%", device_class: "humidity", state_class: "measurement", device })).toEqual([]);
+    expect(homeAssistantSensorProblems({ state_topic: "t", unit_of_measurement: "%RH", device_class: "humidity", device })).toEqual(["the unit of measurement `%RH` is not valid together with device class `humidity`"]);
+    expect(homeAssistantSensorProblems({ state_topic: "t", unit_of_measurement: "L", device_class: "volume_storage", state_class: "total_increasing" })).toEqual(["state class `total_increasing` is not valid together with device class `volume_storage`"]);
+    expect(homeAssistantSensorProblems({ unit: "L", device: { name: "x" } })).toEqual(["unknown key `unit` (HA drops it)", "`state_topic` is required", "the device needs `identifiers` or `connections`"]);
   });
 
   it("puts each sensor's latest reading on its state topic; an invalid one is unavailable, not 0", async () => {
