@@ -1,6 +1,8 @@
 // Every driver a board file may name, each defined in its own file. Typed against the board file's
-// schema: a driver the schema accepts and this table lacks (or the reverse) does not compile.
+// schema: a driver the schema accepts and this table lacks (or the reverse) does not compile, nor
+// does a driver of sensors on a serial port that does not say how its instrument is opened and read.
 import type { Driver, DriverName } from "../sensors/channel.ts";
+import type { InstrumentDriver, PortDriverName } from "../instruments/instrument-channel.ts";
 import { analogLinearDriver } from "./analog-linear.ts";
 import { digitalInputDriver } from "./digital-input.ts";
 import { coulombSocDriver } from "./coulomb-soc.ts";
@@ -19,7 +21,7 @@ import { vedirectDriver } from "./vedirect.ts";
 import { sdm120Driver } from "./sdm120.ts";
 import { serialScaleDriver } from "./serial-scale.ts";
 
-export const drivers: { readonly [D in DriverName]: Driver<D> } = {
+export const drivers: { readonly [D in DriverName]: D extends PortDriverName ? InstrumentDriver<D> : Driver<D> } = {
   "analog-linear": analogLinearDriver,
   "digital-input": digitalInputDriver,
   "coulomb-soc": coulombSocDriver,

@@ -1,8 +1,7 @@
 // Eastron SDM120-Modbus single-phase energy meter (user manual v2.x, "Input Registers"): Modbus RTU
 // function 04, each quantity an IEEE 754 float in two registers, high word first.
 import { f32be } from "./bytes.ts";
-import { instrumentChannel } from "../instruments/instrument-channel.ts";
-import type { Driver } from "../sensors/channel.ts";
+import { instrumentDriver } from "../instruments/instrument-channel.ts";
 
 export const sdm120Registers = {
   voltage: { address: 0x0000, unit: "V" },
@@ -21,4 +20,12 @@ export function sdm120Value(quantity: Sdm120Quantity, bytes: number[]): number {
   return quantity === "energy" ? v * 1000 : v;
 }
 
-export const sdm120Driver: Driver<"sdm120"> = instrumentChannel;
+export const sdm120Driver = instrumentDriver("sdm120", {
+  // One meter per port, polled for the quantities its sensors name.
+  async open(port, sensors, o) {
+    const { Sdm120Meter } = await import("../instruments/sdm120-meter.ts");
+    const [first] = sensors;
+    return new Sdm120Meter({ path: port, baudRate: first.baudRate, modbusId: first.modbusId, quantities: sensors.map((s) => s.quantity), log: o.log, pollMs: o.pollMs });
+  },
+  read: (meter, sensor) => meter.read(sensor.quantity),
+});

@@ -1,8 +1,7 @@
 // A serial platform scale in continuous-output mode. Most indicators (A&D, Ohaus, and the many
 // Chinese XK3190 clones) print lines such as "ST,GS,+0012.345kg" or "US,NT,-   0.50 kg":
 // ST stable / US unstable / OL overload, GS gross / NT net, then a signed weight and its unit.
-import { instrumentChannel } from "../instruments/instrument-channel.ts";
-import type { Driver } from "../sensors/channel.ts";
+import { instrumentDriver } from "../instruments/instrument-channel.ts";
 
 export interface ScaleLine {
   stable: boolean;
@@ -21,4 +20,10 @@ export function parseScaleLine(line: string): ScaleLine {
   return { stable: m[1].toUpperCase() === "ST", kg };
 }
 
-export const serialScaleDriver: Driver<"serial-scale"> = instrumentChannel;
+export const serialScaleDriver = instrumentDriver("serial-scale", {
+  async open(port, [first], o) {
+    const { SerialScalePort } = await import("../instruments/serial-scale-port.ts");
+    return new SerialScalePort({ path: port, baudRate: first.baudRate, log: o.log, reopenMs: o.reopenMs });
+  },
+  read: (scale, sensor) => scale.read() - sensor.tareKg,
+});

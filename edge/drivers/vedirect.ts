@@ -3,8 +3,7 @@
 // the checksum byte included, sums to 0 modulo 256. HEX-protocol messages (":..\n") may be
 // interleaved and are not part of any block. The parser follows the whitepaper's state machine.
 import { EventEmitter } from "node:events";
-import { instrumentChannel } from "../instruments/instrument-channel.ts";
-import type { Driver } from "../sensors/channel.ts";
+import { instrumentDriver } from "../instruments/instrument-channel.ts";
 
 export type VeDirectFields = Record<string, string>;
 
@@ -168,4 +167,10 @@ export function veDirectBlock(fields: Array<[string, string]>): Buffer {
   return Buffer.concat([body, Buffer.from([(256 - sum) & 0xff])]);
 }
 
-export const vedirectDriver: Driver<"vedirect"> = instrumentChannel;
+export const vedirectDriver = instrumentDriver("vedirect", {
+  async open(port, _sensors, o) {
+    const { VeDirectPort } = await import("../instruments/vedirect-port.ts");
+    return new VeDirectPort({ path: port, log: o.log, reopenMs: o.reopenMs });
+  },
+  read: (port, sensor) => port.read(sensor.field),
+});
