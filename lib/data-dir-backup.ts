@@ -6,7 +6,7 @@
 // file is on disk: a folder named as the backup is always a whole one.
 import Database from "better-sqlite3";
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, chmodSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { schemaVersion } from "./schema-versions.ts";
 
 export const MANIFEST = "BACKUP.json";
@@ -44,6 +44,7 @@ function fsyncPath(path: string): void {
 
 export function backupDataDir(from: string, to: string, options: { version: string; onFile?: (file: BackupManifest["files"][number], ms: number) => void }): BackupManifest {
   if (!existsSync(from) || !statSync(from).isDirectory()) throw new Error(`${from}: no such data directory`);
+  if ((resolve(to) + sep).startsWith(resolve(from) + sep)) throw new Error(`${to}: is inside the data directory ${from}; a backup goes elsewhere`);
   if (existsSync(to) && readdirSync(to).length > 0) throw new Error(`${to}: exists and is not empty; a backup goes into a new folder`);
   const partial = `${to}.partial`;
   rmSync(partial, { recursive: true, force: true }); // an earlier attempt cut short

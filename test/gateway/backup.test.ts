@@ -92,7 +92,7 @@ describe("npm run backup", () => {
     }
   });
 
-  it("will not write into a folder that holds anything, or back up a data directory that is not there", async () => {
+  it("will not write into a folder that holds anything or into the data directory itself, or back up a data directory that is not there", async () => {
     const out = tempDir("cs-backup-");
     try {
       writeFileSync(join(out.path, "old.txt"), "an earlier backup");
@@ -100,6 +100,9 @@ describe("npm run backup", () => {
       expect(into.status).toBe(1);
       expect(into.out.trim()).toBe(`${out.path}: exists and is not empty; a backup goes into a new folder`);
       expect(readdirSync(out.path)).toEqual(["old.txt"]);
+      const inside = await backup("--data-dir", out.path, "--to", join(out.path, "backups", "today"));
+      expect(inside.status).toBe(1);
+      expect(inside.out.trim()).toBe(`${join(out.path, "backups", "today")}: is inside the data directory ${out.path}; a backup goes elsewhere`);
       const missing = await backup("--data-dir", join(out.path, "nothing"), "--to", join(out.path, "b"));
       expect(missing.status).toBe(1);
       expect(missing.out.trim()).toBe(`${join(out.path, "nothing")}: no such data directory`);
