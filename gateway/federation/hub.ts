@@ -14,6 +14,7 @@ import { matchNeeds, type Coverage, type RegionView } from "./matching.ts";
 import type { Region } from "./region.ts";
 import { Routes } from "./routes.ts";
 import type { IdentityStore } from "../security/identities.ts";
+import type { Escalation } from "./escalation.ts";
 
 export interface HubOptions {
   villages: readonly string[];
@@ -33,6 +34,8 @@ export interface HubOptions {
    * publish only its own summary, requests and answers. Absent: any client may connect.
    */
   identities?: IdentityStore;
+  /** Where needs nobody in the region can cover go on to (`--escalate-to`); absent: they stay listed here. */
+  escalation?: Escalation;
 }
 
 export class FederationHub {
@@ -103,6 +106,8 @@ export class FederationHub {
         router.get("/federation/villages", (_req, res) => res.json([...this.summaries.values()]));
         // Every (request, version) this node applied, in order: the audit trail of what arrived.
         router.get("/federation/received", (_req, res) => res.json(this.received));
+        // What went outside the region, its state there, and what the outside hub proposes back.
+        router.get("/federation/escalated", (_req, res) => res.json(this.o.escalation?.view() ?? { to: null, escalated: [], proposals: [] }));
       },
       health: () => {
         const broker = this.broker.health();
@@ -116,6 +121,7 @@ export class FederationHub {
           requests: this.requests.size,
           uncoveredNeeds: this.needs.filter((n) => n.uncovered > 0).map((n) => `${n.village}: ${n.resource} ${n.uncovered} ${n.unit}`),
           received: this.received.length,
+          escalation: this.o.escalation && { to: this.o.escalation.view().to, connected: this.o.escalation.connected },
           rejected: this.rejected,
           access: broker.access,
           // Villages refused at the broker: another village's topics, an unknown identity.
@@ -134,9 +140,11 @@ export class FederationHub {
       await this.broker.subscribe(fedTopic("+", kind), (topic, payload) => void this.handle(topic, payload));
     }
     await this.http.start();
+    await this.o.escalation?.start();
   }
 
   async stop(): Promise<void> {
+    await this.o.escalation?.stop();
     await this.http.stop();
     await this.broker.stop();
   }
@@ -310,6 +318,7 @@ export class FederationHub {
       routes: this.routes,
     });
     this.needs = needs;
+    this.o.escalation?.update(needs, this.requests);
     // A transfer the receiver confirmed as arrived is done: it is no longer listed (it counts
     // against its need until the need's figures show it, as matching has it). Sent transfers of
     // needs that have since closed are still on the road: both villages keep seeing them until the

@@ -35,6 +35,9 @@ describe("gateway command line", () => {
     expect(hub.status).toBe(2);
     expect(hub.stderr).toContain('--http-port: "18x1" is not a whole number from 0 to 65535');
     expect(hub.stderr).toContain("usage: npm run hub --");
+    const escalate = run("gateway/hub-main.ts", "--villages", "riverbend", "--escalate-to", "mqtt://127.0.0.1:1884");
+    expect(escalate.status).toBe(2);
+    expect(escalate.stderr).toContain("--escalate-to and --escalate-as go together");
   });
 
   it("the gateway names a data directory it cannot make before it opens anything", () => {

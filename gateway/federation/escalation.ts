@@ -1,0 +1,230 @@
+// Escalation past the region: a need the hub's villages, federations and stockpiles have left
+// uncovered for `afterMs` is sent on as an aid request to a hub outside (a neighbouring region's,
+// civil protection's: any hub running this software, where this hub is enrolled as one member).
+// The request is the need's own id, in the name of this hub's region, asking what nobody in reach
+// can give; a new version follows when that amount changes materially, and it is withdrawn once
+// the need is covered or gone. What is sent and still owed is kept in a file, so a restart
+// neither forgets an escalation (it is withdrawn when due) nor reuses a version the outside hub
+// already holds. No person has to carry the need up: it goes by itself, shown to everyone on
+// `/api/federation/escalated`.
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import mqtt, { type MqttClient } from "mqtt";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { aidRequestSchema, proposalsMessageSchema, type AidRequest, type Proposal } from "../../protocol/federation.ts";
+import type { Coverage } from "./matching.ts";
+import { parsePayload } from "../../protocol/parse-payload.ts";
+import { fedTopic } from "../../protocol/topics.ts";
+
+export interface EscalationOptions {
+  /** The outside hub's broker (mqtt:// or mqtts://). */
+  url: string;
+  /** This hub's name there: the "village" its requests come from, and its identity. */
+  as: string;
+  secret?: string;
+  /** CA to trust for an mqtts:// hub. */
+  caFile?: string;
+  /** How long a need stays uncovered before it goes outside: the federation's own answers come first. */
+  afterMs: number;
+  /** The file that keeps what was sent (in the hub's data directory). */
+  stateFile: string;
+  /**
+   * After a restart the hub hears its villages' requests again within a minute: until then a need
+   * escalated before the restart is not withdrawn for being unknown.
+   */
+  settleMs?: number;
+  log: Logger;
+  now?: () => number;
+  reconnectPeriodMs?: number;
+}
+
+const keptSchema = z.record(z.string(), z.strictObject({ request: aidRequestSchema, sent: z.boolean() }));
+
+/** A change in what is uncovered smaller than this share is not worth a new version. */
+const MATERIAL_SHARE = 0.05;
+/** Withdrawn escalations are kept (and re-announced) this long, so a withdrawal lost in a crash still arrives. */
+const KEEP_CLOSED_MS = 7 * 86_400_000;
+
+export class Escalation {
+  /** Need id -> the request as last decided, and whether the outside hub acknowledged it. */
+  private readonly kept = new Map<string, { request: AidRequest; sent: boolean }>();
+  /** Need id -> since when it has been uncovered, as this process saw it. */
+  private readonly uncoveredSince = new Map<string, number>();
+  /** What the outside hub proposes to this region, as it last said. */
+  proposals: Proposal[] = [];
+  private client: MqttClient | undefined;
+  private readonly startedAt: number;
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> = Promise.resolve();
+  private last: { needs: readonly Coverage[]; requests: ReadonlyMap<string, AidRequest> } = { needs: [], requests: new Map() };
+
+  constructor(private readonly o: EscalationOptions) {
+    this.startedAt = this.now();
+    if (existsSync(o.stateFile)) {
+      let parsed;
+      try {
+        parsed = keptSchema.safeParse(JSON.parse(readFileSync(o.stateFile, "utf8")));
+      } catch (err) {
+        throw new Error(`${o.stateFile}: not JSON (${(err as Error).message}); move it aside to start afresh`);
+      }
+      if (!parsed.success) throw new Error(`${o.stateFile}: not an escalation file (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}); move it aside to start afresh`);
+      for (const [id, k] of Object.entries(parsed.data)) this.kept.set(id, k);
+    }
+  }
+
+  private get settleMs(): number {
+    return this.o.settleMs ?? 120_000;
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  async start(): Promise<void> {
+    const url = new URL(this.o.url);
+    this.client = mqtt.connect({
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === "mqtts:" ? 8883 : 1883)),
+      protocol: url.protocol === "mqtts:" ? "mqtts" : "mqtt",
+      ...(this.o.caFile ? { ca: readFileSync(this.o.caFile) } : {}),
+      rejectUnauthorized: true,
+      clientId: this.o.as,
+      clean: false,
+      username: this.o.as,
+      password: this.o.secret,
+      reconnectPeriod: this.o.reconnectPeriodMs ?? 5_000,
+      connectTimeout: 10_000,
+    });
+    this.client.on("connect", () => {
+      this.o.log.info({ outside: this.o.url, as: this.o.as }, "escalation link up");
+      this.client!.subscribe(fedTopic(this.o.as, "proposals"), { qos: 1 });
+      // The outside hub keeps requests in memory: everything still open, and each recent
+      // withdrawal, is sent again; it ignores the versions it has.
+      this.send(true);
+    });
+    this.client.on("offline", () => this.o.log.warn({ outside: this.o.url }, "escalation link down; escalations wait"));
+    this.client.on("error", (err) => this.o.log.warn({ err: err.message }, "escalation link error"));
+    this.client.on("message", (_topic, payload) => {
+      const parsed = parsePayload(proposalsMessageSchema, payload);
+      if (!parsed?.success) return void this.o.log.warn("malformed proposals from the outside hub ignored");
+      this.proposals = parsed.data.proposals;
+    });
+    // Uncovered needs ripen with time, not only with messages.
+    this.timer = setInterval(() => this.update(this.last.needs, this.last.requests), Math.min(60_000, Math.max(1_000, Math.min(this.o.afterMs, this.settleMs) / 4)));
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.sending;
+    const client = this.client;
+    this.client = undefined;
+    await client?.endAsync(true);
+  }
+
+  /** The hub's needs after each match, with the requests behind them. */
+  update(needs: readonly Coverage[], requests: ReadonlyMap<string, AidRequest>): void {
+    this.last = { needs, requests };
+    const now = this.now();
+    const uncovered = new Map(needs.filter((n) => n.uncovered > 0).map((n) => [n.requestId, n]));
+    for (const id of this.uncoveredSince.keys()) if (!uncovered.has(id)) this.uncoveredSince.delete(id);
+    let changed = false;
+    for (const [id, need] of uncovered) {
+      if (!this.uncoveredSince.has(id)) this.uncoveredSince.set(id, now);
+      const source = requests.get(id);
+      const k = this.kept.get(id);
+      const open = k && (k.request.status === "open" || k.request.status === "updated");
+      // Already outside (before a restart, too): its changes follow at once.
+      if (!source || (!open && now - this.uncoveredSince.get(id)! < this.o.afterMs)) continue;
+      const asked = k?.request.quantity[0];
+      if (open && asked!.unit === need.unit && Math.abs(asked!.amount - need.uncovered) <= MATERIAL_SHARE * asked!.amount && k.request.urgency === source.urgency) continue;
+      this.keep(id, this.escalated(source, need, k ? (open ? "updated" : "open") : "open"));
+      changed = true;
+    }
+    for (const [id, k] of this.kept) {
+      if (k.request.status === "open" || k.request.status === "updated") {
+        const gone = requests.get(id);
+        const settling = !gone && now - this.startedAt < this.settleMs;
+        if (uncovered.has(id) || settling) continue;
+        this.keep(id, { ...k.request, status: gone?.status === "fulfilled" ? "fulfilled" : "withdrawn", version: this.nextVersion(k.request), updatedAt: new Date(now).toISOString() });
+        changed = true;
+      } else if (now - Date.parse(k.request.updatedAt) > KEEP_CLOSED_MS) {
+        this.kept.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) {
+      this.save();
+      this.send(false);
+    }
+  }
+
+  private escalated(source: AidRequest, need: Coverage, status: "open" | "updated"): AidRequest {
+    const prev = this.kept.get(need.requestId)?.request;
+    const reach = `${need.village}'s federation and the region's stockpiles cover ${round(need.asked - need.uncovered)} of ${round(need.asked)} ${need.unit}`;
+    return {
+      ...source,
+      village: this.o.as,
+      quantity: [{ amount: need.uncovered, unit: need.unit as AidRequest["quantity"][number]["unit"] }],
+      status,
+      version: prev ? this.nextVersion(prev) : this.now(),
+      alternativesTried: [...source.alternativesTried, reach].slice(-10).map((a) => a.slice(0, 200)),
+      enables: `${need.village}: ${source.enables}`.slice(0, 300),
+      reason: { rule: source.reason.rule, figures: { ...source.reason.figures, asked: need.asked, inTransit: need.inTransit, proposed: need.proposed, uncovered: need.uncovered } },
+      updatedAt: new Date(this.now()).toISOString(),
+    };
+  }
+
+  /** Versions are the clock's milliseconds, and always above the last: a restart cannot go back to 1. */
+  private nextVersion(prev: AidRequest): number {
+    return Math.max(prev.version + 1, this.now());
+  }
+
+  private keep(id: string, request: AidRequest): void {
+    this.kept.set(id, { request, sent: false });
+    this.o.log.info({ id, status: request.status, amount: request.quantity[0].amount, unit: request.quantity[0].unit, version: request.version }, "need escalated past the region");
+  }
+
+  private save(): void {
+    const tmp = `${this.o.stateFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.kept)));
+    renameSync(tmp, this.o.stateFile);
+  }
+
+  /** Sends what is owed (or, `all`, everything still open or recently closed), one at a time. */
+  private send(all: boolean): void {
+    this.sending = this.sending.then(async () => {
+      const client = this.client;
+      if (!client?.connected) return;
+      try {
+        for (const [id, k] of [...this.kept]) {
+          if (k.sent && !all) continue;
+          await client.publishAsync(fedTopic(this.o.as, "aid-requests"), JSON.stringify(k.request), { qos: 1 });
+          // Acknowledged by the outside hub: unless a newer version replaced it meanwhile.
+          if (this.kept.get(id)?.request === k.request && !k.sent) {
+            k.sent = true;
+            this.save();
+          }
+        }
+      } catch (err) {
+        this.o.log.warn({ err: (err as Error).message }, "escalation send interrupted; resent on reconnect");
+      }
+    });
+  }
+
+  /** What the region has sent outside, for everyone to see. */
+  view(): { to: string; as: string; connected: boolean; escalated: Array<Pick<AidRequest, "id" | "resource" | "quantity" | "urgency" | "status" | "version" | "updatedAt"> & { acknowledged: boolean }>; proposals: Proposal[] } {
+    return {
+      to: this.o.url,
+      as: this.o.as,
+      connected: this.connected,
+      escalated: [...this.kept.values()].map(({ request: r, sent }) => ({ id: r.id, resource: r.resource, quantity: r.quantity, urgency: r.urgency, status: r.status, version: r.version, updatedAt: r.updatedAt, acknowledged: sent })),
+      proposals: this.proposals,
+    };
+  }
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
