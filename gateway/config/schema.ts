@@ -60,7 +60,15 @@ export const reservesConfigSchema = z
       .strictObject({
         staples: z
           // A staple without a sensor is counted by hand only (POST /api/pantry/counts).
-          .array(z.strictObject({ sensor: sensorRef.optional(), name: idSchema, kcalPerKg: z.number().positive() }))
+          .array(
+            z.strictObject({
+              sensor: sensorRef.optional(),
+              name: idSchema,
+              kcalPerKg: z.number().positive(),
+              /** What the kitchen takes from it in a usual day: the reference its scale is held to (scaleChecks). */
+              usualDailyKg: z.number().positive().optional(),
+            }),
+          )
           .min(1)
           .default([
             { sensor: "grain-bin", name: "grain", kcalPerKg: 3_400 },
@@ -82,6 +90,8 @@ export const reservesConfigSchema = z
          * `driftWindowHours` marks the staple uncertain and counts the scale among the reserve
          * sensors in trouble; the very same value for `unconfirmedAfterHours` with no hand count
          * since marks it unconfirmed (uncertain, no alert: a store nobody opened reads the same).
+         * A staple with `usualDailyKg` whose scale shows less than `useBelowShare` of it taken over
+         * `useWindowHours` (stuck, or creeping up slower than the kitchen takes) is in trouble too.
          */
         scaleChecks: z
           .strictObject({
@@ -90,6 +100,8 @@ export const reservesConfigSchema = z
             driftShare: z.number().positive().max(1).default(0.02),
             driftMinKg: z.number().positive().default(2),
             stepKg: z.number().positive().default(5),
+            useWindowHours: z.number().positive().max(24 * 14).default(24),
+            useBelowShare: z.number().positive().max(1).default(0.5),
           })
           .prefault({}),
       })

@@ -101,6 +101,8 @@ export class Reserves {
     this.scales = new ScaleChecks({
       scales: [...this.scaleOfCount.values()], unconfirmedAfterMs: scaleChecks.unconfirmedAfterHours * 3_600_000, driftWindowMs: scaleChecks.driftWindowHours * 3_600_000,
       driftShare: scaleChecks.driftShare, driftMinKg: scaleChecks.driftMinKg, stepKg: scaleChecks.stepKg,
+      usualKgPerDay: Object.fromEntries(reserves.food.staples.flatMap((s) => (s.sensor && s.usualDailyKg ? [[s.sensor, s.usualDailyKg]] : []))),
+      useWindowMs: scaleChecks.useWindowHours * 3_600_000, useBelowShare: scaleChecks.useBelowShare,
     });
     const { power } = reserves;
     this.powerChecks = new PowerPlausibility({
@@ -388,7 +390,7 @@ export class Reserves {
     const out: Array<{ sensor: string; problem: string }> = [];
     for (const [sensor, l] of this.latest) {
       const staleMs = this.staleAfterMs(sensor);
-      const stuck = this.stuck.stuck(sensor) ?? this.scales.drift(sensor);
+      const stuck = this.stuck.stuck(sensor) ?? this.scales.drift(sensor) ?? this.scales.underUsed(sensor);
       if (l.quality === "invalid" || l.value === null) out.push({ sensor, problem: `invalid${l.warning ? ` (${l.warning})` : ""}` });
       else if (nowMs - l.tsMs > staleMs) out.push({ sensor, problem: `silent for ${silentFor(nowMs - l.tsMs)}` });
       else if (stuck) out.push({ sensor, problem: stuck });
@@ -411,7 +413,7 @@ export class Reserves {
         known = false;
       } else {
         if (nowMs - l.tsMs > staleMs) reasons.push(`${sensor}: silent for ${silentFor(nowMs - l.tsMs)}`);
-        const stuck = this.stuck.stuck(sensor) ?? this.scales.drift(sensor) ?? this.scales.unconfirmed(sensor);
+        const stuck = this.stuck.stuck(sensor) ?? this.scales.drift(sensor) ?? this.scales.underUsed(sensor) ?? this.scales.unconfirmed(sensor);
         if (stuck) reasons.push(`${sensor}: ${stuck}`);
         total += l.value;
       }

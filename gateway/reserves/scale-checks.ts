@@ -4,7 +4,10 @@
 // a creep: rises of a step's size are left out. A scale frozen at one value (a converter returning
 // its last conversion, a bin wedged on its frame) cannot be told from a store nobody opened (a
 // village eating from its fields may leave the pantry for days): after long enough with no hand
-// count, its figure is marked unconfirmed, with no alert. A kitchen's count that differs from the
+// count, its figure is marked unconfirmed, with no alert. Where the kitchen says how much it takes
+// from a staple in a usual day, that take is the reference: a scale showing less than a share of it
+// taken over a whole window (stuck, or creeping up slower than the kitchen takes, which looks like
+// less use, not like food arriving) is a sensor in trouble. A kitchen's count that differs from the
 // scale is named elsewhere (reserves.ts, countAgainstScale).
 
 /** Readings further apart than this are not joined: the scale was away, its moves then are unknown. */
@@ -22,6 +25,12 @@ export interface ScaleCheckOptions {
   driftMinKg: number;
   /** A move of at least this between two readings is a delivery or a sack taken, not a creep. */
   stepKg: number;
+  /** Scale -> what the kitchen takes from its staple in a usual day, kg; scales not named have no reference. */
+  usualKgPerDay?: Readonly<Record<string, number>>;
+  /** The window over which what was taken is compared with the usual take. */
+  useWindowMs?: number;
+  /** Less than this share of the usual take shown taken over the window: in trouble. */
+  useBelowShare?: number;
 }
 
 interface ScaleState {
@@ -34,6 +43,11 @@ interface ScaleState {
   creepKg: number;
   /** The latest hand count of this scale's staple: checks start again from it. */
   countedTs: number;
+  /** Every move within the use window but deliveries (steps up), oldest first, and their sum: minus what was taken. */
+  changes: { ts: number; kg: number }[];
+  changeKg: number;
+  /** Since when the moves are all known: the first reading joined up, or the latest count. */
+  takenSinceTs: number;
 }
 
 export class ScaleChecks {
@@ -49,7 +63,7 @@ export class ScaleChecks {
     const s = this.state.get(r.sensor);
     if (r.quality !== "good" || r.value === null) return void this.state.delete(r.sensor);
     if (!s || r.ts - s.lastTs > MAX_JOIN_MS || r.ts < s.lastTs) {
-      this.state.set(r.sensor, { value: r.value, flatSinceTs: r.ts, lastTs: r.ts, moves: [], creepKg: 0, countedTs: s?.countedTs ?? -Infinity });
+      this.state.set(r.sensor, { value: r.value, flatSinceTs: r.ts, lastTs: r.ts, moves: [], creepKg: 0, countedTs: s?.countedTs ?? -Infinity, changes: [], changeKg: 0, takenSinceTs: r.ts });
       return;
     }
     const d = r.value - s.value;
@@ -59,6 +73,11 @@ export class ScaleChecks {
       s.creepKg += d;
     }
     while (s.moves.length && s.moves[0].ts <= r.ts - this.o.driftWindowMs) s.creepKg -= s.moves.shift()!.kg;
+    if (d !== 0 && d < this.o.stepKg && this.usual(r.sensor) !== undefined) {
+      s.changes.push({ ts: r.ts, kg: d });
+      s.changeKg += d;
+    }
+    while (s.changes.length && s.changes[0].ts <= r.ts - this.useWindowMs) s.changeKg -= s.changes.shift()!.kg;
     s.value = r.value;
     s.lastTs = r.ts;
   }
@@ -70,6 +89,31 @@ export class ScaleChecks {
     s.countedTs = Math.max(s.countedTs, ts);
     s.moves = s.moves.filter((m) => m.ts > ts);
     s.creepKg = s.moves.reduce((sum, m) => sum + m.kg, 0);
+    s.changes = s.changes.filter((m) => m.ts > ts);
+    s.changeKg = s.changes.reduce((sum, m) => sum + m.kg, 0);
+    s.takenSinceTs = Math.max(s.takenSinceTs, ts);
+  }
+
+  private usual(scale: string): number | undefined {
+    return this.o.usualKgPerDay?.[scale];
+  }
+
+  private get useWindowMs(): number {
+    return this.o.useWindowMs ?? 86_400_000;
+  }
+
+  /**
+   * Why the scale shows less taken than the kitchen takes, or undefined: a sensor in trouble. Judged
+   * only over a whole window of joined readings since the last count.
+   */
+  underUsed(scale: string): string | undefined {
+    const usual = this.usual(scale);
+    const s = this.state.get(scale);
+    if (usual === undefined || !s || s.lastTs - s.takenSinceTs < this.useWindowMs) return undefined;
+    const perDay = (-s.changeKg * 86_400_000) / this.useWindowMs;
+    if (perDay >= (this.o.useBelowShare ?? 0.5) * usual) return undefined;
+    const shown = perDay <= 0.05 * usual ? "nothing taken" : `${+perDay.toFixed(1)} kg a day taken`;
+    return `showed ${shown} over ${hours(this.useWindowMs)} where the kitchen takes about ${usual} kg a day: a stuck scale, or one creeping up as food is taken? Count it by hand`;
   }
 
   /** Why the scale's reading is in doubt as drifting, or undefined: a sensor in trouble. */
