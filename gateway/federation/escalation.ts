@@ -129,23 +129,24 @@ export class Escalation {
   update(needs: readonly Coverage[], requests: ReadonlyMap<string, AidRequest>): void {
     this.last = { needs, requests };
     const now = this.now();
-    const uncovered = new Map(needs.filter((n) => n.uncovered > 0).map((n) => [n.requestId, n]));
+    // A request asking in several units (kits and crew-days) has a cover per unit.
+    const uncovered = new Map<string, Coverage[]>();
+    for (const n of needs) if (n.uncovered > 0) uncovered.set(n.requestId, [...(uncovered.get(n.requestId) ?? []), n]);
     for (const id of this.uncoveredSince.keys()) if (!uncovered.has(id)) this.uncoveredSince.delete(id);
     let changed = false;
-    for (const [id, need] of uncovered) {
+    for (const [id, covers] of uncovered) {
       if (!this.uncoveredSince.has(id)) this.uncoveredSince.set(id, now);
       const source = requests.get(id);
       const k = this.kept.get(id);
-      const open = k && (k.request.status === "open" || k.request.status === "updated");
+      const open = k !== undefined && isOpen(k.request);
       // Already outside (before a restart, too): its changes follow at once.
       if (!source || (!open && now - this.uncoveredSince.get(id)! < this.o.afterMs)) continue;
-      const asked = k?.request.quantity[0];
-      if (open && asked!.unit === need.unit && Math.abs(asked!.amount - need.uncovered) <= MATERIAL_SHARE * asked!.amount && k.request.urgency === source.urgency) continue;
-      this.keep(id, this.escalated(source, need, k ? (open ? "updated" : "open") : "open"));
+      if (open && k.request.urgency === source.urgency && sameAmounts(k.request.quantity, covers)) continue;
+      this.keep(id, this.escalated(source, covers, open ? "updated" : "open"));
       changed = true;
     }
     for (const [id, k] of this.kept) {
-      if (k.request.status === "open" || k.request.status === "updated") {
+      if (isOpen(k.request)) {
         const gone = requests.get(id);
         const settling = !gone && now - this.startedAt < this.settleMs;
         if (uncovered.has(id) || settling) continue;
@@ -162,18 +163,21 @@ export class Escalation {
     }
   }
 
-  private escalated(source: AidRequest, need: Coverage, status: "open" | "updated"): AidRequest {
-    const prev = this.kept.get(need.requestId)?.request;
-    const reach = `${need.village}'s federation and the region's stockpiles cover ${round(need.asked - need.uncovered)} of ${round(need.asked)} ${need.unit}`;
+  private escalated(source: AidRequest, covers: readonly Coverage[], status: "open" | "updated"): AidRequest {
+    const prev = this.kept.get(source.id)?.request;
+    const village = covers[0].village;
+    const reach = `${village}'s federation and the region's stockpiles cover ${covers.map((c) => `${round(c.asked - c.uncovered)} of ${round(c.asked)} ${c.unit}`).join(", ")}`;
+    const figures = Object.fromEntries(covers.flatMap((c) => (["asked", "inTransit", "proposed", "uncovered"] as const).map((k) => [covers.length > 1 ? `${k}.${c.unit}` : k, c[k]])));
     return {
       ...source,
       village: this.o.as,
-      quantity: [{ amount: need.uncovered, unit: need.unit as AidRequest["quantity"][number]["unit"] }],
+      // Coverage units are the request's own, which the schema holds to its list.
+      quantity: covers.map((c) => ({ amount: c.uncovered, unit: c.unit as AidRequest["quantity"][number]["unit"] })),
       status,
       version: prev ? this.nextVersion(prev) : this.now(),
       alternativesTried: [...source.alternativesTried, reach].slice(-10).map((a) => a.slice(0, 200)),
-      enables: `${need.village}: ${source.enables}`.slice(0, 300),
-      reason: { rule: source.reason.rule, figures: { ...source.reason.figures, asked: need.asked, inTransit: need.inTransit, proposed: need.proposed, uncovered: need.uncovered } },
+      enables: `${village}: ${source.enables}`.slice(0, 300),
+      reason: { rule: source.reason.rule, figures: { ...source.reason.figures, ...figures } },
       updatedAt: new Date(this.now()).toISOString(),
     };
   }
@@ -228,3 +232,10 @@ export class Escalation {
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+
+const isOpen = (r: AidRequest) => r.status === "open" || r.status === "updated";
+
+/** What was sent still stands: the same units, each within MATERIAL_SHARE of what is uncovered now. */
+function sameAmounts(sent: AidRequest["quantity"], covers: readonly Coverage[]): boolean {
+  return sent.length === covers.length && covers.every((c) => sent.some((q) => q.unit === c.unit && Math.abs(q.amount - c.uncovered) <= MATERIAL_SHARE * q.amount));
+}
