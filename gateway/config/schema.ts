@@ -54,6 +54,8 @@ export const reservesConfigSchema = z
         implausibleAfterMinutes: z.number().positive().default(30),
         /** The state of charge reading the same while this much of capacity (%) went in or out: stuck. */
         socStuckAfterPct: z.number().positive().max(100).default(3),
+        /** The charging input at or above this, W, is the battery being charged: `power.hoursWithoutCharge` counts from the last such reading. */
+        chargeSeenW: z.number().positive().default(50),
       })
       .prefault({}),
     food: z

@@ -68,6 +68,8 @@ export class Reserves {
   private readonly powerLoad: StockHistory;
   private readonly powerInflow: StockHistory;
   private readonly assessments = new Map<string, { value: number; tsMs: number }>();
+  /** The charging input: when it was first heard, and last read at or above `chargeSeenW`. */
+  private readonly charge = { firstTs: Infinity, lastSeenTs: -Infinity };
   private headCount: number;
   private norms: Norms;
   private unsubscribe: (() => void) | undefined;
@@ -179,6 +181,10 @@ export class Reserves {
       const weighed = this.scaleOfCount.get(r.sensor);
       if (weighed && r.value !== null) this.scales.counted(weighed, r.ts);
       if (r.sensor === this.o.config.reserves.water.flowSensor && r.value !== null) this.waterFlow.add(r.ts, r.value);
+      if (r.sensor === power.inflowSensor) {
+        this.charge.firstTs = Math.min(this.charge.firstTs, r.ts);
+        if (r.quality === "good" && r.value !== null && r.value >= power.chargeSeenW) this.charge.lastSeenTs = Math.max(this.charge.lastSeenTs, r.ts);
+      }
       if (r.sensor === power.currentSensor || r.sensor === power.voltageSensor || r.sensor === power.inflowSensor) {
         if (powerFlowTs !== undefined && !sameBucket(powerFlowTs, r.ts)) this.samplePowerFlow(powerFlowTs);
         powerFlowTs = r.ts;
@@ -253,6 +259,7 @@ export class Reserves {
     f["power.dailyNeedWh"] = figure(norms.baselineWhPerDay, "Wh/day");
     f["power.targetDays"] = figure(reserves.power.targetDays, "days");
     Object.assign(f, this.daysLeft("power", { value: storedWh, reasons: soc.reasons }, norms.baselineWhPerDay, "Wh", "Wh"));
+    f["power.hoursWithoutCharge"] = this.hoursWithoutCharge(nowMs);
 
     // Food: kcal across staples
     let kcal = 0;
@@ -304,6 +311,20 @@ export class Reserves {
     // What the village's federation link knows (gateway/federation/uncovered-needs.ts), beside the stocks.
     Object.assign(f, this.federationFigures?.() ?? noFederationFigures());
     return f;
+  }
+
+  /**
+   * Hours since the charging input last showed the battery being charged: past a day, no sun or
+   * generator reached the battery (a failed inverter-charger, cut array wiring), however cloudy.
+   * Counted from the first reading where none has shown charge yet, and said so.
+   */
+  private hoursWithoutCharge(nowMs: number): Figure {
+    const { inflowSensor, chargeSeenW } = this.o.config.reserves.power;
+    if (!inflowSensor) return figure(null, "h", ["no charging input sensor configured"]);
+    if (this.charge.firstTs === Infinity) return figure(null, "h", [`${inflowSensor}: no reading yet`]);
+    const trouble = this.sum([inflowSensor], nowMs).reasons;
+    if (this.charge.lastSeenTs === -Infinity) return figure((nowMs - this.charge.firstTs) / 3_600_000, "h", [...trouble, `no charge of ${chargeSeenW} W or more seen since readings began: at least this long`]);
+    return figure((nowMs - this.charge.lastSeenTs) / 3_600_000, "h", trouble);
   }
 
   /** Every figure name rules may use, for validating trigger files before any reading exists. */

@@ -220,6 +220,11 @@ export function runDrill(scenario: Scenario, options: { log?: Logger; startMs?: 
           // Fuel runs the village's generator: the battery's figures show it arrive, and the rule
           // that asked for it clears on them.
           byId.get(t.proposal.to)!.stocks.transfer("fuel", t.proposal.amount);
+        } else if (resource === "power") {
+          // A loaned inverter-charger: the array charges the battery again from the next sun, and
+          // people say the help arrived, since no sensor shows the box itself.
+          byId.get(t.proposal.to)!.stocks.chargerLent();
+          fulfilWhenCovered(t.proposal);
         } else if (resource !== "water" && resource !== "food") {
           // Seeds, crews, kits: no sensor shows them arrive, so people say so once what arrived
           // covers what was asked (POST /api/aid-requests/<id>/fulfilled).

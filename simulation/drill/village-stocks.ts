@@ -143,6 +143,11 @@ export class VillageStocks {
     else this.foodKcal = Math.max(0, this.foodKcal + amount);
   }
 
+  /** A loaned inverter-charger is connected: the array's input reaches the battery as on a sound day. */
+  chargerLent(): void {
+    this.solarFactor = Math.max(this.solarFactor, 1);
+  }
+
   /** + charging, at the bank's voltage now. */
   private get batteryAmps(): number {
     const volts = BATTERY_VOLTS_EMPTY + (this.socPct / 100) * (BATTERY_VOLTS_FULL - BATTERY_VOLTS_EMPTY);

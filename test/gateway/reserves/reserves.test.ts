@@ -255,6 +255,27 @@ describe("reserves", () => {
     await s.dispose();
   });
 
+  it("hours without charge: from the last charging input of 50 W or more, at least as long as readings go where none has shown charge, uncertain on an invalid input", async () => {
+    const s = await setup();
+    const solar = (h: number, w: number | null) => {
+      const ts = T0 + h * 3_600_000;
+      s.reserves.ingest([{ ...r("solar-power", w, ts, "W"), device: "power-main" }]);
+      s.clock.now = ts;
+      return s.reserves.figures()["power.hoursWithoutCharge"];
+    };
+    expect(s.reserves.figures()["power.hoursWithoutCharge"]).toMatchObject({ value: null, reasons: ["solar-power: no reading yet"] });
+    // Night from the first reading: at least 6 h, and said so.
+    solar(0, 0);
+    expect(solar(6, 20)).toMatchObject({ value: 6, uncertain: true, reasons: ["no charge of 50 W or more seen since readings began: at least this long"] });
+    // A cloudy morning's 120 W is charge; the evening's 30 W is not.
+    solar(9, 120);
+    expect(solar(18, 30)).toMatchObject({ value: 9, uncertain: false });
+    expect(solar(36, 0).value).toBe(27);
+    // An input sensor reading invalid: the hours go on, in doubt, naming it.
+    expect(solar(37, null)).toMatchObject({ value: 28, uncertain: true, reasons: ["solar-power: invalid (input reads 0 counts: check the sensor cable)"] });
+    await s.dispose();
+  });
+
   it("a state of charge that stays put while 3 % of the bank's energy goes out is taken as stuck; a full battery taking its float charge is not", async () => {
     const s = await setup();
     // 1,000 W out of a 19.2 kWh bank: 3 % of it (576 Wh) has gone after about 35 min.
