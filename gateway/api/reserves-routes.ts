@@ -7,7 +7,7 @@ import type { Reserves } from "../reserves/reserves.ts";
 import type { TriggerState } from "../triggers/trigger-state.ts";
 import type { TriggersService } from "../triggers/triggers-service.ts";
 import type { FederationLink } from "../federation/link.ts";
-import type { ReserveSummary } from "../../protocol/federation.ts";
+import { quantitySchema, resourceSchema, urgencySchema, type ReserveSummary } from "../../protocol/federation.ts";
 import type { CommandService } from "../control/command-service.ts";
 import type { StoredReading } from "../store/store.ts";
 import type { VillageOffers } from "../federation/village-offers.ts";
@@ -50,6 +50,18 @@ const commandRequestSchema = z.strictObject({
   ttlSeconds: z.number().int().min(1).max(86_400).default(300),
 });
 
+/** A request people make for what no sensor sees: the village asks, never a person. */
+const handRequestSchema = z.strictObject({
+  resource: resourceSchema,
+  amount: quantitySchema.shape.amount,
+  unit: quantitySchema.shape.unit,
+  urgency: urgencySchema.default("Priority"),
+  neededWithinDays: z.number().positive().max(365).default(3),
+  duration: z.enum(["temporary", "permanent"]).default("temporary"),
+  enables: z.string().trim().min(1, "say what it makes possible").max(300),
+  alternativesTried: z.array(z.string().max(200)).max(10).default([]),
+});
+
 const assessmentSchema = z.strictObject({
   name: z.literal("greenhouse.cropLossPct"),
   value: z.number().finite().min(0).max(100),
@@ -78,6 +90,19 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
       const fulfilled = deps.triggers.engine?.fulfil(req.params.id);
       if (!fulfilled) return next(new CsError("CS_ERR_AID_REQUEST_INVALID", `no open aid request ${req.params.id}`));
       res.json(fulfilled);
+    });
+    // What no sensor sees (medical kits, a repair crew, battery modules): asked by people.
+    router.post("/aid-requests", (req, res, next) => {
+      const parsed = handRequestSchema.safeParse(req.body);
+      if (!parsed.success) return next(new CsError("CS_ERR_AID_REQUEST_INVALID", describeIssues(parsed.error).join("; ")));
+      const engine = deps.triggers.engine;
+      if (!engine) return next(new CsError("CS_ERR_AID_REQUEST_INVALID", "the trigger matrix is not running: nothing can be sent"));
+      res.status(201).json(engine.askByHand(parsed.data));
+    });
+    router.post("/aid-requests/:id/withdrawn", (req, res, next) => {
+      const withdrawn = deps.triggers.engine?.withdrawByHand(req.params.id);
+      if (!withdrawn) return next(new CsError("CS_ERR_AID_REQUEST_INVALID", `no open request ${req.params.id} made by hand (a rule's own ends when its alert is cleared)`));
+      res.json(withdrawn);
     });
     router.get("/notifications", (_req, res) => res.json(deps.state.notifications()));
     // Every change made through the API and the account (a circle's office) that made it.

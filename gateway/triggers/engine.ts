@@ -287,19 +287,56 @@ export class TriggerEngine {
    * and the rule's later clear withdraws nothing. Returns the request, or undefined if not open.
    */
   fulfil(id: string): AidRequest | undefined {
-    const now = this.o.now();
     const current = this.o.state.aidRequest(id);
     if (!current || (current.status !== "open" && current.status !== "updated")) return undefined;
-    const fulfilled: AidRequest = { ...current, status: "fulfilled", version: current.version + 1, updatedAt: new Date(now).toISOString() };
+    return this.sendByHand({ ...current, status: "fulfilled", version: current.version + 1, updatedAt: new Date(this.o.now()).toISOString() }, "aid-fulfilled");
+  }
+
+  /**
+   * People ask for what no sensor sees (medical kits, a repair crew, battery modules): a request of
+   * no rule's, `<village>:by-hand#<n>:0`, sent and matched as any other, ended by people too.
+   */
+  askByHand(ask: HandRequest): AidRequest {
+    const now = this.o.now();
+    const taken = this.o.state.aidRequests().map((r) => BY_HAND_ID.exec(r.id)?.[1]).filter((n) => n !== undefined).map(Number);
+    return this.sendByHand(
+      {
+        id: `${this.o.village}:${BY_HAND_RULE}#${Math.max(0, ...taken) + 1}:0`,
+        village: this.o.village,
+        resource: ask.resource,
+        quantity: [{ amount: ask.amount, unit: ask.unit }],
+        urgency: ask.urgency,
+        neededBy: new Date(now + ask.neededWithinDays * 86_400_000).toISOString(),
+        duration: ask.duration,
+        alternativesTried: ask.alternativesTried,
+        enables: ask.enables,
+        status: "open",
+        version: 1,
+        reason: { rule: BY_HAND_RULE, figures: {} },
+        updatedAt: new Date(now).toISOString(),
+      },
+      "aid-open",
+    );
+  }
+
+  /** People take back a request they made; a rule's own ends with its alert (clearByHand). Undefined if no such open request. */
+  withdrawByHand(id: string): AidRequest | undefined {
+    const current = this.o.state.aidRequest(id);
+    if (!current || current.reason.rule !== BY_HAND_RULE || (current.status !== "open" && current.status !== "updated")) return undefined;
+    return this.sendByHand({ ...current, status: "withdrawn", version: current.version + 1, updatedAt: new Date(this.o.now()).toISOString() }, "aid-withdrawn");
+  }
+
+  /** A change people made, outside an evaluation: stored, queued for the hub and notified at once. */
+  private sendByHand(request: AidRequest, kind: Notification["kind"]): AidRequest {
     const notes: Omit<Notification, "id">[] = [];
     this.o.state.transaction(() => {
-      this.sendAid(fulfilled, "aid-fulfilled", now);
+      this.sendAid(request, kind, this.o.now());
       notes.push(...this.pendingNotes);
     });
     this.pendingNotes = [];
     this.pendingOutbox = false;
     this.afterFlush(notes, [], true);
-    return fulfilled;
+    return request;
   }
 
   private sendAid(request: AidRequest, kind: Notification["kind"], now: number): void {
@@ -317,4 +354,19 @@ function roundFigure(v: number | null): number | null {
 
 function roundAmount(v: number): number {
   return v >= 100 ? Math.round(v) : Math.round(v * 10) / 10;
+}
+
+/** The rule id of requests people make by hand. */
+export const BY_HAND_RULE = "by-hand";
+const BY_HAND_ID = /:by-hand#(\d+):0$/;
+
+export interface HandRequest {
+  resource: AidRequest["resource"];
+  amount: number;
+  unit: AidRequest["quantity"][number]["unit"];
+  urgency: AidRequest["urgency"];
+  neededWithinDays: number;
+  duration: AidRequest["duration"];
+  enables: string;
+  alternativesTried: string[];
 }

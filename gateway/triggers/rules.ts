@@ -135,6 +135,8 @@ export function parseRules(input: unknown, file: string, knownFigures: ReadonlyS
   const rules: Rule[] = data.rules.map((r, i) => {
     const at = `rules[${i}]`;
     if (seen.has(r.id)) problems.push(`${at}.id: "${r.id}" is used twice`);
+    // The requests people make by hand carry it (engine.ts, askByHand).
+    if (r.id === "by-hand") problems.push(`${at}.id: "by-hand" is kept for the requests people make by hand`);
     seen.add(r.id);
     let when = guard(`${at}.when`, () => parseComparison(r.when.replace(/\s+for\s+\S+\s*$/, "")));
     const inlineFor = /\s+for\s+(\S+)\s*$/.exec(r.when)?.[1];

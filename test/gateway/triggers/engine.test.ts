@@ -243,6 +243,14 @@ describe("trigger rule files", () => {
     ]);
   });
 
+  it("keeps the rule id by-hand for the requests people make, and names a rule id used twice", () => {
+    const rule = (id: string) => ({ id, when: "water.daysLeft < 3", urgency: "Routine", actions: [{ alert: "x" }] });
+    expect(problemsOf(() => parseRules({ rules: [rule("by-hand"), rule("a"), rule("a")] }, "r.yaml", known))).toEqual([
+      'r.yaml: rules[0].id: "by-hand" is kept for the requests people make by hand',
+      'r.yaml: rules[2].id: "a" is used twice',
+    ]);
+  });
+
   it("rejects an unknown urgency with its field", () => {
     const problems = problemsOf(() => parseRules({ rules: [{ id: "a", when: "water.daysLeft < 3", urgency: "Panic", actions: [{ alert: "x" }] }] }, "r.yaml", known));
     expect(problems[0]).toMatch(/^r\.yaml: rules\[0\]\.urgency: /);
