@@ -52,7 +52,8 @@ const commandRequestSchema = z.strictObject({
 
 /** A request people make for what no sensor sees: the village asks, never a person. */
 const handRequestSchema = z.strictObject({
-  resource: resourceSchema,
+  // Water and food are asked for by the rules on the measured stocks: one asked by hand as well would be given twice.
+  resource: resourceSchema.exclude(["water", "food"], { error: "water and food are asked for by the rules on the measured stocks, not by hand" }),
   amount: quantitySchema.shape.amount,
   unit: quantitySchema.shape.unit,
   urgency: urgencySchema.default("Priority"),

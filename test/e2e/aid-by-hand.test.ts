@@ -49,6 +49,8 @@ describe("aid asked for by hand", () => {
     expect(body.message).toMatch(/amount/);
     expect(body.message).toMatch(/unit/);
     expect((await post(riverbend, "/aid-requests", { ...kits, enables: " " }, "maintenance")).status).toBe(400);
+    const water = await post(riverbend, "/aid-requests", { ...kits, resource: "water", unit: "L", amount: 5000 }, "maintenance");
+    expect(await water.json()).toMatchObject({ code: "CS_ERR_AID_REQUEST_INVALID", message: expect.stringContaining("resource: water and food are asked for by the rules on the measured stocks, not by hand") });
     expect((await getJson(`${riverbend.gateway.http.url}/api/aid-requests`)).body).toEqual([]);
   });
 

@@ -67,7 +67,7 @@ describe("the aid page: transfers answered by their buttons", () => {
     const personDays = (proposal.quantity.amount / 2100).toLocaleString("en-GB", { maximumFractionDigits: 0 });
     expect(text).toContain(`${mkcal} M kcal (${personDays} person-days)`);
     expect(text).not.toContain(proposal.id); // nothing to copy or type
-    expect(await page.locator(".nrdb-ui-form").count(), "no free-text answer form").toBe(0);
+    expect(await row.locator("input, textarea").count(), "no field to type an answer into").toBe(0);
     await page.screenshot({ path: `${SHOTS}/aid-proposal.png`, fullPage: true });
 
     // Logged out: the tap says why nothing happened, and the hub hears nothing.
@@ -136,6 +136,32 @@ describe("the aid page: transfers answered by their buttons", () => {
     await cancelled.getByRole("button", { name: "Cancelled" }).click();
     await page.getByText(/Nothing to send: fuel from us to hillside was cancelled: the need is gone or met by the rest\. Keep it\./).first().waitFor({ timeout: 10_000 });
     expect(hub.accepted.has(kept.id)).toBe(false);
+  }, 120_000);
+
+  it("asks for what no sensor sees from a form, picked from lists, and takes it back with one tap", async () => {
+    await page.goto(`${base}/dashboard/aid`);
+    const form = page.locator(".nrdb-ui-form");
+    const pick = async (label: string, option: string) => {
+      await form.getByLabel(label).click({ force: true });
+      await page.getByRole("option", { name: option, exact: true }).click();
+    };
+    await pick("Asking for", "medical supplies");
+    await form.getByLabel("How much").fill("4");
+    await pick("Unit", "kits (pieces)");
+    await pick("Urgency", "Emergency");
+    await form.getByLabel("What it makes possible").fill("wound care after the storm");
+    await page.screenshot({ path: `${SHOTS}/aid-ask.png`, fullPage: true });
+    await form.getByRole("button", { name: "Send the request" }).click();
+    await page.getByText(/Sent to the federation: medical-supplies, 4 kits \(Emergency\)/).first().waitFor({ timeout: 10_000 });
+    const asked = await waitFor("the request at the hub", () => [...hub.requests.values()].find((r) => r.village === "riverbend" && r.reason.rule === "by-hand"));
+    expect(asked).toMatchObject({ resource: "medical-supplies", quantity: [{ amount: 4, unit: "kits" }], urgency: "Emergency", enables: "wound care after the storm", status: "open" });
+
+    const open = page.locator(".nrdb-ui-table tbody tr", { hasText: "medical-supplies: 4 kits (Emergency), for wound care after the storm" }).filter({ has: page.getByRole("button", { name: "Take back" }) });
+    await open.first().waitFor({ timeout: 30_000 });
+    await open.first().getByRole("button", { name: "Take back" }).click();
+    await page.getByText(/Taken back: medical-supplies: 4 kits/).first().waitFor({ timeout: 10_000 });
+    await waitFor("the withdrawal at the hub", () => hub.requests.get(asked.id)?.status === "withdrawn");
+    await waitFor("the row off the page", async () => (await open.count()) === 0, { timeoutMs: 20_000 });
   }, 120_000);
 
   it("shows everyone what nobody in reach can cover: the seed no neighbour offers", async () => {

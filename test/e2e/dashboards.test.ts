@@ -16,13 +16,19 @@ const SHOTS = "test-results/dashboards";
 const backgroundOf = (l: Locator) => l.evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor);
 const LOGIN = { username: "kitchen", password: TEST_PASSWORD };
 const PAGES = ["overview", "water-power", "greenhouse", "pantry", "aid", "village"];
-/** What sticks out of the screen: the page's width against the viewport, and each group or widget wider than the screen or than its own box. */
+/**
+ * What sticks out of the screen: the page's width against the viewport, each group or widget wider
+ * than the screen or than its own box, and each widget whose content is taller than its box (a form
+ * whose wrapped explanation slides over its first field).
+ */
 const LAYOUT = `(() => {
   const width = document.documentElement.clientWidth;
-  const wide = [...document.querySelectorAll('.nrdb-ui-group, .nrdb-ui-widget')]
-    .filter((e) => e.getBoundingClientRect().right > width + 1 || e.scrollWidth > e.clientWidth + 1)
-    .map((e) => (e.innerText || e.className).trim().split('\\n')[0].slice(0, 60));
-  return { width, scrollWidth: document.documentElement.scrollWidth, wide };
+  const name = (e) => (e.innerText || e.className).trim().split('\\n')[0].slice(0, 60);
+  const widgets = [...document.querySelectorAll('.nrdb-ui-group, .nrdb-ui-widget')];
+  const wide = widgets.filter((e) => e.getBoundingClientRect().right > width + 1 || e.scrollWidth > e.clientWidth + 1).map(name);
+  const boxed = [...document.querySelectorAll('.nrdb-ui-widget, .nrdb-ui-form-label')];
+  const tall = boxed.filter((e) => e.scrollHeight > e.clientHeight + 1).map(name);
+  return { width, scrollWidth: document.documentElement.scrollWidth, wide, tall };
 })()`;
 
 describe("dashboards", () => {
@@ -368,8 +374,9 @@ describe("dashboards", () => {
           return text.length > 0 && !text.includes("{{");
         }, { timeoutMs: 20_000, intervalMs: 250 });
         await p.waitForTimeout(1_000); // charts and tables lay out after their data arrives
-        const layout = (await p.evaluate(LAYOUT)) as { width: number; scrollWidth: number; wide: string[] };
+        const layout = (await p.evaluate(LAYOUT)) as { width: number; scrollWidth: number; wide: string[]; tall: string[] };
         expect(layout.wide, `${path} at ${size.name} size: sticking out`).toEqual([]);
+        expect(layout.tall, `${path} at ${size.name} size: content hidden in its own box`).toEqual([]);
         expect(layout.scrollWidth, `${path} at ${size.name} size: page width`).toBeLessThanOrEqual(layout.width);
         await p.screenshot({ path: `${SHOTS}/${path}-${size.name}.png`, fullPage: true });
       }

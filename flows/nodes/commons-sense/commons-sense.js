@@ -320,6 +320,48 @@ module.exports = function (RED) {
   }
   RED.nodes.registerType("cs-aid-request", AidRequestNode);
 
+  /**
+   * Help asked for by hand, for what no sensor sees: a form's msg.payload { resource, amount, unit,
+   * urgency, enables } sends a request; a table's Take back button (column takeBack) withdraws one.
+   * Output 1: what happened, in words (msg.text). Output 2: the open requests made by hand, each
+   * with its Take back button, every `interval` seconds.
+   */
+  function AidAskNode(config) {
+    RED.nodes.createNode(this, config);
+    const gateway = RED.nodes.getNode(config.gateway);
+    if (!gateway) return void this.status({ fill: "red", shape: "dot", text: "gateway needed" });
+    const list = async () => {
+      const [requests, v] = await Promise.all([get(gateway, "/aid-requests"), get(gateway, "/village")]);
+      const mine = requests.filter((r) => r.reason.rule === "by-hand" && (r.status === "open" || r.status === "updated"));
+      const rows = mine.map((r) => ({ id: r.id, what: `${r.resource}: ${r.quantity.map((q) => amountInWords(q, v.norms)).join(", ")} (${r.urgency}), for ${r.enables}`, takeBack: "Take back" }));
+      if (changed(this, "by-hand", rows)) this.send([null, { topic: "by-hand", payload: rows }]);
+    };
+    poll(this, config.interval, list);
+    this.on("input", async (msg, send, done) => {
+      const tell = (text) => send([{ topic: "aid-ask", text }, null]);
+      const p = msg.payload || {};
+      try {
+        if (msg.action === "button_click") {
+          if (msg.column !== "takeBack" || !p.id) throw new Error("tap Take back on a request");
+          await call(gateway, `/aid-requests/${encodeURIComponent(p.id)}/withdrawn`, {}, writer(gateway, msg));
+          tell(`Taken back: ${p.what}. The federation hears it now.`);
+        } else {
+          const amount = typeof p.amount === "string" && p.amount.trim() !== "" && !Number.isNaN(Number(p.amount)) ? Number(p.amount) : p.amount;
+          const body = { resource: p.resource, amount, unit: p.unit, enables: p.enables, ...(p.urgency ? { urgency: p.urgency } : {}) };
+          const request = await call(gateway, "/aid-requests", body, writer(gateway, msg));
+          tell(`Sent to the federation: ${request.resource}, ${amountInWords(request.quantity[0], {})} (${request.urgency}), needed by ${new Date(request.neededBy).toLocaleString("en-GB", { weekday: "short", day: "numeric", month: "short" })}`);
+        }
+        this.status({ fill: "green", shape: "dot", text: "sent" });
+        await list().catch(() => undefined);
+      } catch (err) {
+        this.status({ fill: "red", shape: "ring", text: err.message.slice(0, 60) });
+        tell(`Not sent: ${err.message.replace(/^aid request is invalid: /, "")}`);
+      }
+      done();
+    });
+  }
+  RED.nodes.registerType("cs-aid-ask", AidAskNode);
+
   /** Sends a command to an output: msg.payload { device, output, action: on|off|set, value?, reason? }. */
   function CommandNode(config) {
     RED.nodes.createNode(this, config);
