@@ -103,7 +103,6 @@ export const veDirectFields = {
   P: { unit: "W", convert: (v: string) => Number(v), label: "instantaneous power (W)" },
   PPV: { unit: "W", convert: (v: string) => Number(v), label: "panel power (W)" },
   SOC: { unit: "%", convert: (v: string) => Number(v) / 10, label: "state of charge (per mille)" },
-  TTG: { unit: "min", convert: (v: string) => (Number(v) === -1 ? 99_999 : Number(v)), label: "time to go (min, -1 = infinite)" },
   H19: { unit: "Wh", convert: (v: string) => Number(v) * 10, label: "yield total (0.01 kWh)" },
   H20: { unit: "Wh", convert: (v: string) => Number(v) * 10, label: "yield today (0.01 kWh)" },
 } as const;

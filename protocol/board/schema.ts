@@ -220,7 +220,11 @@ export const veDirectSchema = z.strictObject({
   ...sensorBase,
   driver: z.literal("vedirect"),
   port: serialPathSchema,
-  field: z.enum(["V", "VPV", "I", "IL", "P", "PPV", "SOC", "TTG", "H19", "H20"]),
+  // No TTG: a monitor's "infinite" time to go (-1, not discharging) has no honest number; the
+  // gateway's power.daysLeft is missing, with its reason, when the bank is not running down.
+  field: z.enum(["V", "VPV", "I", "IL", "P", "PPV", "SOC", "H19", "H20"], {
+    error: (iss) => (iss.input === "TTG" ? "TTG (time to go) is not read: its infinite (-1) has no honest number; the gateway's power.daysLeft gives days left, and says when there is no end" : undefined),
+  }),
   unit: derivedUnit,
 });
 
@@ -283,7 +287,7 @@ export function derivedUnitOf(s: { driver: string; quantity?: string; field?: st
   return undefined;
 }
 
-const veDirectUnits: Record<string, Unit> = { V: "V", VPV: "V", I: "A", IL: "A", P: "W", PPV: "W", SOC: "%", TTG: "min", H19: "Wh", H20: "Wh" };
+const veDirectUnits: Record<string, Unit> = { V: "V", VPV: "V", I: "A", IL: "A", P: "W", PPV: "W", SOC: "%", H19: "Wh", H20: "Wh" };
 
 const actuatorBase = {
   id: idSchema,

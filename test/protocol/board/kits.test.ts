@@ -24,7 +24,6 @@ describe("kit boards", () => {
     expect(unitOf("tank-node", "tank-east-level")).toBe("L");
     expect(unitOf("tank-node", "cistern-east-level")).toBe("L");
     expect(unitOf("battery-node", "bank-soc")).toBe("%");
-    expect(unitOf("battery-node", "bank-time-to-go")).toBe("min");
     expect(unitOf("battery-node", "kitchen-energy")).toBe("Wh");
     expect(unitOf("pantry-node", "grain-bin-kg")).toBe("kg");
     expect(unitOf("greenhouse-node", "gh-air-humidity")).toBe("%RH");
@@ -44,6 +43,7 @@ sensors:
   - { id: b, driver: ina226, address: 0x40, quantity: watts, shuntOhms: 0.002 }
   - { id: c, driver: bme280, address: 0x90, quantity: temperature }
   - { id: d, driver: vedirect, port: COM3, field: V }
+  - { id: e, driver: vedirect, port: /dev/ttyUSB1, field: TTG }
 `);
     const problems = problemsOf(() => loadBoardFile(file));
     expect(problems).toEqual([
@@ -51,6 +51,7 @@ sensors:
       expect.stringMatching(new RegExp(`^${file}: sensors\\[1\\]\\.quantity: `)),
       expect.stringMatching(new RegExp(`^${file}: sensors\\[2\\]\\.address: .*0x03 to 0x77`)),
       expect.stringMatching(new RegExp(`^${file}: sensors\\[3\\]\\.port: .*/dev/ttyUSB0`)),
+      `${file}: sensors[4].field: TTG (time to go) is not read: its infinite (-1) has no honest number; the gateway's power.daysLeft gives days left, and says when there is no end`,
     ]);
   });
 
