@@ -30,6 +30,20 @@ async function setup(configInput: object = {}) {
   return { reserves, store, clock, dispose: async () => { await reserves.stop(); await store.stop(); dir.remove(); } };
 }
 
+const HOUR = 60 * MIN;
+/** A pantry reading as its board sends it, or (count-<staple>) as a kitchen's count. */
+const kg = (sensor: string, value: number, ts: number) => ({ ...r(sensor, value, ts, "kg"), device: sensor.startsWith("count-") ? "pantry-counts" : "pantry-main" });
+
+/** A reading of each pantry scale every 10 min for `hours` from hour `fromH`, each as its function of the hour (and the minute into the run) gives it. */
+function pantryRounds(s: { reserves: Reserves; clock: { now: number } }, fromH: number, hours: number, staples: Record<"grain" | "legumes" | "oil", (h: number, m: number) => number>) {
+  for (let m = 0; m <= hours * 60; m += 10) {
+    const h = fromH + m / 60;
+    const ts = T0 + h * HOUR;
+    s.reserves.ingest([kg("grain-bin", staples.grain(h, m), ts), kg("legumes-bin", staples.legumes(h, m), ts), kg("oil-store", staples.oil(h, m), ts)]);
+    s.clock.now = ts;
+  }
+}
+
 /** Six hours of tanks draining at 3,600 L/day in total, a cistern refilled by 720 L/day. */
 function waterDay(reserves: Reserves, hours = 6) {
   for (let m = 0; m <= hours * 60; m += 5) {
@@ -51,16 +65,9 @@ describe("reserves", () => {
       { sensor: "oil-store", name: "oil", kcalPerKg: 8840 },
     ];
     const s = await setup({ reserves: { food: { staples } } });
-    const HOUR = 60 * MIN;
-    const kg = (sensor: string, value: number, ts: number) => ({ ...r(sensor, value, ts, "kg"), device: sensor.startsWith("count-") ? "pantry-counts" : "pantry-main" });
-    const days = (fromH: number, hours: number, grain: (h: number) => number) => {
-      for (let m = 0; m <= hours * 60; m += 10) {
-        const h = fromH + m / 60;
-        const ts = T0 + h * HOUR;
-        s.reserves.ingest([kg("grain-bin", grain(h), ts), kg("legumes-bin", 300 - (2 * h) / 24 + (m % 20 ? 0.01 : 0), ts), kg("oil-store", 100, ts)]);
-        s.clock.now = ts;
-      }
-    };
+    // The legumes taken at 2 kg a day as usual, with a scale's noise; the oil untouched.
+    const days = (fromH: number, hours: number, grain: (h: number) => number) =>
+      pantryRounds(s, fromH, hours, { grain, legumes: (h, m) => 300 - (2 * h) / 24 + (m % 20 ? 0.01 : 0), oil: () => 100 });
     const grainDoubt = () => s.reserves.figures()["food.grain.kg"].reasons ?? [];
     // The pantry's own sensors (the tanks and battery are not heard in this test).
     const inTrouble = () => (s.reserves.figures()["sensors.reserveInTrouble"].reasons ?? []).filter((x) => !x.endsWith("no reading yet"));
@@ -92,7 +99,6 @@ describe("reserves", () => {
 
   it("a kitchen's hand count stands over the scale for countHoldsHours, and a scale that disagrees is named, not believed", async () => {
     const s = await setup();
-    const kg = (sensor: string, value: number, ts: number) => ({ ...r(sensor, value, ts, "kg"), device: sensor.startsWith("count-") ? "pantry-counts" : "pantry-main" });
     s.reserves.ingest([kg("grain-bin", 900, T0), kg("legumes-bin", 300, T0), kg("oil-store", 100, T0)]);
     s.reserves.ingest([kg("count-grain", 820, T0 + 10 * MIN)]);
     // The scale goes on reading after the count: the count stands.
@@ -115,17 +121,9 @@ describe("reserves", () => {
 
   it("a pantry scale creeping up in small moves is doubted and counted in trouble, a delivery is not; one unchanged for a week with no hand count is marked unconfirmed", async () => {
     const s = await setup();
-    const HOUR = 60 * MIN;
-    const kg = (sensor: string, value: number, ts: number) => ({ ...r(sensor, value, ts, "kg"), device: sensor.startsWith("count-") ? "pantry-counts" : "pantry-main" });
-    /** Every 10 min for `hours`: grain as `grain(h)` gives it, the legumes taken at 2 kg a day, oil untouched but for noise. */
-    const days = (fromH: number, hours: number, grain: (h: number) => number) => {
-      for (let m = 0; m <= hours * 60; m += 10) {
-        const h = fromH + m / 60;
-        const ts = T0 + h * HOUR;
-        s.reserves.ingest([kg("grain-bin", grain(h), ts), kg("legumes-bin", 300 - (2 * h) / 24, ts), kg("oil-store", 100 + (m % 20 ? 0.01 : 0), ts)]);
-        s.clock.now = ts;
-      }
-    };
+    // The legumes taken at 2 kg a day, the oil untouched but for a scale's noise.
+    const days = (fromH: number, hours: number, grain: (h: number) => number) =>
+      pantryRounds(s, fromH, hours, { grain, legumes: (h) => 300 - (2 * h) / 24, oil: (_h, m) => 100 + (m % 20 ? 0.01 : 0) });
     const grainDoubt = () => s.reserves.figures()["food.grain.kg"].reasons ?? [];
     const inTrouble = () => s.reserves.figures()["sensors.reserveInTrouble"].value;
     // The kitchen's 40 kg a day, then a delivery of 200 kg in one step: nothing doubted.
