@@ -298,10 +298,12 @@ export class TriggerEngine {
    */
   askByHand(ask: HandRequest): AidRequest {
     const now = this.o.now();
-    const taken = this.o.state.aidRequests().map((r) => BY_HAND_ID.exec(r.id)?.[1]).filter((n) => n !== undefined).map(Number);
+    // Numbered past every one made before, however old: an id reused at version 1 would be ignored by the hub.
+    const prefix = `${this.o.village}:${BY_HAND_RULE}#`;
+    const taken = this.o.state.aidRequestIdsStartingWith(prefix).map((id) => Number(/^(\d+):0$/.exec(id.slice(prefix.length))?.[1] ?? 0));
     return this.sendByHand(
       {
-        id: `${this.o.village}:${BY_HAND_RULE}#${Math.max(0, ...taken) + 1}:0`,
+        id: `${prefix}${Math.max(0, ...taken) + 1}:0`,
         village: this.o.village,
         resource: ask.resource,
         quantity: [{ amount: ask.amount, unit: ask.unit }],
@@ -358,7 +360,6 @@ function roundAmount(v: number): number {
 
 /** The rule id of requests people make by hand. */
 export const BY_HAND_RULE = "by-hand";
-const BY_HAND_ID = /:by-hand#(\d+):0$/;
 
 export interface HandRequest {
   resource: AidRequest["resource"];

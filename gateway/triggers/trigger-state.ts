@@ -211,6 +211,11 @@ export class TriggerState {
     return row ? JSON.parse(row.body) : undefined;
   }
 
+  /** Every aid request id that starts so, however old (ids hold no % or _, which LIKE would read). */
+  aidRequestIdsStartingWith(prefix: string): string[] {
+    return (this.sql("SELECT id FROM aid_requests WHERE id LIKE ?").all(`${prefix}%`) as { id: string }[]).map((r) => r.id);
+  }
+
   aidRequests(): AidRequest[] {
     const rows = this.sql("SELECT body FROM aid_requests ORDER BY rowid DESC LIMIT 500").all() as { body: string }[];
     return rows.map((r) => JSON.parse(r.body));

@@ -66,6 +66,18 @@ describe("trigger engine", () => {
     expect([listed[0].ref, listed[499].ref]).toEqual(["r2", "r501"]);
   });
 
+  it("numbers a request made by hand past every one made before, however many others came since", () => {
+    const e = engine();
+    const ask = { resource: "medical-supplies" as const, amount: 4, unit: "kits" as const, urgency: "Priority" as const, neededWithinDays: 3, duration: "temporary" as const, enables: "wound care", alternativesTried: [] };
+    expect(e.askByHand(ask).id).toBe("riverbend:by-hand#1:0");
+    expect(e.withdrawByHand("riverbend:by-hand#1:0")).toMatchObject({ status: "withdrawn", version: 2 });
+    // 600 of a rule's requests later, the first by-hand one is out of the newest 500 listed.
+    for (let i = 1; i <= 600; i++) state.saveAidRequest({ ...state.aidRequest("riverbend:by-hand#1:0")!, id: `riverbend:water-low#${i}:0`, reason: { rule: "water-low", figures: {} } });
+    expect(state.aidRequests().some((r) => r.id.includes("by-hand"))).toBe(false);
+    expect(e.askByHand(ask).id).toBe("riverbend:by-hand#2:0");
+    expect(e.withdrawByHand("riverbend:water-low#1:0"), "a rule's own is not withdrawn by hand").toBeUndefined();
+  });
+
   it("fires an aid request once and withdraws it when stock recovers", () => {
     const e = engine();
     for (let m = 0; m <= 30; m++) {
