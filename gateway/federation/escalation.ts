@@ -15,6 +15,7 @@ import { aidRequestSchema, proposalsMessageSchema, type AidRequest, type Proposa
 import type { Coverage } from "./matching.ts";
 import { parsePayload } from "../../protocol/parse-payload.ts";
 import { fedTopic } from "../../protocol/topics.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 
 export interface EscalationOptions {
   /** The outside hub's broker (mqtt:// or mqtts://). */
@@ -67,7 +68,7 @@ export class Escalation {
       } catch (err) {
         throw new Error(`${o.stateFile}: not JSON (${(err as Error).message}); move it aside to start afresh`);
       }
-      if (!parsed.success) throw new Error(`${o.stateFile}: not an escalation file (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}); move it aside to start afresh`);
+      if (!parsed.success) throw new Error(`${o.stateFile}: not an escalation file (${describeIssues(parsed.error)[0]}); move it aside to start afresh`);
       for (const [id, k] of Object.entries(parsed.data)) this.kept.set(id, k);
     }
   }
