@@ -111,6 +111,28 @@ export const proposalsMessageSchema = z.strictObject({
 });
 export type ProposalsMessage = z.infer<typeof proposalsMessageSchema>;
 
+/**
+ * Hub -> village, retained: the needs the hub sent on to a hub outside its region (it is enrolled
+ * there as one member, gateway/federation/escalation.ts), so every village sees that someone
+ * outside has been asked. `acknowledged`: the outside hub has it.
+ */
+export const escalationsMessageSchema = z.strictObject({
+  escalated: z
+    .array(
+      z.strictObject({
+        requestId: z.string(),
+        village: idSchema,
+        resource: resourceSchema,
+        quantity: z.array(quantitySchema).min(1).max(8),
+        status: aidRequestSchema.shape.status,
+        updatedAt: z.iso.datetime(),
+        acknowledged: z.boolean(),
+      }),
+    )
+    .max(2_000),
+});
+export type EscalationsMessage = z.infer<typeof escalationsMessageSchema>;
+
 export const proposalReplySchema = z.strictObject({
   proposalId: z.string().min(1),
   village: idSchema,

@@ -3,7 +3,7 @@
 import type { z } from "zod";
 import { ackSchema, deviceStatusSchema, readingBatchSchema } from "./payloads.ts";
 import { commandReplySchema, commandSchema } from "./commands.ts";
-import { aidRequestSchema, proposalReplySchema, proposalsMessageSchema, reserveSummarySchema } from "./federation.ts";
+import { aidRequestSchema, escalationsMessageSchema, proposalReplySchema, proposalsMessageSchema, reserveSummarySchema } from "./federation.ts";
 import { notificationSchema, sensorStateSchema } from "./village.ts";
 
 export const TOPIC_ROOT = "cs/v1";
@@ -40,6 +40,8 @@ export const fedTopics = {
   proposals: proposalsMessageSchema,
   /** village -> hub, QoS 1: accept, decline, delivered */
   "proposal-replies": proposalReplySchema,
+  /** hub only -> village, QoS 1 retained: the needs it sent on outside its region */
+  escalations: escalationsMessageSchema,
 } as const;
 
 export type DeviceTopicKind = keyof typeof deviceTopics;

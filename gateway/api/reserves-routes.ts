@@ -163,8 +163,14 @@ export function reservesRoutes(deps: ReservesRoutesDeps) {
     router.get("/federation/proposals", (_req, res) => res.json(deps.link?.proposals ?? []));
     router.get("/federation/requests", (_req, res) => res.json([...(deps.link?.neighbourRequests.values() ?? [])]));
     // Needs nobody in the federation can cover now, this village's and its neighbours': to take to
-    // the region or outside help.
-    router.get("/federation/uncovered", (_req, res) => res.json(deps.link?.uncovered ?? []));
+    // the region or outside help. Each the hub has sent on outside its region says so.
+    router.get("/federation/uncovered", (_req, res) => {
+      const outside = new Map((deps.link?.escalated ?? []).map((e) => [e.requestId, e]));
+      res.json((deps.link?.uncovered ?? []).map((n) => {
+        const e = outside.get(n.requestId);
+        return e && (e.status === "open" || e.status === "updated") ? { ...n, escalated: { updatedAt: e.updatedAt, acknowledged: e.acknowledged } } : n;
+      }));
+    });
     router.post("/federation/proposals/:id/:decision", async (req, res, next) => {
       const decision = req.params.decision;
       if (decision !== "accept" && decision !== "decline" && decision !== "delivered" && decision !== "dispatched") return next(new CsError("CS_ERR_QUERY_INVALID", "accept, decline, dispatched or delivered"));

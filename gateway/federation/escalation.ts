@@ -11,7 +11,8 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { aidRequestSchema, proposalsMessageSchema, type AidRequest, type Proposal } from "../../protocol/federation.ts";
+import { aidRequestSchema, proposalsMessageSchema, type AidRequest, type EscalationsMessage, type Proposal } from "../../protocol/federation.ts";
+import { idSchema } from "../../protocol/payloads.ts";
 import type { Coverage } from "./matching.ts";
 import { parsePayload } from "../../protocol/parse-payload.ts";
 import { fedTopic } from "../../protocol/topics.ts";
@@ -39,7 +40,9 @@ export interface EscalationOptions {
   reconnectPeriodMs?: number;
 }
 
-const keptSchema = z.record(z.string(), z.strictObject({ request: aidRequestSchema, sent: z.boolean() }));
+/** Need id -> the request as last decided, the village whose need it is, and whether the outside hub acknowledged it. */
+const keptSchema = z.record(z.string(), z.strictObject({ request: aidRequestSchema, village: idSchema, sent: z.boolean() }));
+type Kept = z.infer<typeof keptSchema>[string];
 
 /** A change in what is uncovered smaller than this share is not worth a new version. */
 const MATERIAL_SHARE = 0.05;
@@ -47,8 +50,9 @@ const MATERIAL_SHARE = 0.05;
 const KEEP_CLOSED_MS = 7 * 86_400_000;
 
 export class Escalation {
-  /** Need id -> the request as last decided, and whether the outside hub acknowledged it. */
-  private readonly kept = new Map<string, { request: AidRequest; sent: boolean }>();
+  private readonly kept = new Map<string, Kept>();
+  /** Called whenever what was sent, or its acknowledgement, changes: the hub tells its villages. */
+  onChange: (() => void) | undefined;
   /** Need id -> since when it has been uncovered, as this process saw it. */
   private readonly uncoveredSince = new Map<string, number>();
   /** What the outside hub proposes to this region, as it last said. */
@@ -143,7 +147,7 @@ export class Escalation {
       // Already outside (before a restart, too): its changes follow at once.
       if (!source || (!open && now - this.uncoveredSince.get(id)! < this.o.afterMs)) continue;
       if (open && k.request.urgency === source.urgency && sameAmounts(k.request.quantity, covers)) continue;
-      this.keep(id, this.escalated(source, covers, open ? "updated" : "open"));
+      this.keep(id, this.escalated(source, covers, open ? "updated" : "open"), covers[0].village);
       changed = true;
     }
     for (const [id, k] of this.kept) {
@@ -151,7 +155,7 @@ export class Escalation {
         const gone = requests.get(id);
         const settling = !gone && now - this.startedAt < this.settleMs;
         if (uncovered.has(id) || settling) continue;
-        this.keep(id, { ...k.request, status: gone?.status === "fulfilled" ? "fulfilled" : "withdrawn", version: this.nextVersion(k.request), updatedAt: new Date(now).toISOString() });
+        this.keep(id, { ...k.request, status: gone?.status === "fulfilled" ? "fulfilled" : "withdrawn", version: this.nextVersion(k.request), updatedAt: new Date(now).toISOString() }, k.village);
         changed = true;
       } else if (now - Date.parse(k.request.updatedAt) > KEEP_CLOSED_MS) {
         this.kept.delete(id);
@@ -160,6 +164,7 @@ export class Escalation {
     }
     if (changed) {
       this.save();
+      this.onChange?.();
       this.send(false);
     }
   }
@@ -188,8 +193,8 @@ export class Escalation {
     return Math.max(prev.version + 1, this.now());
   }
 
-  private keep(id: string, request: AidRequest): void {
-    this.kept.set(id, { request, sent: false });
+  private keep(id: string, request: AidRequest, village: string): void {
+    this.kept.set(id, { request, village, sent: false });
     this.o.log.info({ id, status: request.status, amount: request.quantity[0].amount, unit: request.quantity[0].unit, version: request.version }, "need escalated past the region");
   }
 
@@ -212,12 +217,20 @@ export class Escalation {
           if (this.kept.get(id)?.request === k.request && !k.sent) {
             k.sent = true;
             this.save();
+            this.onChange?.();
           }
         }
       } catch (err) {
         this.o.log.warn({ err: (err as Error).message }, "escalation send interrupted; resent on reconnect");
       }
     });
+  }
+
+  /** What the hub tells its villages: each need sent outside, and whether the outside hub has it. */
+  message(): EscalationsMessage {
+    return {
+      escalated: [...this.kept.entries()].map(([requestId, { request: r, village, sent }]) => ({ requestId, village, resource: r.resource, quantity: r.quantity, status: r.status, updatedAt: r.updatedAt, acknowledged: sent })),
+    };
   }
 
   /** What the region has sent outside, for everyone to see. */

@@ -72,6 +72,7 @@ export class FederationHub {
   private readonly published = new Map<string, string>();
   private readonly regionView: RegionView | undefined;
   private readonly routes: Routes;
+  private escalationsPublished: string | undefined;
   /** Inside batch(): changes are applied and matched once at the end. */
   private batching = 0;
   private dirty = false;
@@ -140,7 +141,11 @@ export class FederationHub {
       await this.broker.subscribe(fedTopic("+", kind), (topic, payload) => void this.handle(topic, payload));
     }
     await this.http.start();
-    await this.o.escalation?.start();
+    if (this.o.escalation) {
+      this.o.escalation.onChange = () => this.publishEscalations();
+      this.publishEscalations();
+      await this.o.escalation.start();
+    }
   }
 
   async stop(): Promise<void> {
@@ -152,7 +157,7 @@ export class FederationHub {
   /** Validates and applies one message; returns the error code when refused. */
   handle(topic: string, payload: Buffer): ErrorCode | undefined {
     const parsed = parseFedTopic(topic);
-    if (!parsed || parsed.kind === "proposals") return undefined;
+    if (!parsed || parsed.kind === "proposals" || parsed.kind === "escalations") return undefined;
     try {
       if (!this.members.has(parsed.village)) throw new CsError("CS_ERR_VILLAGE_UNKNOWN", parsed.village);
       const json = parseJson(payload);
@@ -295,6 +300,14 @@ export class FederationHub {
       this.batching--;
       if (this.batching === 0 && this.dirty) this.rematch();
     }
+  }
+
+  /** Every village hears, retained, what this hub sent outside the region and whether it arrived there. */
+  private publishEscalations(): void {
+    const message = JSON.stringify(this.o.escalation!.message());
+    if (message === this.escalationsPublished || !this.broker.aedes) return;
+    this.escalationsPublished = message;
+    for (const village of this.members) this.broker.publish(fedTopic(village, "escalations"), message, { qos: 1, retain: true });
   }
 
   rematch(): void {

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import { aidRequestSchema, proposalsMessageSchema, type AidRequest, type Proposal, type ProposalsMessage, type ReserveSummary } from "../../protocol/federation.ts";
+import { aidRequestSchema, escalationsMessageSchema, proposalsMessageSchema, type AidRequest, type EscalationsMessage, type Proposal, type ProposalsMessage, type ReserveSummary } from "../../protocol/federation.ts";
 import type { TriggerState } from "../triggers/trigger-state.ts";
 import { parsePayload } from "../../protocol/parse-payload.ts";
 import { fedTopic, parseFedTopic } from "../../protocol/topics.ts";
@@ -34,6 +34,8 @@ export class FederationLink {
   proposals: Proposal[] = [];
   /** Every village's needs nobody in reach can cover, as the hub last said. */
   uncovered: ProposalsMessage["uncovered"] = [];
+  /** What the hub sent on outside its region, as it last said (nothing from a hub that sends none). */
+  escalated: EscalationsMessage["escalated"] = [];
   /** Neighbours' aid requests as the hub relays them, newest version of each. */
   readonly neighbourRequests = new Map<string, AidRequest>();
   sent = 0;
@@ -88,7 +90,12 @@ export class FederationLink {
       // summary goes after the SUBACKs: the hub answers it by sending this village its proposals
       // again, which must find the subscription in place (after a failover, the last list may have
       // died with the old node).
-      Promise.all([client.subscribeAsync(fedTopic(this.o.village, "proposals"), { qos: 1 }), client.subscribeAsync(fedTopic("+", "aid-requests"), { qos: 1 })])
+      Promise.all([
+        client.subscribeAsync(fedTopic(this.o.village, "proposals"), { qos: 1 }),
+        client.subscribeAsync(fedTopic("+", "aid-requests"), { qos: 1 }),
+        // A hub from before escalations refuses this one filter (SUBACK 0x80); the rest stands.
+        client.subscribeAsync(fedTopic(this.o.village, "escalations"), { qos: 1 }),
+      ])
         .then(() => this.publishSummary())
         .catch((err: Error) => this.o.log.warn({ err: err.message }, "federation subscriptions failed; retried on reconnect"));
       void this.drain().then(() => this.reannounce());
@@ -103,6 +110,12 @@ export class FederationLink {
         if (!request?.success || request.data.village !== from.village) return void this.o.log.warn({ topic }, "malformed aid request from a neighbour ignored");
         const known = this.neighbourRequests.get(request.data.id);
         if (!known || known.version < request.data.version) this.neighbourRequests.set(request.data.id, request.data);
+        return;
+      }
+      if (from?.kind === "escalations") {
+        const escalations = parsePayload(escalationsMessageSchema, payload);
+        if (!escalations?.success) return void this.o.log.warn("malformed escalations from hub ignored");
+        this.escalated = escalations.data.escalated;
         return;
       }
       const parsed = parsePayload(proposalsMessageSchema, payload);

@@ -4,7 +4,8 @@
 // notifications and sensor states, and Home Assistant's discovery configs, and publishes nothing.
 // Commands and acknowledgements come from the gateway itself, never a client. $SYS and bare
 // wildcards are nobody's. At the federation hub, a village publishes only its own
-// summary, aid requests and answers to proposals, and reads its proposals and every open request.
+// summary, aid requests and answers to proposals, and reads its proposals, what the hub sent on
+// outside the region, and every open request.
 import type { Identity } from "./identities.ts";
 import { deviceTopic, fedTopic, filterSegments, villageNotificationsTopic } from "../../protocol/topics.ts";
 
@@ -22,7 +23,7 @@ export function canPublish(identity: Identity, topic: string): boolean {
 export function canSubscribe(identity: Identity, filter: string): boolean {
   if (filter.startsWith("$") || filter === "#" || filter.startsWith("+/") || filter === "+") return false;
   if (identity.role === "village") {
-    if (filter === fedTopic(identity.name, "proposals")) return true;
+    if (filter === fedTopic(identity.name, "proposals") || filter === fedTopic(identity.name, "escalations")) return true;
     const [village, kind, ...rest] = filterSegments(filter, "fed");
     return kind === "aid-requests" && rest.length === 0 && oneOrAny(village);
   }

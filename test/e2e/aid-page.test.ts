@@ -176,5 +176,16 @@ describe("the aid page: transfers answered by their buttons", () => {
     await waitFor("the seed need on the aid page", async () => /riverbend\s+seeds\s+15 kg of 15 kg/.test(await table.innerText()), { timeoutMs: 20_000 });
     expect(await table.innerText()).toContain("Take these to the region's stockpiles or to outside help.");
     await page.screenshot({ path: `${SHOTS}/aid-uncovered.png`, fullPage: true });
+    // The hub sends it on outside the region (as gateway/federation/escalation.ts tells it, test/gateway/federation/escalation.test.ts): the page says so.
+    const seeds = uncovered.find((n) => n.resource === "seeds")! as { requestId?: string };
+    const escalated = { escalated: [{ requestId: seeds.requestId, village: "riverbend", resource: "seeds", quantity: [{ amount: 15, unit: "kg" }], status: "open", updatedAt: new Date().toISOString(), acknowledged: true }] };
+    hub.broker.publish("cs/v1/fed/riverbend/escalations", JSON.stringify(escalated), { qos: 1, retain: true });
+    await waitFor("the seed need marked as asked outside", async () => /15 kg of 15 kg\s+asked outside the region/.test(await table.innerText()), { timeoutMs: 20_000 });
+    const text = await table.innerText();
+    // The note follows: asked outside for every need listed, or still something to take further by hand.
+    const now = (await (await fetch(`${base}/api/federation/uncovered`)).json()) as { escalated?: unknown }[];
+    expect(text).toContain(now.every((n) => n.escalated) ? "The hub has asked outside the region for each of these." : "Take these to the region's stockpiles or to outside help.");
+    expect(text).not.toContain("waiting for the link");
+    await page.screenshot({ path: `${SHOTS}/aid-uncovered-outside.png`, fullPage: true });
   });
 });

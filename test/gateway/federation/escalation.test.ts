@@ -18,6 +18,8 @@ import { getJson } from "../../helpers/get-json.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { testLog } from "../../helpers/test-log.ts";
 import { waitFor } from "../../helpers/wait-for.ts";
+import { startTestGateway } from "../../helpers/test-gateway.ts";
+import { postCropLoss } from "../../helpers/crop-assessment.ts";
 
 const ID = "riverbend:water-low#1:0";
 
@@ -139,6 +141,30 @@ describe("needs nobody in the region can cover go to the hub outside", () => {
       await outside.stop();
       outsideDir.remove();
     }
+  }, 60_000);
+
+  it("every village's gateway shows which of the needs nobody in reach covers the hub has asked outside the region", async () => {
+    const outside = await hub(["region-north"]);
+    const region = new FederationHub({
+      villages: ["riverbend", "hillside"], mqtt: { host: "127.0.0.1", port: await freePort() }, http: { host: "127.0.0.1", port: 0 }, log: testLog,
+      escalation: new Escalation({ url: outside.broker.url, as: "region-north", stateFile: join(dir.path, "north.json"), log: testLog, afterMs: 0, reconnectPeriodMs: 200 }),
+    });
+    await region.start();
+    started.push(region);
+    const federation = { hubUrl: region.broker.url, summaryIntervalMs: 60_000 };
+    const riverbend = await startTestGateway({ village: { id: "riverbend", name: "Riverbend", headCount: 180 }, federation });
+    const hillside = await startTestGateway({ village: { id: "hillside", name: "Hillside", headCount: 170 }, federation });
+    started.push(riverbend, hillside);
+    await waitFor("both links", () => riverbend.gateway.link?.connected && hillside.gateway.link?.connected);
+    // The crop fails at Riverbend: seed and food asked, nobody in the region has either to give.
+    expect((await postCropLoss(riverbend.gateway.http.url, 40)).status).toBe(201);
+    await waitFor("the seed need outside", () => [...outside.requests.values()].find((r) => r.resource === "seeds" && r.village === "region-north"));
+    type Uncovered = { resource: string; village: string; escalated?: { acknowledged: boolean } };
+    const seenAt = (gw: typeof riverbend) => waitFor(`the escalation at ${gw.gateway.config.village.id}`, async () => {
+      const list = (await getJson(`${gw.gateway.http.url}/api/federation/uncovered`)).body as Uncovered[];
+      return list.find((n) => n.resource === "seeds" && n.escalated?.acknowledged) ? list : undefined;
+    });
+    for (const gw of [riverbend, hillside]) expect((await seenAt(gw)).find((n) => n.resource === "seeds")).toMatchObject({ village: "riverbend", escalated: { acknowledged: true } });
   }, 60_000);
 
   it("refuses a state file that is not its own, naming it", () => {

@@ -34,10 +34,10 @@ describe("topic ACL", () => {
     }
   });
 
-  it("a village at the hub speaks for itself only, and reads its proposals and every village's requests", () => {
+  it("a village at the hub speaks for itself only, and reads its proposals, what the hub sent outside, and every village's requests", () => {
     for (const t of ["cs/v1/fed/riverbend/summary", "cs/v1/fed/riverbend/aid-requests", "cs/v1/fed/riverbend/proposal-replies"]) expect(canPublish(village, t), t).toBe(true);
-    for (const t of ["cs/v1/fed/hillside/summary", "cs/v1/fed/riverbend/proposals", "cs/v1/dev/water-main/readings"]) expect(canPublish(village, t), t).toBe(false);
-    for (const f of ["cs/v1/fed/riverbend/proposals", "cs/v1/fed/+/aid-requests", "cs/v1/fed/hillside/aid-requests"]) expect(canSubscribe(village, f), f).toBe(true);
-    for (const f of ["cs/v1/fed/hillside/proposals", "cs/v1/fed/+/proposals", "cs/v1/fed/#", "cs/v1/fed/+/summary", "cs/v1/fed/hillside/aid-requests/x"]) expect(canSubscribe(village, f), f).toBe(false);
+    for (const t of ["cs/v1/fed/hillside/summary", "cs/v1/fed/riverbend/proposals", "cs/v1/fed/riverbend/escalations", "cs/v1/dev/water-main/readings"]) expect(canPublish(village, t), t).toBe(false);
+    for (const f of ["cs/v1/fed/riverbend/proposals", "cs/v1/fed/riverbend/escalations", "cs/v1/fed/+/aid-requests", "cs/v1/fed/hillside/aid-requests"]) expect(canSubscribe(village, f), f).toBe(true);
+    for (const f of ["cs/v1/fed/hillside/proposals", "cs/v1/fed/+/proposals", "cs/v1/fed/+/escalations", "cs/v1/fed/#", "cs/v1/fed/+/summary", "cs/v1/fed/hillside/aid-requests/x"]) expect(canSubscribe(village, f), f).toBe(false);
   });
 });
