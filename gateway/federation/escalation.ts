@@ -172,7 +172,7 @@ export class Escalation {
   private escalated(source: AidRequest, covers: readonly Coverage[], status: "open" | "updated"): AidRequest {
     const prev = this.kept.get(source.id)?.request;
     const village = covers[0].village;
-    const reach = `${village}'s federation and the region's stockpiles cover ${covers.map((c) => `${round(c.asked - c.uncovered)} of ${round(c.asked)} ${c.unit}`).join(", ")}`;
+    const reach = `nobody within ${this.o.as} can give more: ${covers.map((c) => `${round(c.asked - c.uncovered)} of ${round(c.asked)} ${c.unit}`).join(", ")} covered there`;
     const figures = Object.fromEntries(covers.flatMap((c) => (["asked", "inTransit", "proposed", "uncovered"] as const).map((k) => [covers.length > 1 ? `${k}.${c.unit}` : k, c[k]])));
     return {
       ...source,

@@ -76,7 +76,7 @@ describe("needs nobody in the region can cover go to the hub outside", () => {
     expect(outsideRequest(outside)).toBeUndefined();
     const first = await waitFor("the need outside the region", () => outsideRequest(outside));
     expect(first).toMatchObject({ village: "region-west", resource: "water", quantity: [{ amount: 20_000, unit: "L" }], urgency: "Emergency", status: "open", enables: "riverbend: drinking and cooking" });
-    expect(first.alternativesTried.at(-1)).toBe("riverbend's federation and the region's stockpiles cover 0 of 20000 L");
+    expect(first.alternativesTried.at(-1)).toBe("nobody within region-west can give more: 0 of 20000 L covered there");
 
     // Hillside can give part: outside, only what is still uncovered is asked for.
     const hillside = await village(region, "hillside");
