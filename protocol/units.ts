@@ -12,7 +12,7 @@ export const units = [
   "°C",
   "hPa",
   "lx",
-  "min", // a battery monitor's time to go: no longer read (boards/schema.ts), kept for readings stored before
+  "min", // a battery monitor's time to go: no longer read (protocol/board/schema.ts), kept for readings stored before
   "bool", // 0 or 1: float switches, pump running feedback
   "days", // the gateway's own days-left figures, kept as history
 ] as const;
