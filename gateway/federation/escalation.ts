@@ -124,9 +124,11 @@ export class Escalation {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.sending;
     const client = this.client;
     this.client = undefined;
+    // Not waiting for a send in flight: one waiting on an outside hub that went away would never
+    // end (mqtt.js keeps a QoS 1 publish pending through end()). What it carried is still owed in
+    // the file, and sent at the next start.
     await client?.endAsync(true);
   }
 

@@ -8,6 +8,8 @@ import mqtt, { type MqttClient } from "mqtt";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { Aedes } from "aedes";
 import { FederationHub } from "../../../gateway/federation/hub.ts";
 import { Escalation } from "../../../gateway/federation/escalation.ts";
 import { IdentityStore } from "../../../gateway/security/identities.ts";
@@ -166,6 +168,31 @@ describe("needs nobody in the region can cover go to the hub outside", () => {
     });
     for (const gw of [riverbend, hillside]) expect((await seenAt(gw)).find((n) => n.resource === "seeds")).toMatchObject({ village: "riverbend", escalated: { acknowledged: true } });
   }, 60_000);
+
+  it("stops at once while a send waits on an outside hub that never acknowledges, and keeps it owed", async () => {
+    // A real broker that takes the connection and never acknowledges a publish.
+    const silent = await Aedes.createBroker();
+    silent.authorizePublish = () => undefined;
+    const server = createServer(silent.handle);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const file = join(dir.path, "silent.json");
+    const e = new Escalation({ url: `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`, as: "region-west", stateFile: file, afterMs: 0, settleMs: 0, log: testLog });
+    try {
+      await e.start();
+      await waitFor("the escalation link", () => e.connected);
+      e.update([{ requestId: ID, village: "riverbend", resource: "water", unit: "L", asked: 5_000, inTransit: 0, proposed: 0, uncovered: 5_000 }], new Map([[ID, water(1, 5_000)]]));
+      await new Promise((r) => setTimeout(r, 200));
+      const t0 = Date.now();
+      await e.stop();
+      expect(Date.now() - t0).toBeLessThan(2_000);
+      // Still owed: the next start sends it.
+      expect(new Escalation({ url: "mqtt://127.0.0.1:1", as: "region-west", stateFile: file, afterMs: 0, log: testLog }).view().escalated).toEqual([expect.objectContaining({ id: ID, status: "open", acknowledged: false })]);
+    } finally {
+      await e.stop();
+      server.close();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
 
   it("refuses a state file that is not its own, naming it", () => {
     const file = join(dir.path, "broken.json");
