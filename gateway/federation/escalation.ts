@@ -17,6 +17,7 @@ import type { Coverage } from "./matching.ts";
 import { parsePayload } from "../../protocol/parse-payload.ts";
 import { fedTopic } from "../../protocol/topics.ts";
 import { describeIssues } from "../../lib/zod-issues.ts";
+import { mqttServer } from "./mqtt-server.ts";
 
 export interface EscalationOptions {
   /** The outside hub's broker (mqtt:// or mqtts://). */
@@ -90,11 +91,8 @@ export class Escalation {
   }
 
   async start(): Promise<void> {
-    const url = new URL(this.o.url);
     this.client = mqtt.connect({
-      host: url.hostname,
-      port: Number(url.port || (url.protocol === "mqtts:" ? 8883 : 1883)),
-      protocol: url.protocol === "mqtts:" ? "mqtts" : "mqtt",
+      ...mqttServer(this.o.url),
       ...(this.o.caFile ? { ca: readFileSync(this.o.caFile) } : {}),
       rejectUnauthorized: true,
       clientId: this.o.as,

@@ -9,6 +9,7 @@ import { aidRequestSchema, escalationsMessageSchema, proposalsMessageSchema, typ
 import type { TriggerState } from "../triggers/trigger-state.ts";
 import { parsePayload } from "../../protocol/parse-payload.ts";
 import { fedTopic, parseFedTopic } from "../../protocol/topics.ts";
+import { mqttServer } from "./mqtt-server.ts";
 
 export interface FederationLinkOptions {
   village: string;
@@ -57,10 +58,7 @@ export class FederationLink {
 
   async start(): Promise<void> {
     const tls = this.o.tls;
-    const servers = this.o.hubUrls.map((u) => {
-      const url = new URL(u);
-      return { host: url.hostname, port: Number(url.port || (url.protocol === "mqtts:" ? 8883 : 1883)), protocol: url.protocol.slice(0, -1) as "mqtt" | "mqtts" };
-    });
+    const servers = this.o.hubUrls.map(mqttServer);
     this.client = mqtt.connect({
       // mqtt.js moves to the next server on every reconnect: a dead hub node is left for the next.
       servers,
