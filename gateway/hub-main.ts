@@ -119,7 +119,7 @@ try {
 console.log(`Commons Sense federation hub for ${villages.length} villages${region ? ` in ${region.federations.length} federations, ${region.stockpiles.length} stockpiles` : ""}${values.redis ? `, node ${values["node-id"] ?? "(unnamed)"} on ${values.redis}` : ""}`);
 console.log(`  MQTT       ${hub.broker.url}`);
 console.log(`  Proposals  ${hub.http.url}/api/federation/proposals`);
-if (escalation) console.log(`  Escalating to ${values["escalate-to"]} as ${values["escalate-as"]}: ${hub.http.url}/api/federation/escalated`);
+if (escalation) console.log(`  Escalating to ${escalation.view().to} as ${values["escalate-as"]}: ${hub.http.url}/api/federation/escalated`);
 stopOnSignal(async () => {
   unwatch?.();
   await hub.stop();

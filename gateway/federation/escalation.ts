@@ -78,6 +78,12 @@ export class Escalation {
     }
   }
 
+  /** The outside hub as shown and logged: no user or password a URL may carry. */
+  private get outside(): string {
+    const { protocol, host, port } = mqttServer(this.o.url);
+    return `${protocol}://${host}:${port}`;
+  }
+
   private get settleMs(): number {
     return this.o.settleMs ?? 120_000;
   }
@@ -103,13 +109,13 @@ export class Escalation {
       connectTimeout: 10_000,
     });
     this.client.on("connect", () => {
-      this.o.log.info({ outside: this.o.url, as: this.o.as }, "escalation link up");
+      this.o.log.info({ outside: this.outside, as: this.o.as }, "escalation link up");
       this.client!.subscribe(fedTopic(this.o.as, "proposals"), { qos: 1 });
       // The outside hub keeps requests in memory: everything still open, and each recent
       // withdrawal, is sent again; it ignores the versions it has.
       this.send(true);
     });
-    this.client.on("offline", () => this.o.log.warn({ outside: this.o.url }, "escalation link down; escalations wait"));
+    this.client.on("offline", () => this.o.log.warn({ outside: this.outside }, "escalation link down; escalations wait"));
     this.client.on("error", (err) => this.o.log.warn({ err: err.message }, "escalation link error"));
     this.client.on("message", (_topic, payload) => {
       const parsed = parsePayload(proposalsMessageSchema, payload);
@@ -236,7 +242,7 @@ export class Escalation {
   /** What the region has sent outside, for everyone to see. */
   view(): { to: string; as: string; connected: boolean; escalated: Array<Pick<AidRequest, "id" | "resource" | "quantity" | "urgency" | "status" | "version" | "updatedAt"> & { acknowledged: boolean }>; proposals: Proposal[] } {
     return {
-      to: this.o.url,
+      to: this.outside,
       as: this.o.as,
       connected: this.connected,
       escalated: [...this.kept.values()].map(({ request: r, sent }) => ({ id: r.id, resource: r.resource, quantity: r.quantity, urgency: r.urgency, status: r.status, version: r.version, updatedAt: r.updatedAt, acknowledged: sent })),
