@@ -74,7 +74,11 @@ export class InfluxStore implements Store {
   async write(readings: readonly StoredReading[]): Promise<void> {
     if (readings.length === 0) return;
     await this.ensureDatabase();
-    let body = "";
+    // The body is written straight into bytes. Built as one string, it had to be flattened and
+    // encoded before sending (and the pool encoded it twice, once for its Content-Length): a tenth
+    // of the gateway's CPU at full rate.
+    let body = Buffer.allocUnsafe(readings.length * 160);
+    let at = 0;
     // Formatting 13-digit numbers was a third of a line's cost. seq's last six digits are needed
     // twice (the field and the timestamp's nanoseconds) and formatted once; its leading digits,
     // which change every million readings, and the millisecond timestamp, which a sampling round
@@ -95,12 +99,20 @@ export class InfluxStore implements Store {
       if (r.ts !== ts) tsDigits = String((ts = r.ts));
       // Fields as writePoints would coerce them (numbers as floats, sorted by name), so that
       // databases written before keep one type per field.
-      body += (body ? "\n" : "") + this.seriesKey(r) + " seq=" + (high === 0 ? String(low) : highDigits + lowSix);
-      if (r.value !== null) body += ",value=" + r.value;
-      if (r.warning) body += ",warning=" + escape.quoted(r.warning);
-      body += " " + tsDigits + lowSix;
+      let line = this.seriesKey(r) + " seq=" + (high === 0 ? String(low) : highDigits + lowSix);
+      if (r.value !== null) line += ",value=" + r.value;
+      if (r.warning) line += ",warning=" + escape.quoted(r.warning);
+      line += " " + tsDigits + lowSix;
+      // A UTF-16 unit takes at most three bytes in UTF-8.
+      const room = 1 + 3 * line.length;
+      if (at + room > body.length) body = Buffer.concat([body.subarray(0, at)], Math.max(2 * body.length, at + room));
+      if (at > 0) body[at++] = 0x0a;
+      at += body.write(line, at);
     }
-    await this.track(this.pool.discard({ method: "POST", path: "/write", query: { db: this.database, precision: "n" }, body, auth: this.auth }));
+    // The pool takes a Buffer as well as a string (it hands the body to Buffer.from and req.write),
+    // though its types say string.
+    const bytes = body.subarray(0, at) as unknown as string;
+    await this.track(this.pool.discard({ method: "POST", path: "/write", query: { db: this.database, precision: "n" }, body: bytes, auth: this.auth }));
   }
 
   private seriesKey(r: StoredReading): string {

@@ -58,3 +58,18 @@ it("refuses a reading whose timestamp is not whole milliseconds, naming it, and 
   expect(await store.sequences("water-main")).toEqual([]);
   await store.stop();
 });
+
+it("writes lines longer than it set room for, in UTF-8, whole: a unit and warnings beyond ASCII", async () => {
+  const store = new InfluxStore({ url: influxd.url, database: "wide" });
+  await store.start();
+  const reading = (seq: number, warning: string) => ({
+    device: "greenhouse", seq, sensor: "air-temp", value: 20 + seq / 10, unit: "°C" as const, quality: "estimate" as const, ts: T0 + seq * 1000, clock: "synced" as const, warning,
+  });
+  // A line of 200 three-byte characters, alone in its batch; then characters line protocol escapes.
+  const alone = reading(1, "≈".repeat(200));
+  const mixed = [2, 3, 4].map((seq) => reading(seq, 'Fühler "nass", Wert geschätzt = ≈ '.repeat(6).slice(0, 200)));
+  await store.write([alone]);
+  await store.write(mixed);
+  expect(await store.query({ sensor: "air-temp", fromMs: T0, toMs: T0 + 5000 })).toEqual([alone, ...mixed]);
+  await store.stop();
+});
