@@ -10,7 +10,10 @@ export const TOPIC_ROOT = "cs/v1";
 
 /** `cs/v1/dev/<device>/<kind>`: between one edge device and its village gateway. */
 export const deviceTopics = {
-  /** edge -> gateway, QoS 1 */
+  /**
+   * edge -> gateway, QoS 0: what frees a reading from the edge's journal is the gateway's `ack`
+   * once the store has it, and the edge sends again until then; a PUBACK said nothing more.
+   */
   readings: readingBatchSchema,
   /** gateway only -> edge, QoS 1: the store has these readings, the edge may delete them */
   ack: ackSchema,

@@ -198,7 +198,7 @@ export class Publisher {
     const first = readings[0].seq;
     this.inFlight.set(first, { lastSeq: readings[readings.length - 1].seq, count: readings.length, sentAtMs: Date.now() });
     this.ticking();
-    this.client!.publish(deviceTopic("readings", this.o.device), payload, { qos: 1 }, (err) => {
+    this.client!.publish(deviceTopic("readings", this.o.device), payload, { qos: 0 }, (err) => {
       if (err) this.o.log.debug({ err: err.message }, "publish failed; will replay");
     });
   }

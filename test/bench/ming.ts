@@ -4,12 +4,12 @@
 // topic, at most 10,000 unanswered), same influxd, one after the other in one run.
 //
 // Each side publishes the way its stack lets it: to the gateway, the edge's journal and publisher,
-// which send again until the gateway acknowledges what it stored; to mosquitto, MQTT.js at QoS 1,
-// whose PUBACK is all the peer offers (Node-RED subscribes with a persistent session, so mosquitto
-// keeps what arrives while Node-RED is away). Figures: readings/s from the first publish to the
-// last reading stored; CPU per stored reading of every process of the path (from /proc, over the
-// same window); and readings lost when the consumer (the gateway, or Node-RED) is SIGKILLed halfway
-// and started again.
+// which publish at QoS 0 and send again until the gateway acknowledges what it stored; to
+// mosquitto, MQTT.js at QoS 1, whose PUBACK is all the peer offers (Node-RED subscribes with a
+// persistent session, so mosquitto keeps what arrives while Node-RED is away). Figures: readings/s
+// from the first publish to the last reading stored; CPU per stored reading of every process of the
+// path (from /proc, over the same window); and readings lost when the consumer (the gateway, or
+// Node-RED) is SIGKILLed halfway and started again.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
