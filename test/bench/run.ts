@@ -16,7 +16,7 @@ import { measureRss } from "./rss.ts";
 import { alertLatency } from "./alert-latency.ts";
 import { villageDailyWrites } from "./village-writes.ts";
 import { hubThroughput, regionRematchMs } from "./hub.ts";
-import { healthUnderLoginFlood } from "./login-flood.ts";
+import { healthUnderLoginFlood, p99, type LoginFloodResult } from "./login-flood.ts";
 import { dashboardOverWifi } from "./dashboard-wifi.ts";
 import { edgeOnQuarterCore } from "./edge-quarter-core.ts";
 import { edgeOnFirmata } from "./edge-on-firmata.ts";
@@ -147,8 +147,21 @@ try {
   add("alert p99 - raw aedes pub->sub p99", `${latency.alertP99Ms.toFixed(1)} - ${latency.rawP99Ms.toFixed(1)} ms`, latency.alertP99Ms - latency.rawP99Ms, "<= 20 ms", latency.alertP99Ms - latency.rawP99Ms <= 20);
 
   // Logins cannot stall the gateway (issue #22): health answers while wrong passwords flood in.
-  const flood = await healthUnderLoginFlood(n(1_000, 200));
-  add("health p99 under 1,000 wrong passwords (ms)", `${flood.healthP99Ms.toFixed(1)} ms over ${flood.probes} probes; ${flood.logins.throttled} throttled, ${flood.logins.failed} checked`, flood.healthP99Ms, "< 50 ms", flood.healthP99Ms < 50);
+  // A flood gives about 100 probes, whose p99 is their slowest one or two: three floods, each on a
+  // fresh gateway, pooled, put the p99 past a single hiccup.
+  for (const lowPriorityFlood of [true, false]) {
+    const floods: LoginFloodResult[] = [];
+    for (let i = 0; i < n(3, 1); i++) floods.push(await healthUnderLoginFlood(n(1_000, 200), lowPriorityFlood));
+    const pooled = floods.flatMap((f) => f.latenciesMs).sort((a, b) => a - b);
+    const ms = p99(pooled);
+    const each = floods.map((f) => f.healthP99Ms.toFixed(0)).join(", ");
+    if (lowPriorityFlood) {
+      const checked = floods.map((f) => `${f.logins.throttled} throttled, ${f.logins.failed} checked`).join("; ");
+      add("health p99 under 1,000 wrong passwords (ms)", `${ms.toFixed(1)} ms over ${pooled.length} probes of ${floods.length} floods (each ${each} ms); ${checked}; the flood's process at nice 19`, ms, "< 50 ms", ms < 50);
+    } else {
+      add("health p99, the flood's process at the gateway's priority (ms)", `${ms.toFixed(1)} ms over ${pooled.length} probes of ${floods.length} floods (each ${each} ms); the flood competes for the gateway's cores`, ms, "(README)", null);
+    }
+  }
 
   // The federation hub (issue #9): throughput with one node and with two on Redis, region rematch.
   const hubOne = await hubThroughput(1, n(10_000, 1_000));

@@ -156,7 +156,7 @@ describe("logins cannot stall the gateway", () => {
   // The latency goal (p99 < 50 ms) is a row of `npm run bench`: in the suite other test files
   // share the two cores. What is asserted here does not depend on timing.
   it("1,000 wrong passwords from 20 addresses are refused and counted, most before any hashing; the right password still works", async () => {
-    const r = await healthUnderLoginFlood(1_000);
+    const r = await healthUnderLoginFlood(1_000, false);
     console.log(`health p99 during the flood: ${r.healthP99Ms.toFixed(1)} ms over ${r.probes} probes (goal in npm run bench: < 50 ms)`);
     expect(r.probes).toBeGreaterThan(20);
     expect(Object.keys(r.statuses).every((s) => ["401", "429", "503"].includes(s))).toBe(true);
