@@ -93,27 +93,56 @@ class CpuWindow {
 }
 
 /**
- * Runs a publisher child to the end. The CPU window opens the moment it says "started"; `onHalf`
- * runs once, when it says "half", with that window.
+ * Runs a publisher child to the end. Once it says "warmed", `warmedUp` is awaited and the child
+ * told to go on; the CPU window opens the moment it says "started"; `onHalf` runs once, when it
+ * says "half", with that window.
  */
-function runPublisher(args: string[], open: () => CpuWindow, onHalf?: (window: CpuWindow) => Promise<void>): Promise<{ startedMs: number; window: CpuWindow; cpuUs: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+function runPublisher(
+  args: string[],
+  warmedUp: () => Promise<unknown>,
+  open: () => CpuWindow,
+  onHalf?: (window: CpuWindow) => Promise<void>,
+): Promise<{ startedMs: number; window: CpuWindow; cpuUs: number }> {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], { stdio: ["pipe", "pipe", "inherit"] });
   let out = "";
+  let warmed: Promise<unknown> | undefined;
   let opened: { startedMs: number; window: CpuWindow } | undefined;
   let halfDone: Promise<void> | undefined;
   child.stdout!.on("data", (d) => {
     out += d;
+    if (!warmed) {
+      if (/^warmed\b/m.test(out)) {
+        warmed = warmedUp().then(
+          () => child.stdin!.write("go\n"),
+          (err: unknown) => {
+            child.kill();
+            throw err;
+          },
+        );
+      }
+    }
     if (!opened && /^started\b/m.test(out)) opened = { startedMs: Date.now(), window: open() };
     if (opened && onHalf && !halfDone && /^half\b/m.test(out)) halfDone = onHalf(opened.window);
   });
   return new Promise((resolve, reject) =>
     child.once("exit", async (code) => {
-      await halfDone;
+      try {
+        await warmed;
+        await halfDone;
+      } catch (err) {
+        return reject(err);
+      }
       if (code !== 0 || !opened) return reject(new Error(`publisher ${args[0]} exited with ${code}: ${out.slice(-1000)}`));
       const last = out.trim().split("\n").at(-1)!;
       resolve({ ...opened, cpuUs: (JSON.parse(last) as { cpuUs: number }).cpuUs });
     }),
   );
+}
+
+/** Waits until the warm-up's readings are all stored: none of their work may fall in the window. */
+async function warmUpStored(influxUrl: string, database: string, warmUp: number): Promise<void> {
+  const { stored } = await storedAll(influxUrl, database, warmUp, 30_000);
+  if (stored < warmUp) throw new Error(`only ${stored} of ${warmUp} warm-up readings were stored`);
 }
 
 async function storedAll(influxUrl: string, database: string, readings: number, settleMs: number): Promise<{ stored: number; lastMs: number }> {
@@ -129,7 +158,7 @@ async function storedAll(influxUrl: string, database: string, readings: number, 
 }
 
 /** The gateway (InfluxDB store) in its own process, fed by the edge's journal and publisher. */
-export async function gatewayStack(readings: number, influx: { url: string; pid: () => number | undefined }, killHalfway: boolean): Promise<StackRun> {
+export async function gatewayStack(readings: number, warmUp: number, influx: { url: string; pid: () => number | undefined }, killHalfway: boolean): Promise<StackRun> {
   const dir = tempDir("cs-bench-gw-");
   const database = `gw_${Date.now()}`;
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
@@ -146,7 +175,8 @@ export async function gatewayStack(readings: number, influx: { url: string; pid:
   await gateway.start();
   try {
     const { startedMs, window, cpuUs } = await runPublisher(
-      ["test/bench/edge-producer.ts", `mqtt://127.0.0.1:${mqttPort}`, String(readings), ...(killHalfway ? ["--report-half"] : [])],
+      ["test/bench/edge-producer.ts", `mqtt://127.0.0.1:${mqttPort}`, String(readings), `--warm-up=${warmUp}`, ...(killHalfway ? ["--report-half"] : [])],
+      () => warmUpStored(influx.url, database, warmUp),
       () => new CpuWindow({ gateway: () => gateway.cpuMs(), influxd: () => processCpuMs(influx.pid()!) }),
       async (w) => {
         w.bank("gateway");
@@ -155,13 +185,14 @@ export async function gatewayStack(readings: number, influx: { url: string; pid:
         w.restart("gateway");
       },
     );
-    const { stored, lastMs } = await storedAll(influx.url, database, readings, 5_000);
+    const { stored, lastMs } = await storedAll(influx.url, database, warmUp + readings, 5_000);
     const cpuMs = window.close();
+    const timed = stored - warmUp;
     return {
       perSec: readings / ((lastMs - startedMs) / 1000),
-      cpu: { gateway: (cpuMs.gateway * 1000) / stored, influxd: (cpuMs.influxd * 1000) / stored, "publisher (edge)": cpuUs },
-      stored,
-      lost: readings - stored,
+      cpu: { gateway: (cpuMs.gateway * 1000) / timed, influxd: (cpuMs.influxd * 1000) / timed, "publisher (edge)": cpuUs },
+      stored: timed,
+      lost: readings - timed,
     };
   } finally {
     await gateway.kill("SIGTERM");
@@ -170,7 +201,7 @@ export async function gatewayStack(readings: number, influx: { url: string; pid:
 }
 
 /** mosquitto + Node-RED (mqtt in -> function -> influxdb batch) + influxd, fed by MQTT.js at QoS 1. */
-export async function mingStack(readings: number, influx: { url: string; pid: () => number | undefined }, killHalfway: boolean): Promise<StackRun> {
+export async function mingStack(readings: number, warmUp: number, influx: { url: string; pid: () => number | undefined }, killHalfway: boolean): Promise<StackRun> {
   const dir = tempDir("cs-bench-ming-");
   const database = `ming_${Date.now()}`;
   await createDatabase(influx.url, database);
@@ -211,7 +242,8 @@ export async function mingStack(readings: number, influx: { url: string; pid: ()
   await nodeRed.start();
   try {
     const { startedMs, window, cpuUs } = await runPublisher(
-      ["test/bench/mqtt-producer.ts", mosquitto.url, String(readings), ...(killHalfway ? ["--report-half"] : [])],
+      ["test/bench/mqtt-producer.ts", mosquitto.url, String(readings), `--warm-up=${warmUp}`, ...(killHalfway ? ["--report-half"] : [])],
+      () => warmUpStored(influx.url, database, warmUp),
       () => new CpuWindow({ mosquitto: () => processCpuMs(mosquitto.pid), "node-red": () => nodeRed.cpuMs(), influxd: () => processCpuMs(influx.pid()!) }),
       async (w) => {
         w.bank("node-red");
@@ -220,13 +252,14 @@ export async function mingStack(readings: number, influx: { url: string; pid: ()
         w.restart("node-red");
       },
     );
-    const { stored, lastMs } = await storedAll(influx.url, database, readings, 5_000);
+    const { stored, lastMs } = await storedAll(influx.url, database, warmUp + readings, 5_000);
     const cpuMs = window.close();
+    const timed = stored - warmUp;
     return {
       perSec: readings / ((lastMs - startedMs) / 1000),
-      cpu: { mosquitto: (cpuMs.mosquitto * 1000) / stored, "node-red": (cpuMs["node-red"] * 1000) / stored, influxd: (cpuMs.influxd * 1000) / stored, "publisher (MQTT.js)": cpuUs },
-      stored,
-      lost: readings - stored,
+      cpu: { mosquitto: (cpuMs.mosquitto * 1000) / timed, "node-red": (cpuMs["node-red"] * 1000) / timed, influxd: (cpuMs.influxd * 1000) / timed, "publisher (MQTT.js)": cpuUs },
+      stored: timed,
+      lost: readings - timed,
     };
   } finally {
     await nodeRed.kill("SIGTERM");
