@@ -159,9 +159,9 @@ try {
     const each = floods.map((f) => f.healthP99Ms.toFixed(0)).join(", ");
     if (lowPriorityFlood) {
       const checked = floods.map((f) => `${f.logins.throttled} throttled, ${f.logins.failed} checked`).join("; ");
-      add("health p99 under 1,000 wrong passwords (ms)", `${ms.toFixed(1)} ms over ${pooled.length} probes of ${floods.length} floods (each ${each} ms); ${checked}; the flood's process at nice 19`, ms, "< 50 ms", ms < 50);
+      add("health p99 under 1,000 wrong passwords (ms)", `${ms.toFixed(1)} ms over ${pooled.length} probes of ${floods.length} flood${floods.length === 1 ? "" : "s"} (each ${each} ms); ${checked}; the flood's process at nice 19`, ms, "< 50 ms", ms < 50);
     } else {
-      add("health p99, the flood's process at the gateway's priority (ms)", `${ms.toFixed(1)} ms over ${pooled.length} probes of ${floods.length} floods (each ${each} ms); the flood competes for the gateway's cores`, ms, "(README)", null);
+      add("health p99, the flood's process at the gateway's priority (ms)", `${ms.toFixed(1)} ms over ${pooled.length} probes of ${floods.length} flood${floods.length === 1 ? "" : "s"} (each ${each} ms); the flood competes for the gateway's cores`, ms, "(README)", null);
     }
   }
 

@@ -32,6 +32,7 @@ describe("benchmark smoke run", () => {
       "alert p99 at 1,000 readings/s, 30 dashboard clients connected",
       "alert p99 - raw aedes pub->sub p99",
       "health p99 under 1,000 wrong passwords (ms)",
+      "health p99, the flood's process at the gateway's priority (ms)",
       "hub: aid-request versions/s, two nodes on Redis / one node",
       "hub: full region rematch (ms)",
       "dashboards over Wi-Fi: first visit, MB transferred",
@@ -67,6 +68,9 @@ describe("benchmark smoke run", () => {
       new RegExp(`^${us} vs ${us} µs \\(gateway ${us} \\+ influxd ${us} \\+ publisher \\(edge\\) ${us}; mosquitto ${us} \\+ node-red ${us} \\+ influxd ${us} \\+ publisher \\(MQTT\\.js\\) ${us}; publishers apart\\)$`),
     );
     expect(row("MING peer: CPU per stored reading, gateway / mosquitto + Node-RED").ratio).toBeGreaterThan(0);
+    // Both floods ran to the end, the first with its process at nice 19.
+    expect(row("health p99 under 1,000 wrong passwords (ms)").measured).toMatch(/^[\d.]+ ms over [1-9]\d* probes of 1 flood \(each \d+ ms\); \d+ throttled, \d+ checked; the flood's process at nice 19$/);
+    expect(row("health p99, the flood's process at the gateway's priority (ms)").measured).toMatch(/^[\d.]+ ms over [1-9]\d* probes of 1 flood \(each \d+ ms\); /);
     expect(row("MING peer: readings lost, consumer SIGKILLed halfway").measured).toMatch(/^gateway 0 of 2000; Node-RED \d+ of 2000 \([\d.]+ %\)$/);
   }, 420_000);
 });
