@@ -15,7 +15,10 @@ export const deviceTopics = {
    * once the store has it, and the edge sends again until then; a PUBACK said nothing more.
    */
   readings: readingBatchSchema,
-  /** gateway only -> edge, QoS 1: the store has these readings, the edge may delete them */
+  /**
+   * gateway only -> edge, QoS 0: the store has these readings, the edge may delete them. One lost
+   * costs nothing: the edge sends those readings again and the gateway, which has them, says so again.
+   */
   ack: ackSchema,
   /** edge -> gateway, QoS 1 retained, also the MQTT will (online: false) */
   status: deviceStatusSchema,

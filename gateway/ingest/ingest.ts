@@ -226,7 +226,8 @@ export class Ingest {
 
   private acknowledge(device: string, ranges: SeqRange[]): void {
     const payload = JSON.stringify({ device, ranges });
-    this.o.broker.publish(deviceTopic("ack", device), payload, { qos: 1 }, (err) => {
+    // QoS 0 (protocol/topics.ts): a lost acknowledgement is made good by the edge's resend.
+    this.o.broker.publish(deviceTopic("ack", device), payload, { qos: 0 }, (err) => {
       if (err) this.o.log.warn({ device, err: err.message }, "acknowledgement not sent; the edge will resend");
     });
   }
