@@ -110,16 +110,14 @@ function runPublisher(
   let halfDone: Promise<void> | undefined;
   child.stdout!.on("data", (d) => {
     out += d;
-    if (!warmed) {
-      if (/^warmed\b/m.test(out)) {
-        warmed = warmedUp().then(
-          () => child.stdin!.write("go\n"),
-          (err: unknown) => {
-            child.kill();
-            throw err;
-          },
-        );
-      }
+    if (!warmed && /^warmed\b/m.test(out)) {
+      warmed = warmedUp().then(
+        () => child.stdin!.write("go\n"),
+        (err: unknown) => {
+          child.kill();
+          throw err;
+        },
+      );
     }
     if (!opened && /^started\b/m.test(out)) opened = { startedMs: Date.now(), window: open() };
     if (opened && onHalf && !halfDone && /^half\b/m.test(out)) halfDone = onHalf(opened.window);
