@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import { startGatewayProcess } from "../helpers/gateway-process.ts";
 import { TEST_ACCOUNTS, TEST_PASSWORD } from "../helpers/test-accounts.ts";
+import { p99 } from "./alert-latency.ts";
 
 
 export interface LoginFloodResult {
@@ -20,11 +21,6 @@ export interface LoginFloodResult {
   logins: { succeeded: number; failed: number; throttled: number; busy: number };
   /** Someone with the right password, from an address not in the flood, afterwards. */
   rightPasswordStatus: number;
-}
-
-/** Of answer times sorted ascending. */
-export function p99(sorted: readonly number[]): number {
-  return sorted[Math.floor(sorted.length * 0.99)];
 }
 
 export async function healthUnderLoginFlood(attempts: number, lowPriorityFlood: boolean): Promise<LoginFloodResult> {

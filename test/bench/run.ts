@@ -13,10 +13,10 @@ import { tempDir } from "../helpers/temp-dir.ts";
 import { fullPath, journalWear, rawAedes, type CpuPerReading } from "./throughput.ts";
 import { embeddedVsRaw, influxBatchVsSingle } from "./stores.ts";
 import { measureRss } from "./rss.ts";
-import { alertLatency } from "./alert-latency.ts";
+import { alertLatency, p99 } from "./alert-latency.ts";
 import { villageDailyWrites } from "./village-writes.ts";
 import { hubThroughput, regionRematchMs } from "./hub.ts";
-import { healthUnderLoginFlood, p99, type LoginFloodResult } from "./login-flood.ts";
+import { healthUnderLoginFlood, type LoginFloodResult } from "./login-flood.ts";
 import { dashboardOverWifi } from "./dashboard-wifi.ts";
 import { edgeOnQuarterCore } from "./edge-quarter-core.ts";
 import { edgeOnFirmata } from "./edge-on-firmata.ts";
@@ -154,7 +154,7 @@ try {
   const pooledFloods = async (lowPriorityFlood: boolean) => {
     const floods: LoginFloodResult[] = [];
     for (let i = 0; i < n(3, 1); i++) floods.push(await healthUnderLoginFlood(n(1_000, 200), lowPriorityFlood));
-    const pooled = floods.flatMap((f) => f.latenciesMs).sort((a, b) => a - b);
+    const pooled = floods.flatMap((f) => f.latenciesMs);
     const each = floods.map((f) => f.healthP99Ms.toFixed(0)).join(", ");
     return { floods, ms: p99(pooled), over: `over ${pooled.length} probes of ${floods.length} flood${floods.length === 1 ? "" : "s"} (each ${each} ms)` };
   };
