@@ -63,11 +63,9 @@ export class EdgeAgent {
   safety: SafetyLoops | undefined;
   commands: CommandHandler | undefined;
   private controlTimer: NodeJS.Timeout | undefined;
-  /** The control timer is waiting its idle second (nothing to watch at its last tick). */
-  private controlIdle = false;
   private sampler: NodeJS.Timeout | undefined;
   private firstRound: NodeJS.Timeout | undefined;
-  /** Asks a slowly sampled Firmata board for its analog pins' values now; undefined for other boards. */
+  /** Asks a slowly sampled board (analog-on-demand.ts) for its analog pins' values now; undefined for others. */
   private askAnalogPins: (() => void) | undefined;
   private askedRound: NodeJS.Timeout | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
@@ -153,18 +151,19 @@ export class EdgeAgent {
   }
 
   /**
-   * Leases, on-times and valve travel are checked every 250 ms while any is running; with every
-   * output at rest once a second, and again 250 ms after any output changes.
+   * Leases, on-times and valve travel are checked every 250 ms while any is running. With every
+   * output at rest there is nothing to check: the timer stops until an output changes or takes a
+   * lease (outputs.onChange). Each wake-up of an idle agent costs a Pi's core about half a
+   * millisecond; once a second was a fifth of its CPU (docs/benchmarks.md, the quarter-core row).
    */
   private controlSoon(): void {
     clearTimeout(this.controlTimer);
     const control = () => {
+      this.controlTimer = undefined;
       if (this.stopped) return;
       this.outputs?.tick();
-      this.controlIdle = !this.outputs?.watching;
-      this.controlTimer = setTimeout(control, this.controlIdle ? 1_000 : 250);
+      if (this.outputs?.watching) this.controlTimer = setTimeout(control, 250);
     };
-    this.controlIdle = false;
     this.controlTimer = setTimeout(control, 250);
   }
 
@@ -202,7 +201,7 @@ export class EdgeAgent {
     // A change of a pump or valve shows on the dashboards at once, not with the next status.
     let statusSoon: NodeJS.Timeout | undefined;
     outputs.onChange = () => {
-      if (this.controlTimer && this.controlIdle) this.controlSoon();
+      if (!this.controlTimer && !this.stopped) this.controlSoon();
       statusSoon ??= setTimeout(() => {
         statusSoon = undefined;
         this.publisher.publishStatus(true);

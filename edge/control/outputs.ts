@@ -43,7 +43,10 @@ export class Outputs {
   private readonly io: OutputIo;
   private readonly now: () => number;
   readonly changes: OutputChange[] = [];
-  /** Called after every change, so the device status can say so at once. */
+  /**
+   * Called after every change, so the device status can say so at once, and when a lease begins
+   * on an output already in the commanded state: either gives tick() something to watch.
+   */
   onChange: (() => void) | undefined;
   /** Valves whose end-switch did not confirm the move: what a person should check. */
   readonly warnings = new Map<string, string>();
@@ -115,8 +118,11 @@ export class Outputs {
     const now = this.now();
     const away = state !== o.def.safeState;
     const awaySinceMs = o.lease && o.state !== o.def.safeState ? o.lease.awaySinceMs : now;
+    const unchanged = !o.lease && o.state === state;
     this.set(id, state, "command", detail);
     o.lease = away ? { untilMs: now + Math.max(0, leaseMs), awaySinceMs } : null;
+    // set() said nothing (no change), yet the lease is something for tick() to watch.
+    if (unchanged && o.lease) this.onChange?.();
   }
 
   /** Whether tick() has anything to watch: a lease, an output away from its safe state, a valve travelling. */

@@ -276,6 +276,18 @@ describe("provisioning control on the edge", () => {
     expect(r.writesOf(8).at(-1)).toBe(1); // active-low relay: HIGH is off
   });
 
+  it("ends a lease taken on an output a safety loop had already switched there, though nothing else is watched", async () => {
+    const r = track(await startAgent(power, {}));
+    // Load shedding switched the essential fridge off (its safe state is on); nothing is running.
+    r.agent.outputs!.set("clinic-fridge", "off", "safety");
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the control timer has gone idle
+    r.command({ id: "fridge-off-60s", target: { device: "power-main", output: "clinic-fridge" }, action: "off", expiresAt: new Date(r.clock.t + 60_000).toISOString() });
+    expect(r.agent.outputs!.state("clinic-fridge")).toBe("off");
+    r.clock.t += 61_000;
+    await waitFor("the control tick", () => r.agent.outputs!.state("clinic-fridge") === "on", { timeoutMs: 1_000 });
+    expect(r.agent.outputs!.changes.at(-1)).toMatchObject({ source: "lease-ended", output: "clinic-fridge", state: "on" });
+  });
+
   it("never holds a valve whose safe state is open closed past its limit, however often the close is renewed", async () => {
     const r = track(await startAgent(water, healthyWater));
     const limitMs = 6 * 3_600_000; // main-valve: maxOnTime 6h
