@@ -19,11 +19,13 @@ interface AnalogReporting {
 }
 
 /**
- * For a Firmata board sampled every `sampleMs` of ON_DEMAND_FROM_MS or more: sets its own reports
- * to once a round and returns what asks for every analog pin's value now; undefined otherwise.
+ * For a Firmata board (or a simulated one that answers as StandardFirmata does) sampled every
+ * `sampleMs` of ON_DEMAND_FROM_MS or more: sets its own reports to once a round and returns what
+ * asks for every analog pin's value now; undefined otherwise.
  */
 export function analogOnDemand(io: unknown, board: BoardDefinition, sampleMs: number): (() => void) | undefined {
-  if (board.io.kind !== "firmata" || sampleMs < ON_DEMAND_FROM_MS) return undefined;
+  const asked = board.io.kind === "firmata" || (io as { answersOnDemand?: boolean }).answersOnDemand === true;
+  if (!asked || sampleMs < ON_DEMAND_FROM_MS) return undefined;
   const reporting = io as Partial<AnalogReporting>;
   if (typeof reporting.reportAnalogPin !== "function" || typeof reporting.setSamplingInterval !== "function") return undefined;
   // The drivers on analog pins (the schema's analogPinSchema: "A0" to "A15").

@@ -25,6 +25,7 @@ export async function openBoardIo(board: BoardDefinition, sim: { model?: Village
   }
   const simNowMs = sim.simNowMs ?? (() => Date.now());
   const model = sim.model ?? new VillageModel({ startMs: simNowMs() });
-  // Reporting as a Firmata board would: the simulated village costs the Pi what the real one does.
-  return openSimulatedBoardIo({ board, model, simNowMs, samplingIntervalMs: PIN_REPORT_MS });
+  // Reporting as a Firmata board would, asked before each slow round as a real one is: the
+  // simulated village costs the Pi what the real one does.
+  return openSimulatedBoardIo({ board, model, simNowMs, samplingIntervalMs: PIN_REPORT_MS, onDemand: true });
 }

@@ -41,6 +41,14 @@ export interface SimulatedIoOptions {
   oneWire?: ReadonlyMap<number, Array<{ rom: number[]; scratchpad: () => number[] }>>;
   /** Echo length in microseconds an ultrasonic sensor on this pin reports; 0 = no echo. */
   ping?: (pin: number) => number;
+  /**
+   * Answers as StandardFirmata does beside its periodic reports: a pin's value at once when its
+   * reporting is switched on (so a slowly sampled board can be asked before each round,
+   * analog-on-demand.ts), and a digital input's at once when it changes. The model has no change
+   * to report from, so every reporting pin is read whenever any is asked for or a pin is written
+   * (a valve's end switch follows its coil). Off for rigs that want only the periodic reports.
+   */
+  onDemand?: boolean;
 }
 
 type ReadHandler = (value: number) => void;
@@ -56,17 +64,21 @@ export class SimulatedIo extends EventEmitter {
   readonly analogPins: number[];
   readonly writes: PinWrite[] = [];
   isReady = false;
+  /** Whether the agent may ask this board for its pins before each round (options.onDemand). */
+  readonly answersOnDemand: boolean;
 
   private readonly options: SimulatedIoOptions;
   private readonly createdAt = performance.now();
   private samplingIntervalMs: number;
   private readonly readers = new Map<string, { pin: number; handler: ReadHandler }[]>();
   private timer: NodeJS.Timeout | undefined;
+  private answer: NodeJS.Immediate | undefined;
   private i2cEnabled = false;
 
   constructor(options: SimulatedIoOptions) {
     super();
     this.options = options;
+    this.answersOnDemand = options.onDemand ?? false;
     this.name = options.name ?? "SimulatedIO";
     this.samplingIntervalMs = options.samplingIntervalMs ?? 100;
     this.pins = [];
@@ -106,6 +118,7 @@ export class SimulatedIo extends EventEmitter {
     if (index === undefined) throw new RangeError(`SimulatedIO: no analog channel ${channel}`);
     this.pins[index].report = 1;
     this.addReader(`analog-read-${channel}`, channel, handler);
+    if (this.answersOnDemand) this.answerSoon();
     return this;
   }
 
@@ -113,6 +126,7 @@ export class SimulatedIo extends EventEmitter {
     if (!this.pins[pin]) throw new RangeError(`SimulatedIO: no pin ${pin}`);
     this.pins[pin].report = 1;
     this.addReader(`digital-read-${pin}`, pin, handler);
+    if (this.answersOnDemand) this.answerSoon();
     return this;
   }
 
@@ -130,6 +144,15 @@ export class SimulatedIo extends EventEmitter {
 
   servoWrite(pin: number, degrees: number): this {
     return this.write(pin, degrees);
+  }
+
+  /** Firmata's REPORT_ANALOG for one channel; switched on, an on-demand board answers at once. */
+  reportAnalogPin(channel: number, value: 0 | 1): this {
+    const index = this.analogPins[channel];
+    if (index === undefined) throw new RangeError(`SimulatedIO: no analog channel ${channel}`);
+    this.pins[index].report = value;
+    if (value === 1 && this.answersOnDemand) this.answerSoon();
+    return this;
   }
 
   setSamplingInterval(ms: number): this {
@@ -240,10 +263,19 @@ export class SimulatedIo extends EventEmitter {
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.answer) clearImmediate(this.answer);
     this.timer = undefined;
     this.readers.clear();
     this.isReady = false;
     this.emit("close");
+  }
+
+  /** One answer for everything asked in the same turn of the event loop (a round's burst). */
+  private answerSoon(): void {
+    this.answer ??= setImmediate(() => {
+      this.answer = undefined;
+      this.report();
+    });
   }
 
   private addReader(event: string, pin: number, handler: ReadHandler): void {
@@ -257,6 +289,7 @@ export class SimulatedIo extends EventEmitter {
     if (!state) throw new RangeError(`SimulatedIO: no pin ${pin}`);
     state.value = value;
     this.writes.push({ pin, value, atMs: performance.now() - this.createdAt });
+    if (this.answersOnDemand && this.isReady) this.answerSoon();
     return this;
   }
 }

@@ -12,6 +12,8 @@ export interface SimulatedBoardIoOptions {
   /** Simulated time now, epoch ms; the model is advanced to it before each read. */
   simNowMs: () => number;
   samplingIntervalMs?: number;
+  /** Answers as StandardFirmata does (SimulatedIoOptions.onDemand). */
+  onDemand?: boolean;
 }
 
 export function openSimulatedBoardIo(o: SimulatedBoardIoOptions): SimulatedIo {
@@ -41,6 +43,7 @@ export function openSimulatedBoardIo(o: SimulatedBoardIoOptions): SimulatedIo {
     readAnalog: (channel) => analog.get(channel)?.() ?? 0,
     readDigital: (pin) => digital.get(pin)?.() ?? 0,
     samplingIntervalMs: o.samplingIntervalMs,
+    onDemand: o.onDemand,
   });
   // A simulated valve reaches its end switch at once: the switch reads the coil's state.
   for (const a of o.board.actuators) {
