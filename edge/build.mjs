@@ -18,6 +18,19 @@ const { values } = parseArgs({ options: { outdir: { type: "string", default: "di
 // A rebuild replaces the last one: chunks are named by their hash, so old ones would pile up.
 rmSync(join(root, values.outdir, "edge"), { recursive: true, force: true });
 
+// johnny-five's REPL stays out: the agent opens its boards with repl: false, and Node's repl module
+// would load readline, vm, acorn and domain, whose EventEmitter wrapper then runs on every event.
+const withoutJohnnyFiveRepl = {
+  name: "without-johnny-five-repl",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/repl$/ }, (args) => (/johnny-five[\\/]lib$/.test(args.resolveDir) ? { path: "johnny-five-repl", namespace: "no-repl" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "no-repl" }, () => ({
+      contents: "module.exports = class Repl { constructor() { throw new Error(\"johnny-five's REPL is not in the edge agent's build: open boards with repl: false\"); } };",
+      loader: "js",
+    }));
+  },
+};
+
 await build({
   absWorkingDir: root,
   entryPoints: { "edge/main": "edge/main.ts", "edge/calibrate/main": "edge/calibrate/main.ts" },
@@ -35,5 +48,6 @@ await build({
   external: ["better-sqlite3", "serialport", "@serialport/*", "bufferutil", "utf-8-validate"],
   // CommonJS packages inside an ES module bundle still call require().
   banner: { js: "import { createRequire as __csRequire } from 'node:module'; const require = __csRequire(import.meta.url);" },
+  plugins: [withoutJohnnyFiveRepl],
   logLevel: "warning",
 });
