@@ -210,7 +210,8 @@ try {
   // 10 s round.
   progress("edge agent on StandardFirmata (emulated ATmega328P)");
   try {
-    const firmata = await edgeOnFirmata(n(40, 10));
+    // 80 s: /proc counts CPU in 10 ms ticks, so 40 s resolved only 2.5 ms a round.
+    const firmata = await edgeOnFirmata(n(80, 10));
     add("edge on StandardFirmata: CPU a 10 s round (ms)", `${firmata.cpuMsPerRound.toFixed(0)} ms (${firmata.goodReadings} good readings stored meanwhile; ${(firmata.cpuMsPerRound / 25).toFixed(1)} % of a quarter core)`, firmata.cpuMsPerRound, "<= 25 ms", firmata.cpuMsPerRound <= 25);
   } catch (err) {
     add("edge on StandardFirmata: CPU a 10 s round (ms)", `not measured: ${(err as Error).message}`, NaN, "<= 25 ms", false);
