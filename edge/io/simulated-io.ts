@@ -265,6 +265,7 @@ export class SimulatedIo extends EventEmitter {
     if (this.timer) clearInterval(this.timer);
     if (this.answer) clearImmediate(this.answer);
     this.timer = undefined;
+    this.answer = undefined;
     this.readers.clear();
     this.isReady = false;
     this.emit("close");
