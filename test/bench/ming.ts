@@ -32,6 +32,7 @@ export interface StackRun {
 
 const DEVICE = "water-main";
 
+/** What influxd holds, by a COUNT: only outside a CPU window (pointsRequested says why). */
 async function countStored(influxUrl: string, database: string): Promise<number> {
   const q = new URLSearchParams({ db: database, q: "SELECT COUNT(value) FROM reading" });
   const res = await fetch(`${influxUrl}/query?${q}`);
@@ -53,18 +54,6 @@ async function pointsRequested(influxUrl: string): Promise<number> {
   const points = vars.write?.values?.pointReq;
   if (points === undefined) throw new Error("influxd's /debug/vars has no write.pointReq");
   return points;
-}
-
-/** Until influxd has been asked for `points` points past `from`, or for none more for settleMs: when the last came. */
-async function writesDone(influxUrl: string, from: number, points: number, settleMs: number): Promise<number> {
-  let seen = -1;
-  let lastMs = Date.now();
-  for (;;) {
-    const now = (await pointsRequested(influxUrl)) - from;
-    if (now !== seen) [seen, lastMs] = [now, Date.now()];
-    if (seen >= points || Date.now() - lastMs > settleMs) return lastMs;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function createDatabase(influxUrl: string, database: string): Promise<void> {
@@ -169,28 +158,30 @@ function runPublisher(
  * returns the points influxd has been asked for so far, from which the window's are counted.
  */
 async function warmUpStored(influxUrl: string, database: string, warmUp: number): Promise<number> {
-  const { stored } = await storedAll(influxUrl, database, warmUp, 30_000);
+  const { last: stored } = await settled(() => countStored(influxUrl, database), warmUp, 30_000);
   if (stored < warmUp) throw new Error(`only ${stored} of ${warmUp} warm-up readings were stored`);
   return pointsRequested(influxUrl);
 }
 
 /** Closes the window once influxd has been asked for the last reading, then counts what it stored. */
 async function closeWhenWritten(influxUrl: string, database: string, requestedBefore: number, warmUp: number, readings: number, window: CpuWindow) {
-  const lastMs = await writesDone(influxUrl, requestedBefore, readings, 5_000);
+  const { lastMs } = await settled(async () => (await pointsRequested(influxUrl)) - requestedBefore, readings, 5_000);
   const cpuMs = window.close();
-  const { stored } = await storedAll(influxUrl, database, warmUp + readings, 5_000);
+  const { last: stored } = await settled(() => countStored(influxUrl, database), warmUp + readings, 5_000);
   return { lastMs, cpuMs, timed: stored - warmUp };
 }
 
-/** COUNTs what influxd holds: outside the CPU window only (pointsRequested says why). */
-async function storedAll(influxUrl: string, database: string, readings: number, settleMs: number): Promise<{ stored: number; lastMs: number }> {
-  // Until every reading is stored, or nothing more arrives for settleMs (what is lost stays lost).
-  let stored = -1;
+/**
+ * Polls `count` until it reaches `target`, or stops changing for settleMs (what is lost stays
+ * lost): the last count, and when it came.
+ */
+async function settled(count: () => Promise<number>, target: number, settleMs: number): Promise<{ last: number; lastMs: number }> {
+  let last = -1;
   let lastMs = Date.now();
   for (;;) {
-    const now = await countStored(influxUrl, database);
-    if (now !== stored) [stored, lastMs] = [now, Date.now()];
-    if (stored >= readings || Date.now() - lastMs > settleMs) return { stored, lastMs };
+    const now = await count();
+    if (now !== last) [last, lastMs] = [now, Date.now()];
+    if (last >= target || Date.now() - lastMs > settleMs) return { last, lastMs };
     await new Promise((r) => setTimeout(r, 50));
   }
 }
