@@ -94,7 +94,9 @@ describe("journal", () => {
     expect(journal.pending(0, Infinity, 100)).toHaveLength(10); // nothing unflushed is handed out
     await journal.flushed();
     expect(flushes).toHaveLength(2); // one flush for the four commits
-    expect(flushes[1] - flushes[0]).toBeGreaterThanOrEqual(99);
+    // Paced from when the first flush started, which is recorded just before flushFile is called; a
+    // loaded CI machine has descheduled the process between the two for 2.4 ms. Unpaced, the gap is ~0.
+    expect(flushes[1] - flushes[0]).toBeGreaterThanOrEqual(90);
     expect(announced).toEqual([1, 11, 21, 31, 41]);
     journal.close();
   });
