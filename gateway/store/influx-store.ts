@@ -9,14 +9,13 @@ import { InfluxDB, escape } from "influx";
 import { Pool } from "influx/lib/src/pool.js";
 import type { ReadingQuery, Store, StoreHealth, StoredReading, SummaryBucket, SummaryQuery } from "./store.ts";
 import type { Reading } from "../../protocol/payloads.ts";
+import { LineProtocol, MEASUREMENT } from "./line-protocol.ts";
 
 export interface InfluxStoreOptions {
   url: string;
   database?: string;
   requestTimeoutMs?: number;
 }
-
-const MEASUREMENT = "reading";
 
 interface InfluxRow {
   time: { getNanoTime(): string };
@@ -38,8 +37,7 @@ export class InfluxStore implements Store {
   private databaseCreated = false;
   private readonly pool: Pool;
   private readonly auth: string | undefined;
-  /** Measurement and tag set per series, escaped once: most of a line's cost otherwise. */
-  private readonly seriesKeys = new Map<string, Map<string, Array<{ unit: string; quality: string; clock: string; key: string }>>>();
+  private readonly lines = new LineProtocol();
 
   constructor(options: InfluxStoreOptions) {
     const url = new URL(options.url);
@@ -74,61 +72,11 @@ export class InfluxStore implements Store {
   async write(readings: readonly StoredReading[]): Promise<void> {
     if (readings.length === 0) return;
     await this.ensureDatabase();
-    // The body is written straight into bytes. Built as one string, it had to be flattened and
-    // encoded before sending (and the pool encoded it twice, once for its Content-Length): a tenth
-    // of the gateway's CPU at full rate.
-    let body = Buffer.allocUnsafe(readings.length * 160);
-    let at = 0;
-    // Formatting 13-digit numbers was a third of a line's cost. seq's last six digits are needed
-    // twice (the field and the timestamp's nanoseconds) and formatted once; its leading digits,
-    // which change every million readings, and the millisecond timestamp, which a sampling round
-    // shares, are formatted when they change.
-    let high = -1;
-    let highDigits = "";
-    let ts = -1;
-    let tsDigits = "";
-    for (const r of readings) {
-      // The nanosecond timestamp is written as digits: ts_ms followed by seq mod 1e6, six wide.
-      if (!Number.isSafeInteger(r.ts) || r.ts <= 0) throw new Error(`reading ${r.device}/${r.seq}: ts ${r.ts} is not a positive whole number of milliseconds`);
-      const low = r.seq % 1_000_000;
-      const lowSix = String(low + 1_000_000).slice(1);
-      if (r.seq - low !== high) {
-        high = r.seq - low;
-        highDigits = high === 0 ? "" : String(high / 1_000_000);
-      }
-      if (r.ts !== ts) tsDigits = String((ts = r.ts));
-      // Fields as writePoints would coerce them (numbers as floats, sorted by name), so that
-      // databases written before keep one type per field.
-      let line = this.seriesKey(r) + " seq=" + (high === 0 ? String(low) : highDigits + lowSix);
-      if (r.value !== null) line += ",value=" + r.value;
-      if (r.warning) line += ",warning=" + escape.quoted(r.warning);
-      line += " " + tsDigits + lowSix;
-      // A UTF-16 unit takes at most three bytes in UTF-8.
-      const room = 1 + 3 * line.length;
-      if (at + room > body.length) body = Buffer.concat([body.subarray(0, at)], Math.max(2 * body.length, at + room));
-      if (at > 0) body[at++] = 0x0a;
-      at += body.write(line, at);
-    }
+    const body = this.lines.encode(readings);
     // The pool takes a Buffer as well as a string (it hands the body to Buffer.from and req.write),
     // though its types say string.
-    const bytes = body.subarray(0, at) as unknown as string;
+    const bytes = body as unknown as string;
     await this.track(this.pool.discard({ method: "POST", path: "/write", query: { db: this.database, precision: "n" }, body: bytes, auth: this.auth }));
-  }
-
-  private seriesKey(r: StoredReading): string {
-    // By device, then sensor: a key string per reading to look the series up by showed in profiles.
-    let sensors = this.seriesKeys.get(r.device);
-    if (!sensors) this.seriesKeys.set(r.device, (sensors = new Map()));
-    let series = sensors.get(r.sensor);
-    if (!series) sensors.set(r.sensor, (series = []));
-    for (const s of series) if (s.unit === r.unit && s.quality === r.quality && s.clock === r.clock) return s.key;
-    // unit, quality and clock are fixed per reading and few-valued: tags keep the points small
-    // (string fields cost InfluxDB most of its write time) without breaking idempotency.
-    // Sorted by name, as InfluxDB stores them.
-    const tags = { clock: r.clock, device: r.device, quality: r.quality, sensor: r.sensor, unit: r.unit };
-    const key = MEASUREMENT + Object.entries(tags).map(([k, v]) => `,${k}=${escape.tag(v)}`).join("");
-    series.push({ unit: r.unit, quality: r.quality, clock: r.clock, key });
-    return key;
   }
 
   async latest(): Promise<StoredReading[]> {
