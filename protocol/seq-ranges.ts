@@ -34,19 +34,40 @@ export class SeqRangeSet {
   }
 
   add(from: number, to: number = from): void {
-    const merged: SeqRange[] = [];
-    let placed = false;
-    let cur: SeqRange = [from, to];
-    for (const r of this.ranges) {
-      if (r[1] + 1 < cur[0]) merged.push(r);
-      else if (cur[1] + 1 < r[0]) {
-        if (!placed) merged.push(cur);
-        placed = true;
-        merged.push(r);
-      } else cur = [Math.min(r[0], cur[0]), Math.max(r[1], cur[1])];
+    // The ranges that touch [from, to] or border it are merged into one, in place: a set whose
+    // numbers arrive ragged holds many ranges, and rebuilding it for each one added was quadratic.
+    const first = this.firstEndingAtOrAbove(from - 1);
+    let last = first;
+    while (last < this.ranges.length && this.ranges[last][0] <= to + 1) last++;
+    if (last > first) {
+      from = Math.min(from, this.ranges[first][0]);
+      to = Math.max(to, this.ranges[last - 1][1]);
     }
-    if (!placed) merged.push(cur);
-    this.ranges = merged;
+    this.ranges.splice(first, last - first, [from, to]);
+  }
+
+  /** Removes [from, to]: a number taken out of a range splits it. */
+  delete(from: number, to: number = from): void {
+    const first = this.firstEndingAtOrAbove(from);
+    let last = first;
+    while (last < this.ranges.length && this.ranges[last][0] <= to) last++;
+    if (last === first) return;
+    const kept: SeqRange[] = [];
+    if (this.ranges[first][0] < from) kept.push([this.ranges[first][0], from - 1]);
+    if (this.ranges[last - 1][1] > to) kept.push([to + 1, this.ranges[last - 1][1]]);
+    this.ranges.splice(first, last - first, ...kept);
+  }
+
+  /** The index of the first range that ends at or above seq (the ranges' count if none does). */
+  private firstEndingAtOrAbove(seq: number): number {
+    let lo = 0;
+    let hi = this.ranges.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ranges[mid][1] < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Forgets everything below seq so a long-lived set stays small. */

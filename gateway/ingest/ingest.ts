@@ -52,8 +52,8 @@ export class Ingest {
   private readonly o: IngestOptions;
   private readonly storedSeqs = new Map<string, SeqRangeSet>();
   private pending: StoredReading[] = [];
-  /** Sequence numbers waiting in the batch, per device. */
-  private readonly pendingSeqs = new Map<string, Set<number>>();
+  /** Sequence numbers waiting in the batch, per device: as ranges, a Set's hashing showed in profiles. */
+  private readonly pendingSeqs = new Map<string, SeqRangeSet>();
   private timer: NodeJS.Timeout | undefined;
   private eager: NodeJS.Immediate | undefined;
   private writing: Promise<void> | undefined;
@@ -90,7 +90,7 @@ export class Ingest {
     const batch = this.pending.slice(0, this.o.maxBatchPoints);
     this.pending = this.pending.slice(this.o.maxBatchPoints);
     if (this.pending.length === 0) this.pendingSeqs.clear();
-    else for (const r of batch) this.pendingSeqs.get(r.device)?.delete(r.seq);
+    else for (const [device, seqs] of seqsByDevice(batch)) for (const [from, to] of toRanges(seqs)) this.pendingSeqs.get(device)?.delete(from, to);
     this.writing = this.write(batch).finally(() => {
       this.writing = undefined;
       if (this.pending.length > 0 && !this.retry) void this.flush();
@@ -135,16 +135,23 @@ export class Ingest {
     }
     const stored = this.storedSeqs.get(device);
     let pending = this.pendingSeqs.get(device);
-    if (!pending) this.pendingSeqs.set(device, (pending = new Set()));
-    const fresh: StoredReading[] = [];
+    if (!pending) this.pendingSeqs.set(device, (pending = new SeqRangeSet()));
+    let fresh: StoredReading[] = [];
     const alreadyStored: number[] = [];
+    let ascending = true;
     for (const r of readings) {
       if (stored?.has(r.seq)) alreadyStored.push(r.seq);
       else if (!pending.has(r.seq)) {
-        pending.add(r.seq);
+        ascending &&= fresh.length === 0 || r.seq > fresh[fresh.length - 1].seq;
         fresh.push(r);
       }
     }
+    // A message that names a reading twice stores the first: only a message out of order can.
+    if (!ascending) {
+      const seen = new Set<number>();
+      fresh = fresh.filter((r) => !seen.has(r.seq) && seen.add(r.seq));
+    }
+    for (const [from, to] of toRanges(fresh.map((r) => r.seq))) pending.add(from, to);
     this.counters.duplicates += readings.length - fresh.length;
     // The edge resent what we already have: our acknowledgement was lost, so send it again.
     if (alreadyStored.length) this.acknowledge(device, toRanges(alreadyStored));
@@ -188,13 +195,7 @@ export class Ingest {
     }
     this.counters.stored += batch.length;
     this.refusingWrites = undefined;
-    const byDevice = new Map<string, number[]>();
-    for (const r of batch) {
-      const seqs = byDevice.get(r.device) ?? [];
-      seqs.push(r.seq);
-      byDevice.set(r.device, seqs);
-    }
-    for (const [device, seqs] of byDevice) {
+    for (const [device, seqs] of seqsByDevice(batch)) {
       const set = this.storedSeqs.get(device) ?? new SeqRangeSet();
       const ranges = toRanges(seqs);
       for (const [from, to] of ranges) set.add(from, to);
@@ -209,10 +210,10 @@ export class Ingest {
     const room = this.o.maxHeldPoints - this.pending.length;
     const kept = room >= batch.length ? batch : batch.slice(0, Math.max(0, room));
     this.counters.deferred += batch.length - kept.length;
-    for (const r of kept) {
-      let seqs = this.pendingSeqs.get(r.device);
-      if (!seqs) this.pendingSeqs.set(r.device, (seqs = new Set()));
-      seqs.add(r.seq);
+    for (const [device, seqs] of seqsByDevice(kept)) {
+      let pending = this.pendingSeqs.get(device);
+      if (!pending) this.pendingSeqs.set(device, (pending = new SeqRangeSet()));
+      for (const [from, to] of toRanges(seqs)) pending.add(from, to);
     }
     this.pending = kept.concat(this.pending);
     if (this.timer) clearTimeout(this.timer);
@@ -236,4 +237,14 @@ export class Ingest {
     this.counters.rejected[code] = (this.counters.rejected[code] ?? 0) + 1;
     this.o.log.warn({ code, clientId, topic, reason: message }, "payload rejected");
   }
+}
+
+function seqsByDevice(readings: readonly StoredReading[]): Map<string, number[]> {
+  const byDevice = new Map<string, number[]>();
+  for (const r of readings) {
+    const seqs = byDevice.get(r.device);
+    if (seqs) seqs.push(r.seq);
+    else byDevice.set(r.device, [r.seq]);
+  }
+  return byDevice;
 }

@@ -46,6 +46,17 @@ describe("ingest", () => {
     expect(gateway.ingest.counters.duplicates).toBe(2);
   });
 
+  it("stores a message's readings out of order, and a reading it names twice once, as first named", async () => {
+    const before = gateway.ingest.counters.duplicates;
+    await client.publishAsync(deviceTopic("readings", "water-main"), JSON.stringify({ device: "water-main", readings: [good(6), good(4), good(5), good(4, { value: 1 })] }), { qos: 1 });
+    await waitFor("a third acknowledgement", () => acks.length > 2);
+    expect(acks[2].ranges).toEqual([[4, 6]]);
+    expect(gateway.ingest.counters.duplicates).toBe(before + 1);
+    expect(await gateway.store.sequences("water-main")).toEqual([1, 2, 3, 4, 5, 6]);
+    const four = (await gateway.store.query({ sensor: "tank-north-level", fromMs: TS + 4000, toMs: TS + 4000 }))[0];
+    expect(four.value).toBe(5004);
+  });
+
   it("shows a device's journal overflow and its warnings in /api/health, from its status message", async () => {
     const warning = "fill-valve did not report open within 30s: check the valve motor and its end switch";
     const status = { device: "water-main", online: true, ts: Date.now(), journal: { pending: 1200, overflowDropped: 37, bytes: 65536 }, warnings: [warning] };
