@@ -5,7 +5,7 @@
 // and readings that share a millisecond (an earlier boot's "estimated" clock) do not collide.
 import { InfluxDB, escape } from "influx";
 // The package's own HTTP pool (typed in its lib/src/pool.d.ts, not re-exported from the index):
-// writes send line protocol built here through it, with the same keep-alive, timeout and errors.
+// writes send the lines line-protocol.ts builds through it, with the same keep-alive, timeout and errors.
 import { Pool } from "influx/lib/src/pool.js";
 import type { ReadingQuery, Store, StoreHealth, StoredReading, SummaryBucket, SummaryQuery } from "./store.ts";
 import type { Reading } from "../../protocol/payloads.ts";
