@@ -87,10 +87,12 @@ try {
   // The peer a village would otherwise run (issue #27): mosquitto + Node-RED + influxd against the
   // gateway on the same influxd, alternating; then each consumer SIGKILLed halfway once.
   // A gateway runs for months, so the figure is its steady state: each consumer first takes 500,000
-  // readings untimed and stores them, then 300,000 are timed (3-6 s), five rounds. After 50,000,
+  // readings untimed and stores them, then 300,000 are timed (2-5 s), five rounds. After 50,000,
   // V8 was still compiling both consumers' per-message code in the window (about 15 % of the
-  // gateway's CPU there, on its helper threads). A window of 300,000 also holds one or more of
-  // influxd's cache snapshots whichever side it times, where 100,000 drew them by lot.
+  // gateway's CPU there, on its helper threads). A window three times as long evens out more of
+  // the shared machine's slow moments. (No influxd cache snapshot falls in it: each round writes a
+  // database of its own, whose cache holds 25.6 MB after all 800,000 points, short of the 25 MiB
+  // that starts one.)
   const stackReadings = n(300_000, 2_000);
   const stackWarmUp = n(500_000, 1_000);
   const gwRuns: StackRun[] = [];
